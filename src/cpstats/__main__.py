@@ -1,0 +1,3 @@
+from cpstats.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,122 @@
+"""The ``cpstats`` command line.
+
+Commands
+--------
+``cpstats validate --data DIR``
+    Check a data folder against the contract; list every problem.
+``cpstats metrics [--data DIR] --year 2017-18 [--json]``
+    Print every measure of ``measures.md`` for one year.
+``cpstats synth [--out DIR] [--seed N]``
+    Write the synthetic sample authority.
+``cpstats build --la sample --year 2017-18``
+    Execute the section notebooks and publish the report to ``_site``.
+
+Exit status is 0 on success, 2 for input data that breaks the contract, and
+1 for any other failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from pathlib import Path
+
+from cpstats import __version__
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATA = PROJECT_ROOT / "data" / "sample"
+EXIT_BAD_DATA = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cpstats", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"cpstats {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    validate = commands.add_parser("validate", help="check a data folder against the data contract")
+    validate.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of one authority's CSV files")
+
+    metrics = commands.add_parser("metrics", help="print every measure for one year")
+    metrics.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of one authority's CSV files (default: the sample)")
+    metrics.add_argument("--year", required=True, help="reporting year, e.g. 2017-18")
+    metrics.add_argument("--reference", type=Path, default=None, help="reference data folder (default: data/reference)")
+    metrics.add_argument("--json", action="store_true", help="print JSON (keys are the measure names)")
+
+    synth = commands.add_parser("synth", help="write the synthetic sample authority")
+    synth.add_argument("--out", type=Path, default=DEFAULT_DATA, help="folder to write (default: data/sample)")
+    synth.add_argument("--seed", type=int, default=857, help="random seed (default: 857)")
+
+    build = commands.add_parser("build", help="execute the notebooks and publish the report")
+    build.add_argument("--la", default="sample", help="authority folder name under data/ (default: sample)")
+    build.add_argument("--year", required=True, help="reporting year, e.g. 2017-18")
+    build.add_argument("--data-root", type=Path, default=PROJECT_ROOT / "data", help="folder holding one folder per authority")
+    build.add_argument("--out", type=Path, default=PROJECT_ROOT / "_site", help="published site folder (default: _site)")
+    build.add_argument("--build-dir", type=Path, default=PROJECT_ROOT / "_build", help="executed notebooks (default: _build)")
+    build.add_argument("--renderer", choices=("auto", "builtin", "quarto"), default="auto",
+                       help="quarto when installed (auto), or the built-in pandoc + Typst renderer")
+    return parser
+
+
+def _print_measures(measures: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(measures, indent=2, ensure_ascii=False))
+        return
+    width = max(len(name) for name in measures)
+    for name, value in measures.items():
+        shown = json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else ("n/a" if value is None else value)
+        print(f"{name:<{width}}  {shown}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    from cpstats.contract import DataValidationError
+
+    args = _parser().parse_args(argv)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore" if args.command == "metrics" and args.json else "default")
+            return _run(args)
+    except DataValidationError as exc:
+        print(f"cpstats: refused: {exc}", file=sys.stderr)
+        return EXIT_BAD_DATA
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"cpstats: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "validate":
+        from cpstats.dataset import load_dataset
+
+        ds = load_dataset(args.data)
+        for note in ds.warnings:
+            print(f"note: {note}")
+        print(f"{args.data}: valid ({len(ds.children)} children, {len(ds.referrals)} referrals, {len(ds.cp_plans)} plans)")
+        return 0
+    if args.command == "metrics":
+        from cpstats.metrics import report_measures
+
+        _print_measures(report_measures(args.data, args.year, args.reference), args.json)
+        return 0
+    if args.command == "synth":
+        from cpstats.synth import write_sample
+
+        for path in write_sample(args.out, seed=args.seed):
+            print(path)
+        return 0
+    if args.command == "build":
+        from cpstats.build import build_report
+
+        result = build_report(
+            args.la, args.year, data_root=args.data_root, out_root=args.out,
+            build_root=args.build_dir, renderer=args.renderer,
+        )
+        print(result)
+        return 0
+    raise AssertionError(f"unknown command {args.command}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

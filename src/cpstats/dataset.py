@@ -1,0 +1,283 @@
+"""Loading one local authority's folder and checking it against the contract.
+
+:func:`load_dataset` reads every table of :data:`cpstats.contract.TABLES`,
+checks each cell with the table's pandera schema, then checks the tables
+against each other (keys exist, dates in order, one open plan per child). It
+either returns a :class:`Dataset` of typed DataFrames or raises one
+:class:`~cpstats.contract.DataValidationError` listing every problem found,
+each with its file, row and column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+import yaml
+
+from cpstats.contract import TABLES, DataValidationError, Problem, Table, schema_for
+
+__all__ = ["Dataset", "load_dataset", "file_fingerprint", "dataset_fingerprint"]
+
+LA_FILE = "la.yaml"
+
+
+@dataclass
+class Dataset:
+    """One authority's validated tables. Optional tables absent from the folder are ``None``."""
+
+    path: Path
+    la: dict
+    children: pd.DataFrame
+    referrals: pd.DataFrame
+    s47_enquiries: pd.DataFrame
+    cp_plans: pd.DataFrame
+    cp_reviews: pd.DataFrame
+    conferences: pd.DataFrame | None = None
+    conference_children: pd.DataFrame | None = None
+    conference_agencies: pd.DataFrame | None = None
+    case_audits: pd.DataFrame | None = None
+    feedback: pd.DataFrame | None = None
+    marac: pd.DataFrame | None = None
+    files: dict[str, Path] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def la_code(self) -> int:
+        """The DfE local authority code from ``la.yaml``."""
+        return int(self.la["la_code"])
+
+    @property
+    def name(self) -> str:
+        """The authority's name from ``la.yaml``."""
+        return str(self.la["name"])
+
+
+def file_fingerprint(path: Path) -> str:
+    """The sha256 of a file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def dataset_fingerprint(files: dict[str, Path]) -> str:
+    """One sha256 over the names and contents of every input file, in name order."""
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + file_fingerprint(files[name]).encode() + b"\n")
+    return digest.hexdigest()
+
+
+# ----------------------------------------------------------------- reading
+
+
+def _read_la(folder: Path, problems: list[Problem]) -> dict:
+    path = folder / LA_FILE
+    if not path.exists():
+        problems.append(Problem(LA_FILE, None, None, "file is missing (name and la_code of the authority)"))
+        return {}
+    try:
+        la = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        problems.append(Problem(LA_FILE, None, None, f"is not readable YAML: {exc}"))
+        return {}
+    if not isinstance(la, dict):
+        problems.append(Problem(LA_FILE, None, None, "must be a mapping with keys name and la_code"))
+        return {}
+    for key in ("name", "la_code"):
+        if key not in la:
+            problems.append(Problem(LA_FILE, None, key, "is missing"))
+    if "la_code" in la and not str(la["la_code"]).isdigit():
+        problems.append(Problem(LA_FILE, None, "la_code", f"{la['la_code']!r} is not a DfE LA code (a number such as 857)"))
+    return la
+
+
+def _read_table(path: Path, table: Table, problems: list[Problem], notes: list[str]) -> pd.DataFrame | None:
+    """Read one CSV as text and check its cells; ``None`` when it cannot be checked."""
+    name = table.filename
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", skipinitialspace=False)
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(name, None, None, f"is not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV"))
+        return None
+    except pd.errors.EmptyDataError:
+        problems.append(Problem(name, None, None, "is empty; it needs at least a header row"))
+        return None
+    except pd.errors.ParserError as exc:
+        problems.append(Problem(name, None, None, f"is not a well-formed CSV: {exc}"))
+        return None
+    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
+    for column in frame.columns:
+        frame[column] = frame[column].astype(str).str.strip()
+    missing = [c for c in table.columns if c not in frame.columns]
+    for column in missing:
+        problems.append(Problem(name, 1, column, f"column is missing (the header has: {', '.join(frame.columns)})"))
+    if missing:
+        return None
+    extra = [c for c in frame.columns if c not in table.columns]
+    if extra:
+        notes.append(f"{name}: extra column(s) ignored: {', '.join(extra)}")
+    frame = frame[table.columns].reset_index(drop=True)
+    try:
+        schema_for(table).validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        problems.extend(_problems_from_pandera(name, frame, exc.failure_cases))
+        return None
+    return frame
+
+
+def _problems_from_pandera(name: str, frame: pd.DataFrame, cases: pd.DataFrame) -> list[Problem]:
+    found = []
+    for case in cases.itertuples(index=False):
+        column = case.column if isinstance(case.column, str) else None
+        index = case.index
+        row = int(index) + 2 if pd.notna(index) else None
+        check = str(case.check)
+        if check == "field_uniqueness":
+            message = f"{case.failure_case!r} appears more than once; it must be unique"
+        else:
+            message = f"{case.failure_case!r} {check}" if case.failure_case != "" else check
+        found.append(Problem(name, row, column, message))
+    return found
+
+
+# ----------------------------------------------------------------- typing
+
+
+def _typed(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    out = frame.copy()
+    for f in table.fields:
+        if f.kind == "date":
+            out[f.name] = pd.to_datetime(out[f.name].replace("", None), format="%Y-%m-%d").astype("datetime64[ns]")
+        elif f.kind == "flag":
+            out[f.name] = out[f.name].eq("Y")
+        elif f.kind == "int":
+            out[f.name] = out[f.name].astype("int64")
+    out.index = pd.RangeIndex(2, len(out) + 2, name="row")
+    return out
+
+
+# ----------------------------------------------------------------- cross-table checks
+
+
+def _missing_keys(problems, child: pd.DataFrame, file: str, column: str, parent: pd.DataFrame, parent_file: str, key: str):
+    orphan = child[~child[column].isin(parent[key])]
+    for row, value in orphan[column].items():
+        problems.append(Problem(file, row, column, f"{value!r} does not exist in {parent_file} ({key})"))
+
+
+def _dates_in_order(problems, frame, file, earlier, later, message):
+    bad = frame[frame[later].notna() & frame[earlier].notna() & (frame[later] < frame[earlier])]
+    for row, values in bad.iterrows():
+        problems.append(Problem(file, row, later, f"{values[later].date()} is before {earlier} {values[earlier].date()}: {message}"))
+
+
+def _check_across_tables(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
+    children = t["children"]
+    unborn_without_edd = children[children["date_of_birth"].isna() & children["expected_date_of_birth"].isna()]
+    for row in unborn_without_edd.index:
+        problems.append(Problem("children.csv", row, "expected_date_of_birth", "is required when date_of_birth is blank (unborn child)"))
+
+    for name in ("referrals", "s47_enquiries", "cp_plans", "case_audits", "conference_children"):
+        if t.get(name) is not None:
+            _missing_keys(problems, t[name], f"{name}.csv", "child_id", children, "children.csv", "child_id")
+    _missing_keys(problems, t["s47_enquiries"], "s47_enquiries.csv", "referral_id", t["referrals"], "referrals.csv", "referral_id")
+    _missing_keys(problems, t["cp_reviews"], "cp_reviews.csv", "plan_id", t["cp_plans"], "cp_plans.csv", "plan_id")
+    for name in ("conference_children", "conference_agencies", "feedback"):
+        if t.get(name) is not None:
+            if t.get("conferences") is None:
+                problems.append(Problem(f"{name}.csv", None, None, "needs conferences.csv, which is missing"))
+            else:
+                _missing_keys(problems, t[name], f"{name}.csv", "conference_id", t["conferences"], "conferences.csv", "conference_id")
+
+    s47 = t["s47_enquiries"]
+    referral_child = t["referrals"].set_index("referral_id")["child_id"]
+    linked = s47["referral_id"].map(referral_child)
+    for row in s47.index[linked.notna() & (linked != s47["child_id"])]:
+        problems.append(Problem("s47_enquiries.csv", row, "referral_id", f"{s47.at[row, 'referral_id']!r} is a referral of another child"))
+
+    _dates_in_order(problems, t["referrals"], "referrals.csv", "referral_date", "closure_date", "a referral cannot close before it starts")
+    _dates_in_order(problems, s47, "s47_enquiries.csv", "strategy_discussion_date", "s47_start_date", "the enquiry starts at or after its strategy discussion")
+    _dates_in_order(problems, t["cp_plans"], "cp_plans.csv", "start_date", "end_date", "a plan cannot end before it starts")
+
+    plans = t["cp_plans"]
+    reviews = t["cp_reviews"].reset_index().merge(plans[["plan_id", "start_date", "end_date"]], on="plan_id", how="inner").set_index("row")
+    outside = reviews[(reviews["review_date"] < reviews["start_date"]) | (reviews["end_date"].notna() & (reviews["review_date"] > reviews["end_date"]))]
+    for row, r in outside.iterrows():
+        end = r["end_date"].date() if pd.notna(r["end_date"]) else "open"
+        problems.append(Problem("cp_reviews.csv", row, "review_date", f"{r['review_date'].date()} is outside plan {r['plan_id']!r} ({r['start_date'].date()} to {end})"))
+
+    ordered = plans.reset_index().sort_values(["child_id", "start_date", "plan_id"])
+    previous_end = ordered.groupby("child_id")["end_date"].shift()
+    previous_exists = ordered.groupby("child_id").cumcount() > 0
+    overlapping = ordered[previous_exists & (previous_end.isna() | (ordered["start_date"] < previous_end))]
+    for r in overlapping.itertuples():
+        problems.append(Problem("cp_plans.csv", r.row, "start_date", f"child {r.child_id!r} already has a plan open on {r.start_date.date()}; a child has one open plan at a time"))
+
+    if t.get("conferences") is not None:
+        conf = t["conferences"]
+        for row in conf.index[conf["children_attended"] > conf["children_invited"]]:
+            problems.append(Problem("conferences.csv", row, "children_attended", "is more than children_invited"))
+    if t.get("conference_agencies") is not None:
+        agencies = t["conference_agencies"]
+        for row in agencies.index[agencies["attended"] & ~agencies["invited"]]:
+            problems.append(Problem("conference_agencies.csv", row, "attended", "is Y but invited is N"))
+        for row in agencies.index[agencies["report_on_time"] & ~agencies["report_submitted"]]:
+            problems.append(Problem("conference_agencies.csv", row, "report_on_time", "is Y but report_submitted is N"))
+
+
+# ----------------------------------------------------------------- entry point
+
+
+def load_dataset(folder: Path | str) -> Dataset:
+    """Read and validate one authority's folder.
+
+    Parameters
+    ----------
+    folder
+        A folder laid out as ``data-contract.md`` describes (``la.yaml`` and CSVs).
+
+    Returns
+    -------
+    Dataset
+        Typed tables (dates as ``datetime64``, flags as ``bool``); the index of
+        each table is the row number in its file (header = row 1).
+
+    Raises
+    ------
+    DataValidationError
+        Listing every problem found, each with file, row and column.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataValidationError([Problem(str(folder), None, None, "data folder does not exist")])
+    problems: list[Problem] = []
+    notes: list[str] = []
+    la = _read_la(folder, problems)
+    files: dict[str, Path] = {}
+    if (folder / LA_FILE).exists():
+        files[LA_FILE] = folder / LA_FILE
+    raw: dict[str, pd.DataFrame | None] = {}
+    for table in TABLES.values():
+        path = folder / table.filename
+        if not path.exists():
+            if table.core:
+                problems.append(Problem(table.filename, None, None, "file is missing; it is a core table of the data contract"))
+            else:
+                notes.append(f"{table.filename}: not supplied; the sections that need it say 'not collected'")
+            raw[table.name] = None
+            continue
+        files[table.filename] = path
+        raw[table.name] = _read_table(path, table, problems, notes)
+    if problems or any(raw[name] is None for name, t in TABLES.items() if t.core):
+        raise DataValidationError(problems, str(folder))
+    typed = {name: (_typed(frame, TABLES[name]) if frame is not None else None) for name, frame in raw.items()}
+    _check_across_tables(typed, problems)
+    if problems:
+        raise DataValidationError(problems, str(folder))
+    for note in notes:
+        if "extra column" in note:
+            warnings.warn(note, stacklevel=2)
+    return Dataset(path=folder, la=la, files=files, warnings=notes, **typed)

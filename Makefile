@@ -1,0 +1,44 @@
+# cpstats: `make report` builds the sample report, `make test` runs the whole suite.
+# Both create or update the virtual environment in .venv first.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+LA     ?= sample
+YEAR   ?= 2017-18
+
+.DEFAULT_GOAL := help
+.PHONY: help report test metrics validate synth clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+report: $(VENV)/.installed ## build the sample report (LA=sample YEAR=2017-18) and print where it is
+	$(BIN)/cpstats build --la $(LA) --year $(YEAR)
+
+test: $(VENV)/.installed-dev ## install dev dependencies and run every test
+	$(BIN)/python -m pytest
+
+metrics: $(VENV)/.installed ## print the measures of the sample for YEAR as JSON
+	$(BIN)/cpstats metrics --data data/$(LA) --year $(YEAR) --json
+
+validate: $(VENV)/.installed ## check data/$(LA) against the data contract
+	$(BIN)/cpstats validate --data data/$(LA)
+
+synth: $(VENV)/.installed ## regenerate the synthetic sample in data/sample
+	$(BIN)/cpstats synth --out data/sample
+
+clean: ## remove built output (keeps .venv)
+	rm -rf _build _site

@@ -1,0 +1,128 @@
+"""Bad input is refused with every problem named by file, row and column."""
+
+from __future__ import annotations
+
+import pytest
+
+from cpstats.cli import main
+from cpstats.contract import DataValidationError
+from cpstats.dataset import load_dataset
+from tests.conftest import write_folder
+
+GOOD = {
+    "children": [
+        {"child_id": "C1", "family_id": "F1"},
+        {"child_id": "C2", "family_id": "F1", "sex": "U", "date_of_birth": "", "expected_date_of_birth": "2018-05-01"},
+    ],
+    "referrals": [{"referral_id": "R1", "child_id": "C1", "referral_date": "2017-05-01"}],
+    "s47_enquiries": [{"s47_id": "S1", "child_id": "C1", "referral_id": "R1", "strategy_discussion_date": "2017-05-02",
+                       "s47_start_date": "2017-05-03", "icpc_date": "2017-05-20"}],
+    "cp_plans": [{"plan_id": "P1", "child_id": "C1", "start_date": "2017-05-20", "end_date": "2017-12-01"}],
+    "cp_reviews": [{"plan_id": "P1", "review_date": "2017-08-01"}],
+}
+
+
+def refused(tmp_path, **changes) -> DataValidationError:
+    tables = {name: [dict(r) for r in rows] for name, rows in GOOD.items()}
+    for name, rows in changes.items():
+        tables[name] = rows
+    with pytest.raises(DataValidationError) as caught:
+        load_dataset(write_folder(tmp_path / "data", **tables))
+    return caught.value
+
+
+def test_good_folder_loads(tmp_path):
+    """The reference folder of this file is valid, so each case below fails for its own reason."""
+    ds = load_dataset(write_folder(tmp_path / "data", **GOOD))
+    assert len(ds.children) == 2 and ds.cp_plans.index[0] == 2
+
+
+@pytest.mark.parametrize("table, row, column, change, words", [
+    ("children", 2, "sex", {"sex": "X"}, "not an allowed code"),
+    ("children", 2, "ethnicity", {"ethnicity": "WBR"}, "not an allowed code"),
+    ("children", 2, "date_of_birth", {"date_of_birth": "2017-02-30"}, "not a real date"),
+    ("children", 2, "date_of_birth", {"date_of_birth": "01/05/2010"}, "not a real date"),
+    ("children", 2, "disability", {"disability": "yes"}, "must be Y or N"),
+    ("children", 2, "child_id", {"child_id": "=HYPERLINK(\"http://x\")"}, "formula"),
+    ("referrals", 2, "referral_source", {"referral_source": "11"}, "not an allowed code"),
+    ("referrals", 2, "closure_date", {"closure_date": "2017-04-01"}, "before referral_date"),
+    ("cp_plans", 2, "end_date", {"end_date": "2017-05-01"}, "before start_date"),
+    ("cp_plans", 2, "previous_plans", {"previous_plans": "-1"}, "whole number"),
+    ("cp_plans", 2, "previous_plans", {"previous_plans": "900"}, "outside the allowed range"),
+    ("cp_plans", 2, "initial_category", {"initial_category": "ABC"}, "not an allowed code"),
+    ("cp_plans", 2, "start_date", {"start_date": ""}, "blank but required"),
+    ("s47_enquiries", 2, "s47_start_date", {"s47_start_date": "2017-05-01"}, "before strategy_discussion_date"),
+    ("s47_enquiries", 2, "referral_id", {"referral_id": "R9"}, "does not exist in referrals.csv"),
+    ("cp_reviews", 2, "review_date", {"review_date": "2018-01-01"}, "outside plan"),
+    ("cp_reviews", 2, "plan_id", {"plan_id": "P9"}, "does not exist in cp_plans.csv"),
+])
+def test_bad_cell_is_named_by_file_row_and_column(tmp_path, table, row, column, change, words):
+    """Each broken cell is reported with its file, row and column and what was expected."""
+    rows = [dict(r) for r in GOOD[table]]
+    rows[row - 2].update(change)
+    error = refused(tmp_path, **{table: rows})
+    text = str(error)
+    assert f"{table}.csv, row {row}, column {column}:" in text, text
+    assert words in text, text
+
+
+def test_orphan_child_in_plans(tmp_path):
+    """A plan for a child not in children.csv is refused."""
+    rows = GOOD["cp_plans"] + [{"plan_id": "P2", "child_id": "C404", "start_date": "2018-01-01"}]
+    assert "cp_plans.csv, row 3, column child_id: 'C404' does not exist in children.csv" in str(refused(tmp_path, cp_plans=rows))
+
+
+def test_duplicate_identifiers(tmp_path):
+    """A repeated plan_id is refused, naming the rows."""
+    rows = GOOD["cp_plans"] + [{"plan_id": "P1", "child_id": "C1", "start_date": "2018-01-01"}]
+    text = str(refused(tmp_path, cp_plans=rows))
+    assert "cp_plans.csv, row 3, column plan_id: 'P1' appears more than once" in text
+
+
+def test_two_open_plans_for_one_child(tmp_path):
+    """A child with overlapping plans is refused: one open plan at a time."""
+    rows = GOOD["cp_plans"] + [{"plan_id": "P2", "child_id": "C1", "start_date": "2017-11-01"}]
+    assert "cp_plans.csv, row 3, column start_date: child 'C1' already has a plan open" in str(refused(tmp_path, cp_plans=rows))
+
+
+def test_unborn_child_needs_expected_date_of_birth(tmp_path):
+    """A blank date of birth without an expected date of birth is refused."""
+    rows = [dict(r) for r in GOOD["children"]]
+    rows[1]["expected_date_of_birth"] = ""
+    assert "children.csv, row 3, column expected_date_of_birth" in str(refused(tmp_path, children=rows))
+
+
+def test_every_problem_is_listed_at_once(tmp_path):
+    """Several problems in several files come back in one message."""
+    children = [dict(r) for r in GOOD["children"]]
+    children[0]["sex"] = "Q"
+    plans = [dict(GOOD["cp_plans"][0], latest_category="ZZZ")]
+    error = refused(tmp_path, children=children, cp_plans=plans)
+    assert len(error.problems) == 2
+    assert "2 problem(s)" in str(error)
+
+
+def test_missing_file_missing_column_empty_file_and_non_utf8(tmp_path):
+    """File-level problems are named too."""
+    folder = write_folder(tmp_path / "data", **GOOD)
+    (folder / "cp_reviews.csv").unlink()
+    (folder / "referrals.csv").write_text("referral_id,child_id,referal_date\n", encoding="utf-8")
+    (folder / "s47_enquiries.csv").write_text("", encoding="utf-8")
+    (folder / "children.csv").write_bytes((folder / "children.csv").read_bytes().replace(b"F1", b"F\xe91"))
+    with pytest.raises(DataValidationError) as caught:
+        load_dataset(folder)
+    text = str(caught.value)
+    assert "cp_reviews.csv: file is missing" in text
+    assert "referrals.csv, row 1, column referral_date: column is missing" in text
+    assert "s47_enquiries.csv: is empty" in text
+    assert "children.csv: is not UTF-8" in text
+
+
+def test_cli_validate_exits_2_and_prints_the_problems(tmp_path, capsys):
+    """`cpstats validate` refuses bad data with exit status 2 and the located message."""
+    folder = write_folder(tmp_path / "data", **{**GOOD, "cp_reviews": [{"plan_id": "P1", "review_date": "2019-13-01"}]})
+    assert main(["validate", "--data", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "cp_reviews.csv, row 2, column review_date" in err
+    good = write_folder(tmp_path / "good", **GOOD)
+    assert main(["validate", "--data", str(good)]) == 0

@@ -8,6 +8,8 @@ Commands
     Print every measure of ``measures.md`` for one year.
 ``cpstats synth [--out DIR] [--seed N]``
     Write the synthetic sample authority.
+``cpstats compare --la sample --from 2016-17 --to 2017-18``
+    Every measure for both years with the change; also written as CSV.
 ``cpstats build --la sample --year 2017-18``
     Execute the section notebooks and publish the report to ``_site``.
 
@@ -47,6 +49,14 @@ def _parser() -> argparse.ArgumentParser:
     synth = commands.add_parser("synth", help="write the synthetic sample authority")
     synth.add_argument("--out", type=Path, default=DEFAULT_DATA, help="folder to write (default: data/sample)")
     synth.add_argument("--seed", type=int, default=857, help="random seed (default: 857)")
+
+    compare = commands.add_parser("compare", help="every measure for two years, with the change")
+    compare.add_argument("--la", default="sample", help="authority folder name under data/ (default: sample)")
+    compare.add_argument("--data-root", type=Path, default=PROJECT_ROOT / "data", help="folder holding one folder per authority")
+    compare.add_argument("--from", dest="first", required=True, help="earlier year, e.g. 2016-17")
+    compare.add_argument("--to", dest="second", required=True, help="later year, e.g. 2017-18")
+    compare.add_argument("--csv", type=Path, default=None,
+                         help="CSV to write (default: _build/<la>/compare_<from>_<to>.csv)")
 
     build = commands.add_parser("build", help="execute the notebooks and publish the report")
     build.add_argument("--la", default="sample", help="authority folder name under data/ (default: sample)")
@@ -105,6 +115,17 @@ def _run(args: argparse.Namespace) -> int:
 
         for path in write_sample(args.out, seed=args.seed):
             print(path)
+        return 0
+    if args.command == "compare":
+        from cpstats.compare import compare_years, format_comparison
+        from cpstats.dataset import load_dataset
+
+        table = compare_years(load_dataset(args.data_root / args.la), args.first, args.second)
+        out = args.csv or PROJECT_ROOT / "_build" / args.la / f"compare_{args.first}_{args.second}.csv"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(out, index=False, lineterminator="\n")
+        print(format_comparison(table))
+        print(f"\nwritten: {out}")
         return 0
     if args.command == "build":
         from cpstats.build import build_report

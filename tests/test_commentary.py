@@ -1,0 +1,39 @@
+"""Commentary placeholders are filled from the measures; unknown names are errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from cpstats.commentary import MISSING_NOTE, CommentaryError, Context, fill, render_commentary
+
+MEASURES = {"referrals": 305, "reviews_in_timescale_pct": 100.0, "category_during_year": {"EMO": 20, "NEG": 18},
+            "second_plan_within_2_years_pct": None}
+
+
+def test_placeholders_are_filled_from_measures_previous_year_and_england():
+    """Each scope of the syntax gives its value, formatted as the report prints it."""
+    context = Context(MEASURES, previous={"referrals": 412}, england={"referrals": 655630},
+                      words={"year": "2017-18", "la_name": "Rutland"})
+    text = ("{{ la_name }} had {{referrals}} referrals in {{ year }} ({{ previous:referrals }} before; "
+            "England {{ england:referrals }}); {{ category_during_year.EMO }} emotional; "
+            "{{ reviews_in_timescale_pct }}% reviewed; repeat {{ second_plan_within_2_years_pct }}.")
+    assert fill(text, context) == ("Rutland had 305 referrals in 2017-18 (412 before; England 655,630); "
+                                   "20 emotional; 100.0% reviewed; repeat not applicable.")
+
+
+@pytest.mark.parametrize("text", ["{{ referals }}", "{{ category_during_year.XYZ }}", "{{ category_during_year }}",
+                                  "{{ england:referrals }}"])
+def test_unknown_or_incomplete_name_is_an_error_with_its_line(text):
+    """A misspelt name, a missing key, a whole breakdown or a missing scope is refused, naming the line."""
+    with pytest.raises(CommentaryError, match=r"notes\.md, line 2: \{\{"):
+        fill("first line\n" + text, Context(MEASURES), source="notes.md")
+
+
+def test_missing_commentary_gives_the_visible_note(tmp_path):
+    """A section without a file shows 'not yet written' and says so."""
+    text, written = render_commentary(tmp_path, "sample", "2017-18", "08_numbers", Context(MEASURES))
+    assert (text, written) == (MISSING_NOTE, False)
+    path = tmp_path / "sample" / "2017-18" / "08_numbers.md"
+    path.parent.mkdir(parents=True)
+    path.write_text("We received {{ referrals }} referrals.", encoding="utf-8")
+    assert render_commentary(tmp_path, "sample", "2017-18", "08_numbers", Context(MEASURES)) == ("We received 305 referrals.", True)

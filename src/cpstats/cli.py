@@ -10,6 +10,10 @@ Commands
     Write the synthetic sample authority.
 ``cpstats compare --la sample --from 2016-17 --to 2017-18``
     Every measure for both years with the change; also written as CSV.
+``cpstats import cin-census FILE.xml [FILE.xml ...] --out DIR [--families CSV]``
+    Turn CIN census returns (one or several years) into a data folder.
+``cpstats export cin-census --data DIR --year 2017-18 --out FILE.xml``
+    Write the CIN census return of one year, checked against its schema.
 ``cpstats build --la sample --year 2017-18``
     Execute the section notebooks and publish the report to ``_site``.
 
@@ -57,6 +61,21 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--to", dest="second", required=True, help="later year, e.g. 2017-18")
     compare.add_argument("--csv", type=Path, default=None,
                          help="CSV to write (default: _build/<la>/compare_<from>_<to>.csv)")
+
+    census_import = commands.add_parser("import", help="import CIN census returns (XML) into a data folder")
+    census_import.add_argument("format", choices=("cin-census",), help="the format of the files")
+    census_import.add_argument("files", nargs="+", type=Path, help="census returns, one per year")
+    census_import.add_argument("--out", type=Path, required=True, help="the authority's data folder, e.g. data/<la>")
+    census_import.add_argument("--families", type=Path, default=None,
+                               help="CSV with child_id,family_id (default: each child is its own family)")
+
+    census_export = commands.add_parser("export", help="write the CIN census return (XML) of one year")
+    census_export.add_argument("format", choices=("cin-census",), help="the format to write")
+    census_export.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of one authority's CSV files")
+    census_export.add_argument("--year", required=True, help="census year, e.g. 2017-18 (ReferenceDate 31 March 2018)")
+    census_export.add_argument("--out", type=Path, required=True, help="XML file to write")
+    census_export.add_argument("--xsd-dir", type=Path, default=None,
+                               help="folder of CIN_schema_YYYY.xsd files (default: $CPSTATS_SHARED_REFERENCE/cin-census/xsd)")
 
     build = commands.add_parser("build", help="execute the notebooks and publish the report")
     build.add_argument("--la", default="sample", help="authority folder name under data/ (default: sample)")
@@ -126,6 +145,22 @@ def _run(args: argparse.Namespace) -> int:
         table.to_csv(out, index=False, lineterminator="\n")
         print(format_comparison(table))
         print(f"\nwritten: {out}")
+        return 0
+    if args.command == "import":
+        from cpstats.census import import_census
+
+        result = import_census(args.files, args.out, families=args.families)
+        print(result.report, end="")
+        print(f"written to {result.out}: {', '.join(path.name for path in result.written)}")
+        return 0
+    if args.command == "export":
+        from cpstats.census import export_census
+
+        result = export_census(args.data, args.year, args.out, xsd_dir=args.xsd_dir)
+        for note in [result.schema_note, *result.notes]:
+            print(f"note: {note}")
+        print(f"{result.path}: census return {result.year.label}, {result.counts['children']} children, "
+              f"{result.counts['referrals']} referrals, {result.counts['cp_plans']} plans")
         return 0
     if args.command == "build":
         from cpstats.build import build_report

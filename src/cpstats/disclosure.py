@@ -1,0 +1,195 @@
+"""Statistical disclosure control for published tables.
+
+A public report must not let a reader learn a small number of children, nor
+work one out from the totals. :func:`suppress_table` applies:
+
+* **primary suppression**: every count from 1 to ``threshold`` (5 by default,
+  as DfE publishes children in need figures) is shown as ``[c]``;
+* **secondary suppression**: further cells are suppressed, smallest first,
+  until no suppressed cell can be worked out from the published cells and the
+  table's totals. "Worked out" is tested exactly: for each suppressed cell the
+  smallest and largest values it could take, given every published value, the
+  table's additivity and that counts are not negative, are found by linear
+  programming; the cell is safe only when they differ.
+
+Each decision is logged (what and why) for the suppression log, which is kept
+out of the public site. Rates and percentages computed from a suppressed count
+are suppressed by the caller with :func:`suppress_derived`.
+
+GSS symbols: ``[c]`` confidential, ``[x]`` not available, ``[z]`` not applicable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linprog
+
+__all__ = [
+    "CONFIDENTIAL",
+    "NOT_AVAILABLE",
+    "NOT_APPLICABLE",
+    "DEFAULT_THRESHOLD",
+    "Suppression",
+    "suppress_table",
+    "suppress_derived",
+    "recoverable_cells",
+]
+
+CONFIDENTIAL = "[c]"
+NOT_AVAILABLE = "[x]"
+NOT_APPLICABLE = "[z]"
+DEFAULT_THRESHOLD = 5
+
+Cell = tuple[object, object]  # (row label, column label)
+
+
+@dataclass
+class Suppression:
+    """A table after disclosure control, with the cells withheld and why."""
+
+    table: pd.DataFrame
+    suppressed: set[Cell] = field(default_factory=set)
+    log: list[dict] = field(default_factory=list)
+
+
+def _constraints(frame: pd.DataFrame, count_columns: list, total_row, total_column) -> list[tuple[Cell, list[Cell]]]:
+    """Each additive relation of the table: (total cell, the cells it sums)."""
+    rows = [r for r in frame.index if r != total_row]
+    parts = [c for c in count_columns if c != total_column]
+    found = []
+    if total_column is not None:
+        for r in frame.index:
+            found.append(((r, total_column), [(r, c) for c in parts]))
+    if total_row is not None:
+        for c in count_columns:
+            found.append(((total_row, c), [(r, c) for r in rows]))
+    return found
+
+
+def recoverable_cells(values: dict[Cell, float], hidden: set[Cell], constraints) -> set[Cell]:
+    """The hidden cells whose value is fixed by the published cells and the constraints.
+
+    A hidden cell is recoverable when its least and greatest possible values,
+    with every count at least 0, are equal.
+    """
+    variables = sorted(hidden, key=repr)
+    if not variables:
+        return set()
+    position = {cell: i for i, cell in enumerate(variables)}
+    equations, constants = [], []
+    for total, parts in constraints:
+        row = np.zeros(len(variables))
+        known = 0.0
+        for cell, sign in [(total, -1.0)] + [(p, 1.0) for p in parts]:
+            if cell in position:
+                row[position[cell]] += sign
+            else:
+                known += sign * values[cell]
+        if row.any():
+            equations.append(row)
+            constants.append(-known)
+    if not equations:
+        return set()
+    a_eq, b_eq = np.array(equations), np.array(constants)
+    fixed = set()
+    for cell, i in position.items():
+        objective = np.zeros(len(variables))
+        objective[i] = 1.0
+        low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        high = linprog(-objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        if low.status == 0 and high.status == 0 and abs(-high.fun - low.fun) < 0.5:
+            fixed.add(cell)
+    return fixed
+
+
+def suppress_table(
+    frame: pd.DataFrame,
+    count_columns: list | None = None,
+    *,
+    total_row=None,
+    total_column=None,
+    threshold: int = DEFAULT_THRESHOLD,
+    name: str = "table",
+) -> Suppression:
+    """Suppress small counts and whatever else would let them be worked out.
+
+    Parameters
+    ----------
+    frame
+        The table; its index labels the rows.
+    count_columns
+        The columns holding counts (default: every numeric column).
+    total_row, total_column
+        The label of the row / column that holds totals, if any.
+    threshold
+        Counts from 1 to ``threshold`` are confidential.
+    name
+        The table's name, for the log.
+
+    Returns
+    -------
+    Suppression
+        ``table`` is a copy with ``[c]`` in each suppressed cell (as object dtype).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"children": [20, 18, 0, 2, 40]}, index=["EMO", "NEG", "PHY", "SAB", "Total"])
+    >>> s = suppress_table(t, total_row="Total")
+    >>> s.table["children"].tolist()
+    [20, '[c]', 0, '[c]', 40]
+    """
+    if count_columns is None:
+        count_columns = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+    values = {(r, c): float(frame.at[r, c]) for r in frame.index for c in count_columns if pd.notna(frame.at[r, c])}
+    constraints = _constraints(frame, count_columns, total_row, total_column)
+    hidden: set[Cell] = set()
+    log: list[dict] = []
+    for cell, value in values.items():
+        if 1 <= value <= threshold:
+            hidden.add(cell)
+            log.append({"table": name, "row": str(cell[0]), "column": str(cell[1]), "reason": f"primary: count from 1 to {threshold}"})
+    while True:
+        exposed = recoverable_cells(values, hidden, constraints)
+        if not exposed:
+            break
+        target = sorted(exposed, key=repr)[0]
+        neighbours = {
+            cell
+            for total, parts in constraints
+            if target in parts or target == total
+            for cell in [total, *parts]
+            if cell not in hidden and cell in values
+        }
+        if not neighbours:  # nothing left to hide beside it: hide the rest of the table
+            neighbours = {cell for cell in values if cell not in hidden}
+            if not neighbours:
+                break
+        # smallest non-zero first; zeros only when nothing else protects the cell
+        choice = min(neighbours, key=lambda c: (values[c] == 0, values[c], repr(c)))
+        hidden.add(choice)
+        log.append({
+            "table": name, "row": str(choice[0]), "column": str(choice[1]),
+            "reason": f"secondary: protects {target[0]} / {target[1]} from being worked out from the totals",
+        })
+    out = frame.astype(object).copy()
+    for r, c in hidden:
+        out.at[r, c] = CONFIDENTIAL
+    return Suppression(out, hidden, log)
+
+
+def suppress_derived(table: pd.DataFrame, suppressed: set[Cell], derived: dict) -> pd.DataFrame:
+    """Suppress rates and percentages computed from suppressed counts.
+
+    ``derived`` maps a derived column to the count column(s) it is computed
+    from; a derived cell is ``[c]`` when any of its counts in the same row is.
+    """
+    out = table.astype(object).copy()
+    for column, sources in derived.items():
+        sources = [sources] if isinstance(sources, str) else list(sources)
+        for row in out.index:
+            if any((row, source) in suppressed for source in sources):
+                out.at[row, column] = CONFIDENTIAL
+    return out

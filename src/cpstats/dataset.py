@@ -94,13 +94,29 @@ def _read_la(folder: Path, problems: list[Problem]) -> dict:
     return la
 
 
+def _first_non_utf8(path: Path) -> tuple[int, str | None, int]:
+    """Row, column and byte offset of the first byte that is not UTF-8 (row 1 is the header)."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+        return 1, None, 0
+    except UnicodeDecodeError as exc:
+        offset = exc.start
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    row = data.count(b"\n", 0, offset) + 1
+    header = data.split(b"\n", 1)[0].decode("utf-8", "replace").strip().split(",")
+    field = data[line_start:offset].count(b",")
+    return row, (header[field] if field < len(header) else None), offset
+
+
 def _read_table(path: Path, table: Table, problems: list[Problem], notes: list[str]) -> pd.DataFrame | None:
     """Read one CSV as text and check its cells; ``None`` when it cannot be checked."""
     name = table.filename
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", skipinitialspace=False)
-    except UnicodeDecodeError as exc:
-        problems.append(Problem(name, None, None, f"is not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV"))
+    except UnicodeDecodeError:
+        row, column, offset = _first_non_utf8(path)
+        problems.append(Problem(name, row, column, f"is not UTF-8 text (byte {offset} of the file); save it as UTF-8 CSV"))
         return None
     except pd.errors.EmptyDataError:
         problems.append(Problem(name, None, None, "is empty; it needs at least a header row"))

@@ -14,6 +14,8 @@ Commands
     Turn CIN census returns (one or several years) into a data folder.
 ``cpstats export cin-census --data DIR --year 2017-18 --out FILE.xml``
     Write the CIN census return of one year, checked against its schema.
+``cpstats reference import --ees DIR --la 857``
+    Write population and published figures (LA, region, England) from DfE's files.
 ``cpstats build --la sample --year 2017-18``
     Execute the section notebooks and publish the report to ``_site``.
 
@@ -61,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--to", dest="second", required=True, help="later year, e.g. 2017-18")
     compare.add_argument("--csv", type=Path, default=None,
                          help="CSV to write (default: _build/<la>/compare_<from>_<to>.csv)")
+
+    reference = commands.add_parser("reference", help="reference data: import DfE's published statistics")
+    reference.add_argument("action", choices=("import",))
+    reference.add_argument("--ees", type=Path, required=True,
+                           help="folder of DfE explore-education-statistics CSVs (c1, c4, d3, d5, ONS population)")
+    reference.add_argument("--la", type=int, action="append", required=True, help="DfE LA code; repeat for several")
+    reference.add_argument("--out", type=Path, default=PROJECT_ROOT / "data" / "reference", help="folder to write")
 
     census_import = commands.add_parser("import", help="import CIN census returns (XML) into a data folder")
     census_import.add_argument("format", choices=("cin-census",), help="the format of the files")
@@ -145,6 +154,12 @@ def _run(args: argparse.Namespace) -> int:
         table.to_csv(out, index=False, lineterminator="\n")
         print(format_comparison(table))
         print(f"\nwritten: {out}")
+        return 0
+    if args.command == "reference":
+        from cpstats.reference import import_ees
+
+        for path in import_ees(args.ees, args.la, args.out).values():
+            print(path)
         return 0
     if args.command == "import":
         from cpstats.census import import_census

@@ -122,7 +122,7 @@ def _label(time_period: int) -> str:
     return ReportingYear(int(time_period) - 1).label
 
 
-def write_population_table(ees_dir: Path, la_codes: list[int], years: list[str], out: Path) -> pd.DataFrame:
+def write_population_table(ees_dir: Path, la_codes: list[int], years: list[str] | None, out: Path) -> pd.DataFrame:
     """Write ``population.csv`` from DfE's ONS mid-year population file.
 
     The estimate for mid-year ``Y-1`` is the denominator for reporting year
@@ -139,7 +139,9 @@ def write_population_table(ees_dir: Path, la_codes: list[int], years: list[str],
         "population_0_17": ons["population_estimate"].astype(int),
         "source": "ONS mid-year population estimate for mid-" + ons["time_period"] + ", as published by " + EES_RELEASE + ", file " + ONS_FILE,
     })
-    table = table[table["year"].isin(years)].sort_values(["la_code", "year"]).reset_index(drop=True)
+    if years is not None:
+        table = table[table["year"].isin(years)]
+    table = table.sort_values(["la_code", "year"]).reset_index(drop=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out, index=False, lineterminator="\n")
     return table
@@ -170,3 +172,124 @@ def write_england_table(indicators_csv: Path, years: list[str], out: Path) -> pd
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out, index=False, lineterminator="\n")
     return table
+
+
+# ----------------------------------------------------------------- import from EES downloads
+
+# Our measure <- (EES file prefix, column). Files as downloaded from explore-education-statistics,
+# "Children in need" release; the prefix is enough to find them whatever their year range.
+EES_COLUMNS: dict[str, tuple[str, str]] = {
+    "referrals": ("c1_", "referral_count"),
+    "rereferrals_within_12_months_pct": ("c1_", "rereferral_percent"),
+    "s47_enquiries": ("c4_", "Section47"),
+    "icpcs": ("c4_", "ICPC"),
+    "plan_starts": ("d3_", "CPP_start"),
+    "second_or_subsequent_plan_pct": ("d3_", "CPP_subsequent_percent"),
+    "children_on_plan_at_31_march": ("d5_", "CPP_At31"),
+    "on_plan_2_years_or_more_at_31_march": ("d5_", "2_years_or_more"),
+}
+ICPC_BAND_COLUMNS = ("Duration_0-10_days", "Duration_11-15_days", "Duration_16-20_days", "Duration_21+_days")
+GSS_SUPPRESSED = {"c", "x", "z", "low", "u", ":", ".."}
+
+
+def _ees_file(ees_dir: Path, prefix: str) -> Path:
+    found = sorted(Path(ees_dir).glob(f"{prefix}*.csv"))
+    if not found:
+        raise FileNotFoundError(f"{ees_dir}: no file {prefix}*.csv (download it from explore-education-statistics)")
+    return found[-1]
+
+
+def _areas(frame: pd.DataFrame, la_codes: list[int]) -> pd.DataFrame:
+    """Rows for the chosen LAs, their regions and England, with an area code and type."""
+    la = frame["geographic_level"] == "Local authority"
+    chosen_la = la & frame["old_la_code"].isin([str(c) for c in la_codes])
+    regions = set(frame.loc[chosen_la, "region_code"])
+    region = (frame["geographic_level"] == "Regional") & frame["region_code"].isin(regions)
+    national = frame["geographic_level"] == "National"
+    out = frame[chosen_la | region | national].copy()
+    out["area_type"] = out["geographic_level"].map({"Local authority": "la", "Regional": "region", "National": "england"})
+    out["area_code"] = out["old_la_code"].where(out["area_type"] == "la", out["region_code"].where(out["area_type"] == "region", "E92000001"))
+    out["area_name"] = out["la_name"].where(out["area_type"] == "la", out["region_name"].where(out["area_type"] == "region", "England"))
+    out["year"] = out["time_period"].astype(int).map(_label)
+    return out
+
+
+def import_ees(ees_dir: Path | str, la_codes: list[int], out_dir: Path | str) -> dict[str, Path]:
+    """Write the reference tables from DfE's explore-education-statistics CSV files.
+
+    Reads the "Children in need" release files c1, c4, d3, d5 and the ONS
+    population file, in DfE's own format, and writes to ``out_dir``:
+
+    * ``published.csv``: ``area_type, area_code, area_name, year, measure, value,
+      status, source`` for each chosen LA (by DfE code), its region and England;
+      suppressed cells (``c``, ``x``, ...) are kept with their symbol as status.
+    * ``population.csv``: the 0-17 denominators of the chosen LAs and England.
+
+    Rates per 10,000 and the ICPC timeliness % are derived exactly as DfE
+    derives them (the count over the ONS mid ``Y-1`` estimate; conferences in
+    the 0-10 and 11-15 day bands over all four bands) and marked ``derived``.
+    """
+    ees_dir, out_dir = Path(ees_dir), Path(out_dir)
+    rows = []
+    frames: dict[str, pd.DataFrame] = {}
+    for measure, (prefix, column) in EES_COLUMNS.items():
+        path = _ees_file(ees_dir, prefix)
+        if prefix not in frames:
+            frames[prefix] = _areas(pd.read_csv(path, dtype=str, keep_default_na=False), la_codes)
+        for record in frames[prefix].to_dict("records"):
+            rows.append(_published_row(record, measure, record[column], f"{EES_RELEASE}, file {path.name}, column {column}"))
+    c4_source = f"derived: ICPCs in the 0-10 and 11-15 working day bands of all four, {_ees_file(ees_dir, 'c4_').name}"
+    for record in frames["c4_"].to_dict("records"):
+        rows.append(_published_row(record, "icpc_within_15_working_days_pct", _icpc_timeliness(record), c4_source, derived=True))
+    published = pd.DataFrame(rows)
+    population = write_population_table(ees_dir, [*la_codes, ENGLAND_CODE], None, out_dir / "population.csv")
+    published = pd.concat([published, _derived_rates(published, population)], ignore_index=True)
+    published = published.sort_values(["area_type", "area_code", "year", "measure"]).reset_index(drop=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    published.to_csv(out_dir / "published.csv", index=False, lineterminator="\n")
+    return {"published": out_dir / "published.csv", "population": out_dir / "population.csv"}
+
+
+def _icpc_timeliness(record: dict) -> str:
+    """% of ICPCs within 15 working days from DfE's four duration bands, or the GSS symbol that hides it."""
+    values = [str(record[c]).strip() for c in ICPC_BAND_COLUMNS]
+    hidden = [v for v in values if v in GSS_SUPPRESSED or v == ""]
+    if hidden:
+        return hidden[0] or "x"
+    counts = [float(v) for v in values]
+    return repr(round(100 * (counts[0] + counts[1]) / sum(counts), 1)) if sum(counts) else "z"
+
+
+def _published_row(r: dict, measure: str, raw: str, source: str, derived: bool = False) -> dict:
+    raw = str(raw).strip()
+    suppressed = raw in GSS_SUPPRESSED or raw == ""
+    return {
+        "area_type": r["area_type"], "area_code": r["area_code"], "area_name": r["area_name"], "year": r["year"],
+        "measure": measure, "value": None if suppressed else float(raw),
+        "status": (raw or "x") if suppressed else ("derived" if derived else "published"), "source": source,
+    }
+
+
+def _derived_rates(published: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    """Rates per 10,000 from the counts and the ONS denominators, as DfE computes them."""
+    pop = population.assign(area_code=population["la_code"].astype(str).replace({str(ENGLAND_CODE): "E92000001"}))
+    pop = pop.set_index(["area_code", "year"])["population_0_17"]
+    out = []
+    for rate, count in (("cpp_rate_per_10000_at_31_march", "children_on_plan_at_31_march"), ("plan_start_rate_per_10000", "plan_starts")):
+        counts = published[(published["measure"] == count) & published["value"].notna()]
+        for r in counts.to_dict("records"):
+            denominator = pop.get((r["area_code"], r["year"]))
+            if denominator:
+                out.append({**r, "measure": rate, "value": round(r["value"] / denominator * 10000, 1),
+                            "status": "derived", "source": f"derived: {count} / ONS mid-year 0-17 population x 10,000"})
+    return pd.DataFrame(out)
+
+
+def published_figures(la_code: int | str, year: str, reference_dir: Path | str | None = None) -> dict:
+    """The authority's own DfE-published figures for a year from ``published.csv`` (value or GSS symbol)."""
+    path = _dir(reference_dir) / "published.csv"
+    if not path.exists():
+        return {}
+    table = pd.read_csv(path, dtype={"area_code": str, "year": str})
+    rows = table[(table["area_type"] == "la") & (table["area_code"] == str(la_code)) & (table["year"] == ReportingYear.parse(year).label)]
+    return {r.measure: (r.value if r.status in ("published", "derived") else f"[{r.status}]") for r in rows.itertuples()}

@@ -1,0 +1,679 @@
+"""Build one report: validate the data, execute the section notebooks, render, publish.
+
+:func:`build_report` is the whole build:
+
+1. **Validate.** :func:`cpstats.dataset.load_dataset` reads the authority's
+   folder; bad data raises :class:`cpstats.contract.DataValidationError`
+   (every problem with file, row and column) before anything is written.
+2. **Execute.** Each section notebook named in ``_quarto.yml`` runs with
+   papermill into ``_build/<la>/<year>/``, with parameters ``la``, ``year``,
+   ``data_dir`` and ``reference_dir``. The executed notebooks stay there as
+   provenance. A failing notebook raises :class:`NotebookError` naming the
+   section, the notebook and the cell; nothing is published.
+3. **Render.** With Quarto installed (``renderer="auto"`` or ``"quarto"``),
+   a Quarto book project is written over the executed notebooks and
+   ``quarto render`` makes the HTML; otherwise :mod:`cpstats.render` does. The
+   PDF is always made with pandoc and Typst (Quarto refuses Typst for books,
+   and LaTeX is rarely installed).
+4. **Publish.** Everything is written into a temporary folder beside
+   ``_site/<la>/<year>/``, which then replaces it by renaming; the old
+   version is removed only after the swap. A failed build leaves the last
+   good version as it was.
+
+``_site/<la>/<year>/manifest.json`` records the cpstats version, the git
+commit, the parameters, the SHA-256 of every input file and the outputs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import json
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+
+from cpstats.periods import ReportingYear
+from cpstats.quarto import BookConfig, read_book_config, render_with_quarto, quarto_executable, write_build_project
+from cpstats.render import ReportInfo, render_builtin
+
+__all__ = [
+    "BuildError",
+    "NotebookError",
+    "RENDERERS",
+    "build_report",
+    "resolve_input_dir",
+    "find_project_dir",
+    "report_timestamp",
+    "pdf_name",
+    "execute_notebooks",
+    "execution_key",
+    "library_digest",
+    "choose_renderer",
+    "publish",
+    "file_sha256",
+    "git_commit",
+    "build_manifest",
+    "write_site_index",
+]
+
+RENDERERS = ("auto", "builtin", "quarto")
+KERNEL = "python3"
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+"""Quiet kernels: ipykernel's start-up warnings are not the analyst's concern."""
+
+
+class BuildError(RuntimeError):
+    """The report could not be built; nothing was published."""
+
+
+class NotebookError(BuildError):
+    """A section notebook failed while executing.
+
+    Attributes
+    ----------
+    notebook : Path
+        The notebook that failed.
+    section : str
+        The section's title (its first heading), or the notebook's name.
+    cell : int or None
+        Number of the failing cell, counting from 1, as in the notebook
+        (papermill's injected parameters cell not counted).
+    """
+
+    def __init__(self, notebook: Path, section: str, cell: int | None, detail: str):
+        self.notebook = Path(notebook)
+        self.section = section
+        self.cell = cell
+        where = f"cell {cell}" if cell is not None else "an unknown cell"
+        super().__init__(
+            f"Section '{section}' ({self.notebook.name}) failed in {where}: {detail}\n"
+            "Nothing was published; the executed notebook with the error is kept in the build folder."
+        )
+
+
+# ----------------------------------------------------------------- parameters
+
+
+def resolve_input_dir(path: str | Path, start: Path | None = None) -> Path:
+    """Find a folder named in a notebook's parameters.
+
+    A relative path is tried from the working directory (``notebooks/`` when
+    a notebook runs in Jupyter), then from each parent folder up to the
+    project root (the folder with ``_quarto.yml`` or ``pyproject.toml``), so
+    ``../data/sample`` and ``data/sample`` both work from either place.
+
+    Parameters
+    ----------
+    path : str or Path
+        The folder as given.
+    start : Path, optional
+        Where to start; the working directory by default.
+
+    Returns
+    -------
+    Path
+        An absolute path; the first candidate if none exists (so the error
+        that follows names the folder as given).
+    """
+    path = Path(path)
+    if path.is_absolute():
+        return path
+    start = Path(start or Path.cwd()).resolve()
+    candidates = [start / path]
+    root = _project_root(start)
+    if root is not None:
+        candidates.append(root / _strip_parents(path))
+    for candidate in candidates:
+        if candidate.exists():
+            return candidate.resolve()
+    return candidates[0]
+
+
+def _project_root(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` with ``_quarto.yml`` or ``pyproject.toml``."""
+    for folder in [start, *start.parents]:
+        if (folder / "_quarto.yml").exists() or (folder / "pyproject.toml").exists():
+            return folder
+    return None
+
+
+def find_project_dir(project_dir: Path | None = None) -> Path:
+    """The folder with the book's ``_quarto.yml``.
+
+    Raises
+    ------
+    BuildError
+        If none is found.
+    """
+    if project_dir is not None:
+        candidates = [Path(project_dir)]
+    else:
+        candidates = [_project_root(Path.cwd()) or Path.cwd(), Path(__file__).resolve().parents[2]]
+    for candidate in candidates:
+        if (candidate / "_quarto.yml").exists():
+            return candidate.resolve()
+    raise BuildError(f"no _quarto.yml found in {', '.join(str(c) for c in candidates)}")
+
+
+def _strip_parents(path: Path) -> Path:
+    """``../data/sample`` as ``data/sample``."""
+    parts = [part for part in path.parts if part not in ("..", ".")]
+    return Path(*parts) if parts else Path(".")
+
+
+def report_timestamp(year: ReportingYear, environ: Mapping[str, str] | None = None) -> dt.datetime:
+    """The date written into the PDF: ``SOURCE_DATE_EPOCH`` if set, else the year's last day (UTC).
+
+    >>> report_timestamp(ReportingYear.parse("2017-18"), environ={}).isoformat()
+    '2018-03-31T00:00:00+00:00'
+    >>> report_timestamp(ReportingYear.parse("2017-18"), environ={"SOURCE_DATE_EPOCH": "0"}).year
+    1970
+    """
+    epoch = (os.environ if environ is None else environ).get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+    return dt.datetime(year.end.year, year.end.month, year.end.day, tzinfo=dt.timezone.utc)
+
+
+def pdf_name(la: str, year: ReportingYear) -> str:
+    """The PDF's file name.
+
+    >>> pdf_name("sample", ReportingYear.parse("2017-18"))
+    'child-protection-report-sample-2017-18.pdf'
+    """
+    return f"child-protection-report-{la}-{year.label}.pdf"
+
+
+# ----------------------------------------------------------------- executing notebooks
+
+
+def _first_heading(notebook: Path) -> str:
+    """A notebook's first Markdown heading, to name its section in errors."""
+    import nbformat
+
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return notebook.stem
+
+
+def _cell_number(notebook: Path, cell_index: int | None) -> int | None:
+    """Papermill's cell index in the executed notebook as a number in the source notebook."""
+    if cell_index is None:
+        return None
+    injected = 1 if "injected-parameters" in _executed_tags(notebook) else 0
+    return max(cell_index - injected, 0) + 1
+
+
+def _executed_tags(notebook: Path) -> set[str]:
+    import nbformat
+
+    try:
+        cells = nbformat.read(notebook, as_version=4).cells
+    except (OSError, ValueError):
+        return set()
+    return {tag for cell in cells for tag in cell.get("metadata", {}).get("tags", [])}
+
+
+def execute_notebook(notebook: Path, output: Path, parameters: Mapping[str, str], *, kernel_name: str = KERNEL) -> Path:
+    """Run one notebook with papermill; the kernel's working directory is the output's folder.
+
+    The folder is given to the kernel (nbclient's ``resources["metadata"]["path"]``)
+    rather than through papermill's ``cwd``, which changes the working directory
+    of the whole process and so cannot be used by notebooks running side by side.
+
+    Raises
+    ------
+    NotebookError
+        Naming the section, the notebook and the failing cell.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        papermill.execute_notebook(
+            str(Path(notebook).resolve()), str(Path(output).resolve()), parameters=dict(parameters),
+            kernel_name=kernel_name, progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+            extra_arguments=KERNEL_ARGUMENTS, resources={"metadata": {"path": str(Path(output).parent.resolve())}},
+        )
+    except PapermillExecutionError as error:
+        raise NotebookError(
+            notebook, _first_heading(notebook), _cell_number(output, error.cell_index), f"{error.ename}: {error.evalue}",
+        ) from error
+    except Exception as error:  # kernel died, bad notebook file, ...
+        raise NotebookError(notebook, _first_heading(notebook), None, f"{type(error).__name__}: {error}") from error
+    return output
+
+
+def library_digest() -> str:
+    """SHA-256 over cpstats' own source files and templates: a change in the library re-executes notebooks."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".typ", ".html", ".css", ".lua", ".yaml"):
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def execution_key(notebook: Path, parameters: Mapping[str, str], inputs_digest: str, kernel_name: str = KERNEL) -> str:
+    """What a notebook's outputs depend on: its code, the parameters, the inputs, the library and tools."""
+    digest = hashlib.sha256()
+    for part in (
+        Path(notebook).read_bytes(),
+        json.dumps(dict(parameters), sort_keys=True).encode(),
+        inputs_digest.encode(),
+        library_digest().encode(),
+        json.dumps(_tool_versions(), sort_keys=True).encode(),
+        kernel_name.encode(),
+    ):
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()
+
+
+def _stored_key(executed: Path) -> str | None:
+    import nbformat
+
+    try:
+        notebook = nbformat.read(executed, as_version=4)
+    except (OSError, ValueError):
+        return None
+    return notebook.metadata.get("cpstats", {}).get("execution_key")
+
+
+def _store_key(executed: Path, key: str) -> None:
+    import nbformat
+
+    notebook = nbformat.read(executed, as_version=4)
+    notebook.metadata["cpstats"] = {"execution_key": key}
+    nbformat.write(notebook, executed)
+
+
+def execute_notebooks(
+    notebooks: Sequence[Path],
+    build_dir: Path,
+    parameters: Mapping[str, str],
+    *,
+    kernel_name: str = KERNEL,
+    jobs: int | None = None,
+    inputs_digest: str | None = None,
+) -> list[Path]:
+    """Execute the section notebooks into ``build_dir``, in parallel, keeping their order.
+
+    With ``inputs_digest`` the build is incremental: a notebook whose executed
+    copy was made from the same code, parameters, inputs, library and tools
+    (its :func:`execution_key`, kept in the copy's metadata) is not run again.
+
+    Parameters
+    ----------
+    notebooks : sequence of Path
+        The source notebooks.
+    build_dir : Path
+        Where the executed copies go (same names).
+    parameters : mapping
+        Papermill parameters for every notebook.
+    kernel_name : str
+        Jupyter kernel.
+    jobs : int, optional
+        Notebooks run at once; the number of CPUs by default.
+
+    Returns
+    -------
+    list of Path
+        The executed notebooks, in the order given.
+
+    Raises
+    ------
+    NotebookError
+        For the first notebook (in the book's order) that failed.
+    """
+    build_dir.mkdir(parents=True, exist_ok=True)
+    outputs = [build_dir / Path(notebook).name for notebook in notebooks]
+    keys = {
+        out: execution_key(Path(nb), parameters, inputs_digest, kernel_name) if inputs_digest else None
+        for nb, out in zip(notebooks, outputs)
+    }
+    to_run = [(Path(nb), out) for nb, out in zip(notebooks, outputs) if keys[out] is None or _stored_key(out) != keys[out]]
+    if not to_run:
+        return outputs
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(to_run)))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(execute_notebook, nb, out, parameters, kernel_name=kernel_name) for nb, out in to_run]
+        for (_, out), future in zip(to_run, futures):
+            future.result()
+            if keys[out]:
+                _store_key(out, keys[out])
+    return outputs
+
+
+# ----------------------------------------------------------------- publishing
+
+
+def choose_renderer(renderer: str = "auto") -> str:
+    """``builtin`` or ``quarto``: ``auto`` picks Quarto when a ``quarto`` command is found.
+
+    Raises
+    ------
+    BuildError
+        For an unknown renderer, or ``quarto`` when Quarto is not installed.
+    """
+    if renderer not in RENDERERS:
+        raise BuildError(f"renderer must be one of {', '.join(RENDERERS)}, not {renderer!r}")
+    if renderer == "auto":
+        return "quarto" if quarto_executable() else "builtin"
+    if renderer == "quarto" and not quarto_executable():
+        raise BuildError("renderer 'quarto' was asked for but no quarto command is installed")
+    return renderer
+
+
+def _swap(staging: Path, target: Path) -> None:
+    """Put ``staging`` where ``target`` is by renaming; remove the old one afterwards."""
+    if not target.exists():
+        os.replace(staging, target)
+        return
+    retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+    retired.rmdir()
+    os.replace(target, retired)
+    try:
+        os.replace(staging, target)
+    except OSError:
+        os.replace(retired, target)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def publish(target: Path, render: Callable[[Path], None]) -> Path:
+    """Render into a temporary sibling of ``target``, then swap it into place.
+
+    Parameters
+    ----------
+    target : Path
+        The published folder, e.g. ``_site/sample/2017-18``.
+    render : callable
+        Writes the new version into the folder it is given.
+
+    Returns
+    -------
+    Path
+        ``target``.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    try:
+        render(staging)
+        staging.chmod(0o755)
+        _swap(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+# ----------------------------------------------------------------- manifest
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, as hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def git_commit(project_dir: Path) -> str | None:
+    """The commit checked out in ``project_dir``, or ``None`` outside git or before the first commit."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(project_dir), "rev-parse", "HEAD"], capture_output=True, text=True, check=False,
+        )
+    except OSError:
+        return None
+    commit = result.stdout.strip()
+    return commit if result.returncode == 0 and len(commit) == 40 else None
+
+
+def _version(package: str) -> str | None:
+    try:
+        return importlib_metadata.version(package)
+    except importlib_metadata.PackageNotFoundError:
+        return None
+
+
+def _tool_versions() -> dict[str, str | None]:
+    import pypandoc
+
+    versions = {name: _version(name) for name in ("pandas", "matplotlib", "seaborn", "papermill", "nbconvert", "typst", "pypandoc-binary")}
+    return {"python": platform.python_version(), "pandoc": pypandoc.get_pandoc_version(), **versions}
+
+
+def _hashes(paths: Mapping[str, Path]) -> dict[str, str]:
+    return {name: file_sha256(path) for name, path in sorted(paths.items())}
+
+
+def build_manifest(
+    *,
+    project_dir: Path,
+    parameters: Mapping[str, str],
+    renderer: str,
+    data_files: Mapping[str, Path],
+    reference_dir: Path,
+    book: BookConfig,
+    outputs: Sequence[str],
+    commentary_files: Sequence[Path] = (),
+) -> dict:
+    """The manifest of one published report (no dates, so rebuilds give the same file).
+
+    Returns
+    -------
+    dict
+        ``cpstats_version``, ``git_commit``, ``parameters``, ``renderer``,
+        ``versions`` (Python, pandoc and libraries), ``inputs`` (SHA-256 of
+        each data, reference, book and notebook, and commentary file) and
+        ``outputs``.
+    """
+    reference_files = {p.name: p for p in sorted(Path(reference_dir).glob("*.csv"))}
+    book_files = {name: book.root / name for name in ("_quarto.yml", *book.chapters)}
+    return {
+        "cpstats_version": _version("cpstats"),
+        "git_commit": git_commit(project_dir),
+        "parameters": dict(parameters),
+        "renderer": renderer,
+        "versions": _tool_versions(),
+        "inputs": {
+            "data": _hashes({name: Path(path) for name, path in data_files.items()}),
+            "reference": _hashes(reference_files),
+            "book": _hashes(book_files),
+            "commentary": _hashes({p.name: Path(p) for p in commentary_files}),
+        },
+        "outputs": list(outputs),
+    }
+
+
+def _output_list(site_dir: Path) -> list[str]:
+    files = [p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*") if p.is_file()]
+    return sorted(files + ["manifest.json"])
+
+
+def write_site_index(out_root: Path, title: str = "Child Protection Annual Reports") -> Path:
+    """Write ``_site/index.html``: every published authority and year, newest year first."""
+    out_root = Path(out_root)
+    entries = []
+    for manifest_path in sorted(out_root.glob("*/*/manifest.json")):
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        params = manifest.get("parameters", {})
+        entries.append((params.get("year", ""), params.get("la_name", params.get("la", "")), manifest_path.parent))
+    entries.sort(key=lambda entry: (entry[0], entry[1]), reverse=True)
+    items = "".join(
+        f'<li><a href="{html.escape(folder.relative_to(out_root).as_posix())}/index.html">'
+        f"{html.escape(name)}, {html.escape(year)}</a></li>"
+        for year, name, folder in entries
+    )
+    page = (
+        '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n</head>\n<body>\n<main>\n<h1>{html.escape(title)}</h1>\n"
+        f"<ul>{items}</ul>\n</main>\n</body>\n</html>\n"
+    )
+    index = out_root / "index.html"
+    partial = out_root / ".index.html.new"
+    partial.write_text(page, encoding="utf-8")
+    os.replace(partial, index)
+    return index
+
+
+# ----------------------------------------------------------------- the build
+
+
+def _period(year: ReportingYear) -> str:
+    from cpstats.sentences import date_phrase
+
+    return f"{date_phrase(year.start)} to {date_phrase(year.end)}"
+
+
+def build_report(
+    la: str,
+    year: str,
+    *,
+    data_root: Path = Path("data"),
+    out_root: Path = Path("_site"),
+    build_root: Path = Path("_build"),
+    reference_dir: Path | None = None,
+    renderer: str = "auto",
+    project_dir: Path | None = None,
+    kernel_name: str = KERNEL,
+    incremental: bool = True,
+) -> Path:
+    """Build and publish the report of one authority for one year.
+
+    Parameters
+    ----------
+    la : str
+        The authority's folder name under ``data_root``, e.g. ``sample``.
+    year : str
+        Reporting year, e.g. ``2017-18``.
+    data_root : Path
+        Folder holding ``<la>/`` (and ``reference/`` unless ``reference_dir`` is given).
+    out_root : Path
+        The published site; the report goes to ``<out_root>/<la>/<year>/``.
+    build_root : Path
+        Executed notebooks and intermediate files go to ``<build_root>/<la>/<year>/``.
+    reference_dir : Path, optional
+        Population and England tables; ``<data_root>/reference`` by default.
+    renderer : {"auto", "builtin", "quarto"}
+        How to lay out the HTML (the PDF is always built in).
+    project_dir : Path, optional
+        The folder with ``_quarto.yml``, ``report.qmd`` and ``notebooks/``: by
+        default the nearest one at or above the working directory, else the
+        source tree cpstats was installed from.
+    kernel_name : str
+        Jupyter kernel that runs the notebooks.
+    incremental : bool
+        Skip notebooks whose code, parameters, inputs and library are
+        unchanged since their last execution in the build folder.
+
+    Returns
+    -------
+    Path
+        The published folder ``<out_root>/<la>/<year>/``.
+
+    Raises
+    ------
+    cpstats.contract.DataValidationError
+        The data break the contract; nothing was written.
+    NotebookError
+        A section notebook failed; nothing was published.
+    BuildError
+        Other failures (unknown renderer, Quarto failure); nothing was published.
+    """
+    from cpstats.dataset import load_dataset
+
+    reporting_year = ReportingYear.parse(year)
+    data_dir = (Path(data_root) / la).resolve()
+    reference_dir = Path(reference_dir or Path(data_root) / "reference").resolve()
+    dataset = load_dataset(data_dir)
+    chosen = choose_renderer(renderer)
+    project_dir = find_project_dir(project_dir)
+    book = read_book_config(project_dir / "_quarto.yml")
+
+    build_dir = (Path(build_root) / la / reporting_year.label).resolve()
+    commentary_dir = project_dir / "commentary"
+    parameters = {
+        "la": la, "year": reporting_year.label, "data_dir": str(data_dir),
+        "reference_dir": str(reference_dir), "commentary_dir": str(commentary_dir),
+    }
+    commentary_files = sorted((commentary_dir / la / reporting_year.label).glob("*.md"))
+    inputs = _inputs_digest([*dataset.files.values(), *sorted(reference_dir.glob("*.csv")), *commentary_files])
+    executed = execute_notebooks(
+        book.notebooks, build_dir, parameters, kernel_name=kernel_name, inputs_digest=inputs if incremental else None,
+    )
+
+    info = ReportInfo(
+        title=book.title,
+        subtitle=f"{dataset.name}, {reporting_year.label}",
+        period=_period(reporting_year),
+        lang=book.lang,
+        version=_version("cpstats") or "unknown",
+        pdf_name=pdf_name(la, reporting_year),
+        timestamp=report_timestamp(reporting_year),
+    )
+    metadata = {"la-name": dataset.name, "report-year": reporting_year.label}
+
+    def render(site_dir: Path) -> None:
+        if chosen == "quarto":
+            _render_with_quarto(book, executed, build_dir, site_dir, info, metadata)
+        else:
+            render_builtin(info, book.front_page, executed, site_dir, build_dir, metadata)
+        manifest = build_manifest(
+            project_dir=project_dir,
+            parameters={**parameters, "data_dir": _display_path(data_dir, project_dir),
+                        "reference_dir": _display_path(reference_dir, project_dir),
+                        "commentary_dir": _display_path(commentary_dir, project_dir), "la_name": dataset.name},
+            renderer=chosen,
+            data_files=dataset.files,
+            reference_dir=reference_dir,
+            commentary_files=commentary_files,
+            book=book,
+            outputs=_output_list(site_dir),
+        )
+        (site_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+    published = publish(Path(out_root) / la / reporting_year.label, render)
+    write_site_index(Path(out_root))
+    return published
+
+
+def _inputs_digest(paths: Sequence[Path]) -> str:
+    """One SHA-256 over the names and contents of the input files."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(str(Path(path).resolve()).encode() + b"\0" + file_sha256(Path(path)).encode())
+    return digest.hexdigest()
+
+
+def _display_path(path: Path, project_dir: Path) -> str:
+    """A path relative to the project when inside it (so manifests do not depend on the checkout's place)."""
+    try:
+        return Path(path).resolve().relative_to(project_dir).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _render_with_quarto(book: BookConfig, executed: Sequence[Path], build_dir: Path, site_dir: Path, info: ReportInfo, metadata: Mapping[str, str]) -> None:
+    """HTML by ``quarto render`` over the executed notebooks; the PDF by the built-in renderer."""
+    write_build_project(
+        build_dir, book, executed, subtitle=info.subtitle, output_file=Path(info.pdf_name).stem, metadata=metadata,
+    )
+    quarto_site = render_with_quarto(build_dir, to="html")
+    shutil.copytree(quarto_site, site_dir, dirs_exist_ok=True)
+    render_builtin(info, book.front_page, executed, site_dir, build_dir, metadata, html_pages=False)

@@ -1,0 +1,300 @@
+"""Charts for the report: seaborn bar charts with a text alternative, the same bytes every time.
+
+A :class:`Chart` holds an SVG drawing and its text alternative. In a notebook
+it displays as Markdown, ``![text alternative](data:image/svg+xml;base64,...)``,
+so the executed notebook carries the picture and its description together:
+Jupyter shows the picture, and the renderers (pandoc, Quarto) make it a figure
+whose image has the text alternative as ``alt`` and as its visible caption.
+
+Determinism: matplotlib's ``Agg`` backend, fixed rcParams (font, sizes,
+``svg.hashsalt``) and ``metadata={"Date": None}`` make the SVG identical on
+every run; text is drawn as paths so no font is needed to show it.
+
+The palette is the Analysis Function's accessible categorical palette.
+
+Examples
+--------
+>>> chart = bar_chart(["Neglect", "Emotional abuse"], [18, 20], title="By category", value_label="Children")
+>>> chart.alt
+'Bar chart: By category. Neglect 18, Emotional abuse 20.'
+>>> chart.svg == bar_chart(["Neglect", "Emotional abuse"], [18, 20], title="By category", value_label="Children").svg
+True
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+from typing import Sequence
+
+import pandas as pd
+
+__all__ = [
+    "PALETTE",
+    "RC_PARAMS",
+    "Chart",
+    "configure_matplotlib",
+    "bar_chart",
+    "grouped_bar_chart",
+    "comparison_chart",
+    "chart_from_table",
+    "grouped_chart_from_table",
+    "describe_bars",
+    "figure_to_svg",
+]
+
+PALETTE = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
+"""Analysis Function (afcharts) categorical palette, in order."""
+
+RC_PARAMS = {
+    "svg.hashsalt": "cpstats",
+    "svg.fonttype": "path",
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.titlesize": 12,
+    "axes.titlelocation": "left",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": "#3D3D3D",
+    "axes.labelcolor": "#0B0C0C",
+    "xtick.color": "#0B0C0C",
+    "ytick.color": "#0B0C0C",
+    "figure.figsize": (7.0, 3.6),
+    "figure.dpi": 100,
+    "savefig.bbox": "tight",
+    "path.simplify": True,
+}
+"""matplotlib settings for every chart; fixed so that charts are the same bytes each run."""
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart as SVG text with its text alternative.
+
+    Attributes
+    ----------
+    svg : str
+        The drawing.
+    alt : str
+        The text alternative: what the chart shows, with every value.
+    """
+
+    svg: str
+    alt: str
+
+    def data_uri(self) -> str:
+        """The SVG as a ``data:`` URI."""
+        encoded = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
+        return f"data:image/svg+xml;base64,{encoded}"
+
+    def to_markdown(self) -> str:
+        """A Markdown image whose alt text (and so its caption) is the text alternative."""
+        alt = self.alt.replace("[", "(").replace("]", ")")
+        return f"![{alt}]({self.data_uri()})"
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+
+def configure_matplotlib() -> None:
+    """Select the ``Agg`` backend and the fixed settings in :data:`RC_PARAMS`."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams.update(RC_PARAMS)
+
+
+def figure_to_svg(figure) -> str:
+    """Write a matplotlib figure as SVG text without a date, then close it."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def _number(value: float) -> str:
+    """A value as a chart label: whole numbers without decimals."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def describe_bars(labels: Sequence[str], values: Sequence[float], title: str, unit: str = "") -> str:
+    """The text alternative of a bar chart: its title and every bar's value.
+
+    >>> describe_bars(["A", "B"], [1, 2.5], "Things", "%")
+    'Bar chart: Things. A 1%, B 2.5%.'
+    """
+    bars = ", ".join(f"{label} {_number(value)}{unit}" for label, value in zip(labels, values))
+    return f"Bar chart: {title}. {bars}."
+
+
+def _label_bars(ax, unit: str) -> None:
+    """Write each bar's value at its end, so the chart can be read without the axis."""
+    for container in ax.containers:
+        ax.bar_label(container, labels=[f"{_number(v)}{unit}" for v in container.datavalues], padding=3)
+
+
+def bar_chart(
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    title: str,
+    value_label: str,
+    unit: str = "",
+    color_index: int = 0,
+) -> Chart:
+    """A horizontal bar chart, one bar per label, each bar labelled with its value.
+
+    Parameters
+    ----------
+    labels : sequence of str
+        Bar labels, top to bottom.
+    values : sequence of numbers
+        Bar values.
+    title : str
+        Chart title (left-aligned) and the start of the text alternative.
+    value_label : str
+        Axis label for the values.
+    unit : str
+        Appended to each value label, e.g. ``"%"``.
+    color_index : int
+        Which colour of :data:`PALETTE` to use.
+
+    Returns
+    -------
+    Chart
+    """
+    configure_matplotlib()
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    data = pd.DataFrame({"label": list(labels), "value": [float(v) for v in values]})
+    height = 1.2 + 0.45 * len(data)
+    figure, ax = plt.subplots(figsize=(RC_PARAMS["figure.figsize"][0], height))
+    sns.barplot(data=data, y="label", x="value", color=PALETTE[color_index], saturation=1, ax=ax, orient="h")
+    _label_bars(ax, unit)
+    ax.set_title(title)
+    ax.set_xlabel(value_label)
+    ax.set_ylabel("")
+    ax.margins(x=0.15)
+    return Chart(figure_to_svg(figure), describe_bars(labels, values, title, unit))
+
+
+def grouped_bar_chart(
+    data: pd.DataFrame,
+    *,
+    label: str,
+    group: str,
+    value: str,
+    title: str,
+    value_label: str,
+) -> Chart:
+    """Horizontal bars for each label, one bar per group (e.g. per year).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long form: one row per (label, group) with a numeric ``value`` column.
+    label, group, value : str
+        Column names.
+    title, value_label : str
+        Chart title and axis label.
+    """
+    configure_matplotlib()
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    groups = list(dict.fromkeys(data[group]))
+    labels = list(dict.fromkeys(data[label]))
+    height = 1.4 + 0.35 * len(labels) * len(groups)
+    figure, ax = plt.subplots(figsize=(RC_PARAMS["figure.figsize"][0], height))
+    sns.barplot(data=data, y=label, x=value, hue=group, palette=list(PALETTE[: len(groups)]), saturation=1, ax=ax, orient="h")
+    _label_bars(ax, "")
+    ax.set_title(title)
+    ax.set_xlabel(value_label)
+    ax.set_ylabel("")
+    ax.margins(x=0.15)
+    ax.legend(title="", frameon=False, loc="lower right")
+    parts = []
+    for name in labels:
+        rows = data[data[label] == name]
+        parts.append(name + ": " + ", ".join(f"{g} {_number(v)}" for g, v in zip(rows[group], rows[value])))
+    return Chart(figure_to_svg(figure), f"Bar chart: {title}. " + "; ".join(parts) + ".")
+
+
+def comparison_chart(la_name: str, la_value: float | None, england, *, year_label: str, title: str, unit: str = "") -> Chart | None:
+    """Two bars: the authority's value and England's for the same year.
+
+    ``england`` is :func:`cpstats.reference.england_value`'s answer; without
+    it only the authority's bar is drawn. Returns ``None`` when the
+    authority's value is not applicable, so nothing misleading is drawn.
+    """
+    if la_value is None:
+        return None
+    labels, values = [f"{la_name} {year_label}"], [la_value]
+    if england is not None:
+        labels.append(f"England {year_label}")
+        values.append(england[0])
+    return bar_chart(labels, values, title=title, value_label=title, unit=unit)
+
+
+def _cell_number(cell) -> float | None:
+    """A table cell in display form ("1,234", "45.0%") as a number; ``None`` for a GSS symbol."""
+    text = str(cell).replace(",", "").rstrip("%")
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def chart_from_table(
+    table: pd.DataFrame,
+    *,
+    label_column: str,
+    value_column: str,
+    title: str,
+    value_label: str | None = None,
+    unit: str = "",
+) -> Chart:
+    """A bar chart of one column of a :mod:`cpstats.tables` table, without its ``Total`` row.
+
+    Cells are read back from their display form ("1,234", "45.0%"), so the
+    chart shows exactly the numbers of the table beside it; rows whose cell
+    is a symbol such as ``[z]`` are left out.
+    """
+    rows = [
+        (label, _cell_number(cell))
+        for label, cell in zip(table[label_column], table[value_column])
+        if label != "Total" and _cell_number(cell) is not None
+    ]
+    return bar_chart(
+        [label for label, _ in rows], [value for _, value in rows],
+        title=title, value_label=value_label or value_column, unit=unit,
+    )
+
+
+def grouped_chart_from_table(
+    table: pd.DataFrame,
+    *,
+    label_column: str,
+    group_columns: Sequence[str],
+    title: str,
+    value_label: str,
+) -> Chart:
+    """Grouped bars from a :mod:`cpstats.tables` table: one bar per column in ``group_columns``.
+
+    E.g. a table with a ``Measure`` column and one column per year gives, for
+    each measure, one bar per year.
+    """
+    records = [
+        {"label": label, "group": column, "value": _cell_number(cell)}
+        for label, row in zip(table[label_column], table.to_dict("records"))
+        for column in group_columns
+        for cell in [row[column]]
+        if _cell_number(cell) is not None
+    ]
+    return grouped_bar_chart(
+        pd.DataFrame(records), label="label", group="group", value="value", title=title, value_label=value_label,
+    )

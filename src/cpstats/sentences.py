@@ -1,0 +1,447 @@
+"""Sentences for the report, written from computed measures.
+
+Every number in a sentence comes from the measures passed in; every year
+label comes from the :class:`~cpstats.periods.ReportingYear` passed in. The
+functions return Markdown text, one paragraph each, for a notebook to show
+with ``IPython.display.Markdown``.
+
+Prose rounds percentages to whole numbers, as the model report does ("a 26%
+decrease"); tables show them to one decimal place (see :mod:`cpstats.tables`).
+A value that is not applicable (``None``) is never written as zero.
+
+Examples
+--------
+>>> from cpstats.periods import ReportingYear
+>>> referrals_sentence({"referrals": 305}, {"referrals": 412}, ReportingYear.parse("2017-18"))
+"Children's Social Care received 305 referrals in 2017-18, a 26% decrease on 2016-17 (412)."
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Mapping
+
+from cpstats.periods import ReportingYear
+
+__all__ = [
+    "NOT_APPLICABLE",
+    "format_count",
+    "format_percent",
+    "format_rate",
+    "percent_of",
+    "change_phrase",
+    "plural",
+    "date_phrase",
+    "referrals_sentence",
+    "s47_sentence",
+    "icpc_sentence",
+    "children_during_year_sentence",
+    "open_at_31_march_sentence",
+    "category_sentence",
+    "domestic_abuse_sentence",
+    "population_sentence",
+    "profile_sentence",
+    "reviews_sentence",
+    "long_plans_sentence",
+    "repeat_plans_sentence",
+    "duration_sentence",
+    "england_comparison",
+    "section_commentary",
+]
+
+NOT_APPLICABLE = "not applicable"
+"""What a sentence says where a percentage or rate has no denominator."""
+
+CATEGORY_WORDS = {
+    "EMO": "emotional abuse",
+    "NEG": "neglect",
+    "PHY": "physical abuse",
+    "SAB": "sexual abuse",
+    "MUL": "multiple categories",
+}
+"""Category of abuse codes (CIN census) in the words of the report."""
+
+
+# ----------------------------------------------------------------- formatting numbers
+
+
+def _round_half_up(value: float, places: int) -> Decimal:
+    """Round as published statistics do: 0.5 goes up, not to even."""
+    step = Decimal(1).scaleb(-places)
+    return Decimal(str(value)).quantize(step, rounding=ROUND_HALF_UP)
+
+
+def format_count(value: int | None) -> str:
+    """A count with thousands separators.
+
+    >>> format_count(8166)
+    '8,166'
+    >>> format_count(None)
+    'not applicable'
+    """
+    return NOT_APPLICABLE if value is None else f"{int(value):,}"
+
+
+def format_percent(value: float | None, places: int = 0) -> str:
+    """A percentage, rounded half up to ``places`` decimals.
+
+    >>> format_percent(23.81)
+    '24%'
+    >>> format_percent(90.45, places=1)
+    '90.5%'
+    >>> format_percent(None)
+    'not applicable'
+    """
+    if value is None:
+        return NOT_APPLICABLE
+    return f"{_round_half_up(value, places):,}%"
+
+
+def format_rate(value: float | None) -> str:
+    """A rate per 10,000 to one decimal place.
+
+    >>> format_rate(23.27)
+    '23.3'
+    """
+    return NOT_APPLICABLE if value is None else f"{_round_half_up(value, 1):,}"
+
+
+def percent_of(part: int, whole: int) -> float | None:
+    """``part`` as a percentage of ``whole``; ``None`` when ``whole`` is zero.
+
+    >>> round(percent_of(5, 21), 2)
+    23.81
+    >>> percent_of(1, 0) is None
+    True
+    """
+    return None if not whole else 100 * part / whole
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """``count`` followed by the right form of a noun.
+
+    >>> plural(1, "family", "families")
+    '1 family'
+    >>> plural(20, "family", "families")
+    '20 families'
+    """
+    word = singular if count == 1 else (plural_form or singular + "s")
+    return f"{format_count(count)} {word}"
+
+
+def change_phrase(current: int, previous: int | None) -> str | None:
+    """Describe the change from ``previous`` to ``current`` as a whole percentage.
+
+    >>> change_phrase(305, 412)
+    'a 26% decrease'
+    >>> change_phrase(50, 40)
+    'a 25% increase'
+    >>> change_phrase(7, 7)
+    'no change'
+    >>> change_phrase(3, 0) is None
+    True
+    """
+    if not previous:
+        return None
+    if current == previous:
+        return "no change"
+    change = percent_of(abs(current - previous), previous)
+    direction = "increase" if current > previous else "decrease"
+    return f"a {format_percent(change)} {direction}"
+
+
+def date_phrase(day) -> str:
+    """A date as the report writes it, e.g. ``31 March 2018``.
+
+    >>> import pandas as pd
+    >>> date_phrase(pd.Timestamp(2018, 3, 31))
+    '31 March 2018'
+    """
+    return f"{day.day} {day.strftime('%B')} {day.year}"
+
+
+def england_comparison(value, year: ReportingYear, unit: str = "") -> str:
+    """A bracketed comparison with England's figure for the same year, or nothing.
+
+    ``value`` is what :func:`cpstats.reference.england_value` returns: a
+    ``(value, source)`` pair or ``None``.
+
+    >>> england_comparison((45.9, "DfE"), ReportingYear.parse("2017-18"), " per 10,000")
+    ' (England 2017-18: 45.9 per 10,000)'
+    >>> england_comparison(None, ReportingYear.parse("2017-18"))
+    ''
+    """
+    if value is None:
+        return ""
+    number = value[0]
+    shown = format_rate(number) if isinstance(number, float) else format_count(number)
+    return f" (England {year.label}: {shown}{unit})"
+
+
+# ----------------------------------------------------------------- section 8
+
+
+def referrals_sentence(current: Mapping, previous: Mapping | None, year: ReportingYear) -> str:
+    """Referrals received in the year, compared with the year before.
+
+    Parameters
+    ----------
+    current, previous : mapping
+        Measures of the year and of the year before (``previous`` may be
+        ``None`` when the data do not cover it).
+    year : ReportingYear
+        The reporting year.
+
+    Returns
+    -------
+    str
+        One sentence.
+    """
+    count = current["referrals"]
+    text = f"Children's Social Care received {plural(count, 'referral')} in {year.label}"
+    if previous is None:
+        return text + "."
+    before = previous["referrals"]
+    change = change_phrase(count, before)
+    last = year.previous().label
+    if change is None:
+        return text + f", with none in {last}."
+    return text + f", {change} on {last} ({format_count(before)})."
+
+
+def s47_sentence(measures: Mapping, year: ReportingYear) -> str:
+    """Section 47 strategy discussions and requests for an initial conference."""
+    s47 = measures["s47_enquiries"]
+    requests = measures["icpc_requests"]
+    return (
+        f"In {year.label}, {plural(s47, 'referral')} resulted in a section 47 multi-agency "
+        f"strategy discussion, and {format_count(requests)} of those discussions resulted in "
+        "a request for an Initial Child Protection Conference."
+    )
+
+
+def icpc_sentence(measures: Mapping, year: ReportingYear) -> str:
+    """Initial conferences held, how many on time, and where the threshold was not met."""
+    held = measures["icpcs"]
+    on_time = measures["icpc_within_15_working_days_pct"]
+    text = f"{plural(held, 'child', 'children')} had an Initial Child Protection Conference in {year.label}"
+    if on_time is not None:
+        text += f"; {format_percent(on_time)} of these conferences were held within 15 working days of the section 47 enquiry starting"
+    text += "."
+    not_met = measures.get("icpc_threshold_not_met")
+    if not_met is not None:
+        text += (
+            f" At Initial Child Protection Conferences the threshold for a plan was not met for "
+            f"{plural(not_met, 'child', 'children')}; a Child in Need plan was made instead."
+        )
+    return text
+
+
+def children_during_year_sentence(measures: Mapping, year: ReportingYear) -> str:
+    """Children and families with a plan at any time in the year, and the unborn among them."""
+    children = measures["children_with_plan_during_year"]
+    families = measures["families_with_plan_during_year"]
+    unborn = measures["unborn_at_plan_start"]
+    unborn_phrase = (
+        f"including {plural(unborn, 'unborn baby', 'unborn babies')}" if unborn
+        else "none of them unborn when their plan started"
+    )
+    verb = "was" if children == 1 else "were"
+    return (
+        f"During {year.label} there {verb} {plural(children, 'individual child', 'individual children')} "
+        f"subject of a Child Protection Plan, from {plural(families, 'family', 'families')}, {unborn_phrase}."
+    )
+
+
+def open_at_31_march_sentence(measures: Mapping, year: ReportingYear, england=None) -> str:
+    """Children on a plan at 31 March and the rate per 10,000 children, with England's rate."""
+    count = measures["children_on_plan_at_31_march"]
+    rate = measures["cpp_rate_per_10000_at_31_march"]
+    text = (
+        f"On {date_phrase(year.end)} there {'was' if count == 1 else 'were'} "
+        f"{plural(count, 'child', 'children')} subject of a Child Protection Plan"
+    )
+    if rate is None:
+        return text + "."
+    return (
+        text + f", a rate of {format_rate(rate)} per 10,000 children under 18"
+        + england_comparison(england, year, " per 10,000") + "."
+    )
+
+
+# ----------------------------------------------------------------- section 9
+
+
+def category_sentence(measures: Mapping, year: ReportingYear) -> str:
+    """Children with a plan during the year by category of abuse, largest first."""
+    counts = measures["category_during_year"]
+    total = sum(counts.values())
+    ordered = sorted(counts.items(), key=lambda item: -item[1])
+    parts = [
+        f"{format_count(n)} ({format_percent(percent_of(n, total))}) {CATEGORY_WORDS[code]}"
+        for code, n in ordered
+    ]
+    listed = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
+    return (
+        f"Of the {plural(total, 'child', 'children')} subject of a Child Protection Plan during "
+        f"{year.label}, by the latest category of abuse: {listed}."
+    )
+
+
+def domestic_abuse_sentence(measures: Mapping, year: ReportingYear) -> str | None:
+    """Conferences with domestic abuse recorded as a risk factor; ``None`` if not collected."""
+    held = measures.get("conferences_held")
+    with_da = measures.get("conferences_with_domestic_abuse")
+    if held is None or with_da is None:
+        return None
+    return (
+        f"In {year.label}, {format_count(with_da)} of the "
+        f"{plural(held['total'], 'Child Protection Conference')} held "
+        f"({format_percent(percent_of(with_da, held['total']))}) had domestic abuse identified "
+        "as a factor."
+    )
+
+
+# ----------------------------------------------------------------- section 10
+
+
+def population_sentence(population: int | None, la_name: str, year: ReportingYear) -> str:
+    """The population denominator used for rates, and where it comes from."""
+    if population is None:
+        return f"No population estimate for {la_name} for {year.label} is in the reference data, so no rates are shown."
+    return (
+        f"Rates are per 10,000 children under 18: the ONS mid-{year.population_mid_year} estimate "
+        f"is {format_count(population)} children and young people under the age of 18 living in "
+        f"{la_name}, the denominator DfE uses for {year.label}."
+    )
+
+
+def profile_sentence(measures: Mapping, year: ReportingYear) -> str:
+    """Sex and disability of the children with a plan during the year."""
+    sex = measures["sex"]
+    disability = measures["disability"]
+    born = sex["M"] + sex["F"]
+    text = (
+        f"Of the children subject of a Child Protection Plan during {year.label}, "
+        f"{format_count(sex['M'])} were male and {format_count(sex['F'])} female"
+    )
+    if born:
+        text += (
+            f" ({format_percent(percent_of(sex['M'], born))} male, "
+            f"{format_percent(percent_of(sex['F'], born))} female, excluding unborn and unknown)"
+        )
+    if sex["U"]:
+        text += f"; {format_count(sex['U'])} unborn or of unknown sex"
+    return text + f". {plural(disability['Y'], 'child', 'children')} had a disability."
+
+
+# ----------------------------------------------------------------- section 11
+
+
+def reviews_sentence(measures: Mapping, year: ReportingYear, england=None) -> str:
+    """Reviews in timescale, with England's figure for the same year."""
+    pct = measures["reviews_in_timescale_pct"]
+    if pct is None:
+        return (
+            f"No child had been subject of a Child Protection Plan for 3 months or more on "
+            f"{date_phrase(year.end)}, so the timeliness of reviews is not applicable."
+        )
+    comparison = ""
+    if england is not None:
+        comparison = f" The national figure for {year.label} was {format_percent(england[0], 1)}."
+    return (
+        "The percentage of children subject of a Child Protection Plan for 3 months or more on "
+        f"{date_phrase(year.end)} whose reviews were all carried out within the required "
+        f"timescales was {format_percent(pct)}.{comparison}"
+    )
+
+
+def long_plans_sentence(measures: Mapping, year: ReportingYear) -> str:
+    """Children on a plan for 2 years or more at 31 March."""
+    count = measures["on_plan_2_years_or_more_at_31_march"]
+    if count == 0:
+        return f"No child had been subject of a Child Protection Plan for 2 years or more on {date_phrase(year.end)}."
+    return (
+        f"On {date_phrase(year.end)}, {plural(count, 'child', 'children')} had been subject of a "
+        "Child Protection Plan for 2 years or more."
+    )
+
+
+# ----------------------------------------------------------------- section 12
+
+
+def repeat_plans_sentence(measures: Mapping, year: ReportingYear, england=None) -> str:
+    """Plans starting in the year that were a second or subsequent plan."""
+    starts = measures["plan_starts"]
+    pct = measures["second_or_subsequent_plan_pct"]
+    if pct is None:
+        return f"No Child Protection Plan started in {year.label}."
+    national = "" if england is None else f" (England {year.label}: {format_percent(england[0], 1)})"
+    if pct == 0:
+        return (
+            f"None of the {plural(starts, 'Child Protection Plan')} that started in {year.label} "
+            f"was a second or subsequent plan{national}."
+        )
+    return (
+        f"Of the {plural(starts, 'Child Protection Plan')} that started in {year.label}, "
+        f"{format_percent(pct)} were a second or subsequent plan for the child{national}."
+    )
+
+
+# ----------------------------------------------------------------- section 13
+
+
+def duration_sentence(measures: Mapping, year: ReportingYear) -> str:
+    """Plans ended in the year, and the share that lasted from 6 months to under a year."""
+    bands = measures["ended_plans_by_duration"]
+    ended = measures["plan_ends"]
+    if not ended:
+        return f"No Child Protection Plan ended in {year.label}."
+    expected = bands["over_6_months_to_under_1_year"]
+    return (
+        f"{plural(ended, 'Child Protection Plan')} ended in {year.label}. "
+        f"{format_count(expected)} of them ({format_percent(percent_of(expected, ended))}) "
+        "concluded between 6 and 12 months, the expected time for most plans to reach conclusion."
+    )
+
+
+# ----------------------------------------------------------------- the analyst's commentary
+
+
+def section_commentary(
+    commentary_dir: Path | str,
+    la: str,
+    year: ReportingYear,
+    section: str,
+    measures: Mapping,
+    *,
+    previous: Mapping | None = None,
+    la_name: str = "",
+    reference_dir: Path | str | None = None,
+) -> str:
+    """The analyst's commentary for a section, its placeholders filled from the measures.
+
+    Reads ``<commentary_dir>/<la>/<year>/<section>.md`` (see
+    :mod:`cpstats.commentary`); placeholders can name this year's measures,
+    last year's (``previous:``), England's (``england:``), ``year``,
+    ``previous_year`` and ``la_name``. Without a file the visible note
+    "Commentary not yet written for this section." is returned, in italics.
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
+    from cpstats.commentary import Context, render_commentary
+    from cpstats.reference import england_value
+
+    england = {}
+    for name in measures:
+        value = england_value(name, year, reference_dir)
+        if value is not None:
+            england[name] = value[0]
+    words = {"year": year.label, "previous_year": year.previous().label, "la_name": la_name}
+    context = Context(dict(measures), dict(previous) if previous else None, england, words)
+    text, written = render_commentary(Path(commentary_dir), la, year.label, section, context)
+    return text if written else f"*{text}*"

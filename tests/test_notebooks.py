@@ -1,0 +1,87 @@
+"""The section notebooks: committed clean, parameterised, presentation only, and runnable as they are."""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+
+from cpstats.quarto import read_book_config
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = read_book_config(PROJECT_ROOT / "_quarto.yml").notebooks
+SAMPLE = PROJECT_ROOT / "data" / "sample"
+needs_sample = pytest.mark.skipif(not (SAMPLE / "la.yaml").exists(), reason="data/sample is not generated yet")
+
+
+def _read(path: Path):
+    return nbformat.read(path, as_version=4)
+
+
+def _code_cells(notebook):
+    return [cell for cell in notebook.cells if cell.cell_type == "code"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_is_committed_without_outputs(path):
+    """No outputs and no execution counts are committed."""
+    for cell in _code_cells(_read(path)):
+        assert cell.outputs == [] and cell.execution_count is None
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_first_code_cell_holds_the_parameters_with_sample_defaults(path):
+    """The first code cell is tagged 'parameters' and runs the sample data for 2017-18."""
+    first = _code_cells(_read(path))[0]
+    assert "parameters" in first.metadata.get("tags", [])
+    values = {
+        node.targets[0].id: ast.literal_eval(node.value)
+        for node in ast.parse(first.source).body
+        if isinstance(node, ast.Assign)
+    }
+    assert values == {
+        "la": "sample", "year": "2017-18", "data_dir": "../data/sample", "reference_dir": "../data/reference",
+        "commentary_dir": "../commentary",
+    }
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_opens_with_its_section_heading(path):
+    """The first cell is the model report's heading, numbered as the file is."""
+    first = _read(path).cells[0]
+    assert first.cell_type == "markdown"
+    assert first.source.startswith(f"# {int(path.stem[:2])}. ")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_code_types_no_numbers(path):
+    """Presentation only: no numeric literal in any code cell; every number comes from cpstats."""
+    for cell in _code_cells(_read(path)):
+        tokens = tokenize.generate_tokens(io.StringIO(cell.source).readline)
+        numbers = [token.string for token in tokens if token.type == tokenize.NUMBER]
+        assert numbers == [], f"{path.name}: numbers typed in a code cell: {numbers}"
+
+
+@needs_sample
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs_standalone_with_its_defaults(path, tmp_path):
+    """Run from notebooks/ with its default parameters, it shows sentences, a table and a chart with alt text."""
+    output = tmp_path / path.name
+    papermill.execute_notebook(
+        str(path), str(output), kernel_name="python3", cwd=str(path.parent), progress_bar=False,
+        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+    )
+    shown = [
+        output_["data"]["text/markdown"]
+        for cell in _code_cells(_read(output))
+        for output_ in cell.outputs
+        if "text/markdown" in output_.get("data", {})
+    ]
+    assert any(text.startswith("| ") for text in shown), "no table"
+    assert any(text.startswith("![Bar chart: ") and "data:image/svg+xml;base64," in text for text in shown), "no chart"
+    assert not list(path.parent.glob("figures")), "a notebook wrote files next to itself"

@@ -367,3 +367,33 @@ def test_compute_measures_gives_every_measure_name_in_order(make_dataset):
     assert tuple(out) == m.MEASURE_ORDER
     assert out["referrals"] == 3 and isinstance(out["referrals"], int)
     assert out["rereferrals_within_12_months_pct"] == 66.7
+
+
+# ----------------------------------------------------------------- local measures
+
+
+def test_marac_counts_victims_children_and_repeats_in_year(make_dataset):
+    """Distinct victims referred in the year, children in their households, victims referred again."""
+    ds = make_dataset(marac=[
+        {"victim_id": "V1", "referral_date": "2017-04-01", "children_in_household": "2", "repeat": "N"},
+        {"victim_id": "V1", "referral_date": "2017-09-01", "children_in_household": "2", "repeat": "Y"},
+        {"victim_id": "V2", "referral_date": "2018-03-31", "children_in_household": "1", "repeat": "N"},
+        {"victim_id": "V3", "referral_date": "2018-04-01", "children_in_household": "5", "repeat": "Y"},
+    ])
+    assert (m.marac_victims(ds, Y), m.marac_children(ds, Y), m.marac_repeat_victims(ds, Y)) == (2, 5, 1)
+
+
+def test_case_audits_by_month_include_months_without_audits(make_dataset):
+    """Twelve months from April, zeros included; months meeting the target of 2 counted."""
+    ds = make_dataset(children=[{"child_id": "C1"}], case_audits=[
+        {"audit_id": "A1", "audit_date": "2017-04-03", "child_id": "C1", "grade": "GOOD"},
+        {"audit_id": "A2", "audit_date": "2017-04-28", "child_id": "C1", "grade": "INADEQUATE"},
+        {"audit_id": "A3", "audit_date": "2018-03-31", "child_id": "C1", "grade": "GOOD"},
+    ])
+    months = m.case_audits_by_month(ds, Y)
+    assert list(months)[0] == "2017-04" and list(months)[-1] == "2018-03" and len(months) == 12
+    assert months["2017-04"] == 2 and months["2018-03"] == 1 and months["2017-05"] == 0
+    local = m.compute_local_measures(ds, Y)
+    assert local["case_audits"] == 3 and local["months_meeting_audit_target"] == 1
+    assert local["case_audit_grades"] == {"OUTSTANDING": 0, "GOOD": 2, "REQUIRES_IMPROVEMENT": 0, "INADEQUATE": 1}
+    assert local["marac_victims"] is None

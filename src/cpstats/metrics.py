@@ -561,3 +561,100 @@ def report_measures(data_dir: Path | str, year: YearLike, reference_dir: Path | 
 
     ds = load_dataset(data_dir)
     return compute_measures(ds, year, population_for(ds.la_code, _year(year).label, reference_dir))
+
+
+# ----------------------------------------------------------------- local measures (local tables)
+#
+# These come from the local tables (MARAC, case audits, feedback, conference
+# attendance). They are not DfE measures and are not part of ``measures.md``,
+# so ``cpstats metrics --json`` does not print them; the report shows them.
+
+AUDIT_TARGET_PER_MONTH = 2
+"""Case audits a month the quality assurance service aims for (children on a plan)."""
+
+
+def marac_victims(ds: Dataset, year: YearLike) -> int | None:
+    """Distinct victims referred to the Multi Agency Risk Assessment Conference in the year."""
+    if ds.marac is None:
+        return None
+    return int(ds.marac.loc[_in_year(ds.marac["referral_date"], year), "victim_id"].nunique())
+
+
+def marac_children(ds: Dataset, year: YearLike) -> int | None:
+    """Children in the households of the year's MARAC referrals (sum over referrals)."""
+    if ds.marac is None:
+        return None
+    return int(ds.marac.loc[_in_year(ds.marac["referral_date"], year), "children_in_household"].sum())
+
+
+def marac_repeat_victims(ds: Dataset, year: YearLike) -> int | None:
+    """Distinct victims with a repeat MARAC referral in the year."""
+    if ds.marac is None:
+        return None
+    rows = ds.marac[_in_year(ds.marac["referral_date"], year) & ds.marac["repeat"]]
+    return int(rows["victim_id"].nunique())
+
+
+def case_audits_by_month(ds: Dataset, year: YearLike) -> dict[str, int] | None:
+    """Case audits completed in each month of the year, keyed ``YYYY-MM``, April first, zeros included."""
+    if ds.case_audits is None:
+        return None
+    y = _year(year)
+    months = pd.period_range(y.start, y.end, freq="M")
+    audits = ds.case_audits[_in_year(ds.case_audits["audit_date"], y)]
+    counted = audits["audit_date"].dt.to_period("M").value_counts()
+    return {str(month): int(counted.get(month, 0)) for month in months}
+
+
+def case_audit_grades(ds: Dataset, year: YearLike) -> dict[str, int] | None:
+    """Case audits in the year by grade."""
+    if ds.case_audits is None:
+        return None
+    from cpstats.contract import AUDIT_GRADES
+
+    audits = ds.case_audits[_in_year(ds.case_audits["audit_date"], year)]
+    return _counts(audits["grade"], AUDIT_GRADES)
+
+
+def feedback_by_respondent(ds: Dataset, year: YearLike) -> dict[str, dict] | None:
+    """Feedback forms from conferences in the year, per respondent: forms, mean rating, % rating 4 or 5."""
+    conf = conferences_in_year(ds, year)
+    if conf is None or ds.feedback is None:
+        return None
+    forms = ds.feedback[ds.feedback["conference_id"].isin(conf["conference_id"])]
+    out = {}
+    for respondent in ("PARENT", "CHILD", "FAMILY_MEMBER", "PROFESSIONAL"):
+        ratings = forms.loc[forms["respondent"] == respondent, "rating"]
+        out[respondent] = {
+            "forms": len(ratings),
+            "mean_rating": None if ratings.empty else float(ratings.mean()),
+            "good_pct": _pct(int((ratings >= 4).sum()), len(ratings)),
+        }
+    return out
+
+
+def children_invited_to_conferences(ds: Dataset, year: YearLike) -> dict[str, int] | None:
+    """Children invited to and attending their conferences in the year (over 11s are invited)."""
+    conf = conferences_in_year(ds, year)
+    if conf is None:
+        return None
+    return {"invited": int(conf["children_invited"].sum()), "attended": int(conf["children_attended"].sum())}
+
+
+LOCAL_MEASURE_ORDER = (
+    "marac_victims", "marac_children", "marac_repeat_victims",
+    "case_audits_by_month", "case_audit_grades", "feedback_by_respondent",
+    "children_invited_to_conferences",
+)
+"""The local measures, in report order."""
+
+
+def compute_local_measures(ds: Dataset, year: YearLike) -> dict:
+    """Every local measure for one year, rounded for publication; ``None`` where a table was not collected."""
+    y = _year(year)
+    module = globals()
+    values = {name: _rounded(module[name](ds, y)) for name in LOCAL_MEASURE_ORDER}
+    months = values["case_audits_by_month"]
+    values["case_audits"] = None if months is None else sum(months.values())
+    values["months_meeting_audit_target"] = None if months is None else sum(n >= AUDIT_TARGET_PER_MONTH for n in months.values())
+    return values

@@ -115,7 +115,7 @@ def test_missing_file_missing_column_empty_file_and_non_utf8(tmp_path):
     assert "cp_reviews.csv: file is missing" in text
     assert "referrals.csv, row 1, column referral_date: column is missing" in text
     assert "s47_enquiries.csv: is empty" in text
-    assert "children.csv: is not UTF-8" in text
+    assert "children.csv, row 2, column family_id: is not UTF-8" in text
 
 
 def test_cli_validate_exits_2_and_prints_the_problems(tmp_path, capsys):

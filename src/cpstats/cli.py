@@ -54,7 +54,10 @@ def _parser() -> argparse.ArgumentParser:
 
     synth = commands.add_parser("synth", help="write the synthetic sample authority")
     synth.add_argument("--out", type=Path, default=DEFAULT_DATA, help="folder to write (default: data/sample)")
-    synth.add_argument("--seed", type=int, default=857, help="random seed (default: 857)")
+    synth.add_argument("--seed", type=int, default=None, help="random seed (default: 857, or 970 with --scale)")
+    synth.add_argument("--scale", choices=("england",), default=None,
+                       help="write an England-sized dataset for benchmarks instead of the sample")
+    synth.add_argument("--fraction", type=float, default=1.0, help="with --scale: a fraction of England's volumes")
 
     compare = commands.add_parser("compare", help="every measure for two years, with the change")
     compare.add_argument("--la", default="sample", help="authority folder name under data/ (default: sample)")
@@ -139,9 +142,17 @@ def _run(args: argparse.Namespace) -> int:
         _print_measures(report_measures(args.data, args.year, args.reference), args.json)
         return 0
     if args.command == "synth":
-        from cpstats.synth import write_sample
+        if args.scale:
+            from cpstats.scale import write_scaled
 
-        for path in write_sample(args.out, seed=args.seed):
+            if args.out == DEFAULT_DATA:
+                raise ValueError("--scale writes millions of rows: give --out, a folder other than data/sample")
+            written = write_scaled(args.out, fraction=args.fraction, seed=970 if args.seed is None else args.seed)
+        else:
+            from cpstats.synth import write_sample
+
+            written = write_sample(args.out, seed=857 if args.seed is None else args.seed)
+        for path in written:
             print(path)
         return 0
     if args.command == "compare":

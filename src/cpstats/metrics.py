@@ -346,13 +346,15 @@ def plans_reviewed_in_time(ds: Dataset, year: YearLike) -> pd.DataFrame:
     reviews = reviews.sort_values(["plan_id", "review_date"]).reset_index(drop=True)
     previous = reviews.groupby("plan_id")["review_date"].shift()
     due = add_months(previous, 6).where(previous.notna(), add_months(reviews["start_date"], 3))
-    late_plans = set(reviews.loc[reviews["review_date"] > due, "plan_id"])
-    summary = reviews.groupby("plan_id").agg(reviews=("review_date", "size"), last_review=("review_date", "max"))
-    out = plans.merge(summary, left_on="plan_id", right_index=True, how="left")
-    out["reviews"] = out["reviews"].fillna(0).astype(int)
-    last_review = out.pop("last_review")
+    reviews["late"] = reviews["review_date"] > due
+    grouped = reviews.groupby("plan_id")
+    out = plans.copy()
+    out["reviews"] = out["plan_id"].map(grouped.size()).fillna(0).astype(int) if len(reviews) else 0
+    any_late = out["plan_id"].map(grouped["late"].any()).fillna(False).astype(bool) if len(reviews) else False
+    last_review = out["plan_id"].map(grouped["review_date"].max()) if len(reviews) else pd.Series(pd.NaT, index=out.index)
+    last_review = last_review.astype("datetime64[ns]")
     next_due = add_months(last_review, 6).where(last_review.notna(), add_months(out["start_date"], 3))
-    out["in_time"] = ~out["plan_id"].isin(late_plans) & (y.end <= next_due)
+    out["in_time"] = ~any_late & (y.end <= next_due)
     return out
 
 

@@ -79,13 +79,15 @@ def test_unborn_child_counts_in_numerators(make_dataset):
             {"child_id": "U1", "sex": "U", "date_of_birth": "", "expected_date_of_birth": "2018-06-01"},
             {"child_id": "B1", "sex": "F", "date_of_birth": "2017-09-10"},
             {"child_id": "O1", "date_of_birth": "2017-05-01"},
+            {"child_id": "L1", "sex": "F", "date_of_birth": "2018-04-20"},  # born after 31 March, sex now known
         ],
-        cp_plans=[plan("P1", "U1", "2018-01-10"), plan("P2", "B1", "2017-08-01"), plan("P3", "O1", "2017-08-01")],
+        cp_plans=[plan("P1", "U1", "2018-01-10"), plan("P2", "B1", "2017-08-01"), plan("P3", "O1", "2017-08-01"),
+                  plan("P4", "L1", "2018-02-01")],
     )
-    assert m.unborn_at_plan_start(ds, Y) == 2
-    assert m.children_on_plan_at_31_march(ds, Y) == 3
-    assert m.age_bands(ds, Y) == {"unborn": 1, "under_1": 2, "1_to_4": 0, "5_to_9": 0, "10_to_15": 0, "16_plus": 0}
-    assert m.sex(ds, Y) == {"M": 1, "F": 1, "U": 1}
+    assert m.unborn_at_plan_start(ds, Y) == 3
+    assert m.children_on_plan_at_31_march(ds, Y) == 4
+    assert m.age_bands(ds, Y) == {"unborn": 2, "under_1": 2, "1_to_4": 0, "5_to_9": 0, "10_to_15": 0, "16_plus": 0}
+    assert m.sex(ds, Y) == {"M": 1, "F": 1, "U": 2}
 
 
 def test_age_is_taken_at_plan_end_when_the_plan_ended_in_the_year(make_dataset):

@@ -464,6 +464,7 @@ def profile_children(ds: Dataset, year: YearLike) -> pd.DataFrame:
     age = _age_in_years(people["date_of_birth"], on)
     band = pd.cut(age, bins=[-1, 0, 4, 9, 15, np.inf], labels=AGE_BANDS[1:]).astype("object")
     people["age_band"] = band.where(~unborn, "unborn")
+    people["sex"] = people["sex"].where(~unborn, "U")  # an unborn child's sex is not known
     people["ethnic_group"] = people["ethnicity"].map(ETHNIC_GROUPS)
     people["disability"] = people["disability"].map({True: "Y", False: "N"})
     return people[["child_id", "age_band", "sex", "ethnicity", "ethnic_group", "disability"]]
@@ -475,7 +476,7 @@ def age_bands(ds: Dataset, year: YearLike) -> dict[str, int]:
 
 
 def sex(ds: Dataset, year: YearLike) -> dict[str, int]:
-    """Children with a plan during the year by sex: M, F, U (unborn or unknown)."""
+    """Children with a plan during the year by sex: M, F, U (unborn at the date of age, or unknown)."""
     return _counts(profile_children(ds, year)["sex"], ("M", "F", "U"))
 
 

@@ -12,6 +12,9 @@ placeholder                         value
 ``{{ category_during_year.EMO }}``  one key of a breakdown
 ``{{ previous:referrals }}``        the same measure for the year before
 ``{{ england:referrals }}``         England's published figure, same year
+``{{ agency_attendance.Police.attended_pct }}``  a key of a key (nested breakdowns)
+``{{ change:referrals }}``          the change on the year before, e.g. "a 26% decrease"
+``{{ marac_victims }}``             a local measure (MARAC, audits, feedback, ...)
 ``{{ year }}``                      the year's label, e.g. ``2017-18``
 ``{{ previous_year }}``             the year before, e.g. ``2016-17``
 ``{{ la_name }}``                   the authority's name from ``la.yaml``
@@ -21,6 +24,14 @@ Whole numbers are printed with thousands separators, rates and percentages
 to one decimal place (write the ``%`` yourself), and a value that is not
 applicable as "not applicable". An unknown name is an error naming the file
 and line, never a blank.
+
+A section without a commentary file shows the visible note
+:data:`MISSING_NOTE`. In a notebook the commentary is shown through
+:class:`Commentary`, whose output records in its metadata whether it was
+written, so a final build can refuse while any section still shows the note
+(:func:`unwritten_sections`). The key plan is a table,
+``commentary/<la>/<year>/19_key_plan.csv`` with columns ``action`` and ``who``
+(:func:`read_key_plan`).
 """
 
 from __future__ import annotations
@@ -28,20 +39,32 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 __all__ = [
     "PLACEHOLDER",
     "CommentaryError",
     "MISSING_NOTE",
+    "KEY_PLAN_COLUMNS",
     "commentary_path",
     "fill",
     "render_commentary",
     "format_value",
     "Context",
+    "Commentary",
+    "Unwritten",
+    "unwritten_sections",
+    "key_plan_path",
+    "read_key_plan",
 ]
 
-PLACEHOLDER = re.compile(r"\{\{\s*(?:(?P<scope>previous|england):)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\.(?P<key>[A-Za-z0-9_ ']+?))?\s*\}\}")
+PLACEHOLDER = re.compile(
+    r"\{\{\s*(?:(?P<scope>previous|england|change):)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"(?:\.(?P<key>[A-Za-z0-9_ '.]+?))?\s*\}\}"
+)
 MISSING_NOTE = "Commentary not yet written for this section."
+KEY_PLAN_COLUMNS = ("action", "who")
+"""The columns of ``19_key_plan.csv``: what will be done, and who will do it."""
 
 
 class CommentaryError(ValueError):
@@ -75,20 +98,34 @@ class Context:
     words: dict | None = None
 
 
-def _lookup(context: Context, scope: str | None, name: str, key: str | None):
-    if scope is None and context.words and name in context.words and key is None:
-        return context.words[name]
-    source = {"previous": context.previous, "england": context.england, None: context.measures}[scope]
+def _value(source: dict | None, name: str, key: str | None):
+    """``source[name]``, then each dot-separated key of ``key`` in turn."""
     if source is None or name not in source:
         raise KeyError(name)
     value = source[name]
-    if key is not None:
-        if not isinstance(value, dict) or key not in value:
-            raise KeyError(f"{name}.{key}")
-        value = value[key]
+    walked = name
+    for part in key.split(".") if key is not None else ():
+        walked += f".{part}"
+        if not isinstance(value, dict) or part not in value:
+            raise KeyError(walked)
+        value = value[part]
     if isinstance(value, dict):
-        raise KeyError(f"{name} is a breakdown; name one of its keys, e.g. {{{{ {name}.{next(iter(value), 'KEY')} }}}}")
+        raise KeyError(f"{walked} is a breakdown; name one of its keys, e.g. {{{{ {walked}.{next(iter(value), 'KEY')} }}}}")
     return value
+
+
+def _lookup(context: Context, scope: str | None, name: str, key: str | None):
+    if scope is None and context.words and name in context.words and key is None:
+        return context.words[name]
+    if scope == "change":
+        from cpstats.sentences import change_phrase
+
+        current, before = _value(context.measures, name, key), _value(context.previous, name, key)
+        if current is None or before is None:
+            return None
+        return change_phrase(current, before)
+    source = {"previous": context.previous, "england": context.england, None: context.measures}[scope]
+    return _value(source, name, key)
 
 
 def fill(text: str, context: Context, source: str = "commentary") -> str:
@@ -127,3 +164,115 @@ def render_commentary(root: Path, la: str, year: str, section: str, context: Con
     if not path.exists():
         return MISSING_NOTE, False
     return fill(path.read_text(encoding="utf-8"), context, source=str(path)), True
+
+
+# ----------------------------------------------------------------- in notebooks
+
+
+@dataclass(frozen=True)
+class Commentary:
+    """A section's commentary as a notebook displays it.
+
+    It displays as Markdown (the note in italics when nothing is written), and
+    its output's metadata says which section it belongs to, where its file is
+    kept (relative to the commentary folder) and whether it was written, so a
+    build can find the sections still waiting for their words.
+
+    Attributes
+    ----------
+    section : str
+        The notebook's name, e.g. ``01_introduction``.
+    markdown : str
+        The filled commentary, or :data:`MISSING_NOTE`.
+    written : bool
+        Whether the file exists.
+    file : str
+        Where the file is kept, e.g. ``sample/2017-18/01_introduction.md``.
+    """
+
+    section: str
+    markdown: str
+    written: bool
+    file: str
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        text = self.markdown if self.written else f"*{self.markdown}*"
+        meta = {"cpstats": {"commentary": {"section": self.section, "written": self.written, "file": self.file}}}
+        return {"text/markdown": text}, meta
+
+
+@dataclass(frozen=True)
+class Unwritten:
+    """A section whose commentary is not yet written: its notebook, heading and the file to write."""
+
+    notebook: str
+    title: str
+    file: str
+
+
+def _heading(cells) -> str | None:
+    for cell in cells:
+        if cell.get("cell_type") == "markdown":
+            for line in "".join(cell.get("source", "")).splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return None
+
+
+def unwritten_sections(notebooks: Sequence[Path]) -> list[Unwritten]:
+    """The executed notebooks that show the "not yet written" note, in order.
+
+    A notebook counts when an output's metadata (from :class:`Commentary`)
+    says its commentary was not written, or when a Markdown output shows
+    :data:`MISSING_NOTE` (commentary shown some other way).
+    """
+    import nbformat
+
+    found = []
+    for path in notebooks:
+        path = Path(path)
+        notebook = nbformat.read(path, as_version=4)
+        files: list[str] = []
+        for cell in notebook.cells:
+            for output in cell.get("outputs", []):
+                meta = output.get("metadata", {}).get("cpstats", {}).get("commentary")
+                if meta is not None:
+                    if not meta.get("written", True):
+                        files.append(meta.get("file", f"{path.stem}.md"))
+                elif MISSING_NOTE in str(output.get("data", {}).get("text/markdown", "")):
+                    files.append(f"{path.stem}.md")
+        for file in dict.fromkeys(files):
+            found.append(Unwritten(path.stem, _heading(notebook.cells) or path.stem, file))
+    return found
+
+
+# ----------------------------------------------------------------- the key plan
+
+
+def key_plan_path(root: Path, la: str, year: str, section: str = "19_key_plan") -> Path:
+    """Where the key plan table is kept: ``<root>/<la>/<year>/19_key_plan.csv``."""
+    return Path(root) / la / year / f"{section}.csv"
+
+
+def read_key_plan(root: Path, la: str, year: str, section: str = "19_key_plan"):
+    """The key plan as a table with columns ``Action`` and ``Who``, or ``None`` when not yet written.
+
+    Raises
+    ------
+    CommentaryError
+        When the file lacks the columns ``action`` and ``who``, or a row has no action.
+    """
+    import pandas as pd
+
+    path = key_plan_path(root, la, year, section)
+    if not path.exists():
+        return None
+    plan = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    missing = [c for c in KEY_PLAN_COLUMNS if c not in plan.columns]
+    if missing:
+        raise CommentaryError(f"{path}: needs the columns {', '.join(KEY_PLAN_COLUMNS)}; missing {', '.join(missing)}")
+    plan = plan[list(KEY_PLAN_COLUMNS)].apply(lambda column: column.str.strip())
+    empty = plan.index[plan["action"] == ""].tolist()
+    if empty:
+        raise CommentaryError(f"{path}, row {empty[0] + 2}: the action is empty")
+    return plan.rename(columns={"action": "Action", "who": "Who"}).reset_index(drop=True)

@@ -41,6 +41,9 @@ __all__ = [
     "chart_from_table",
     "grouped_chart_from_table",
     "describe_bars",
+    "describe_lines",
+    "line_chart",
+    "trend_chart",
     "figure_to_svg",
 ]
 
@@ -298,3 +301,75 @@ def grouped_chart_from_table(
     return grouped_bar_chart(
         pd.DataFrame(records), label="label", group="group", value="value", title=title, value_label=value_label,
     )
+
+
+def describe_lines(x_labels: Sequence[str], series: dict, title: str, unit: str = "") -> str:
+    """The text alternative of a line chart: its title and every point of every line.
+
+    >>> describe_lines(["2016-17", "2017-18"], {"Rutland": [24.9, 23.3], "England": [None, 45.9]}, "Rate")
+    'Line chart: Rate. Rutland: 2016-17 24.9, 2017-18 23.3; England: 2016-17 not available, 2017-18 45.9.'
+    """
+    parts = []
+    for name, values in series.items():
+        points = ", ".join(
+            f"{x} {'not available' if v is None else _number(v) + unit}" for x, v in zip(x_labels, values)
+        )
+        parts.append(f"{name}: {points}")
+    return f"Line chart: {title}. " + "; ".join(parts) + "."
+
+
+def line_chart(
+    x_labels: Sequence[str],
+    series: dict,
+    *,
+    title: str,
+    value_label: str,
+    unit: str = "",
+) -> Chart:
+    """Lines over the years, one per series, each point labelled with its value.
+
+    Parameters
+    ----------
+    x_labels : sequence of str
+        The years (or other steps), left to right.
+    series : dict
+        Line name to its values, one per label; ``None`` where not available
+        (the line is broken there).
+    title, value_label : str
+        Chart title and the axis label for the values.
+    unit : str
+        Appended to each value label, e.g. ``"%"``.
+    """
+    configure_matplotlib()
+    import matplotlib.pyplot as plt
+
+    figure, ax = plt.subplots()
+    positions = list(range(len(x_labels)))
+    for number, (name, values) in enumerate(series.items()):
+        colour = PALETTE[number % len(PALETTE)]
+        ys = [float("nan") if v is None else float(v) for v in values]
+        ax.plot(positions, ys, marker="o", color=colour, label=name, linewidth=2)
+        for x, v in zip(positions, values):
+            if v is not None:
+                ax.annotate(f"{_number(v)}{unit}", (x, float(v)), textcoords="offset points", xytext=(0, 7),
+                            ha="center", fontsize=9, color=colour)
+    ax.set_xticks(positions, list(x_labels))
+    ax.set_title(title)
+    ax.set_ylabel(value_label)
+    ax.set_ylim(bottom=0)
+    ax.margins(x=0.08, y=0.2)
+    if len(series) > 1:
+        ax.legend(frameon=False, loc="lower left")
+    return Chart(figure_to_svg(figure), describe_lines(x_labels, series, title, unit))
+
+
+def trend_chart(trend: pd.DataFrame, columns: dict, *, title: str, value_label: str, unit: str = "") -> Chart:
+    """A line chart of some columns of :func:`cpstats.trends.headline_trend`'s table.
+
+    ``columns`` maps a column of ``trend`` to the line's name in the legend.
+    """
+    series = {
+        label: [None if v is None or v != v else v for v in trend[column]]
+        for column, label in columns.items() if column in trend.columns
+    }
+    return line_chart([str(year) for year in trend.index], series, title=title, value_label=value_label, unit=unit)

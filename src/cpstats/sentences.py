@@ -48,6 +48,14 @@ __all__ = [
     "duration_sentence",
     "england_comparison",
     "section_commentary",
+    "conferences_sentence",
+    "children_at_conferences_sentence",
+    "agency_attendance_sentence",
+    "audits_sentence",
+    "timeliness_sentence",
+    "marac_sentence",
+    "feedback_sentence",
+    "trend_sentence",
 ]
 
 NOT_APPLICABLE = "not applicable"
@@ -403,6 +411,190 @@ def duration_sentence(measures: Mapping, year: ReportingYear) -> str:
         f"{plural(ended, 'Child Protection Plan')} ended in {year.label}. "
         f"{format_count(expected)} of them ({format_percent(percent_of(expected, ended))}) "
         "concluded between 6 and 12 months, the expected time for most plans to reach conclusion."
+    )
+
+
+# ----------------------------------------------------------------- section 3
+
+
+def conferences_sentence(values: Mapping, year: ReportingYear) -> str | None:
+    """Conferences held in the year by type; ``None`` when conferences were not collected.
+
+    >>> conferences_sentence({"conferences_held": {"ICPC": 16, "RCPC": 36, "TRANSFER_IN": 0, "total": 52}},
+    ...                      ReportingYear.parse("2017-18"))
+    '52 Child Protection Conferences were held in 2017-18: 16 initial, 36 review and no transfer-in conferences.'
+    """
+    held = values.get("conferences_held")
+    if held is None:
+        return None
+    kinds = [(held["ICPC"], "initial"), (held["RCPC"], "review"), (held["TRANSFER_IN"], "transfer-in")]
+    listed = [f"{format_count(n) if n else 'no'} {kind}" for n, kind in kinds]
+    verb = "was" if held["total"] == 1 else "were"
+    return (
+        f"{plural(held['total'], 'Child Protection Conference')} {verb} held in {year.label}: "
+        f"{listed[0]}, {listed[1]} and {listed[2]} conferences."
+    )
+
+
+def children_at_conferences_sentence(values: Mapping, year: ReportingYear) -> str | None:
+    """Children invited to and attending their conferences, and supported by the advocacy service."""
+    invited = values.get("children_invited_to_conferences")
+    advocated = values.get("children_with_advocate")
+    if invited is None:
+        return None
+    text = (
+        f"In {year.label}, {plural(invited['invited'], 'child was', 'children were')} invited to their "
+        f"conference and {format_count(invited['attended'])} attended."
+    )
+    if advocated is not None:
+        text += (
+            f" {plural(advocated, 'child was', 'children were')} supported by the Independent Advocacy Service."
+        )
+    return text
+
+
+def agency_attendance_sentence(values: Mapping, year: ReportingYear, lowest: int = 3) -> str | None:
+    """The agencies that attended the smallest share of the conferences they were invited to."""
+    agencies = values.get("agency_attendance")
+    if not agencies:
+        return None
+    rated = [(a["attended_pct"], name) for name, a in agencies.items() if a["attended_pct"] is not None]
+    if not rated:
+        return None
+    worst = sorted(rated)[:lowest]
+    listed = [f"{name} ({format_percent(pct)})" for pct, name in worst]
+    joined = ", ".join(listed[:-1]) + " and " + listed[-1] if len(listed) > 1 else listed[0]
+    return (
+        f"Of the agencies invited to conferences in {year.label}, the lowest attendance was from {joined} "
+        "of the conferences they were invited to."
+    )
+
+
+# ----------------------------------------------------------------- section 5
+
+
+def audits_sentence(values: Mapping, target: int, year: ReportingYear) -> str | None:
+    """Case audits in the year against the monthly target, and the months that fell short.
+
+    >>> months = dict(zip("abcdefghijkl", [1, 2, 2, 2, 1, 2, 2, 2, 2, 1, 1, 2]))
+    >>> audits_sentence({"case_audits_by_month": months}, 2, ReportingYear.parse("2017-18"))
+    '20 case audits were completed in 2017-18 against a target of 2 a month: the target was met in 8 of the 12 months; in 4 months 1 audit was completed.'
+    """
+    months = values.get("case_audits_by_month")
+    if months is None:
+        return None
+    counts = list(months.values())
+    met = sum(n >= target for n in counts)
+    text = (
+        f"{plural(sum(counts), 'case audit')} {'was' if sum(counts) == 1 else 'were'} completed in "
+        f"{year.label} against a target of {format_count(target)} a month: the target was met in "
+        f"{format_count(met)} of the {format_count(len(counts))} months"
+    )
+    short = sorted({n for n in counts if n < target}, reverse=True)
+    parts = []
+    for n in short:
+        number = sum(c == n for c in counts)
+        months_phrase = plural(number, "month")
+        parts.append(f"in {months_phrase} no audit was completed" if n == 0
+                     else f"in {months_phrase} {plural(n, 'audit')} {'was' if n == 1 else 'were'} completed")
+    return text + ("; " + "; ".join(parts) if parts else "") + "."
+
+
+# ----------------------------------------------------------------- section 6
+
+
+def timeliness_sentence(measures: Mapping, year: ReportingYear, england=None, previous: Mapping | None = None) -> str:
+    """Initial conferences within 15 working days, with the year before and England the same year."""
+    pct = measures["icpc_within_15_working_days_pct"]
+    if pct is None:
+        return f"No Initial Child Protection Conference held in {year.label} can be timed from a section 47 enquiry."
+    comparators = []
+    if previous is not None and previous.get("icpc_within_15_working_days_pct") is not None:
+        comparators.append(f"{year.previous().label}: {format_percent(previous['icpc_within_15_working_days_pct'])}")
+    if england is not None:
+        comparators.append(f"England {year.label}: {format_percent(england[0], 1)}")
+    bracket = f" ({'; '.join(comparators)})" if comparators else ""
+    return (
+        f"In {year.label}, {format_percent(pct)} of Initial Child Protection Conferences were held within "
+        f"15 working days of the section 47 enquiry starting{bracket}."
+    )
+
+
+# ----------------------------------------------------------------- section 9: domestic abuse and MARAC
+
+
+def marac_sentence(values: Mapping, year: ReportingYear) -> str | None:
+    """Victims referred to MARAC, the children in their households, and repeat victims.
+
+    >>> marac_sentence({"marac_victims": 18, "marac_children": 24, "marac_repeat_victims": 8},
+    ...                ReportingYear.parse("2017-18"))
+    '18 victims were referred to the Multi Agency Risk Assessment Conference (MARAC) in 2017-18, with 24 children in their households; 8 of the victims were repeat victims.'
+    """
+    victims = values.get("marac_victims")
+    if victims is None:
+        return None
+    return (
+        f"{plural(victims, 'victim was', 'victims were')} referred to the Multi Agency Risk Assessment "
+        f"Conference (MARAC) in {year.label}, with {plural(values['marac_children'], 'child', 'children')} "
+        f"in their households; {format_count(values['marac_repeat_victims'])} of the victims were repeat victims."
+    )
+
+
+# ----------------------------------------------------------------- section 14
+
+
+RESPONDENT_WORDS = {
+    "PARENT": ("parent", "parents"),
+    "CHILD": ("child or young person", "children and young people"),
+    "FAMILY_MEMBER": ("other family member", "other family members"),
+    "PROFESSIONAL": ("professional", "professionals"),
+}
+
+
+def feedback_sentence(values: Mapping, year: ReportingYear) -> str | None:
+    """Feedback forms returned by each kind of participant, and the share rating the conference 4 or 5."""
+    feedback = values.get("feedback_by_respondent")
+    if feedback is None:
+        return None
+    total = sum(f["forms"] for f in feedback.values())
+    if not total:
+        return f"No feedback forms were returned from conferences in {year.label}."
+    given = [(key, f) for key, f in feedback.items() if f["forms"]]
+    counts = [plural(f["forms"], *RESPONDENT_WORDS[key]) for key, f in given]
+    shares = [f"{format_percent(f['good_pct'])} of {RESPONDENT_WORDS[key][1]}" for key, f in given]
+    join = lambda items: ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else items[0]  # noqa: E731
+    return (
+        f"{plural(total, 'feedback form')} {'was' if total == 1 else 'were'} returned from conferences in "
+        f"{year.label}, from {join(counts)}. The conference was rated good or very good (4 or 5 out of 5) "
+        f"by {join(shares)}."
+    )
+
+
+# ----------------------------------------------------------------- trends
+
+
+def trend_sentence(trend, la_name: str, measure: str = "cpp_rate_per_10000_at_31_march") -> str | None:
+    """How the authority's rate compared with England's in each year of a trend table."""
+    pairs = [
+        (year, row[measure], row.get(f"england:{measure}"))
+        for year, row in trend.iterrows()
+        if row[measure] is not None and row.get(f"england:{measure}") is not None
+    ]
+    if len(pairs) < 2:
+        return None
+    below = sum(la < england for _, la, england in pairs)
+    first, last = pairs[0][0], pairs[-1][0]
+    if below == len(pairs):
+        relation = "below England's rate in every year"
+    elif below == 0:
+        relation = "at or above England's rate in every year"
+    else:
+        relation = f"below England's rate in {format_count(below)} of the {format_count(len(pairs))} years"
+    low = min(la for _, la, _ in pairs)
+    high = max(la for _, la, _ in pairs)
+    return (
+        f"From {first} to {last}, the rate of children subject of a Child Protection Plan on 31 March in "
+        f"{la_name} was between {format_rate(low)} and {format_rate(high)} per 10,000 children, {relation}."
     )
 
 

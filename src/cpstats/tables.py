@@ -52,7 +52,21 @@ __all__ = [
     "repeat_plans_table",
     "duration_table",
     "conferences_table",
+    "comparison_table",
+    "performance_table",
+    "conferences_held_table",
+    "children_at_conferences_table",
+    "domestic_abuse_table",
+    "agency_attendance_table",
+    "audits_by_month_table",
+    "audit_grades_table",
+    "feedback_table",
+    "trend_table",
+    "key_plan_table",
     "to_markdown",
+    "TABLE_MIME",
+    "table_payload",
+    "TableDisplay",
     "show",
 ]
 
@@ -135,14 +149,6 @@ def _percent(value: float | None) -> str:
 
 def _rate(value: float | None) -> str:
     return NOT_AVAILABLE_SYMBOL if value is None else format_rate(value)
-
-
-def _england(value) -> str:
-    """England's figure from a ``(value, source)`` pair, or ``[x]``."""
-    if value is None:
-        return NOT_AVAILABLE_SYMBOL
-    number = value[0]
-    return format_rate(number) if isinstance(number, float) else format_count(number)
 
 
 # ----------------------------------------------------------------- breakdowns
@@ -257,21 +263,20 @@ def funnel_rows(demand: pd.DataFrame) -> pd.DataFrame:
     return demand[demand["Measure"].isin(FUNNEL_MEASURES)]
 
 
-def rate_table(measures: Mapping, la_name: str, year: ReportingYear, england: Mapping[str, object]) -> pd.DataFrame:
-    """Rates per 10,000 children under 18 for the authority and England, same year.
+RATE_ROWS = (
+    ("Children subject of a plan on 31 March, per 10,000", "cpp_rate_per_10000_at_31_march"),
+    ("Plans started in the year, per 10,000", "plan_start_rate_per_10000"),
+)
+
+
+def rate_table(measures: Mapping, la_name: str, year: ReportingYear, england: Mapping[str, object],
+               previous: Mapping | None = None) -> pd.DataFrame:
+    """Rates per 10,000 children under 18: the authority (the year before and the year) and England, same year.
 
     ``england`` maps a measure name to :func:`cpstats.reference.england_value`'s
     answer (a ``(value, source)`` pair or ``None``).
     """
-    rows = {
-        "Children subject of a plan on 31 March, per 10,000": "cpp_rate_per_10000_at_31_march",
-        "Plans started in the year, per 10,000": "plan_start_rate_per_10000",
-    }
-    return pd.DataFrame({
-        "Measure": list(rows),
-        f"{la_name} {year.label}": [_rate(measures.get(name)) for name in rows.values()],
-        f"England {year.label}": [_england(england.get(name)) for name in rows.values()],
-    })
+    return comparison_table(RATE_ROWS, measures, la_name, year, england, previous)
 
 
 def icpc_timeliness_table(measures: Mapping) -> pd.DataFrame:
@@ -320,44 +325,92 @@ def disability_table(measures: Mapping) -> pd.DataFrame:
 # ----------------------------------------------------------------- sections 11 to 13
 
 
-def _comparison_table(rows: Sequence[tuple[str, str, object]], measures: Mapping, la_name: str, year: ReportingYear) -> pd.DataFrame:
-    """Rows of (heading, measure name, England value) for the authority and England."""
-    def cell(name: str) -> str:
-        value = measures.get(name)
-        return _percent(value) if name.endswith("_pct") else _count(value)
-
-    def national(name: str, value) -> str:
-        if value is None:
-            return NOT_AVAILABLE_SYMBOL
-        return _percent(value[0]) if name.endswith("_pct") else _england(value)
-
-    return pd.DataFrame({
-        "Measure": [heading for heading, _, _ in rows],
-        f"{la_name} {year.label}": [cell(name) for _, name, _ in rows],
-        f"England {year.label}": [national(name, value) for _, name, value in rows],
-    })
+def _measure_cell(name: str, value) -> str:
+    """A value in the form its measure is shown: a percentage, a rate per 10,000 or a count."""
+    if name.endswith("_pct"):
+        return _percent(value)
+    if "per_10000" in name:
+        return _rate(value)
+    return _count(value)
 
 
-def reviews_table(measures: Mapping, la_name: str, year: ReportingYear, england: Mapping[str, object]) -> pd.DataFrame:
-    """Reviews in timescale and long plans, for the authority and England, same year."""
-    rows = [
-        ("Children on a plan for 3 months or more with all reviews in timescale (%)",
-         "reviews_in_timescale_pct", england.get("reviews_in_timescale_pct")),
-        ("Children on a plan for 2 years or more on 31 March",
-         "on_plan_2_years_or_more_at_31_march", england.get("on_plan_2_years_or_more_at_31_march")),
-    ]
-    return _comparison_table(rows, measures, la_name, year)
+def comparison_table(
+    rows: Sequence[tuple[str, str]],
+    current: Mapping,
+    la_name: str,
+    year: ReportingYear,
+    england: Mapping[str, object] | None = None,
+    previous: Mapping | None = None,
+) -> pd.DataFrame:
+    """Headline measures with their comparators, each column labelled with its year.
+
+    Columns: ``Measure``; the authority in the year before (when ``previous``
+    is given); the authority in the year; England in the same year (``[x]``
+    where England publishes no such figure).
+
+    Parameters
+    ----------
+    rows : sequence of (str, str)
+        The heading the reader sees and the measure's name.
+    current, previous : mapping
+        Measures of the year and of the year before.
+    england : mapping
+        Measure name to :func:`cpstats.reference.england_value`'s answer.
+
+    Examples
+    --------
+    >>> year = ReportingYear.parse("2017-18")
+    >>> comparison_table([("Referrals", "referrals")], {"referrals": 305}, "Rutland", year,
+    ...                  {"referrals": (655630, "DfE")}, {"referrals": 412}).iloc[0].tolist()
+    ['Referrals', '412', '305', '655,630']
+    """
+    england = england or {}
+
+    def national(name: str) -> str:
+        value = england.get(name)
+        return NOT_AVAILABLE_SYMBOL if value is None else _measure_cell(name, value[0])
+
+    table = pd.DataFrame({"Measure": [heading for heading, _ in rows]})
+    if previous is not None:
+        table[f"{la_name} {year.previous().label}"] = [_measure_cell(name, previous.get(name)) for _, name in rows]
+    table[f"{la_name} {year.label}"] = [_measure_cell(name, current.get(name)) for _, name in rows]
+    table[f"England {year.label}"] = [national(name) for _, name in rows]
+    return table
 
 
-def repeat_plans_table(measures: Mapping, la_name: str, year: ReportingYear, england: Mapping[str, object]) -> pd.DataFrame:
-    """Plans started and the share that were second or subsequent plans."""
-    rows = [
-        ("Child Protection Plans started", "plan_starts", england.get("plan_starts")),
-        ("Second or subsequent plans, ever (%)", "second_or_subsequent_plan_pct",
-         england.get("second_or_subsequent_plan_pct")),
-        ("Second plans within 2 years of the previous one ending (%)", "second_plan_within_2_years_pct", None),
-    ]
-    return _comparison_table(rows, measures, la_name, year)
+REVIEW_ROWS = (
+    ("Children on a plan for 3 months or more with all reviews in timescale (%)", "reviews_in_timescale_pct"),
+    ("Children on a plan for 2 years or more on 31 March", "on_plan_2_years_or_more_at_31_march"),
+)
+REPEAT_PLAN_ROWS = (
+    ("Child Protection Plans started", "plan_starts"),
+    ("Second or subsequent plans, ever (%)", "second_or_subsequent_plan_pct"),
+    ("Second plans within 2 years of the previous one ending (%)", "second_plan_within_2_years_pct"),
+)
+PERFORMANCE_ROWS = (
+    ("Initial conferences within 15 working days of the section 47 enquiry starting (%)", "icpc_within_15_working_days_pct"),
+    ("Children on a plan for 3 months or more with all reviews in timescale (%)", "reviews_in_timescale_pct"),
+    ("Re-referrals within 12 months of a previous referral (%)", "rereferrals_within_12_months_pct"),
+    ("Plans ended that lasted 2 years or more (%)", "ended_plans_2_years_or_more_pct"),
+)
+
+
+def reviews_table(measures: Mapping, la_name: str, year: ReportingYear, england: Mapping[str, object],
+                  previous: Mapping | None = None) -> pd.DataFrame:
+    """Reviews in timescale and long plans: the year before, the year, and England the same year."""
+    return comparison_table(REVIEW_ROWS, measures, la_name, year, england, previous)
+
+
+def repeat_plans_table(measures: Mapping, la_name: str, year: ReportingYear, england: Mapping[str, object],
+                       previous: Mapping | None = None) -> pd.DataFrame:
+    """Plans started and the share that were second or subsequent plans, with comparators."""
+    return comparison_table(REPEAT_PLAN_ROWS, measures, la_name, year, england, previous)
+
+
+def performance_table(measures: Mapping, la_name: str, year: ReportingYear, england: Mapping[str, object],
+                      previous: Mapping | None = None) -> pd.DataFrame:
+    """Timeliness of conferences and reviews: the year before, the year, and England the same year."""
+    return comparison_table(PERFORMANCE_ROWS, measures, la_name, year, england, previous)
 
 
 def duration_table(measures: Mapping) -> pd.DataFrame:
@@ -377,6 +430,185 @@ def conferences_table(measures: Mapping) -> pd.DataFrame | None:
         "Conference": [CONFERENCE_LABELS[key] for key in CONFERENCE_LABELS],
         "Held": [_count(held.get(key)) for key in CONFERENCE_LABELS],
     })
+
+
+# ----------------------------------------------------------------- local tables (sections 3, 5, 9, 14)
+
+AGENCY_COLUMNS = ("Invited", "Attended", "% attended", "Reports submitted", "% of reports on time")
+AUDIT_GRADE_LABELS = {
+    "OUTSTANDING": "Outstanding",
+    "GOOD": "Good",
+    "REQUIRES_IMPROVEMENT": "Requires improvement",
+    "INADEQUATE": "Inadequate",
+}
+RESPONDENT_LABELS = {
+    "PARENT": "Parents",
+    "CHILD": "Children and young people",
+    "FAMILY_MEMBER": "Other family members",
+    "PROFESSIONAL": "Professionals",
+}
+
+
+def _by_year(rows: Sequence[tuple[str, str]], current: Mapping, previous: Mapping | None, year: ReportingYear,
+             heading: str = "Measure") -> pd.DataFrame:
+    """Rows of (heading, value name) for the year before (when known) and the year.
+
+    A name may reach into a breakdown with a dot, e.g. ``conferences_held.total``.
+    """
+    def value(values: Mapping, name: str):
+        found = values
+        for part in name.split("."):
+            found = None if found is None else found.get(part)
+        return found
+
+    table = pd.DataFrame({heading: [label for label, _ in rows]})
+    if previous is not None:
+        table[year.previous().label] = [_measure_cell(name, value(previous, name)) for _, name in rows]
+    table[year.label] = [_measure_cell(name, value(current, name)) for _, name in rows]
+    return table
+
+
+CONFERENCE_ROWS = (
+    ("Initial Child Protection Conferences", "conferences_held.ICPC"),
+    ("Review Child Protection Conferences", "conferences_held.RCPC"),
+    ("Transfer-in conferences", "conferences_held.TRANSFER_IN"),
+    ("All conferences", "conferences_held.total"),
+    ("Conferences with domestic abuse as a risk factor", "conferences_with_domestic_abuse"),
+    ("Conferences with domestic abuse as a risk factor (%)", "conferences_with_domestic_abuse_pct"),
+)
+CHILDREN_AT_CONFERENCE_ROWS = (
+    ("Children invited to their conference", "children_invited_to_conferences.invited"),
+    ("Children who attended their conference", "children_invited_to_conferences.attended"),
+    ("Children supported by the Independent Advocacy Service", "children_with_advocate"),
+)
+DOMESTIC_ABUSE_ROWS = (
+    ("Conferences with domestic abuse as a risk factor", "conferences_with_domestic_abuse"),
+    ("Conferences with domestic abuse as a risk factor (%)", "conferences_with_domestic_abuse_pct"),
+    ("Victims referred to MARAC", "marac_victims"),
+    ("Children in the households of those victims", "marac_children"),
+    ("Victims referred to MARAC again (repeat victims)", "marac_repeat_victims"),
+)
+
+
+def conferences_held_table(current: Mapping, previous: Mapping | None, year: ReportingYear) -> pd.DataFrame | None:
+    """Conferences by type and those with domestic abuse as a risk factor, the year before and the year.
+
+    ``None`` where conferences were not collected.
+    """
+    if current.get("conferences_held") is None:
+        return None
+    return _by_year(CONFERENCE_ROWS, current, previous, year, heading="Conferences")
+
+
+def children_at_conferences_table(current: Mapping, previous: Mapping | None, year: ReportingYear) -> pd.DataFrame | None:
+    """Children invited to and attending their conferences, and supported by an advocate."""
+    if current.get("children_invited_to_conferences") is None:
+        return None
+    return _by_year(CHILDREN_AT_CONFERENCE_ROWS, current, previous, year, heading="Children")
+
+
+def domestic_abuse_table(current: Mapping, previous: Mapping | None, year: ReportingYear) -> pd.DataFrame | None:
+    """Domestic abuse at conferences and the Multi Agency Risk Assessment Conference (MARAC)."""
+    if current.get("conferences_held") is None and current.get("marac_victims") is None:
+        return None
+    return _by_year(DOMESTIC_ABUSE_ROWS, current, previous, year)
+
+
+def agency_attendance_table(measures: Mapping) -> pd.DataFrame | None:
+    """Per agency: conferences invited to and attended, reports submitted and on time, with all agencies.
+
+    ``None`` where attendance was not collected.
+
+    >>> row = agency_attendance_table({"agency_attendance": {"Police": {"invited": 51, "attended": 21,
+    ...     "attended_pct": 41.2, "reports_submitted": 36, "reports_on_time_pct": 72.2}}}).iloc[0]
+    >>> row.tolist()
+    ['Police', '51', '21', '41.2%', '36', '72.2%']
+    """
+    agencies = measures.get("agency_attendance")
+    if agencies is None:
+        return None
+    rows = [
+        (agency, _count(a["invited"]), _count(a["attended"]), _percent(a["attended_pct"]),
+         _count(a["reports_submitted"]), _percent(a["reports_on_time_pct"]))
+        for agency, a in agencies.items()
+    ]
+    return pd.DataFrame(rows, columns=["Agency", *AGENCY_COLUMNS])
+
+
+def audits_by_month_table(values: Mapping, target: int) -> pd.DataFrame | None:
+    """Case audits completed each month against the monthly target, with the year's total.
+
+    ``values`` holds :func:`cpstats.metrics.compute_local_measures`' ``case_audits_by_month``.
+    """
+    months = values.get("case_audits_by_month")
+    if months is None:
+        return None
+    met = sum(count >= target for count in months.values())
+    rows = [
+        (pd.Period(month).strftime("%B %Y"), _count(count), _count(target), "Yes" if count >= target else "No")
+        for month, count in months.items()
+    ]
+    rows.append(("Total", _count(sum(months.values())), _count(target * len(months)),
+                 f"{format_count(met)} of {format_count(len(months))} months"))
+    return pd.DataFrame(rows, columns=["Month", "Case audits", "Target", "Target met"])
+
+
+def audit_grades_table(values: Mapping) -> pd.DataFrame | None:
+    """Case audits in the year by grade."""
+    grades = values.get("case_audit_grades")
+    if grades is None:
+        return None
+    return breakdown_table(grades, AUDIT_GRADE_LABELS, label_heading="Grade", count_heading="Case audits")
+
+
+def feedback_table(values: Mapping) -> pd.DataFrame | None:
+    """Feedback forms from conferences by respondent: forms, average rating (1 to 5), % rating 4 or 5."""
+    feedback = values.get("feedback_by_respondent")
+    if feedback is None:
+        return None
+    rows = [
+        (RESPONDENT_LABELS[key], _count(f["forms"]),
+         NOT_APPLICABLE_SYMBOL if f["mean_rating"] is None else format_rate(f["mean_rating"]),
+         _percent(f["good_pct"]))
+        for key, f in feedback.items()
+    ]
+    return pd.DataFrame(rows, columns=["Respondent", "Forms returned", "Average rating (1 to 5)",
+                                       "Rating good or very good, 4 or 5 (%)"])
+
+
+# ----------------------------------------------------------------- trends and the key plan
+
+TREND_ROWS = {
+    "referrals": "Referrals",
+    "plan_starts": "Child Protection Plans started",
+    "children_on_plan_at_31_march": "Children subject of a plan on 31 March",
+    "cpp_rate_per_10000_at_31_march": "{la_name}: children subject of a plan on 31 March, per 10,000",
+    "england:cpp_rate_per_10000_at_31_march": "England: children subject of a plan on 31 March, per 10,000",
+}
+"""The rows of :func:`trend_table`: the measure's name and the words the reader sees."""
+
+
+def trend_table(trend: pd.DataFrame, la_name: str) -> pd.DataFrame:
+    """Headline measures over the years, one column per year (oldest first).
+
+    ``trend`` is :func:`cpstats.trends.headline_trend`'s answer: one row per
+    year (indexed by its label), one column per measure name, ``england:``
+    before the name for England's figure; a missing value is ``None``.
+    """
+    rows = [name for name in TREND_ROWS if name in trend.columns]
+    table = pd.DataFrame({"Measure": [TREND_ROWS[name].format(la_name=la_name) for name in rows]})
+    for year, values in trend.iterrows():
+        table[str(year)] = [_measure_cell(name.split(":")[-1], _missing_as_none(values[name])) for name in rows]
+    return table
+
+
+def _missing_as_none(value):
+    return None if value is None or (isinstance(value, float) and value != value) else value
+
+
+def key_plan_table(plan: pd.DataFrame) -> pd.DataFrame:
+    """The key plan: one row per action, with who will carry it out (``[x]`` when not said)."""
+    return plan.assign(Who=plan["Who"].where(plan["Who"] != "", NOT_AVAILABLE_SYMBOL))
 
 
 # ----------------------------------------------------------------- output
@@ -403,14 +635,56 @@ def to_markdown(table: pd.DataFrame, caption: str | None = None) -> str:
     return text
 
 
-def show(table: pd.DataFrame, caption: str | None = None):
-    """Display a table in a notebook as Markdown, the form the renderers turn into a table.
+TABLE_MIME = "application/vnd.cpstats.table+json"
+"""The MIME type of a table's machine-readable copy in a notebook's output."""
+
+
+def table_payload(table: pd.DataFrame, caption: str | None = None, source: str | None = None) -> dict:
+    """A table as JSON-ready data: caption, column headings and rows of cells as shown.
+
+    >>> table_payload(pd.DataFrame({"Age": ["Under 1"], "Children": ["2"]}), "By age")
+    {'caption': 'By age', 'source': None, 'columns': ['Age', 'Children'], 'rows': [['Under 1', '2']]}
+    """
+    return {
+        "caption": caption,
+        "source": source,
+        "columns": [str(column) for column in table.columns],
+        "rows": [[str(cell) for cell in row] for row in table.itertuples(index=False, name=None)],
+    }
+
+
+class TableDisplay:
+    """A table as a notebook shows it.
+
+    Its output holds the pandoc pipe table the renderers lay out
+    (``text/markdown``) and a machine-readable copy of the same cells
+    (:data:`TABLE_MIME`), from which the build writes the table's CSV and its
+    sheet of the report's workbook.
+    """
+
+    def __init__(self, table: pd.DataFrame, caption: str | None = None, source: str | None = None):
+        self.table = table
+        self.caption = caption
+        self.source = source
+
+    @property
+    def data(self) -> str:
+        """The Markdown shown (as :class:`IPython.display.Markdown` has it)."""
+        return to_markdown(self.table, self.caption)
+
+    def _repr_markdown_(self) -> str:
+        return self.data
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/markdown": self.data, TABLE_MIME: table_payload(self.table, self.caption, self.source)}, {}
+
+
+def show(table: pd.DataFrame, caption: str | None = None, source: str | None = None) -> TableDisplay:
+    """Display a table in a notebook: as Markdown for the reader, and as data for the downloads.
 
     Returns
     -------
-    IPython.display.Markdown
+    TableDisplay
         The object to display (the last expression of a cell, or ``display(...)``).
     """
-    from IPython.display import Markdown
-
-    return Markdown(to_markdown(table, caption))
+    return TableDisplay(table, caption, source)

@@ -1,0 +1,182 @@
+"""What a section notebook needs, loaded once: the data, the year's values, comparators, commentary.
+
+A section notebook's code is presentation only. Its setup is one call::
+
+    report = load_context(la, year, data_dir, reference_dir, commentary_dir)
+
+after which ``report.values`` holds every measure of ``measures.md`` and every
+local measure (MARAC, case audits, feedback, children at conferences) for the
+year, ``report.previous`` the same for the year before (``None`` when the data
+do not cover it), ``report.england(name)`` England's figure for the same
+year, and ``report.commentary("01_introduction")`` the section's commentary,
+its placeholders filled from all of these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Sequence
+
+from cpstats.commentary import Commentary, Context, commentary_path, key_plan_path, read_key_plan, render_commentary
+from cpstats.dataset import Dataset, load_dataset
+from cpstats.metrics import AUDIT_TARGET_PER_MONTH, compute_local_measures, compute_measures, referrals
+from cpstats.periods import ReportingYear
+
+__all__ = ["ReportContext", "load_context", "derived_values"]
+
+
+def derived_values(local: dict) -> dict:
+    """Values worked out from the local measures for the commentary: the audit target and shortfalls.
+
+    >>> derived_values({"case_audits_by_month": {"2017-04": 1, "2017-05": 2, "2017-06": 0}})
+    {'audit_target_per_month': 2, 'audit_months': 3, 'months_below_audit_target': 2}
+    """
+    months = local.get("case_audits_by_month")
+    out = {"audit_target_per_month": AUDIT_TARGET_PER_MONTH}
+    if months is not None:
+        out["audit_months"] = len(months)
+        out["months_below_audit_target"] = sum(n < AUDIT_TARGET_PER_MONTH for n in months.values())
+    return out
+
+
+def _values(ds: Dataset, year: ReportingYear, reference_dir: Path) -> dict:
+    from cpstats.reference import population_for
+
+    measures = compute_measures(ds, year, population_for(ds.la_code, year, reference_dir))
+    local = compute_local_measures(ds, year)
+    return {**measures, **local, **derived_values(local)}
+
+
+@dataclass
+class ReportContext:
+    """One authority's report for one year, as the section notebooks use it.
+
+    Attributes
+    ----------
+    la : str
+        The authority's folder name, e.g. ``sample``.
+    year : ReportingYear
+        The reporting year.
+    dataset : Dataset
+        The validated data.
+    reference_dir, commentary_dir : Path
+        Reference tables and the commentary folder.
+    values : dict
+        Every measure and local measure of the year, rounded for publication.
+    previous : dict or None
+        The same for the year before, ``None`` when the data hold no referral in it.
+    """
+
+    la: str
+    year: ReportingYear
+    dataset: Dataset
+    reference_dir: Path
+    commentary_dir: Path
+    values: dict
+    previous: dict | None
+    _england: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def la_name(self) -> str:
+        """The authority's name from ``la.yaml``."""
+        return self.dataset.name
+
+    @property
+    def population(self) -> int | None:
+        """The 0-17 population that is the denominator of the year's rates."""
+        from cpstats.reference import population_for
+
+        return population_for(self.dataset.la_code, self.year, self.reference_dir)
+
+    def england(self, name: str):
+        """England's published figure for the same year and its source, or ``None``."""
+        if name not in self._england:
+            from cpstats.reference import england_value
+
+            self._england[name] = england_value(name, self.year, self.reference_dir)
+        return self._england[name]
+
+    def england_values(self, names: Sequence[str] | None = None) -> dict:
+        """England's figures (``(value, source)`` pairs or ``None``) for the named measures, or for all."""
+        from cpstats.reference import ENGLAND_MEASURES
+
+        return {name: self.england(name) for name in (names or ENGLAND_MEASURES)}
+
+    @cached_property
+    def trend(self):
+        """The headline measures over up to five years ending with this one (see :mod:`cpstats.trends`)."""
+        from cpstats.trends import headline_trend
+
+        return headline_trend(self.dataset, self.year, self.reference_dir)
+
+    @cached_property
+    def reconciliation(self):
+        """The year's measures beside the authority's DfE-published figures (see :mod:`cpstats.reconciliation`)."""
+        from cpstats.reconciliation import published_for, reconcile
+
+        return reconcile(self.values, published_for(self.dataset.la_code, self.year, self.reference_dir))
+
+    def commentary_context(self) -> Context:
+        """The values a commentary placeholder can name."""
+        england = {name: pair[0] for name, pair in self.england_values().items() if pair is not None}
+        words = {
+            "year": self.year.label,
+            "previous_year": self.year.previous().label,
+            "next_year": self.year.next().label,
+            "la_name": self.la_name,
+            "year_start": _date(self.year.start),
+            "year_end": _date(self.year.end),
+        }
+        return Context(dict(self.values), dict(self.previous) if self.previous else None, england, words)
+
+    def commentary(self, section: str) -> Commentary:
+        """The section's commentary, filled, or the visible "not yet written" note."""
+        text, written = render_commentary(self.commentary_dir, self.la, self.year.label, section, self.commentary_context())
+        file = commentary_path(Path(), self.la, self.year.label, section).as_posix()
+        return Commentary(section, text, written, file)
+
+    def key_plan(self, caption: str, section: str = "19_key_plan"):
+        """The key plan shown as a table (actions and who), or the note that it is not yet written."""
+        plan = read_key_plan(self.commentary_dir, self.la, self.year.label, section)
+        if plan is None:
+            from cpstats.commentary import MISSING_NOTE
+
+            return Commentary(section, MISSING_NOTE, False, key_plan_path(Path(), self.la, self.year.label, section).as_posix())
+        from cpstats.tables import key_plan_table, show
+
+        return show(key_plan_table(plan), caption, source=f"{self.la_name}: the report's key plan")
+
+
+def _date(day) -> str:
+    from cpstats.sentences import date_phrase
+
+    return date_phrase(day)
+
+
+def load_context(
+    la: str,
+    year: str | ReportingYear,
+    data_dir: str | Path,
+    reference_dir: str | Path,
+    commentary_dir: str | Path,
+) -> ReportContext:
+    """Load and validate the data and compute the year's values (and the year before's).
+
+    Folders given relative are found from the working directory or the
+    project root (see :func:`cpstats.build.resolve_input_dir`), so the same
+    parameters work in Jupyter and in a build.
+    """
+    from cpstats.build import resolve_input_dir
+
+    reporting_year = ReportingYear.parse(year)
+    reference_dir = resolve_input_dir(reference_dir)
+    dataset = load_dataset(resolve_input_dir(data_dir))
+    before = reporting_year.previous()
+    previous = _values(dataset, before, reference_dir) if referrals(dataset, before) > 0 else None
+    return ReportContext(
+        la=la, year=reporting_year, dataset=dataset, reference_dir=reference_dir,
+        commentary_dir=resolve_input_dir(commentary_dir), values=_values(dataset, reporting_year, reference_dir),
+        previous=previous,
+    )

@@ -163,7 +163,7 @@ def _problems_from_pandera(name: str, frame: pd.DataFrame, cases: pd.DataFrame) 
 
 
 def _typed(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
-    out = frame.copy()
+    out = frame.copy(deep=False)
     for f in table.fields:
         if f.kind == "date":
             out[f.name] = pd.to_datetime(out[f.name].replace("", None), format="%Y-%m-%d").astype("datetime64[ns]")
@@ -286,10 +286,13 @@ def load_dataset(folder: Path | str) -> Dataset:
             raw[table.name] = None
             continue
         files[table.filename] = path
-        raw[table.name] = _read_table(path, table, problems, notes)
+        text = _read_table(path, table, problems, notes)
+        # convert at once, so the text copy of a large table is freed before the next is read
+        raw[table.name] = _typed(text, table) if text is not None else None
+        del text
     if problems or any(raw[name] is None for name, t in TABLES.items() if t.core):
         raise DataValidationError(problems, str(folder))
-    typed = {name: (_typed(frame, TABLES[name]) if frame is not None else None) for name, frame in raw.items()}
+    typed = raw
     _check_across_tables(typed, problems)
     if problems:
         raise DataValidationError(problems, str(folder))

@@ -48,6 +48,7 @@ __all__ = [
     "duration_sentence",
     "england_comparison",
     "section_commentary",
+    "paragraphs",
     "conferences_sentence",
     "children_at_conferences_sentence",
     "agency_attendance_sentence",
@@ -412,6 +413,22 @@ def duration_sentence(measures: Mapping, year: ReportingYear) -> str:
         f"{format_count(expected)} of them ({format_percent(percent_of(expected, ended))}) "
         "concluded between 6 and 12 months, the expected time for most plans to reach conclusion."
     )
+
+
+# ----------------------------------------------------------------- showing sentences
+
+
+def paragraphs(*texts: str | None):
+    """Sentences to show in a notebook, one paragraph each; those that are ``None`` (not collected) left out.
+
+    >>> print(paragraphs("One.", None, "Two.").data)
+    One.
+    <BLANKLINE>
+    Two.
+    """
+    from IPython.display import Markdown
+
+    return Markdown("\n\n".join(text for text in texts if text))
 
 
 # ----------------------------------------------------------------- section 3

@@ -14,6 +14,7 @@ placeholder                         value
 ``{{ england:referrals }}``         England's published figure, same year
 ``{{ agency_attendance.Police.attended_pct }}``  a key of a key (nested breakdowns)
 ``{{ change:referrals }}``          the change on the year before, e.g. "a 26% decrease"
+``{{ published:referrals }}``       the authority's own figure as DfE published it
 ``{{ marac_victims }}``             a local measure (MARAC, audits, feedback, ...)
 ``{{ year }}``                      the year's label, e.g. ``2017-18``
 ``{{ previous_year }}``             the year before, e.g. ``2016-17``
@@ -59,7 +60,7 @@ __all__ = [
 ]
 
 PLACEHOLDER = re.compile(
-    r"\{\{\s*(?:(?P<scope>previous|england|change):)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"\{\{\s*(?:(?P<scope>previous|england|published|change):)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
     r"(?:\.(?P<key>[A-Za-z0-9_ '.]+?))?\s*\}\}"
 )
 MISSING_NOTE = "Commentary not yet written for this section."
@@ -82,7 +83,10 @@ def format_value(value) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
-        return f"{value:,}"
+        from cpstats.disclosure import current_policy
+
+        policy = current_policy()  # in a public report a small count is "fewer than 6"
+        return policy.fewer_than if policy.hides(value) else f"{value:,}"
     if isinstance(value, float):
         return f"{value:,.1f}"
     return str(value)
@@ -96,6 +100,7 @@ class Context:
     previous: dict | None = None
     england: dict | None = None
     words: dict | None = None
+    published: dict | None = None
 
 
 def _value(source: dict | None, name: str, key: str | None):
@@ -124,7 +129,8 @@ def _lookup(context: Context, scope: str | None, name: str, key: str | None):
         if current is None or before is None:
             return None
         return change_phrase(current, before)
-    source = {"previous": context.previous, "england": context.england, None: context.measures}[scope]
+    source = {"previous": context.previous, "england": context.england, "published": context.published,
+              None: context.measures}[scope]
     return _value(source, name, key)
 
 

@@ -84,6 +84,19 @@ class ReportContext:
         return self.dataset.name
 
     @property
+    def years_compared(self) -> str:
+        """The years a comparison table shows, e.g. ``2016-17 and 2017-18`` (the year alone without the year before)."""
+        if self.previous is None:
+            return self.year.label
+        return f"{self.year.previous().label} and {self.year.label}"
+
+    @property
+    def trend_span(self) -> str:
+        """The years of :attr:`trend`, e.g. ``2013-14 to 2017-18``."""
+        years = list(self.trend.index)
+        return years[0] if len(years) == 1 else f"{years[0]} to {years[-1]}"
+
+    @property
     def population(self) -> int | None:
         """The 0-17 population that is the denominator of the year's rates."""
         from cpstats.reference import population_for
@@ -129,7 +142,10 @@ class ReportContext:
             "year_start": _date(self.year.start),
             "year_end": _date(self.year.end),
         }
-        return Context(dict(self.values), dict(self.previous) if self.previous else None, england, words)
+        from cpstats.reconciliation import published_for
+
+        published = published_for(self.dataset.la_code, self.year, self.reference_dir)
+        return Context(dict(self.values), dict(self.previous) if self.previous else None, england, words, published)
 
     def commentary(self, section: str) -> Commentary:
         """The section's commentary, filled, or the visible "not yet written" note."""

@@ -70,9 +70,7 @@ def reconcile(measures: Mapping, published: Mapping) -> pd.DataFrame:
     for name in RECONCILED_MEASURES:
         if name not in published or name not in ENGLAND_MEASURES:
             continue
-        ours, theirs = measures.get(name), published[name]
-        if isinstance(theirs, float) and not (name.endswith("_pct") or "per_10000" in name):
-            theirs = int(theirs)
+        ours, theirs = measures.get(name), _as_count(name, published[name])
         numeric = isinstance(theirs, (int, float)) and ours is not None
         difference = None
         if numeric:
@@ -133,5 +131,14 @@ def reconciliation_sentence(reconciled: pd.DataFrame, la_name: str, year: Report
 
 
 def published_for(la_code: int | str, year: ReportingYear | str, reference_dir: Path | str | None = None) -> dict:
-    """The authority's DfE-published figures for the year (see :func:`cpstats.reference.published_figures`)."""
-    return published_figures(la_code, ReportingYear.parse(year).label, reference_dir)
+    """The authority's DfE-published figures for the year: counts as whole numbers, suppressed ones as their symbol.
+
+    See :func:`cpstats.reference.published_figures`.
+    """
+    figures = published_figures(la_code, ReportingYear.parse(year).label, reference_dir)
+    return {name: _as_count(name, value) for name, value in figures.items()}
+
+
+def _as_count(name: str, value):
+    is_count = not (name.endswith("_pct") or "per_10000" in name)
+    return int(value) if is_count and isinstance(value, float) and value.is_integer() else value

@@ -47,6 +47,7 @@ from cpstats.render import ReportInfo, render_builtin
 __all__ = [
     "BuildError",
     "NotebookError",
+    "UnwrittenCommentaryError",
     "RENDERERS",
     "build_report",
     "resolve_input_dir",
@@ -72,6 +73,25 @@ KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 
 class BuildError(RuntimeError):
     """The report could not be built; nothing was published."""
+
+
+class UnwrittenCommentaryError(BuildError):
+    """A final build was asked for while some sections still lack their commentary.
+
+    Attributes
+    ----------
+    sections : list of cpstats.commentary.Unwritten
+        The sections, in report order, with the file each needs.
+    """
+
+    def __init__(self, sections, commentary_dir: str):
+        self.sections = list(sections)
+        listed = "\n".join(f"  - {s.title}: write {commentary_dir}/{s.file}" for s in self.sections)
+        super().__init__(
+            f"a final report needs the commentary of every section; not yet written for "
+            f"{len(self.sections)} section{'s' if len(self.sections) != 1 else ''}:\n{listed}\n"
+            "Nothing was published. Build without --final for a draft that shows the missing sections."
+        )
 
 
 class NotebookError(BuildError):
@@ -553,6 +573,7 @@ def build_report(
     project_dir: Path | None = None,
     kernel_name: str = KERNEL,
     incremental: bool = True,
+    final: bool = False,
 ) -> Path:
     """Build and publish the report of one authority for one year.
 
@@ -581,6 +602,9 @@ def build_report(
     incremental : bool
         Skip notebooks whose code, parameters, inputs and library are
         unchanged since their last execution in the build folder.
+    final : bool
+        Refuse to publish while any section shows "commentary not yet
+        written" (a draft shows the note instead).
 
     Returns
     -------
@@ -593,10 +617,14 @@ def build_report(
         The data break the contract; nothing was written.
     NotebookError
         A section notebook failed; nothing was published.
+    UnwrittenCommentaryError
+        ``final`` was asked for and some commentary is missing; nothing was published.
     BuildError
         Other failures (unknown renderer, Quarto failure); nothing was published.
     """
+    from cpstats.commentary import unwritten_sections
     from cpstats.dataset import load_dataset
+    from cpstats.downloads import prepare_downloads
 
     reporting_year = ReportingYear.parse(year)
     data_dir = (Path(data_root) / la).resolve()
@@ -617,6 +645,10 @@ def build_report(
     executed = execute_notebooks(
         book.notebooks, build_dir, parameters, kernel_name=kernel_name, inputs_digest=inputs if incremental else None,
     )
+    unwritten = unwritten_sections(executed) if final else []
+    if unwritten:
+        raise UnwrittenCommentaryError(unwritten, _display_path(commentary_dir, project_dir))
+    downloads = prepare_downloads(executed, la, reporting_year.label)
 
     info = ReportInfo(
         title=book.title,
@@ -626,6 +658,7 @@ def build_report(
         version=_version("cpstats") or "unknown",
         pdf_name=pdf_name(la, reporting_year),
         timestamp=report_timestamp(reporting_year),
+        downloads=downloads.index_links,
     )
     metadata = {"la-name": dataset.name, "report-year": reporting_year.label}
 
@@ -634,6 +667,9 @@ def build_report(
             _render_with_quarto(book, executed, build_dir, site_dir, info, metadata)
         else:
             render_builtin(info, book.front_page, executed, site_dir, build_dir, metadata)
+        downloads.write(site_dir, title=info.title, subtitle=info.subtitle, period=info.period,
+                        source=f"Source: {dataset.name}, record-level data, computed by cpstats {info.version}",
+                        timestamp=info.timestamp)
         manifest = build_manifest(
             project_dir=project_dir,
             parameters={**parameters, "data_dir": _display_path(data_dir, project_dir),
@@ -673,6 +709,7 @@ def _render_with_quarto(book: BookConfig, executed: Sequence[Path], build_dir: P
     """HTML by ``quarto render`` over the executed notebooks; the PDF by the built-in renderer."""
     write_build_project(
         build_dir, book, executed, subtitle=info.subtitle, output_file=Path(info.pdf_name).stem, metadata=metadata,
+        downloads=info.downloads,
     )
     quarto_site = render_with_quarto(build_dir, to="html")
     shutil.copytree(quarto_site, site_dir, dirs_exist_ok=True)

@@ -16,8 +16,9 @@ Commands
     Write the CIN census return of one year, checked against its schema.
 ``cpstats reference import --ees DIR --la 857``
     Write population and published figures (LA, region, England) from DfE's files.
-``cpstats build --la sample --year 2017-18``
-    Execute the section notebooks and publish the report to ``_site``.
+``cpstats build --la sample --year 2017-18 [--final]``
+    Execute the section notebooks and publish the report to ``_site``;
+    ``--final`` refuses while any section's commentary is not yet written.
 
 Exit status is 0 on success, 2 for input data that breaks the contract, and
 1 for any other failure.
@@ -97,6 +98,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--build-dir", type=Path, default=PROJECT_ROOT / "_build", help="executed notebooks (default: _build)")
     build.add_argument("--renderer", choices=("auto", "builtin", "quarto"), default="auto",
                        help="quarto when installed (auto), or the built-in pandoc + Typst renderer")
+    build.add_argument("--final", action="store_true",
+                       help="refuse to publish while any section's commentary is not yet written")
     return parser
 
 
@@ -112,6 +115,7 @@ def _print_measures(measures: dict, as_json: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    from cpstats.build import BuildError
     from cpstats.contract import DataValidationError
 
     args = _parser().parse_args(argv)
@@ -124,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_DATA
     except (ValueError, FileNotFoundError) as exc:
         print(f"cpstats: error: {exc}", file=sys.stderr)
+        return 1
+    except BuildError as exc:  # a failed or refused build: nothing was published
+        print(f"cpstats: not published: {exc}", file=sys.stderr)
         return 1
 
 
@@ -193,7 +200,7 @@ def _run(args: argparse.Namespace) -> int:
 
         result = build_report(
             args.la, args.year, data_root=args.data_root, out_root=args.out,
-            build_root=args.build_dir, renderer=args.renderer,
+            build_root=args.build_dir, renderer=args.renderer, final=args.final,
         )
         print(result)
         return 0

@@ -178,11 +178,15 @@ def write_build_project(
     output_file: str,
     metadata: Mapping[str, str],
     output_dir: str = "_book",
+    downloads: Sequence[tuple[str, str]] = (),
 ) -> Path:
     """Write a Quarto book project over the executed notebooks of one build.
 
     The front page is copied to ``index.qmd``; execution is disabled and code
-    hidden, so Quarto only lays out the outputs papermill produced.
+    hidden, so Quarto only lays out the outputs papermill produced. The
+    ``downloads`` (words and relative link, e.g. the tables as CSV and XLSX)
+    are listed at the end of the front page; each section's own links are
+    already in its executed notebook (see :mod:`cpstats.downloads`).
 
     Returns
     -------
@@ -190,7 +194,12 @@ def write_build_project(
         The ``_quarto.yml`` written.
     """
     build_dir = Path(build_dir)
-    shutil.copyfile(book.front_page, build_dir / "index.qmd")
+    front = book.front_page.read_text(encoding="utf-8")
+    if downloads:
+        front = front.rstrip("\n") + "\n\n## Downloads {.unnumbered}\n\n" + "".join(
+            f"- [{words}]({href})\n" for words, href in downloads
+        )
+    (build_dir / "index.qmd").write_text(front, encoding="utf-8")
     relative = [Path(nb).resolve().relative_to(build_dir.resolve()).as_posix() for nb in notebooks]
     project = book_project(
         book, relative, subtitle=subtitle, output_dir=output_dir, output_file=output_file, metadata=metadata,

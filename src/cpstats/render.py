@@ -113,6 +113,9 @@ class ReportInfo:
         File name of the PDF.
     timestamp : datetime.datetime
         The PDF's creation date (fixed, for identical rebuilds).
+    downloads : tuple of (str, str)
+        Further downloads the contents page lists: (words, relative link),
+        e.g. the tables as CSV and XLSX (see :mod:`cpstats.downloads`).
     """
 
     title: str
@@ -122,6 +125,7 @@ class ReportInfo:
     version: str
     pdf_name: str
     timestamp: dt.datetime
+    downloads: tuple[tuple[str, str], ...] = ()
 
 
 # ----------------------------------------------------------------- notebooks to Markdown
@@ -303,7 +307,8 @@ def _downloads(info: ReportInfo) -> str:
     return (
         '<section class="downloads" aria-labelledby="downloads"><h2 id="downloads">Downloads</h2><ul>'
         f'<li><a href="{html.escape(info.pdf_name)}">The whole report as a PDF (A4)</a></li>'
-        '<li><a href="manifest.json">Build manifest: versions, parameters and input checksums (JSON)</a></li>'
+        + "".join(f'<li><a href="{html.escape(href)}">{html.escape(words)}</a></li>' for words, href in info.downloads)
+        + '<li><a href="manifest.json">Build manifest: versions, parameters and input checksums (JSON)</a></li>'
         "</ul></section>"
     )
 

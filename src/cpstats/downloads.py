@@ -1,0 +1,355 @@
+"""Every table of the report as a download: one CSV per table and one accessible workbook.
+
+Each table a section notebook shows with :func:`cpstats.tables.show` carries
+a machine-readable copy of its cells in its output
+(:data:`cpstats.tables.TABLE_MIME`). After the notebooks have run, the build
+collects those copies from the executed notebooks, in report order, and
+writes, under ``downloads/`` in the published report:
+
+* ``<section>-<n>.csv``: the ``n``-th table of a section (counting from 1),
+  e.g. ``08_numbers-1.csv``. Numbers are written as numbers (no thousands
+  separators or ``%`` signs); a cell with a GSS symbol keeps it: ``[c]``
+  confidential, ``[x]`` not available, ``[z]`` not applicable. Never blank.
+* ``child-protection-tables-<la>-<year>.xlsx``: the same tables in one
+  workbook made with the Analysis Function's ``gptables``: a cover sheet, a
+  contents sheet, a notes sheet, and one sheet per table (named like its CSV)
+  with the table's title and source. Its creation date is the report's
+  timestamp and its zip entries are dated 1 January 1980, so a rebuild gives
+  the same bytes.
+
+Each section page links to its tables and to the workbook through a Markdown
+cell appended to the executed notebook (tagged :data:`LINKS_TAG`; HTML only,
+so the PDF does not list files it does not contain), and the contents page
+lists every download.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import html
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from cpstats.tables import NOT_AVAILABLE_SYMBOL, TABLE_MIME
+
+__all__ = [
+    "FOLDER",
+    "LINKS_TAG",
+    "GSS_SYMBOLS",
+    "Table",
+    "Downloads",
+    "workbook_name",
+    "cell_value",
+    "collect_tables",
+    "csv_bytes",
+    "write_workbook",
+    "links_markdown",
+    "add_links",
+    "prepare_downloads",
+]
+
+FOLDER = "downloads"
+LINKS_TAG = "cpstats-downloads"
+GSS_SYMBOLS = {
+    "[c]": "confidential: withheld so that a small number of children cannot be identified",
+    "[x]": "not available",
+    "[z]": "not applicable, e.g. a percentage of nothing",
+}
+"""The Government Statistical Service symbols a cell may hold instead of a number."""
+
+_NUMBER = re.compile(r"^[+-]?\d{1,3}(,\d{3})*(\.\d+)?%?$|^[+-]?\d+(\.\d+)?%?$")
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of one section, as collected from an executed notebook.
+
+    Attributes
+    ----------
+    section : str
+        The notebook's name, e.g. ``08_numbers``.
+    section_title : str
+        The section's heading.
+    number : int
+        The table's place in its section, from 1.
+    caption : str
+        The table's caption (its title in the workbook).
+    source : str or None
+        Where its figures come from, when the notebook said.
+    columns : tuple of str
+        Column headings.
+    rows : tuple of tuple of str
+        Cells as the report shows them.
+    """
+
+    section: str
+    section_title: str
+    number: int
+    caption: str
+    source: str | None
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+    @property
+    def name(self) -> str:
+        """The table's file name without extension, e.g. ``08_numbers-1``."""
+        return f"{self.section}-{self.number}"
+
+    @property
+    def csv_name(self) -> str:
+        return f"{self.name}.csv"
+
+    def values(self) -> list[list]:
+        """The rows with numbers as numbers and every empty cell as ``[x]``."""
+        return [[cell_value(cell) for cell in row] for row in self.rows]
+
+
+def workbook_name(la: str, year: str) -> str:
+    """The workbook's file name.
+
+    >>> workbook_name("sample", "2017-18")
+    'child-protection-tables-sample-2017-18.xlsx'
+    """
+    return f"child-protection-tables-{la}-{year}.xlsx"
+
+
+def cell_value(text: str):
+    """A cell as shown ("1,234", "45.0%", "23.3", "[c]", "Police") as a CSV or workbook value.
+
+    Numbers lose their thousands separators and ``%`` sign (the column heading
+    says it is a percentage); whole numbers stay whole; text and GSS symbols
+    are kept; an empty cell becomes ``[x]``.
+
+    >>> [cell_value(c) for c in ["1,234", "45.0%", "23.3", "0", "[c]", "Police", "", "2017-18", "+3", "-0.5"]]
+    [1234, 45.0, 23.3, 0, '[c]', 'Police', '[x]', '2017-18', 3, -0.5]
+    """
+    text = str(text).strip()
+    if text == "":
+        return NOT_AVAILABLE_SYMBOL
+    if not _NUMBER.match(text):
+        return text
+    plain = text.replace(",", "").rstrip("%")
+    return float(plain) if "." in plain else int(plain)
+
+
+def _title(cells) -> str | None:
+    for cell in cells:
+        if cell.get("cell_type") == "markdown":
+            for line in "".join(cell.get("source", "")).splitlines():
+                if line.startswith("# "):
+                    return re.sub(r"\s*\{[^}]*\}\s*$", "", line[2:]).strip()
+    return None
+
+
+def collect_tables(notebooks: Sequence[Path]) -> list[Table]:
+    """Every table shown by the executed notebooks, in report order."""
+    import nbformat
+
+    found: list[Table] = []
+    for path in notebooks:
+        path = Path(path)
+        notebook = nbformat.read(path, as_version=4)
+        title = _title(notebook.cells) or path.stem
+        number = 0
+        for cell in notebook.cells:
+            for output in cell.get("outputs", []):
+                payload = output.get("data", {}).get(TABLE_MIME)
+                if payload is None:
+                    continue
+                number += 1
+                found.append(Table(
+                    section=path.stem, section_title=title, number=number,
+                    caption=payload.get("caption") or f"{title}, table {number}",
+                    source=payload.get("source"),
+                    columns=tuple(payload["columns"]),
+                    rows=tuple(tuple(row) for row in payload["rows"]),
+                ))
+    return found
+
+
+def csv_bytes(table: Table) -> bytes:
+    """A table as CSV (UTF-8, ``\\n`` line ends): its headings, then its rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(table.columns)
+    writer.writerows(table.values())
+    return buffer.getvalue().encode("utf-8")
+
+
+# ----------------------------------------------------------------- the workbook
+
+
+def _sheet_label(table: Table) -> str:
+    """A sheet name: the CSV's name, at most 31 characters as Excel requires."""
+    return table.name[-31:]
+
+
+def _notes_table():
+    import pandas as pd
+
+    notes = [
+        ("symbols", "Symbols used in the tables: " + "; ".join(f"{s} {meaning}" for s, meaning in GSS_SYMBOLS.items()) + "."),
+        ("year", "A reporting year runs from 1 April to 31 March: 2017-18 is 1 April 2017 to 31 March 2018."),
+        ("rates", "Rates are per 10,000 children under 18, using the ONS mid-year population estimate the "
+                  "Department for Education uses for the same year. Percentages are computed from unrounded "
+                  "counts and shown to one decimal place."),
+        ("england", "England's figures are the Department for Education's published children in need "
+                    "statistics for the same year."),
+    ]
+    return pd.DataFrame({"Note reference": [n for n, _ in notes], "Note text": [t for _, t in notes]})
+
+
+def write_workbook(
+    tables: Sequence[Table],
+    path: Path,
+    *,
+    title: str,
+    subtitle: str,
+    period: str,
+    source: str,
+    timestamp: dt.datetime,
+) -> Path:
+    """Write the report's tables as one accessible workbook with gptables.
+
+    Parameters
+    ----------
+    tables : sequence of Table
+        The tables, in report order.
+    path : Path
+        The ``.xlsx`` file to write.
+    title, subtitle, period : str
+        The report's title, authority and year, and period in words, for the cover.
+    source : str
+        The source of a table that names none.
+    timestamp : datetime.datetime
+        The workbook's creation date (fixed, so rebuilds give the same bytes).
+    """
+    import warnings
+
+    import gptables as gpt
+    import pandas as pd
+
+    sheets = {}
+    for table in tables:
+        frame = pd.DataFrame(table.values(), columns=list(table.columns), dtype=object)
+        symbols = any(isinstance(v, str) and v in GSS_SYMBOLS for row in table.values() for v in row)
+        sheets[_sheet_label(table)] = gpt.GPTable(
+            table=frame,
+            table_name=re.sub(r"[^A-Za-z0-9_]", "_", f"table_{table.name}"),
+            title=table.caption + ("$$symbols$$" if symbols else ""),
+            subtitles=[f"{subtitle}. Section: {table.section_title}", f"CSV: {table.csv_name}"],
+            source=table.source or source,
+            index_columns={2: 0},
+        )
+    cover = gpt.Cover(
+        title=f"{title}: tables",
+        intro=[subtitle, period, "Every table of the report, one table per sheet, in the report's order."],
+        about=[
+            "The contents sheet lists the tables and links to each; the notes sheet explains the symbols "
+            "used in place of numbers and how rates and percentages are worked out.",
+            f"Every figure is computed from the authority's record-level data. {source}.",
+        ],
+    )
+    path = Path(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # gptables warns about optional elements left out
+        workbook = gpt.produce_workbook(
+            filename=str(path), sheets=sheets, cover=cover, notes_table=_notes_table(),
+            contentsheet_options={"title": f"{title}: contents", "additional_elements": ["subtitles"]},
+            workbook_options={"in_memory": True},
+        )
+        naive = timestamp.astimezone(dt.timezone.utc).replace(tzinfo=None) if timestamp.tzinfo else timestamp
+        workbook.set_properties({"title": f"{title}: tables, {subtitle}", "created": naive})
+        workbook.close()
+    return path
+
+
+# ----------------------------------------------------------------- links on the pages
+
+
+def links_markdown(section: str, tables: Sequence[Table], workbook: str, prefix: str = f"{FOLDER}/") -> str:
+    """The "Download the tables" block of a section page, as a raw HTML Markdown block (HTML only).
+
+    >>> print(links_markdown("05_x", [], "book.xlsx"))  # doctest: +NORMALIZE_WHITESPACE
+    ```{=html}
+    <section class="downloads" aria-labelledby="downloads-05_x"><h2 id="downloads-05_x">Download the tables</h2><ul><li><a href="downloads/book.xlsx">Every table of the report in one workbook (XLSX)</a></li></ul></section>
+    ```
+    """
+    items = [
+        f'<li><a href="{html.escape(prefix + t.csv_name)}">{html.escape(t.caption)} (CSV)</a></li>'
+        for t in tables if t.section == section
+    ]
+    items.append(f'<li><a href="{html.escape(prefix + workbook)}">Every table of the report in one workbook (XLSX)</a></li>')
+    return (
+        "```{=html}\n"
+        f'<section class="downloads" aria-labelledby="downloads-{section}"><h2 id="downloads-{section}">'
+        f'Download the tables</h2><ul>{"".join(items)}</ul></section>\n'
+        "```"
+    )
+
+
+def add_links(notebook: Path, markdown: str) -> bool:
+    """End an executed notebook with its downloads block, replacing an earlier one.
+
+    The notebook is written only when the block changed, so an unchanged
+    rebuild leaves it as it was. Returns whether it was written.
+    """
+    import nbformat
+
+    notebook = Path(notebook)
+    node = nbformat.read(notebook, as_version=4)
+    tagged = [c for c in node.cells if LINKS_TAG in c.get("metadata", {}).get("tags", [])]
+    if len(tagged) == 1 and node.cells[-1] is tagged[0] and tagged[0].source == markdown:
+        return False
+    cell = nbformat.v4.new_markdown_cell(markdown, metadata={"tags": [LINKS_TAG]})
+    cell["id"] = LINKS_TAG
+    node.cells = [c for c in node.cells if c not in tagged] + [cell]
+    nbformat.write(node, notebook)
+    return True
+
+
+# ----------------------------------------------------------------- the whole step
+
+
+@dataclass
+class Downloads:
+    """The downloads of one report: its tables and the workbook's name."""
+
+    tables: list[Table]
+    workbook: str
+    index_links: tuple[tuple[str, str], ...] = field(default=())
+
+    def write(self, site_dir: Path, *, title: str, subtitle: str, period: str, source: str,
+              timestamp: dt.datetime) -> list[Path]:
+        """Write every CSV and the workbook into ``<site_dir>/downloads``; return the files written.
+
+        A report without tables has no downloads.
+        """
+        if not self.tables:
+            return []
+        folder = Path(site_dir) / FOLDER
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
+        for table in self.tables:
+            (folder / table.csv_name).write_bytes(csv_bytes(table))
+            written.append(folder / table.csv_name)
+        written.append(write_workbook(self.tables, folder / self.workbook, title=title, subtitle=subtitle,
+                                      period=period, source=source, timestamp=timestamp))
+        return written
+
+
+def prepare_downloads(notebooks: Sequence[Path], la: str, year: str) -> Downloads:
+    """Collect the tables of the executed notebooks and link each section page to its downloads."""
+    tables = collect_tables(notebooks)
+    workbook = workbook_name(la, year)
+    if not tables:
+        return Downloads([], workbook)
+    for notebook in notebooks:
+        add_links(notebook, links_markdown(Path(notebook).stem, tables, workbook))
+    links = [(f"Every table of the report in one workbook (XLSX, {len(tables)} tables)", f"{FOLDER}/{workbook}")]
+    links += [(f"{t.section_title}: {t.caption} (CSV)", f"{FOLDER}/{t.csv_name}") for t in tables]
+    return Downloads(tables, workbook, tuple(links))

@@ -10,7 +10,12 @@ Determinism: matplotlib's ``Agg`` backend, fixed rcParams (font, sizes,
 ``svg.hashsalt``) and ``metadata={"Date": None}`` make the SVG identical on
 every run; text is drawn as paths so no font is needed to show it.
 
-The palette is the Analysis Function's accessible categorical palette.
+The palette is the Analysis Function's accessible categorical palette, kept as
+data in ``palette.yaml``. Colour never carries meaning alone: bars are
+labelled with their values (in grouped charts with their group too) and each
+line has its own marker and dash pattern. In a public report
+(:mod:`cpstats.disclosure`) a chart drawn from a table withholds what the
+table withholds: such a bar is drawn empty and labelled ``[c]``.
 
 Examples
 --------
@@ -26,6 +31,8 @@ from __future__ import annotations
 import base64
 import io
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Sequence
 
 import pandas as pd
@@ -47,8 +54,21 @@ __all__ = [
     "figure_to_svg",
 ]
 
-PALETTE = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
-"""Analysis Function (afcharts) categorical palette, in order."""
+PALETTE_FILE = Path(__file__).resolve().parent / "palette.yaml"
+
+
+@lru_cache(maxsize=None)
+def _palette_file() -> dict:
+    import yaml
+
+    return yaml.safe_load(PALETTE_FILE.read_text(encoding="utf-8"))
+
+
+PALETTE = tuple(_palette_file()["categorical"])
+"""Analysis Function (afcharts) categorical palette, in order (from ``palette.yaml``)."""
+MARKERS = tuple(_palette_file()["markers"])
+LINE_STYLES = tuple(_palette_file()["line_styles"])
+WITHHELD = "[c]"
 
 RC_PARAMS = {
     "svg.hashsalt": "cpstats",
@@ -93,7 +113,7 @@ class Chart:
 
     def to_markdown(self) -> str:
         """A Markdown image whose alt text (and so its caption) is the text alternative."""
-        alt = self.alt.replace("[", "(").replace("]", ")")
+        alt = self.alt.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
         return f"![{alt}]({self.data_uri()})"
 
     def _repr_markdown_(self) -> str:
@@ -123,20 +143,35 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-def describe_bars(labels: Sequence[str], values: Sequence[float], title: str, unit: str = "") -> str:
-    """The text alternative of a bar chart: its title and every bar's value.
+def describe_bars(labels: Sequence[str], values: Sequence[float], title: str, unit: str = "",
+                  texts: Sequence[str] | None = None) -> str:
+    """The text alternative of a bar chart: its title and every bar's value (``texts`` as labelled, if given).
 
     >>> describe_bars(["A", "B"], [1, 2.5], "Things", "%")
     'Bar chart: Things. A 1%, B 2.5%.'
+    >>> describe_bars(["A", "B"], [1, 0], "Things", texts=["1", "[c]"])
+    'Bar chart: Things. A 1, B [c] (not shown, to protect the confidentiality of small numbers).'
     """
-    bars = ", ".join(f"{label} {_number(value)}{unit}" for label, value in zip(labels, values))
-    return f"Bar chart: {title}. {bars}."
+    texts = list(texts) if texts is not None else [f"{_number(value)}{unit}" for value in values]
+    bars = ", ".join(f"{label} {text}" for label, text in zip(labels, texts))
+    return f"Bar chart: {title}. {bars}{_withheld_note(texts)}."
 
 
-def _label_bars(ax, unit: str) -> None:
-    """Write each bar's value at its end, so the chart can be read without the axis."""
-    for container in ax.containers:
-        ax.bar_label(container, labels=[f"{_number(v)}{unit}" for v in container.datavalues], padding=3)
+def _withheld_note(texts: Sequence[str]) -> str:
+    return " (not shown, to protect the confidentiality of small numbers)" if WITHHELD in texts else ""
+
+
+def _label_bars(ax, unit: str, texts: Sequence[Sequence[str]] | None = None) -> None:
+    """Write each bar's value at its end, so the chart can be read without the axis.
+
+    ``texts`` gives the label of each bar, container by container, where it is
+    not the value itself (e.g. ``[c]`` for a withheld count).
+    """
+    for number, container in enumerate(ax.containers):
+        labels = [f"{_number(v)}{unit}" for v in container.datavalues]
+        if texts is not None and number < len(texts) and len(texts[number]) == len(labels):
+            labels = list(texts[number])
+        ax.bar_label(container, labels=labels, padding=3)
 
 
 def bar_chart(
@@ -147,6 +182,7 @@ def bar_chart(
     value_label: str,
     unit: str = "",
     color_index: int = 0,
+    texts: Sequence[str] | None = None,
 ) -> Chart:
     """A horizontal bar chart, one bar per label, each bar labelled with its value.
 
@@ -164,6 +200,8 @@ def bar_chart(
         Appended to each value label, e.g. ``"%"``.
     color_index : int
         Which colour of :data:`PALETTE` to use.
+    texts : sequence of str, optional
+        Each bar's label where it is not its value, e.g. ``[c]``.
 
     Returns
     -------
@@ -177,12 +215,12 @@ def bar_chart(
     height = 1.2 + 0.45 * len(data)
     figure, ax = plt.subplots(figsize=(RC_PARAMS["figure.figsize"][0], height))
     sns.barplot(data=data, y="label", x="value", color=PALETTE[color_index], saturation=1, ax=ax, orient="h")
-    _label_bars(ax, unit)
+    _label_bars(ax, unit, [texts] if texts is not None else None)
     ax.set_title(title)
     ax.set_xlabel(value_label)
     ax.set_ylabel("")
     ax.margins(x=0.15)
-    return Chart(figure_to_svg(figure), describe_bars(labels, values, title, unit))
+    return Chart(figure_to_svg(figure), describe_bars(labels, values, title, unit, texts))
 
 
 def grouped_bar_chart(
@@ -211,20 +249,21 @@ def grouped_bar_chart(
 
     groups = list(dict.fromkeys(data[group]))
     labels = list(dict.fromkeys(data[label]))
+    shown = {(row[label], row[group]): row.get("text") or _number(row[value]) for row in data.to_dict("records")}
     height = 1.4 + 0.35 * len(labels) * len(groups)
     figure, ax = plt.subplots(figsize=(RC_PARAMS["figure.figsize"][0], height))
     sns.barplot(data=data, y=label, x=value, hue=group, palette=list(PALETTE[: len(groups)]), saturation=1, ax=ax, orient="h")
-    _label_bars(ax, "")
+    # each bar names its group as well as its value: the colour is not the only way to tell them apart
+    _label_bars(ax, "", [[f"{g}: {shown.get((name, g), '')}" for name in labels] for g in groups])
     ax.set_title(title)
     ax.set_xlabel(value_label)
     ax.set_ylabel("")
-    ax.margins(x=0.15)
+    ax.margins(x=0.3)
     ax.legend(title="", frameon=False, loc="lower right")
     parts = []
     for name in labels:
-        rows = data[data[label] == name]
-        parts.append(name + ": " + ", ".join(f"{g} {_number(v)}" for g, v in zip(rows[group], rows[value])))
-    return Chart(figure_to_svg(figure), f"Bar chart: {title}. " + "; ".join(parts) + ".")
+        parts.append(name + ": " + ", ".join(f"{g} {shown[(name, g)]}" for g in groups if (name, g) in shown))
+    return Chart(figure_to_svg(figure), f"Bar chart: {title}. " + "; ".join(parts) + _withheld_note(list(shown.values())) + ".")
 
 
 def comparison_chart(la_name: str, la_value: float | None, england, *, year_label: str, title: str, unit: str = "") -> Chart | None:
@@ -265,16 +304,23 @@ def chart_from_table(
 
     Cells are read back from their display form ("1,234", "45.0%"), so the
     chart shows exactly the numbers of the table beside it; rows whose cell
-    is a symbol such as ``[z]`` are left out.
+    is a symbol such as ``[z]`` are left out. In a public report the table is
+    first protected as :func:`cpstats.tables.show` protects it (pass the same
+    table, ``Total`` row included), and a withheld cell is an empty bar
+    labelled ``[c]``.
     """
+    from cpstats.disclosure import protect_table
+
+    table, _ = protect_table(table, name=title)
     rows = [
-        (label, _cell_number(cell))
+        (label, cell)
         for label, cell in zip(table[label_column], table[value_column])
-        if label != "Total" and _cell_number(cell) is not None
+        if label != "Total" and (cell == WITHHELD or _cell_number(cell) is not None)
     ]
     return bar_chart(
-        [label for label, _ in rows], [value for _, value in rows],
+        [label for label, _ in rows], [0.0 if cell == WITHHELD else _cell_number(cell) for _, cell in rows],
         title=title, value_label=value_label or value_column, unit=unit,
+        texts=[WITHHELD if cell == WITHHELD else f"{_number(_cell_number(cell))}{unit}" for _, cell in rows],
     )
 
 
@@ -289,14 +335,19 @@ def grouped_chart_from_table(
     """Grouped bars from a :mod:`cpstats.tables` table: one bar per column in ``group_columns``.
 
     E.g. a table with a ``Measure`` column and one column per year gives, for
-    each measure, one bar per year.
+    each measure, one bar per year. A withheld cell (public report) is an
+    empty bar labelled ``[c]``.
     """
+    from cpstats.disclosure import protect_table
+
+    table, _ = protect_table(table, name=title)
     records = [
-        {"label": label, "group": column, "value": _cell_number(cell)}
+        {"label": label, "group": column, "value": 0.0 if cell == WITHHELD else _cell_number(cell),
+         "text": WITHHELD if cell == WITHHELD else None}
         for label, row in zip(table[label_column], table.to_dict("records"))
         for column in group_columns
         for cell in [row[column]]
-        if _cell_number(cell) is not None
+        if cell == WITHHELD or _cell_number(cell) is not None
     ]
     return grouped_bar_chart(
         pd.DataFrame(records), label="label", group="group", value="value", title=title, value_label=value_label,
@@ -348,7 +399,9 @@ def line_chart(
     for number, (name, values) in enumerate(series.items()):
         colour = PALETTE[number % len(PALETTE)]
         ys = [float("nan") if v is None else float(v) for v in values]
-        ax.plot(positions, ys, marker="o", color=colour, label=name, linewidth=2)
+        # a marker and dash pattern of its own, so that the lines differ by more than colour
+        ax.plot(positions, ys, marker=MARKERS[number % len(MARKERS)], linestyle=LINE_STYLES[number % len(LINE_STYLES)],
+                color=colour, label=name, linewidth=2)
         for x, v in zip(positions, values):
             if v is not None:
                 ax.annotate(f"{_number(v)}{unit}", (x, float(v)), textcoords="offset points", xytext=(0, 7),

@@ -131,7 +131,30 @@ def _lookup(context: Context, scope: str | None, name: str, key: str | None):
         return change_phrase(current, before)
     source = {"previous": context.previous, "england": context.england, "published": context.published,
               None: context.measures}[scope]
-    return _value(source, name, key)
+    value = _value(source, name, key)
+    if key is not None and scope in (None, "previous"):
+        value = _withheld_part(source[name], key, value)
+    return value
+
+
+def _withheld_part(measure, key: str, value):
+    """In a public report, ``[c]`` for a part of a breakdown whose total would reveal a withheld count.
+
+    The same parts are withheld as in the report's tables and sentences
+    (:func:`cpstats.sentences.withheld_breakdown`); a breakdown's ``total``
+    key is not one of its parts.
+    """
+    from cpstats.disclosure import CONFIDENTIAL
+    from cpstats.sentences import withheld_breakdown
+
+    *path, last = key.split(".")
+    parent = measure
+    for part in path:
+        parent = parent[part]
+    parts = {k: v for k, v in parent.items() if k != "total"}
+    if last == "total" or not all(isinstance(v, int) and not isinstance(v, bool) for v in parts.values()):
+        return value
+    return CONFIDENTIAL if withheld_breakdown(parts)[last] is None else value
 
 
 def fill(text: str, context: Context, source: str = "commentary") -> str:

@@ -17,31 +17,58 @@ out of the public site. Rates and percentages computed from a suppressed count
 are suppressed by the caller with :func:`suppress_derived`.
 
 GSS symbols: ``[c]`` confidential, ``[x]`` not available, ``[z]`` not applicable.
+
+The mode of a build
+-------------------
+A report is built for one of two audiences (:data:`MODES`): ``internal``
+(drafts for the analyst and managers: every count shown) or ``public`` (small
+counts suppressed). The build passes the mode to each notebook as the
+papermill parameters ``disclosure`` and ``disclosure_threshold``;
+:func:`current_policy` reads them from the notebook's namespace, so
+:func:`cpstats.tables.show`, the charts drawn from tables and the sentences of
+:mod:`cpstats.sentences` apply the mode without the notebook passing it on.
+Outside a notebook, :func:`disclosure_policy` sets it for a block of code.
+:func:`protect_table` applies the policy to a table as the report shows it
+(cells as text, e.g. ``"1,234"``, ``"45.0%"``).
 """
 
 from __future__ import annotations
 
+import re
+import sys
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
 
 __all__ = [
     "CONFIDENTIAL",
     "NOT_AVAILABLE",
     "NOT_APPLICABLE",
     "DEFAULT_THRESHOLD",
+    "MODES",
+    "SPEC_ATTR",
     "Suppression",
+    "Policy",
+    "current_policy",
+    "disclosure_policy",
     "suppress_table",
     "suppress_derived",
     "recoverable_cells",
+    "protect_table",
 ]
 
 CONFIDENTIAL = "[c]"
 NOT_AVAILABLE = "[x]"
 NOT_APPLICABLE = "[z]"
 DEFAULT_THRESHOLD = 5
+MODES = ("internal", "public")
+"""``internal``: every count shown (drafts); ``public``: small counts suppressed."""
+SPEC_ATTR = "cpstats.disclosure"
+"""Key of ``DataFrame.attrs`` where a table may say how it adds up (see :func:`protect_table`)."""
 
 Cell = tuple[object, object]  # (row label, column label)
 
@@ -75,6 +102,8 @@ def recoverable_cells(values: dict[Cell, float], hidden: set[Cell], constraints)
     A hidden cell is recoverable when its least and greatest possible values,
     with every count at least 0, are equal.
     """
+    from scipy.optimize import linprog
+
     variables = sorted(hidden, key=repr)
     if not variables:
         return set()
@@ -193,3 +222,230 @@ def suppress_derived(table: pd.DataFrame, suppressed: set[Cell], derived: dict) 
             if any((row, source) in suppressed for source in sources):
                 out.at[row, column] = CONFIDENTIAL
     return out
+
+
+# ----------------------------------------------------------------- the policy of a build
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Who a report is for, and the largest count that is withheld from the public.
+
+    >>> Policy("public").hides(3), Policy("public").hides(0), Policy("internal").hides(3)
+    (True, False, False)
+    >>> Policy("public", threshold=5).fewer_than
+    'fewer than 6'
+    """
+
+    mode: str = "internal"
+    threshold: int = DEFAULT_THRESHOLD
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"disclosure must be one of {', '.join(MODES)}, not {self.mode!r}")
+        if int(self.threshold) != self.threshold or self.threshold < 0:
+            raise ValueError(f"the disclosure threshold must be a whole number 0 or more, not {self.threshold!r}")
+
+    @property
+    def public(self) -> bool:
+        """Whether small counts are withheld."""
+        return self.mode == "public"
+
+    def hides(self, value) -> bool:
+        """Whether a count is withheld: in public mode, a count from 1 to the threshold."""
+        if not self.public or value is None or isinstance(value, bool):
+            return False
+        try:
+            return 1 <= float(value) <= self.threshold
+        except (TypeError, ValueError):
+            return False
+
+    @property
+    def fewer_than(self) -> str:
+        """How prose words a withheld count, e.g. ``fewer than 6``."""
+        return f"fewer than {self.threshold + 1}"
+
+
+_ACTIVE: ContextVar[Policy | None] = ContextVar("cpstats_disclosure_policy", default=None)
+
+
+def _notebook_policy() -> Policy | None:
+    """The policy named by papermill's ``disclosure`` parameters in the running notebook, if any."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return None
+    names = shell.user_ns
+    mode = names.get("disclosure")
+    threshold = names.get("disclosure_threshold", DEFAULT_THRESHOLD)
+    if not isinstance(mode, str):  # not set, or e.g. ``import cpstats.disclosure as disclosure``
+        return None
+    return Policy(mode, int(threshold))
+
+
+def current_policy() -> Policy:
+    """The disclosure policy in force.
+
+    In order: the one set by :func:`disclosure_policy`; in a notebook, the
+    papermill parameters ``disclosure`` and ``disclosure_threshold``;
+    otherwise ``internal``.
+
+    >>> current_policy().mode
+    'internal'
+    >>> with disclosure_policy("public", threshold=10):
+    ...     current_policy()
+    Policy(mode='public', threshold=10)
+    """
+    return _ACTIVE.get() or _notebook_policy() or Policy()
+
+
+@contextmanager
+def disclosure_policy(mode: str = "public", threshold: int = DEFAULT_THRESHOLD) -> Iterator[Policy]:
+    """Apply a policy to the tables, charts and sentences made inside the ``with`` block."""
+    token = _ACTIVE.set(Policy(mode, threshold))
+    try:
+        yield _ACTIVE.get()
+    finally:
+        _ACTIVE.reset(token)
+
+
+# ----------------------------------------------------------------- tables as the report shows them
+
+_COUNT = re.compile(r"^\d{1,3}(,\d{3})*$|^\d+$")
+_DERIVED = re.compile(r"^[+-]?\d[\d,]*(\.\d+)?%$|^[+-]?\d[\d,]*\.\d+$|^[+-]\d[\d,]*$")
+_TOTAL_LABEL = re.compile(r"^(total|all)\b", re.IGNORECASE)
+
+
+def _count_of(cell) -> int | None:
+    """A cell shown as a whole number ("1,234"), as an int; ``None`` otherwise."""
+    text = str(cell).strip()
+    return int(text.replace(",", "")) if _COUNT.match(text) else None
+
+
+def _is_derived(cell) -> bool:
+    """A percentage, rate or signed change ("45.0%", "23.3", "+3"): worked out from counts."""
+    return bool(_DERIVED.match(str(cell).strip()))
+
+
+def _adds_up(parts: list[list[int]], totals: list[int]) -> bool:
+    return all(sum(column) == total for column, total in zip(zip(*parts), totals)) if parts else False
+
+
+def protect_table(table: pd.DataFrame, policy: Policy | None = None, *, name: str = "table") -> tuple[pd.DataFrame, list[dict]]:
+    """A table as the report shows it, with the policy applied: what to publish and what was withheld.
+
+    The first column labels the rows and is never withheld. Every other cell
+    shown as a whole number is a count: in public mode each count from 1 to
+    the threshold becomes ``[c]`` (primary suppression). Where the table adds
+    up, further counts are withheld so that none can be worked out from the
+    totals (secondary suppression, :func:`suppress_table`): a row labelled
+    ``Total`` or ``All ...`` whose counts are the sums of the other rows, a
+    column headed ``Total`` that sums the others. Percentages, rates and
+    signed changes in a row with a withheld count are withheld too
+    (:func:`suppress_derived`), except in England's columns (national figures).
+
+    A table may say how it adds up in ``table.attrs[SPEC_ATTR]``, a dict with
+    ``total_row`` (the label of the total row, or ``None`` for none),
+    ``total_column``, ``exempt_columns`` (columns that hold no counts of
+    people, e.g. a target) and ``hidden_counts``: ``{row label: [counts]}``,
+    the counts a rate or percentage of that row is computed from when the
+    table does not show them (the row's derived cells are withheld when one
+    of them is).
+
+    Returns
+    -------
+    tuple
+        The table to publish (cells as text) and the log: one dict per
+        withheld cell with ``table``, ``row``, ``column`` and ``reason``.
+
+    Examples
+    --------
+    >>> shown = pd.DataFrame({"Category": ["Emotional abuse", "Neglect", "Sexual abuse", "Total"],
+    ...                       "Children": ["20", "18", "2", "40"], "%": ["50.0%", "45.0%", "5.0%", "100.0%"]})
+    >>> published, log = protect_table(shown, Policy("public"))
+    >>> published.values.tolist()
+    [['Emotional abuse', '20', '50.0%'], ['Neglect', '[c]', '[c]'], ['Sexual abuse', '[c]', '[c]'], ['Total', '40', '100.0%']]
+    >>> [entry["reason"] for entry in log][:2]
+    ['secondary: protects Sexual abuse / Children from being worked out from the totals', 'primary: count from 1 to 5']
+    >>> protect_table(shown, Policy("internal"))[0].equals(shown)
+    True
+    """
+    policy = policy or current_policy()
+    if not policy.public or table.empty or len(table.columns) < 2:
+        return table, []
+    spec = dict(table.attrs.get(SPEC_ATTR, {}))
+    frame = table.reset_index(drop=True)
+    exempt = set(spec.get("exempt_columns", ()))
+    label_column, columns = frame.columns[0], [c for c in frame.columns[1:] if c not in exempt]
+    labels = [str(label) for label in frame[label_column]]
+    counts = {(i, c): _count_of(frame.at[i, c]) for i in frame.index for c in columns}
+    counts = {cell: value for cell, value in counts.items() if value is not None}
+
+    # how the table adds up
+    whole_columns = [c for c in columns if all((i, c) in counts for i in frame.index)]
+    total_row = None
+    if "total_row" in spec:
+        total_row = labels.index(spec["total_row"]) if spec["total_row"] in labels else None
+    else:
+        candidates = [i for i, label in enumerate(labels) if _TOTAL_LABEL.match(label)]
+        total_row = candidates[-1] if len(candidates) == 1 else None
+    row_columns = []
+    if total_row is not None:
+        parts = [i for i in frame.index if i != total_row]
+        row_columns = [c for c in whole_columns
+                       if _adds_up([[counts[(i, c)]] for i in parts], [counts[(total_row, c)]])]
+    total_column = spec.get("total_column", next((c for c in whole_columns if _TOTAL_LABEL.match(str(c))), None))
+    if total_column is not None:
+        others = [c for c in whole_columns if c != total_column]
+        complete = total_column in whole_columns and others and all(
+            sum(counts[(i, c)] for c in others) == counts[(i, total_column)] for i in frame.index)
+        total_column = total_column if complete else None
+
+    if total_column is not None and set(row_columns) != set(whole_columns):
+        row_columns = []  # the rows add up in some columns only: rely on the row sums
+    additive = whole_columns if total_column is not None else row_columns
+
+    hidden: dict[tuple, str] = {}
+    if additive:
+        numbers = pd.DataFrame({c: [counts[(i, c)] for i in frame.index] for c in additive}, index=frame.index)
+        result = suppress_table(numbers, additive, total_row=total_row if row_columns else None,
+                                total_column=total_column, threshold=policy.threshold, name=name)
+        for entry, cell in zip(result.log, _logged_cells(result.log, numbers)):
+            hidden[cell] = entry["reason"]
+    for cell, value in counts.items():
+        if cell not in hidden and policy.hides(value):
+            hidden[cell] = f"primary: count from 1 to {policy.threshold}"
+
+    out = frame.astype(object).copy()
+    log = []
+    for (i, c), reason in sorted(hidden.items(), key=lambda item: (item[0][0], columns.index(item[0][1]))):
+        out.at[i, c] = CONFIDENTIAL
+        log.append({"table": name, "row": labels[i], "column": str(c), "reason": _reason_words(reason, labels)})
+    hidden_counts = spec.get("hidden_counts", {})
+    for i in frame.index:
+        withheld_here = any(row == i for row, _ in hidden) or any(policy.hides(n) for n in hidden_counts.get(labels[i], []))
+        if not withheld_here:
+            continue
+        for c in columns:
+            if (i, c) not in hidden and not str(c).startswith("England") and _is_derived(frame.at[i, c]):
+                out.at[i, c] = CONFIDENTIAL
+                log.append({"table": name, "row": labels[i], "column": str(c),
+                            "reason": "derived: worked out from a withheld count"})
+    out.index = table.index
+    out.attrs = dict(table.attrs)
+    return out, log
+
+
+def _logged_cells(log: list[dict], numbers: pd.DataFrame) -> list[tuple]:
+    """The (row, column) of each entry of :func:`suppress_table`'s log, in its labels' original types."""
+    rows = {str(r): r for r in numbers.index}
+    columns = {str(c): c for c in numbers.columns}
+    return [(rows[entry["row"]], columns[entry["column"]]) for entry in log]
+
+
+def _reason_words(reason: str, labels: list[str]) -> str:
+    """A reason from :func:`suppress_table` with row numbers replaced by the rows' labels."""
+    match = re.match(r"^(secondary: protects )(\d+)( / .*)$", reason)
+    if match:
+        return f"{match[1]}{labels[int(match[2])]}{match[3]}"
+    return reason

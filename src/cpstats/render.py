@@ -60,7 +60,7 @@ PANDOC_MARKDOWN = "markdown-tex_math_dollars-raw_tex-smart"
 """Pandoc's Markdown without TeX math or raw TeX: a ``$`` or ``\\`` in a sentence stays text."""
 
 _DATA_IMAGE = re.compile(
-    r"!\[(?P<alt>[^\]]*)\]\(data:image/(?P<kind>svg\+xml|png|jpeg);base64,(?P<data>[A-Za-z0-9+/=\s]+)\)"
+    r"!\[(?P<alt>(?:\\.|[^\]\\])*)\]\(data:image/(?P<kind>svg\+xml|png|jpeg);base64,(?P<data>[A-Za-z0-9+/=\s]+)\)"
 )
 _EXTENSIONS = {"svg+xml": "svg", "png": "png", "jpeg": "jpg"}
 _HEADING = re.compile(r"^#\s+(?P<title>.+?)\s*(\{[^}]*\})?\s*$", re.MULTILINE)

@@ -9,6 +9,12 @@ Prose rounds percentages to whole numbers, as the model report does ("a 26%
 decrease"); tables show them to one decimal place (see :mod:`cpstats.tables`).
 A value that is not applicable (``None``) is never written as zero.
 
+In a public report (:mod:`cpstats.disclosure`) a count from 1 to the threshold
+is written "fewer than 6" by :func:`format_count` and :func:`plural`, a
+percentage or change that would reveal it is left out (:func:`share_phrase`,
+:func:`change_phrase`), and the parts of a breakdown that its total would
+reveal are ``[c]`` (:func:`withheld_breakdown`).
+
 Examples
 --------
 >>> from cpstats.periods import ReportingYear
@@ -22,10 +28,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Mapping
 
+from cpstats.disclosure import CONFIDENTIAL, current_policy, suppress_table
 from cpstats.periods import ReportingYear
 
 __all__ = [
     "NOT_APPLICABLE",
+    "WITHHELD_NOTE",
+    "share_phrase",
+    "withheld_breakdown",
     "format_count",
     "format_percent",
     "format_rate",
@@ -61,6 +71,8 @@ __all__ = [
 
 NOT_APPLICABLE = "not applicable"
 """What a sentence says where a percentage or rate has no denominator."""
+WITHHELD_NOTE = "[c]: not shown, to protect the confidentiality of small numbers"
+"""What a public sentence adds when it withholds a number."""
 
 CATEGORY_WORDS = {
     "EMO": "emotional abuse",
@@ -81,15 +93,27 @@ def _round_half_up(value: float, places: int) -> Decimal:
     return Decimal(str(value)).quantize(step, rounding=ROUND_HALF_UP)
 
 
-def format_count(value: int | None) -> str:
-    """A count with thousands separators.
+def format_count(value: int | None, *, protect: bool = True) -> str:
+    """A count with thousands separators; in a public report a small count is "fewer than 6".
+
+    ``protect=False`` is for numbers that are not counts of people (months,
+    targets) and for table cells, which :func:`cpstats.tables.show` protects.
 
     >>> format_count(8166)
     '8,166'
     >>> format_count(None)
     'not applicable'
+    >>> from cpstats.disclosure import disclosure_policy
+    >>> with disclosure_policy("public"):
+    ...     format_count(3), format_count(0), format_count(6), format_count(3, protect=False)
+    ('fewer than 6', '0', '6', '3')
     """
-    return NOT_APPLICABLE if value is None else f"{int(value):,}"
+    if value is None:
+        return NOT_APPLICABLE
+    policy = current_policy()
+    if protect and policy.hides(value):
+        return policy.fewer_than
+    return f"{int(value):,}"
 
 
 def format_percent(value: float | None, places: int = 0) -> str:
@@ -127,16 +151,76 @@ def percent_of(part: int, whole: int) -> float | None:
     return None if not whole else 100 * part / whole
 
 
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+def plural(count: int, singular: str, plural_form: str | None = None, *, protect: bool = True) -> str:
     """``count`` followed by the right form of a noun.
 
     >>> plural(1, "family", "families")
     '1 family'
     >>> plural(20, "family", "families")
     '20 families'
+    >>> from cpstats.disclosure import disclosure_policy
+    >>> with disclosure_policy("public"):
+    ...     plural(1, "unborn baby", "unborn babies")
+    'fewer than 6 unborn babies'
     """
+    if protect and current_policy().hides(count):
+        return f"{current_policy().fewer_than} {plural_form or singular + 's'}"
     word = singular if count == 1 else (plural_form or singular + "s")
-    return f"{format_count(count)} {word}"
+    return f"{format_count(count, protect=protect)} {word}"
+
+
+def share_phrase(part: int, whole: int, places: int = 0) -> str:
+    """``part`` as a percentage of ``whole``, in brackets; nothing if ``whole`` is 0 or either count is withheld.
+
+    >>> share_phrase(5, 21)
+    ' (24%)'
+    >>> from cpstats.disclosure import disclosure_policy
+    >>> with disclosure_policy("public"):
+    ...     share_phrase(5, 21)
+    ''
+    """
+    policy = current_policy()
+    if not whole or policy.hides(part) or policy.hides(whole):
+        return ""
+    return f" ({format_percent(percent_of(part, whole), places)})"
+
+
+def _percent_withheld(pct: float | None, whole: int | None) -> bool:
+    """Whether a percentage of ``whole`` would reveal a withheld count (its denominator or numerator)."""
+    policy = current_policy()
+    if pct is None or whole is None or not policy.public:
+        return False
+    return policy.hides(whole) or policy.hides(round(pct * whole / 100))
+
+
+def withheld_breakdown(counts: Mapping[str, int]) -> dict[str, int | None]:
+    """The parts of a breakdown a public sentence may state; ``None`` for those withheld.
+
+    The parts add up to a total the report states, so besides the small counts
+    whatever would let one be worked out from the total is withheld too
+    (:func:`cpstats.disclosure.suppress_table`).
+
+    >>> from cpstats.disclosure import disclosure_policy
+    >>> withheld_breakdown({"EMO": 20, "NEG": 18, "SAB": 2})
+    {'EMO': 20, 'NEG': 18, 'SAB': 2}
+    >>> with disclosure_policy("public"):
+    ...     withheld_breakdown({"EMO": 20, "NEG": 18, "SAB": 2})
+    {'EMO': 20, 'NEG': None, 'SAB': None}
+    """
+    policy = current_policy()
+    if not policy.public:
+        return dict(counts)
+    import pandas as pd
+
+    keys = list(counts)
+    frame = pd.DataFrame({"n": [counts[k] for k in keys] + [sum(counts.values())]}, index=[*keys, "\0total"])
+    hidden = suppress_table(frame, ["n"], total_row="\0total", threshold=policy.threshold).suppressed
+    return {key: None if (key, "n") in hidden else counts[key] for key in keys}
+
+
+def _shown(value: int | None) -> str:
+    """A part of :func:`withheld_breakdown` as a sentence states it."""
+    return CONFIDENTIAL if value is None else format_count(value)
 
 
 def change_phrase(current: int, previous: int | None) -> str | None:
@@ -157,6 +241,8 @@ def change_phrase(current: int, previous: int | None) -> str | None:
         return "no change"
     change = percent_of(abs(current - previous), previous)
     direction = "increase" if current > previous else "decrease"
+    if current_policy().hides(current) or current_policy().hides(previous):
+        return "an increase" if direction == "increase" else "a decrease"  # the percentage would reveal the count
     return f"a {format_percent(change)} {direction}"
 
 
@@ -184,7 +270,7 @@ def england_comparison(value, year: ReportingYear, unit: str = "") -> str:
     if value is None:
         return ""
     number = value[0]
-    shown = format_rate(number) if isinstance(number, float) else format_count(number)
+    shown = format_rate(number) if isinstance(number, float) else format_count(number, protect=False)
     return f" (England {year.label}: {shown}{unit})"
 
 
@@ -235,7 +321,7 @@ def icpc_sentence(measures: Mapping, year: ReportingYear) -> str:
     held = measures["icpcs"]
     on_time = measures["icpc_within_15_working_days_pct"]
     text = f"{plural(held, 'child', 'children')} had an Initial Child Protection Conference in {year.label}"
-    if on_time is not None:
+    if on_time is not None and not _percent_withheld(on_time, held):
         text += f"; {format_percent(on_time)} of these conferences were held within 15 working days of the section 47 enquiry starting"
     text += "."
     not_met = measures.get("icpc_threshold_not_met")
@@ -256,7 +342,7 @@ def children_during_year_sentence(measures: Mapping, year: ReportingYear) -> str
         f"including {plural(unborn, 'unborn baby', 'unborn babies')}" if unborn
         else "none of them unborn when their plan started"
     )
-    verb = "was" if children == 1 else "were"
+    verb = "was" if children == 1 and not current_policy().hides(children) else "were"
     return (
         f"During {year.label} there {verb} {plural(children, 'individual child', 'individual children')} "
         f"subject of a Child Protection Plan, from {plural(families, 'family', 'families')}, {unborn_phrase}."
@@ -268,10 +354,10 @@ def open_at_31_march_sentence(measures: Mapping, year: ReportingYear, england=No
     count = measures["children_on_plan_at_31_march"]
     rate = measures["cpp_rate_per_10000_at_31_march"]
     text = (
-        f"On {date_phrase(year.end)} there {'was' if count == 1 else 'were'} "
+        f"On {date_phrase(year.end)} there {'was' if count == 1 and not current_policy().hides(count) else 'were'} "
         f"{plural(count, 'child', 'children')} subject of a Child Protection Plan"
     )
-    if rate is None:
+    if rate is None or current_policy().hides(count):  # the rate would reveal a withheld count
         return text + "."
     return (
         text + f", a rate of {format_rate(rate)} per 10,000 children under 18"
@@ -286,16 +372,26 @@ def category_sentence(measures: Mapping, year: ReportingYear) -> str:
     """Children with a plan during the year by category of abuse, largest first."""
     counts = measures["category_during_year"]
     total = sum(counts.values())
-    ordered = sorted(counts.items(), key=lambda item: -item[1])
+    shown = withheld_breakdown(counts)
+    ordered = sorted(((code, n) for code, n in shown.items() if n is not None), key=lambda item: -item[1])
     parts = [
         f"{format_count(n)} ({format_percent(percent_of(n, total))}) {CATEGORY_WORDS[code]}"
         for code, n in ordered
     ]
-    listed = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
+    withheld = [CATEGORY_WORDS[code] for code, n in shown.items() if n is None]
+    if withheld:  # in a fixed order: sorting by size would say something about them
+        parts.append(f"{CONFIDENTIAL} {_joined(withheld)}")
+    listed = _joined(parts)
+    note = f" ({WITHHELD_NOTE})" if withheld else ""
     return (
         f"Of the {plural(total, 'child', 'children')} subject of a Child Protection Plan during "
-        f"{year.label}, by the latest category of abuse: {listed}."
+        f"{year.label}, by the latest category of abuse: {listed}{note}."
     )
+
+
+def _joined(items: list[str]) -> str:
+    """``a, b and c``."""
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
 
 def domestic_abuse_sentence(measures: Mapping, year: ReportingYear) -> str | None:
@@ -306,8 +402,8 @@ def domestic_abuse_sentence(measures: Mapping, year: ReportingYear) -> str | Non
         return None
     return (
         f"In {year.label}, {format_count(with_da)} of the "
-        f"{plural(held['total'], 'Child Protection Conference')} held "
-        f"({format_percent(percent_of(with_da, held['total']))}) had domestic abuse identified "
+        f"{plural(held['total'], 'Child Protection Conference')} held"
+        f"{share_phrase(with_da, held['total'])} had domestic abuse identified "
         "as a factor."
     )
 
@@ -328,21 +424,26 @@ def population_sentence(population: int | None, la_name: str, year: ReportingYea
 
 def profile_sentence(measures: Mapping, year: ReportingYear) -> str:
     """Sex and disability of the children with a plan during the year."""
-    sex = measures["sex"]
-    disability = measures["disability"]
-    born = sex["M"] + sex["F"]
+    sex = withheld_breakdown(measures["sex"])
+    disability = withheld_breakdown(measures["disability"])
+    born = measures["sex"]["M"] + measures["sex"]["F"]
     text = (
         f"Of the children subject of a Child Protection Plan during {year.label}, "
-        f"{format_count(sex['M'])} were male and {format_count(sex['F'])} female"
+        f"{_shown(sex['M'])} were male and {_shown(sex['F'])} female"
     )
-    if born:
+    if born and None not in (sex["M"], sex["F"]):
         text += (
             f" ({format_percent(percent_of(sex['M'], born))} male, "
             f"{format_percent(percent_of(sex['F'], born))} female, excluding unborn and unknown)"
         )
-    if sex["U"]:
-        text += f"; {format_count(sex['U'])} unborn or of unknown sex"
-    return text + f". {plural(disability['Y'], 'child', 'children')} had a disability."
+    if sex["U"] is None or sex["U"]:
+        text += f"; {_shown(sex['U'])} unborn or of unknown sex"
+    if disability["Y"] is None:
+        text += f". {CONFIDENTIAL} had a disability"
+    else:
+        text += f". {plural(disability['Y'], 'child', 'children')} had a disability"
+    withheld = None in sex.values() or None in disability.values()
+    return text + (f" ({WITHHELD_NOTE})." if withheld else ".")
 
 
 # ----------------------------------------------------------------- section 11
@@ -387,6 +488,11 @@ def repeat_plans_sentence(measures: Mapping, year: ReportingYear, england=None) 
     if pct is None:
         return f"No Child Protection Plan started in {year.label}."
     national = "" if england is None else f" (England {year.label}: {format_percent(england[0], 1)})"
+    if pct and _percent_withheld(pct, starts):
+        return (
+            f"Of the {plural(starts, 'Child Protection Plan')} that started in {year.label}, the share that "
+            f"were a second or subsequent plan is not shown, to protect the confidentiality of small numbers{national}."
+        )
     if pct == 0:
         return (
             f"None of the {plural(starts, 'Child Protection Plan')} that started in {year.label} "
@@ -410,7 +516,7 @@ def duration_sentence(measures: Mapping, year: ReportingYear) -> str:
     expected = bands["over_6_months_to_under_1_year"]
     return (
         f"{plural(ended, 'Child Protection Plan')} ended in {year.label}. "
-        f"{format_count(expected)} of them ({format_percent(percent_of(expected, ended))}) "
+        f"{format_count(expected)} of them{share_phrase(expected, ended)} "
         "concluded between 6 and 12 months, the expected time for most plans to reach conclusion."
     )
 
@@ -444,8 +550,9 @@ def conferences_sentence(values: Mapping, year: ReportingYear) -> str | None:
     held = values.get("conferences_held")
     if held is None:
         return None
-    kinds = [(held["ICPC"], "initial"), (held["RCPC"], "review"), (held["TRANSFER_IN"], "transfer-in")]
-    listed = [f"{format_count(n) if n else 'no'} {kind}" for n, kind in kinds]
+    shown = withheld_breakdown({key: held[key] for key in ("ICPC", "RCPC", "TRANSFER_IN")})
+    kinds = [(shown["ICPC"], "initial"), (shown["RCPC"], "review"), (shown["TRANSFER_IN"], "transfer-in")]
+    listed = [f"{'no' if n == 0 else _shown(n)} {kind}" for n, kind in kinds]
     verb = "was" if held["total"] == 1 else "were"
     return (
         f"{plural(held['total'], 'Child Protection Conference')} {verb} held in {year.label}: "
@@ -479,7 +586,8 @@ def agency_attendance_sentence(values: Mapping, year: ReportingYear, lowest: int
     if not rated:
         return None
     worst = sorted(rated)[:lowest]
-    listed = [f"{name} ({format_percent(pct)})" for pct, name in worst]
+    listed = [f"{name} ({CONFIDENTIAL if _percent_withheld(pct, agencies[name].get('invited')) else format_percent(pct)})"
+              for pct, name in worst]
     joined = ", ".join(listed[:-1]) + " and " + listed[-1] if len(listed) > 1 else listed[0]
     return (
         f"Of the agencies invited to conferences in {year.label}, the lowest attendance was from {joined} "
@@ -504,14 +612,14 @@ def audits_sentence(values: Mapping, target: int, year: ReportingYear) -> str | 
     met = sum(n >= target for n in counts)
     text = (
         f"{plural(sum(counts), 'case audit')} {'was' if sum(counts) == 1 else 'were'} completed in "
-        f"{year.label} against a target of {format_count(target)} a month: the target was met in "
-        f"{format_count(met)} of the {format_count(len(counts))} months"
+        f"{year.label} against a target of {format_count(target, protect=False)} a month: the target was met in "
+        f"{format_count(met, protect=False)} of the {format_count(len(counts), protect=False)} months"
     )
     short = sorted({n for n in counts if n < target}, reverse=True)
     parts = []
     for n in short:
         number = sum(c == n for c in counts)
-        months_phrase = plural(number, "month")
+        months_phrase = plural(number, "month", protect=False)
         parts.append(f"in {months_phrase} no audit was completed" if n == 0
                      else f"in {months_phrase} {plural(n, 'audit')} {'was' if n == 1 else 'were'} completed")
     return text + ("; " + "; ".join(parts) if parts else "") + "."
@@ -525,6 +633,11 @@ def timeliness_sentence(measures: Mapping, year: ReportingYear, england=None, pr
     pct = measures["icpc_within_15_working_days_pct"]
     if pct is None:
         return f"No Initial Child Protection Conference held in {year.label} can be timed from a section 47 enquiry."
+    if _percent_withheld(pct, measures.get("icpcs")):
+        return (
+            f"The share of Initial Child Protection Conferences held within 15 working days of the section 47 "
+            f"enquiry starting in {year.label} is not shown, to protect the confidentiality of small numbers."
+        )
     comparators = []
     if previous is not None and previous.get("icpc_within_15_working_days_pct") is not None:
         comparators.append(f"{year.previous().label}: {format_percent(previous['icpc_within_15_working_days_pct'])}")
@@ -578,7 +691,8 @@ def feedback_sentence(values: Mapping, year: ReportingYear) -> str | None:
         return f"No feedback forms were returned from conferences in {year.label}."
     given = [(key, f) for key, f in feedback.items() if f["forms"]]
     counts = [plural(f["forms"], *RESPONDENT_WORDS[key]) for key, f in given]
-    shares = [f"{format_percent(f['good_pct'])} of {RESPONDENT_WORDS[key][1]}" for key, f in given]
+    shares = [f"{CONFIDENTIAL if _percent_withheld(f['good_pct'], f['forms']) else format_percent(f['good_pct'])} "
+              f"of {RESPONDENT_WORDS[key][1]}" for key, f in given]
     join = lambda items: ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else items[0]  # noqa: E731
     return (
         f"{plural(total, 'feedback form')} {'was' if total == 1 else 'were'} returned from conferences in "
@@ -606,7 +720,8 @@ def trend_sentence(trend, la_name: str, measure: str = "cpp_rate_per_10000_at_31
     elif below == 0:
         relation = "at or above England's rate in every year"
     else:
-        relation = f"below England's rate in {format_count(below)} of the {format_count(len(pairs))} years"
+        relation = (f"below England's rate in {format_count(below, protect=False)} of the "
+                    f"{format_count(len(pairs), protect=False)} years")
     low = min(la for _, la, _ in pairs)
     high = max(la for _, la, _ in pairs)
     return (

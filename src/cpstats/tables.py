@@ -24,6 +24,7 @@ from typing import Mapping, Sequence
 
 import pandas as pd
 
+from cpstats.disclosure import SPEC_ATTR
 from cpstats.periods import ReportingYear
 from cpstats.sentences import format_count, format_percent, format_rate, percent_of
 
@@ -140,7 +141,7 @@ ETHNICITY_LABELS = {
 
 
 def _count(value: int | None) -> str:
-    return NOT_AVAILABLE_SYMBOL if value is None else format_count(value)
+    return NOT_AVAILABLE_SYMBOL if value is None else format_count(value, protect=False)
 
 
 def _percent(value: float | None) -> str:
@@ -549,8 +550,10 @@ def audits_by_month_table(values: Mapping, target: int) -> pd.DataFrame | None:
         for month, count in months.items()
     ]
     rows.append(("Total", _count(sum(months.values())), _count(target * len(months)),
-                 f"{format_count(met)} of {format_count(len(months))} months"))
-    return pd.DataFrame(rows, columns=["Month", "Case audits", "Target", "Target met"])
+                 f"{format_count(met, protect=False)} of {format_count(len(months), protect=False)} months"))
+    table = pd.DataFrame(rows, columns=["Month", "Case audits", "Target", "Target met"])
+    table.attrs[SPEC_ATTR] = {"exempt_columns": ["Target"]}  # the target is no count of children
+    return table
 
 
 def audit_grades_table(values: Mapping) -> pd.DataFrame | None:
@@ -662,10 +665,12 @@ class TableDisplay:
     sheet of the report's workbook.
     """
 
-    def __init__(self, table: pd.DataFrame, caption: str | None = None, source: str | None = None):
+    def __init__(self, table: pd.DataFrame, caption: str | None = None, source: str | None = None,
+                 withheld: Sequence[dict] = ()):
         self.table = table
         self.caption = caption
         self.source = source
+        self.withheld = list(withheld)
 
     @property
     def data(self) -> str:
@@ -676,15 +681,25 @@ class TableDisplay:
         return self.data
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/markdown": self.data, TABLE_MIME: table_payload(self.table, self.caption, self.source)}, {}
+        # the cells withheld (see show) go in the output's metadata: kept in the executed notebook for the
+        # build's suppression log, never shown
+        metadata = {TABLE_MIME: {"withheld": self.withheld}} if self.withheld else {}
+        return {"text/markdown": self.data, TABLE_MIME: table_payload(self.table, self.caption, self.source)}, metadata
 
 
 def show(table: pd.DataFrame, caption: str | None = None, source: str | None = None) -> TableDisplay:
     """Display a table in a notebook: as Markdown for the reader, and as data for the downloads.
+
+    The build's disclosure policy is applied first (:func:`cpstats.disclosure.protect_table`):
+    in a public report small counts, and whatever would let them be worked out, are ``[c]``
+    in the page, the PDF and the downloads alike.
 
     Returns
     -------
     TableDisplay
         The object to display (the last expression of a cell, or ``display(...)``).
     """
-    return TableDisplay(table, caption, source)
+    from cpstats.disclosure import protect_table
+
+    shown, withheld = protect_table(table, name=caption or "table")
+    return TableDisplay(shown, caption, source, withheld)

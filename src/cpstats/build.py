@@ -16,9 +16,18 @@
    PDF is always made with pandoc and Typst (Quarto refuses Typst for books,
    and LaTeX is rarely installed).
 4. **Publish.** Everything is written into a temporary folder beside
-   ``_site/<la>/<year>/``, which then replaces it by renaming; the old
-   version is removed only after the swap. A failed build leaves the last
-   good version as it was.
+   ``_site/<la>/<year>/``, which then takes its place in one atomic step
+   (Linux ``renameat2(RENAME_EXCHANGE)``; elsewhere two renames, undone by the
+   next build if interrupted between them); the old version is removed only
+   after the swap, and ``_site/index.html`` is replaced by a rename. A failed
+   or killed build leaves the last good version as it was; its leftovers are
+   removed by the next build.
+
+``disclosure`` (``internal`` for drafts, ``public`` for readers) and its
+``threshold`` are passed to every notebook as the papermill parameters
+``disclosure`` and ``disclosure_threshold`` (see :mod:`cpstats.disclosure`);
+what a public build withholds is listed in
+``_build/<la>/<year>/suppression_log.csv``, never in the published site.
 
 ``_site/<la>/<year>/manifest.json`` records the cpstats version, the git
 commit, the parameters, the SHA-256 of every input file and the outputs.
@@ -26,20 +35,25 @@ commit, the parameters, the SHA-256 of every input file and the outputs.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import errno
 import hashlib
 import html
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
+import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
+from cpstats.disclosure import DEFAULT_THRESHOLD, Policy
 from cpstats.periods import ReportingYear
 from cpstats.quarto import BookConfig, read_book_config, render_with_quarto, quarto_executable, write_build_project
 from cpstats.render import ReportInfo, render_builtin
@@ -59,6 +73,8 @@ __all__ = [
     "library_digest",
     "choose_renderer",
     "publish",
+    "SUPPRESSION_LOG",
+    "write_suppression_log",
     "file_sha256",
     "git_commit",
     "build_manifest",
@@ -368,8 +384,15 @@ def execute_notebooks(
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(to_run)))
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(execute_notebook, nb, out, parameters, kernel_name=kernel_name) for nb, out in to_run]
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        if any(future.exception() is not None for future in done):  # fail fast: start no further notebook
+            for future in futures:
+                future.cancel()
+            wait(futures)
         for (_, out), future in zip(to_run, futures):
-            future.result()
+            if future.cancelled():
+                continue
+            future.result()  # the first failure in the book's order
             if keys[out]:
                 _store_key(out, keys[out])
     return outputs
@@ -395,20 +418,80 @@ def choose_renderer(renderer: str = "auto") -> str:
     return renderer
 
 
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths in one atomic step (Linux ``renameat2`` with ``RENAME_EXCHANGE``).
+
+    Returns ``False`` where the system or the file system cannot, so the
+    caller falls back to two renames.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    if renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+        return False
+    raise OSError(code, os.strerror(code), str(first))
+
+
 def _swap(staging: Path, target: Path) -> None:
-    """Put ``staging`` where ``target`` is by renaming; remove the old one afterwards."""
+    """Put ``staging`` where ``target`` is, atomically where the system allows; remove the old one afterwards."""
     if not target.exists():
         os.replace(staging, target)
         return
-    retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+    if _exchange(staging, target):
+        shutil.rmtree(staging, ignore_errors=True)  # it now holds the old version
+        return
+    retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-{os.getpid()}-", dir=target.parent))
     retired.rmdir()
-    os.replace(target, retired)
+    os.replace(target, retired)  # from here until the next rename there is no target: _recover undoes a crash
     try:
         os.replace(staging, target)
     except OSError:
         os.replace(retired, target)
         raise
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _leftovers(folder: Path, prefix: str) -> list[Path]:
+    """Temporary siblings named ``<prefix><pid>-...`` whose build process is no longer running."""
+    found = []
+    for path in sorted(folder.glob(f"{prefix}*")):
+        match = re.match(re.escape(prefix) + r"(\d+)-", path.name)
+        if match and int(match[1]) != os.getpid() and not _pid_alive(int(match[1])):
+            found.append(path)
+    return found
+
+
+def _recover(target: Path) -> None:
+    """Undo what a killed build left beside ``target``: restore a version caught between two renames, remove the rest."""
+    retired = _leftovers(target.parent, f".{target.name}.old-")
+    if not target.exists() and retired:
+        os.replace(max(retired, key=lambda p: p.stat().st_mtime_ns), target)
+    for path in [*_leftovers(target.parent, f".{target.name}.old-"), *_leftovers(target.parent, f".{target.name}.new-")]:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def publish(target: Path, render: Callable[[Path], None]) -> Path:
@@ -428,7 +511,8 @@ def publish(target: Path, render: Callable[[Path], None]) -> Path:
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    _recover(target)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-{os.getpid()}-", dir=target.parent))
     try:
         render(staging)
         staging.chmod(0o755)
@@ -530,6 +614,8 @@ def write_site_index(out_root: Path, title: str = "Child Protection Annual Repor
     out_root = Path(out_root)
     entries = []
     for manifest_path in sorted(out_root.glob("*/*/manifest.json")):
+        if any(part.startswith(".") for part in manifest_path.relative_to(out_root).parts):
+            continue  # a build's temporary folder, not a published report
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         params = manifest.get("parameters", {})
         entries.append((params.get("year", ""), params.get("la_name", params.get("la", "")), manifest_path.parent))
@@ -546,10 +632,47 @@ def write_site_index(out_root: Path, title: str = "Child Protection Annual Repor
         f"<ul>{items}</ul>\n</main>\n</body>\n</html>\n"
     )
     index = out_root / "index.html"
-    partial = out_root / ".index.html.new"
-    partial.write_text(page, encoding="utf-8")
-    os.replace(partial, index)
+    for leftover in _leftovers(out_root, ".index.html.new-"):
+        leftover.unlink(missing_ok=True)
+    handle, partial = tempfile.mkstemp(prefix=f".index.html.new-{os.getpid()}-", dir=out_root)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(page)
+        os.chmod(partial, 0o644)
+        os.replace(partial, index)  # readers see the old index or the new one, never half of one
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
     return index
+
+
+SUPPRESSION_LOG = "suppression_log.csv"
+"""What a public build withheld and why: written to the build folder, never published."""
+
+
+def write_suppression_log(notebooks: Sequence[Path], path: Path) -> Path:
+    """Write the cells each executed notebook's tables withheld (see :func:`cpstats.tables.show`).
+
+    Columns: ``section``, ``table``, ``row``, ``column``, ``reason``; a build
+    that withheld nothing (an internal one) writes the header only.
+    """
+    import nbformat
+
+    from cpstats.tables import TABLE_MIME
+
+    rows = []
+    for notebook in notebooks:
+        for cell in nbformat.read(notebook, as_version=4).cells:
+            for output in cell.get("outputs", []):
+                for entry in output.get("metadata", {}).get(TABLE_MIME, {}).get("withheld", []):
+                    rows.append({"section": Path(notebook).stem, **entry})
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["section", "table", "row", "column", "reason"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
 
 
 # ----------------------------------------------------------------- the build
@@ -573,6 +696,8 @@ def build_report(
     project_dir: Path | None = None,
     kernel_name: str = KERNEL,
     incremental: bool = True,
+    disclosure: str = "internal",
+    threshold: int = DEFAULT_THRESHOLD,
     final: bool = False,
 ) -> Path:
     """Build and publish the report of one authority for one year.
@@ -602,6 +727,13 @@ def build_report(
     incremental : bool
         Skip notebooks whose code, parameters, inputs and library are
         unchanged since their last execution in the build folder.
+    disclosure : {"internal", "public"}
+        Who the report is for: ``internal`` drafts show every count;
+        ``public`` withholds counts from 1 to ``threshold`` and whatever would
+        reveal them (:mod:`cpstats.disclosure`), and lists what it withheld in
+        ``<build_root>/<la>/<year>/suppression_log.csv``.
+    threshold : int
+        The largest count withheld in a public report.
     final : bool
         Refuse to publish while any section shows "commentary not yet
         written" (a draft shows the note instead).
@@ -627,6 +759,7 @@ def build_report(
     from cpstats.downloads import prepare_downloads
 
     reporting_year = ReportingYear.parse(year)
+    policy = Policy(disclosure, threshold)
     data_dir = (Path(data_root) / la).resolve()
     reference_dir = Path(reference_dir or Path(data_root) / "reference").resolve()
     dataset = load_dataset(data_dir)
@@ -639,12 +772,14 @@ def build_report(
     parameters = {
         "la": la, "year": reporting_year.label, "data_dir": str(data_dir),
         "reference_dir": str(reference_dir), "commentary_dir": str(commentary_dir),
+        "disclosure": policy.mode, "disclosure_threshold": policy.threshold,
     }
     commentary_files = sorted((commentary_dir / la / reporting_year.label).glob("*.md"))
     inputs = _inputs_digest([*dataset.files.values(), *sorted(reference_dir.glob("*.csv")), *commentary_files])
     executed = execute_notebooks(
         book.notebooks, build_dir, parameters, kernel_name=kernel_name, inputs_digest=inputs if incremental else None,
     )
+    write_suppression_log(executed, build_dir / SUPPRESSION_LOG)
     unwritten = unwritten_sections(executed) if final else []
     if unwritten:
         raise UnwrittenCommentaryError(unwritten, _display_path(commentary_dir, project_dir))

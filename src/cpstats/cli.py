@@ -96,6 +96,11 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--data-root", type=Path, default=PROJECT_ROOT / "data", help="folder holding one folder per authority")
     build.add_argument("--out", type=Path, default=PROJECT_ROOT / "_site", help="published site folder (default: _site)")
     build.add_argument("--build-dir", type=Path, default=PROJECT_ROOT / "_build", help="executed notebooks (default: _build)")
+    build.add_argument("--disclosure", choices=("internal", "public"), default="internal",
+                       help="internal: a draft showing every count (default); public: counts from 1 to the "
+                            "threshold withheld as [c], with whatever would reveal them")
+    build.add_argument("--threshold", type=int, default=5,
+                       help="with --disclosure public: the largest count withheld (default: 5)")
     build.add_argument("--renderer", choices=("auto", "builtin", "quarto"), default="auto",
                        help="quarto when installed (auto), or the built-in pandoc + Typst renderer")
     build.add_argument("--final", action="store_true",
@@ -200,6 +205,7 @@ def _run(args: argparse.Namespace) -> int:
 
         result = build_report(
             args.la, args.year, data_root=args.data_root, out_root=args.out,
+            disclosure=args.disclosure, threshold=args.threshold,
             build_root=args.build_dir, renderer=args.renderer, final=args.final,
         )
         print(result)

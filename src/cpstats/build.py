@@ -39,7 +39,6 @@ import csv
 import datetime as dt
 import errno
 import hashlib
-import html
 import json
 import os
 import platform
@@ -48,12 +47,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from importlib import metadata as importlib_metadata
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from cpstats.disclosure import DEFAULT_THRESHOLD, Policy
+from cpstats.execute import FINGERPRINT_PARAMETER, KERNEL, KERNEL_ARGUMENTS, NotebookJob, execute_jobs, inputs_fingerprint, library_digest
+from cpstats.site import provenance_markdown
 from cpstats.periods import ReportingYear
 from cpstats.quarto import BookConfig, read_book_config, render_with_quarto, quarto_executable, write_build_project
 from cpstats.render import ReportInfo, render_builtin
@@ -69,7 +70,6 @@ __all__ = [
     "report_timestamp",
     "pdf_name",
     "execute_notebooks",
-    "execution_key",
     "library_digest",
     "choose_renderer",
     "publish",
@@ -79,12 +79,12 @@ __all__ = [
     "git_commit",
     "build_manifest",
     "write_site_index",
+    "BuildRecord",
+    "build_reports",
+    "refresh_commentary",
 ]
 
 RENDERERS = ("auto", "builtin", "quarto")
-KERNEL = "python3"
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
-"""Quiet kernels: ipykernel's start-up warnings are not the analyst's concern."""
 
 
 class BuildError(RuntimeError):
@@ -291,49 +291,6 @@ def execute_notebook(notebook: Path, output: Path, parameters: Mapping[str, str]
     return output
 
 
-def library_digest() -> str:
-    """SHA-256 over cpstats' own source files and templates: a change in the library re-executes notebooks."""
-    package = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*")):
-        if path.is_file() and path.suffix in (".py", ".typ", ".html", ".css", ".lua", ".yaml"):
-            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
-
-
-def execution_key(notebook: Path, parameters: Mapping[str, str], inputs_digest: str, kernel_name: str = KERNEL) -> str:
-    """What a notebook's outputs depend on: its code, the parameters, the inputs, the library and tools."""
-    digest = hashlib.sha256()
-    for part in (
-        Path(notebook).read_bytes(),
-        json.dumps(dict(parameters), sort_keys=True).encode(),
-        inputs_digest.encode(),
-        library_digest().encode(),
-        json.dumps(_tool_versions(), sort_keys=True).encode(),
-        kernel_name.encode(),
-    ):
-        digest.update(hashlib.sha256(part).digest())
-    return digest.hexdigest()
-
-
-def _stored_key(executed: Path) -> str | None:
-    import nbformat
-
-    try:
-        notebook = nbformat.read(executed, as_version=4)
-    except (OSError, ValueError):
-        return None
-    return notebook.metadata.get("cpstats", {}).get("execution_key")
-
-
-def _store_key(executed: Path, key: str) -> None:
-    import nbformat
-
-    notebook = nbformat.read(executed, as_version=4)
-    notebook.metadata["cpstats"] = {"execution_key": key}
-    nbformat.write(notebook, executed)
-
-
 def execute_notebooks(
     notebooks: Sequence[Path],
     build_dir: Path,
@@ -341,13 +298,18 @@ def execute_notebooks(
     *,
     kernel_name: str = KERNEL,
     jobs: int | None = None,
-    inputs_digest: str | None = None,
+    force: bool = False,
+    cache_root: Path | None = None,
+    label: str = "",
+    progress=None,
+    record: "BuildRecord | None" = None,
 ) -> list[Path]:
-    """Execute the section notebooks into ``build_dir``, in parallel, keeping their order.
+    """Execute the section notebooks into ``build_dir``, in worker processes, keeping their order.
 
-    With ``inputs_digest`` the build is incremental: a notebook whose executed
-    copy was made from the same code, parameters, inputs, library and tools
-    (its :func:`execution_key`, kept in the copy's metadata) is not run again.
+    Incremental: a notebook is executed only when jupyter-cache holds no run of
+    the same code with the same parameters (see :mod:`cpstats.execute`; the
+    parameters carry the fingerprint of the data, the reference tables and the
+    library). ``force`` executes every notebook.
 
     Parameters
     ----------
@@ -361,6 +323,16 @@ def execute_notebooks(
         Jupyter kernel.
     jobs : int, optional
         Notebooks run at once; the number of CPUs by default.
+    force : bool
+        Execute every notebook, cached or not.
+    cache_root : Path, optional
+        The folder of the cache (``.jupyter_cache``); ``build_dir`` by default.
+    label : str
+        Names the report in progress lines, e.g. ``sample 2017-18``.
+    progress : bool or callable, optional
+        See :func:`cpstats.execute.execute_jobs`.
+    record : BuildRecord, optional
+        Filled with the notebooks executed and taken from the cache.
 
     Returns
     -------
@@ -370,31 +342,24 @@ def execute_notebooks(
     Raises
     ------
     NotebookError
-        For the first notebook (in the book's order) that failed.
+        For the first notebook (in the book's order) that failed; after a
+        failure no further notebook is started.
     """
+    build_dir = Path(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
     outputs = [build_dir / Path(notebook).name for notebook in notebooks]
-    keys = {
-        out: execution_key(Path(nb), parameters, inputs_digest, kernel_name) if inputs_digest else None
-        for nb, out in zip(notebooks, outputs)
-    }
-    to_run = [(Path(nb), out) for nb, out in zip(notebooks, outputs) if keys[out] is None or _stored_key(out) != keys[out]]
-    if not to_run:
-        return outputs
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(to_run)))
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(execute_notebook, nb, out, parameters, kernel_name=kernel_name) for nb, out in to_run]
-        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-        if any(future.exception() is not None for future in done):  # fail fast: start no further notebook
-            for future in futures:
-                future.cancel()
-            wait(futures)
-        for (_, out), future in zip(to_run, futures):
-            if future.cancelled():
-                continue
-            future.result()  # the first failure in the book's order
-            if keys[out]:
-                _store_key(out, keys[out])
+    work = [NotebookJob(Path(nb), out, dict(parameters), f"{label} {out.stem}".strip()) for nb, out in zip(notebooks, outputs)]
+    summary = execute_jobs(work, Path(cache_root or build_dir), workers=jobs, force=force, kernel_name=kernel_name,
+                           progress=progress)
+    if record is not None:
+        record.executed += [p.stem for p in summary.executed]
+        record.cached += [p.stem for p in summary.cached]
+        record.execute_seconds += summary.seconds
+    if summary.failures:
+        order = {out: i for i, out in enumerate(outputs)}
+        failure = min(summary.failures, key=lambda f: order[Path(f.job.output)])
+        notebook, output = Path(failure.job.notebook), Path(failure.job.output)
+        raise NotebookError(notebook, _first_heading(notebook), _cell_number(output, failure.cell_index), failure.detail)
     return outputs
 
 
@@ -610,27 +575,11 @@ def _output_list(site_dir: Path) -> list[str]:
 
 
 def write_site_index(out_root: Path, title: str = "Child Protection Annual Reports") -> Path:
-    """Write ``_site/index.html``: every published authority and year, newest year first."""
+    """Write ``_site/index.html``: every published authority and year, newest year first (see :func:`cpstats.site.site_index_page`)."""
+    from cpstats.site import site_index_page
+
     out_root = Path(out_root)
-    entries = []
-    for manifest_path in sorted(out_root.glob("*/*/manifest.json")):
-        if any(part.startswith(".") for part in manifest_path.relative_to(out_root).parts):
-            continue  # a build's temporary folder, not a published report
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        params = manifest.get("parameters", {})
-        entries.append((params.get("year", ""), params.get("la_name", params.get("la", "")), manifest_path.parent))
-    entries.sort(key=lambda entry: (entry[0], entry[1]), reverse=True)
-    items = "".join(
-        f'<li><a href="{html.escape(folder.relative_to(out_root).as_posix())}/index.html">'
-        f"{html.escape(name)}, {html.escape(year)}</a></li>"
-        for year, name, folder in entries
-    )
-    page = (
-        '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n</head>\n<body>\n<main>\n<h1>{html.escape(title)}</h1>\n"
-        f"<ul>{items}</ul>\n</main>\n</body>\n</html>\n"
-    )
+    page = site_index_page(out_root, title)
     index = out_root / "index.html"
     for leftover in _leftovers(out_root, ".index.html.new-"):
         leftover.unlink(missing_ok=True)
@@ -699,6 +648,10 @@ def build_report(
     disclosure: str = "internal",
     threshold: int = DEFAULT_THRESHOLD,
     final: bool = False,
+    jobs: int | None = None,
+    force: bool = False,
+    progress=None,
+    record: "BuildRecord | None" = None,
 ) -> Path:
     """Build and publish the report of one authority for one year.
 
@@ -726,7 +679,7 @@ def build_report(
         Jupyter kernel that runs the notebooks.
     incremental : bool
         Skip notebooks whose code, parameters, inputs and library are
-        unchanged since their last execution in the build folder.
+        unchanged since their last execution (``False`` is ``force``).
     disclosure : {"internal", "public"}
         Who the report is for: ``internal`` drafts show every count;
         ``public`` withholds counts from 1 to ``threshold`` and whatever would
@@ -737,6 +690,15 @@ def build_report(
     final : bool
         Refuse to publish while any section shows "commentary not yet
         written" (a draft shows the note instead).
+    jobs : int, optional
+        Notebooks executed at once, each in its own process; the number of cores by default.
+    force : bool
+        Execute every notebook even when the cache holds it.
+    progress : bool or callable, optional
+        A progress bar, plain lines, or a callback (see :func:`cpstats.execute.execute_jobs`).
+    record : BuildRecord, optional
+        Filled with what the build did: notebooks executed and cached, the
+        back-test and the version published.
 
     Returns
     -------
@@ -775,10 +737,15 @@ def build_report(
         "disclosure": policy.mode, "disclosure_threshold": policy.threshold,
     }
     commentary_files = sorted((commentary_dir / la / reporting_year.label).glob("*.md"))
-    inputs = _inputs_digest([*dataset.files.values(), *sorted(reference_dir.glob("*.csv")), *commentary_files])
+    parameters[FINGERPRINT_PARAMETER] = inputs_fingerprint(data_dir, reference_dir, commentary_dir / la / reporting_year.label)
+    record = record if record is not None else BuildRecord(la, reporting_year.label)
     executed = execute_notebooks(
-        book.notebooks, build_dir, parameters, kernel_name=kernel_name, inputs_digest=inputs if incremental else None,
+        book.notebooks, build_dir, parameters, kernel_name=kernel_name, jobs=jobs, force=force or not incremental,
+        cache_root=Path(build_root).resolve(), label=f"{la} {reporting_year.label}", progress=progress, record=record,
     )
+    refresh_commentary(executed, la, reporting_year, data_dir, reference_dir, commentary_dir, policy)
+    target = Path(out_root) / la / reporting_year.label
+    version = _version_of_report(dataset, reporting_year, reference_dir, policy, target, build_dir, project_dir, record)
     write_suppression_log(executed, build_dir / SUPPRESSION_LOG)
     unwritten = unwritten_sections(executed) if final else []
     if unwritten:
@@ -794,6 +761,7 @@ def build_report(
         pdf_name=pdf_name(la, reporting_year),
         timestamp=report_timestamp(reporting_year),
         downloads=downloads.index_links,
+        about=provenance_markdown(version.provenance, revisions=bool(version.revisions)),
     )
     metadata = {"la-name": dataset.name, "report-year": reporting_year.label}
 
@@ -805,6 +773,7 @@ def build_report(
         downloads.write(site_dir, title=info.title, subtitle=info.subtitle, period=info.period,
                         source=f"Source: {dataset.name}, record-level data, computed by cpstats {info.version}",
                         timestamp=info.timestamp)
+        version.write(target, site_dir, info)
         manifest = build_manifest(
             project_dir=project_dir,
             parameters={**parameters, "data_dir": _display_path(data_dir, project_dir),
@@ -817,10 +786,12 @@ def build_report(
             book=book,
             outputs=_output_list(site_dir),
         )
+        manifest.update(version=version.number, provenance=version.provenance)
         (site_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
-    published = publish(Path(out_root) / la / reporting_year.label, render)
+    published = publish(target, render)
     write_site_index(Path(out_root))
+    record.site = published
     return published
 
 
@@ -844,8 +815,258 @@ def _render_with_quarto(book: BookConfig, executed: Sequence[Path], build_dir: P
     """HTML by ``quarto render`` over the executed notebooks; the PDF by the built-in renderer."""
     write_build_project(
         build_dir, book, executed, subtitle=info.subtitle, output_file=Path(info.pdf_name).stem, metadata=metadata,
-        downloads=info.downloads,
+        downloads=info.downloads, about=info.about,
     )
     quarto_site = render_with_quarto(build_dir, to="html")
     shutil.copytree(quarto_site, site_dir, dirs_exist_ok=True)
     render_builtin(info, book.front_page, executed, site_dir, build_dir, metadata, html_pages=False)
+
+
+# ----------------------------------------------------------------- cpstats: many reports, back-tests, versions
+
+
+@dataclass
+class BuildRecord:
+    """What one report's build did.
+
+    Attributes
+    ----------
+    la, year : str
+        The report.
+    executed, cached : list of str
+        Notebooks executed now, and taken from the cache.
+    execute_seconds : float
+        Time spent executing (or matching) notebooks.
+    changes : list of cpstats.site.Change
+        The back-test: figures that differ from the last published version.
+    first : bool
+        Nothing was published before (the back-test compared nothing).
+    version : int
+        The version now published.
+    new_version : bool
+        The figures changed, so the earlier version was kept under ``versions/``.
+    site : Path or None
+        The published folder.
+    error : str or None
+        Why the report was not published (in :func:`build_reports`).
+    """
+
+    la: str
+    year: str
+    executed: list = field(default_factory=list)
+    cached: list = field(default_factory=list)
+    execute_seconds: float = 0.0
+    changes: list = field(default_factory=list)
+    first: bool = True
+    version: int = 1
+    new_version: bool = False
+    site: Path | None = None
+    error: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.la} {self.year}"
+
+
+def refresh_commentary(executed: Sequence[Path], la: str, year: ReportingYear, data_dir: Path, reference_dir: Path,
+                       commentary_dir: Path, policy: Policy | None = None) -> int:
+    """Fill each section's commentary from the commentary files as they are now.
+
+    The commentary is Markdown the analyst edits (``commentary/<la>/<year>/*.md``);
+    it depends on no notebook's execution, only on the year's values. So it
+    is not part of what decides whether a notebook runs again: when the report
+    is assembled, every output a :class:`cpstats.commentary.Commentary` made is
+    replaced by the commentary as the file now says, and an edit to the words
+    re-assembles the report without executing anything.
+
+    Returns
+    -------
+    int
+        The number of executed notebooks rewritten.
+    """
+    import nbformat
+
+    from cpstats.context import load_context
+    from cpstats.disclosure import disclosure_policy
+
+    notebooks = [(Path(path), nbformat.read(path, as_version=4)) for path in executed]
+    found = [(path, nb, output) for path, nb in notebooks for cell in nb.cells for output in cell.get("outputs", [])
+             if str(output.get("metadata", {}).get("cpstats", {}).get("commentary", {}).get("file", "")).endswith(".md")]
+    if not found:
+        return 0
+    policy = policy or Policy()
+    with disclosure_policy(policy.mode, policy.threshold):
+        report = load_context(la, year, data_dir, reference_dir, commentary_dir)
+        fresh = {}
+        for _, _, output in found:
+            section = output["metadata"]["cpstats"]["commentary"]["section"]
+            if section not in fresh:
+                commentary = report.commentary(section)
+                data, metadata = commentary._repr_mimebundle_()
+                fresh[section] = ({**data, "text/plain": repr(commentary)}, metadata)
+    changed = set()
+    for path, nb, output in found:
+        data, metadata = fresh[output["metadata"]["cpstats"]["commentary"]["section"]]
+        if dict(output.get("data", {})) != data or dict(output.get("metadata", {})) != metadata:
+            output["data"], output["metadata"] = nbformat.from_dict(data), nbformat.from_dict(metadata)
+            changed.add(path)
+    for path, nb in notebooks:
+        if path in changed:
+            partial = path.with_name(f".{path.name}.partial")
+            nbformat.write(nb, partial)
+            os.replace(partial, path)
+    return len(changed)
+
+
+@dataclass
+class _ReportVersion:
+    """The version a build publishes, and how it keeps the earlier ones (see :mod:`cpstats.site`)."""
+
+    number: int
+    figures: dict
+    published: object
+    archive: bool
+    revisions: list
+    provenance: dict
+
+    def write(self, target: Path, site_dir: Path, info: ReportInfo) -> None:
+        """Into the new report: ``figures.json``, the earlier versions and the revisions."""
+        from cpstats.site import FIGURES_FILE, keep_versions, write_revisions
+
+        (Path(site_dir) / FIGURES_FILE).write_text(
+            json.dumps(self.figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        keep_versions(target, site_dir, self.published, self.archive)
+        write_revisions(site_dir, self.revisions, info.title, info.subtitle, info.lang)
+
+
+def _published_figures(figures: dict, policy: Policy) -> dict:
+    """Figures as a report for ``policy``'s readers may show them: small counts withheld as ``[c]`` in public."""
+    return {name: ("[c]" if isinstance(value, int) and policy.hides(value) else value) for name, value in figures.items()}
+
+
+def _version_of_report(dataset, year: ReportingYear, reference_dir: Path, policy: Policy, target: Path,
+                       build_dir: Path, project_dir: Path, record: BuildRecord) -> _ReportVersion:
+    """Back-test the year's figures against the published report and decide the version to publish."""
+    from cpstats.dataset import dataset_fingerprint
+    from cpstats.site import backtest, build_date, provenance, read_published, report_figures, write_backtest
+
+    figures = _published_figures(report_figures(dataset, year, reference_dir), policy)
+    published = read_published(target)
+    changes = backtest(published.figures if published else None, figures)
+    write_backtest(changes, Path(build_dir) / "backtest.csv")
+    archive = published is not None and bool(changes)
+    number = 1 if published is None else published.version + (1 if archive else 0)
+    date, source = build_date(dataset)
+    info = provenance(year=year.label, version=number, cpstats_version=_version("cpstats") or "unknown",
+                      commit=git_commit(project_dir), fingerprint=dataset_fingerprint(dataset.files),
+                      date=date, date_source=source)
+    revisions = list(published.revisions) if published else []
+    if archive:
+        revisions.append({"version": number, "replaces": published.version, "build_date": info["build_date"],
+                          "changes": [{"figure": c.figure, "published": c.published, "now": c.now} for c in changes]})
+    record.changes, record.first, record.version, record.new_version = changes, published is None, number, archive
+    return _ReportVersion(number, figures, published, archive, revisions, info)
+
+
+def _build_in_worker(arguments: dict, queue) -> BuildRecord:
+    """One report in a worker process of :func:`build_reports`; failures come back in the record."""
+    record = BuildRecord(arguments["la"], arguments["year"])
+
+    def step(label: str, what: str, seconds: float) -> None:
+        queue.put((label, what, seconds))
+
+    try:
+        build_report(**arguments, progress=step, record=record)
+    except Exception as error:  # reported by the parent, with the others
+        record.error = f"{type(error).__name__}: {error}"
+    return record
+
+
+def build_reports(
+    las: Sequence[str],
+    years: Sequence[str],
+    *,
+    data_root: Path = Path("data"),
+    out_root: Path = Path("_site"),
+    build_root: Path = Path("_build"),
+    jobs: int | None = None,
+    progress: bool | None = None,
+    log=None,
+    **options,
+) -> list[BuildRecord]:
+    """Build and publish several reports: every year of every authority named.
+
+    Each authority's data are validated first, all of them before anything
+    runs. One report builds in the calling process with its notebooks in
+    ``jobs`` worker processes; several build side by side, one per worker
+    process (``jobs``, the number of cores by default), each publishing its
+    own folder atomically. ``_site/index.html`` lists them all at the end.
+
+    Parameters
+    ----------
+    las : sequence of str
+        Authority folder names under ``data_root`` (see :func:`cpstats.site.authorities` for all).
+    years : sequence of str
+        Reporting years, e.g. from :func:`cpstats.periods.year_range`.
+    options
+        Passed to :func:`build_report` (``renderer``, ``project_dir``, ``force``, ``final``, ...).
+
+    Returns
+    -------
+    list of BuildRecord
+        One per report, in the order asked; a report that failed has ``error`` set.
+
+    Raises
+    ------
+    cpstats.contract.DataValidationError
+        An authority's data break the contract; nothing was built.
+    """
+    import multiprocessing
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+
+    from cpstats.dataset import load_dataset
+    from cpstats.execute import _Progress, default_jobs
+
+    for la in dict.fromkeys(las):
+        load_dataset(Path(data_root) / la)
+    wanted = [(la, ReportingYear.parse(year).label) for la in las for year in years]
+    common = dict(data_root=Path(data_root), out_root=Path(out_root), build_root=Path(build_root), **options)
+    workers = max(1, jobs or default_jobs())
+    if len(wanted) == 1 or workers == 1:
+        records = []
+        for la, year in wanted:
+            record = BuildRecord(la, year)
+            try:
+                build_report(la, year, jobs=workers, progress=progress, record=record, **common)
+            except (BuildError, ValueError, OSError) as error:
+                if len(wanted) == 1:
+                    raise
+                record.error = f"{type(error).__name__}: {error}"
+            records.append(record)
+        return records
+
+    stream = log or sys.stderr
+    book = read_book_config(find_project_dir(options.get("project_dir")) / "_quarto.yml")
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager:
+        queue = manager.Queue()
+        bar = _Progress(len(wanted) * len(book.notebooks), stream, progress)
+        with ProcessPoolExecutor(max_workers=min(workers, len(wanted)), mp_context=context) as pool:
+            futures = [pool.submit(_build_in_worker, dict(la=la, year=year, jobs=1, **common), queue) for la, year in wanted]
+            pending = set(futures)
+            while pending:
+                while not queue.empty():
+                    bar.step(*queue.get())
+                for future in [f for f in pending if f.done()]:
+                    pending.discard(future)
+                    record = future.result()
+                    what = f"FAILED: {record.error}" if record.error else f"published version {record.version}"
+                    print(f"{record.label}: {what}", file=stream, flush=True)
+                time.sleep(0.1)
+            while not queue.empty():
+                bar.step(*queue.get())
+        bar.close()
+    records = [future.result() for future in futures]
+    write_site_index(Path(out_root))
+    return records

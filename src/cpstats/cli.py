@@ -6,8 +6,8 @@ Commands
     Check a data folder against the contract; list every problem.
 ``cpstats metrics [--data DIR] --year 2017-18 [--json]``
     Print every measure of ``measures.md`` for one year.
-``cpstats synth [--out DIR] [--seed N]``
-    Write the synthetic sample authority.
+``cpstats synth [--la sample|county] [--out DIR] [--seed N]``
+    Write a synthetic authority: the sample, or the larger county.
 ``cpstats compare --la sample --from 2016-17 --to 2017-18``
     Every measure for both years with the change; also written as CSV.
 ``cpstats import cin-census FILE.xml [FILE.xml ...] --out DIR [--families CSV]``
@@ -17,6 +17,7 @@ Commands
 ``cpstats reference import --ees DIR --la 857``
     Write population and published figures (LA, region, England) from DfE's files.
 ``cpstats build --la sample --year 2017-18 [--final]``
+``cpstats build --la all --years 2014-15:2019-20 [--jobs N] [--force]``
     Execute the section notebooks and publish the report to ``_site``;
     ``--final`` refuses while any section's commentary is not yet written.
 
@@ -54,7 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     metrics.add_argument("--json", action="store_true", help="print JSON (keys are the measure names)")
 
     synth = commands.add_parser("synth", help="write the synthetic sample authority")
-    synth.add_argument("--out", type=Path, default=DEFAULT_DATA, help="folder to write (default: data/sample)")
+    synth.add_argument("--la", choices=("sample", "county"), default="sample",
+                       help="sample: Rutland-sized, calibrated to the 2017-18 report (default); county: "
+                            "Leicestershire-sized (DfE code 855), written to data/county")
+    synth.add_argument("--out", type=Path, default=None, help="folder to write (default: data/<la>)")
     synth.add_argument("--seed", type=int, default=None, help="random seed (default: 857, or 970 with --scale)")
     synth.add_argument("--scale", choices=("england",), default=None,
                        help="write an England-sized dataset for benchmarks instead of the sample")
@@ -91,8 +95,15 @@ def _parser() -> argparse.ArgumentParser:
                                help="folder of CIN_schema_YYYY.xsd files (default: $CPSTATS_SHARED_REFERENCE/cin-census/xsd)")
 
     build = commands.add_parser("build", help="execute the notebooks and publish the report")
-    build.add_argument("--la", default="sample", help="authority folder name under data/ (default: sample)")
-    build.add_argument("--year", required=True, help="reporting year, e.g. 2017-18")
+    build.add_argument("--la", default="sample",
+                       help="authority folder name under data/, several separated by commas, or 'all' "
+                            "(every folder with la.yaml except reference; default: sample)")
+    when = build.add_mutually_exclusive_group(required=True)
+    when.add_argument("--year", help="reporting year, e.g. 2017-18")
+    when.add_argument("--years", help="a range of reporting years, e.g. 2014-15:2019-20, or one year")
+    build.add_argument("--jobs", type=int, default=None,
+                       help="notebooks (and reports) built at once, each in its own process (default: the number of cores)")
+    build.add_argument("--force", action="store_true", help="execute every notebook, even those the cache holds")
     build.add_argument("--data-root", type=Path, default=PROJECT_ROOT / "data", help="folder holding one folder per authority")
     build.add_argument("--out", type=Path, default=PROJECT_ROOT / "_site", help="published site folder (default: _site)")
     build.add_argument("--build-dir", type=Path, default=PROJECT_ROOT / "_build", help="executed notebooks (default: _build)")
@@ -157,13 +168,17 @@ def _run(args: argparse.Namespace) -> int:
         if args.scale:
             from cpstats.scale import write_scaled
 
-            if args.out == DEFAULT_DATA:
+            if args.out is None or args.out == DEFAULT_DATA:
                 raise ValueError("--scale writes millions of rows: give --out, a folder other than data/sample")
             written = write_scaled(args.out, fraction=args.fraction, seed=970 if args.seed is None else args.seed)
+        elif args.la == "county":
+            from cpstats.synth import write_county
+
+            written = write_county(args.out or PROJECT_ROOT / "data" / "county", seed=855 if args.seed is None else args.seed)
         else:
             from cpstats.synth import write_sample
 
-            written = write_sample(args.out, seed=857 if args.seed is None else args.seed)
+            written = write_sample(args.out or DEFAULT_DATA, seed=857 if args.seed is None else args.seed)
         for path in written:
             print(path)
         return 0
@@ -201,16 +216,36 @@ def _run(args: argparse.Namespace) -> int:
               f"{result.counts['referrals']} referrals, {result.counts['cp_plans']} plans")
         return 0
     if args.command == "build":
-        from cpstats.build import build_report
-
-        result = build_report(
-            args.la, args.year, data_root=args.data_root, out_root=args.out,
-            disclosure=args.disclosure, threshold=args.threshold,
-            build_root=args.build_dir, renderer=args.renderer, final=args.final,
-        )
-        print(result)
-        return 0
+        return _build(args)
     raise AssertionError(f"unknown command {args.command}")
+
+
+def _build(args: argparse.Namespace) -> int:
+    """``cpstats build``: one report or many; prints each back-test and where each report is."""
+    from cpstats.build import build_reports
+    from cpstats.periods import year_range
+    from cpstats.site import authorities, format_backtest
+
+    las = authorities(args.data_root) if args.la == "all" else [la.strip() for la in args.la.split(",") if la.strip()]
+    if not las:
+        raise ValueError(f"no authority to build: {args.data_root} has no folder with la.yaml")
+    years = [y.label for y in year_range(args.years or args.year)]
+    records = build_reports(
+        las, years, data_root=args.data_root, out_root=args.out, build_root=args.build_dir, jobs=args.jobs,
+        renderer=args.renderer, final=args.final, force=args.force,
+        disclosure=args.disclosure, threshold=args.threshold,
+    )
+    failed = [r for r in records if r.error]
+    for record in records:
+        if record.error:
+            continue
+        print(format_backtest(record.label, record.changes, record.first))
+        kept = f", version {record.version - 1} kept under versions/" if record.new_version else ""
+        print(f"{record.site} (version {record.version}{kept}; {len(record.executed)} notebooks executed, "
+              f"{len(record.cached)} from the cache)")
+    for record in failed:
+        print(f"cpstats: not published: {record.label}: {record.error}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

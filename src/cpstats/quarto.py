@@ -179,6 +179,7 @@ def write_build_project(
     metadata: Mapping[str, str],
     output_dir: str = "_book",
     downloads: Sequence[tuple[str, str]] = (),
+    about: str = "",
 ) -> Path:
     """Write a Quarto book project over the executed notebooks of one build.
 
@@ -199,6 +200,8 @@ def write_build_project(
         front = front.rstrip("\n") + "\n\n## Downloads {.unnumbered}\n\n" + "".join(
             f"- [{words}]({href})\n" for words, href in downloads
         )
+    if about:  # the report's version (see cpstats.site.provenance_markdown)
+        front = front.rstrip("\n") + "\n\n" + about
     (build_dir / "index.qmd").write_text(front, encoding="utf-8")
     relative = [Path(nb).resolve().relative_to(build_dir.resolve()).as_posix() for nb in notebooks]
     project = book_project(

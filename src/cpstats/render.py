@@ -116,6 +116,9 @@ class ReportInfo:
     downloads : tuple of (str, str)
         Further downloads the contents page lists: (words, relative link),
         e.g. the tables as CSV and XLSX (see :mod:`cpstats.downloads`).
+    about : str
+        Markdown added at the end of the front page (HTML and PDF): the
+        report's version (see :func:`cpstats.site.provenance_markdown`).
     """
 
     title: str
@@ -126,6 +129,7 @@ class ReportInfo:
     pdf_name: str
     timestamp: dt.datetime
     downloads: tuple[tuple[str, str], ...] = ()
+    about: str = ""
 
 
 # ----------------------------------------------------------------- notebooks to Markdown
@@ -452,6 +456,8 @@ def render_builtin(
         Every file written into ``site_dir``.
     """
     front = front_page_markdown(front_page, metadata)
+    if info.about:
+        front = front.rstrip("\n") + "\n\n" + info.about
     sections, figures = [], {}
     for notebook in notebooks:
         section, section_figures = load_section(notebook)

@@ -1,0 +1,439 @@
+"""Executing section notebooks: a jupyter-cache cache, worker processes, a progress bar.
+
+A notebook is executed again only when something its outputs depend on has
+changed. The cache is `jupyter-cache <https://jupyter-cache.readthedocs.io>`_,
+kept in ``<build root>/.jupyter_cache``. jupyter-cache matches a notebook on
+its **code cells only** (their source and metadata, and the kernel), so the
+rest of what a section depends on is put into its code as parameters: papermill
+injects ``la``, ``year``, ``data_dir``, ``reference_dir``, ``commentary_dir``
+and ``cpstats_inputs``, a SHA-256 (:func:`inputs_fingerprint`) over
+
+- every file in the authority's data folder (names and bytes),
+- every reference table,
+- the commentary folder's files that sections read as data (the key plan CSV;
+  not the ``.md`` commentary, which is filled in when the report is assembled,
+  see :func:`cpstats.build.refresh_commentary`),
+- the cpstats version and a digest of its own source files and templates,
+- the versions of Python and of the libraries that draw the outputs.
+
+So a changed data file changes the injected cell, and the section runs again.
+Before a notebook is matched or cached, papermill's per-cell timing and status
+(cell metadata ``papermill`` and ``execution``) are removed, keeping only the
+cells' tags: they differ on every run and would otherwise never match.
+
+Notebooks run in separate processes (``jobs``, the number of cores by
+default). A kernel that fails to start is retried; a cell that raises is not.
+Progress is a bar on a terminal and one plain line per notebook otherwise
+(CI, logs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import platform
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+
+__all__ = [
+    "KERNEL",
+    "KERNEL_ARGUMENTS",
+    "CACHE_FOLDER",
+    "FINGERPRINT_PARAMETER",
+    "NotebookJob",
+    "JobFailure",
+    "ExecutionSummary",
+    "library_digest",
+    "files_digest",
+    "inputs_fingerprint",
+    "parameterized",
+    "strip_timing",
+    "open_cache",
+    "execute_jobs",
+    "default_jobs",
+]
+
+KERNEL = "python3"
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+"""Quiet kernels: ipykernel's start-up warnings are not the analyst's concern."""
+CACHE_FOLDER = ".jupyter_cache"
+FINGERPRINT_PARAMETER = "cpstats_inputs"
+KEPT_CELL_METADATA = ("tags",)
+"""Cell metadata kept when caching and matching; the rest (timings, status, UI state) is dropped."""
+TIMING_KEYS = ("start_time", "end_time", "duration", "exception")
+KERNEL_START_RETRIES = 2
+CACHE_LIMIT = 5000
+_LIBRARIES = ("pandas", "numpy", "matplotlib", "seaborn", "papermill", "nbformat", "ipykernel", "tabulate", "openpyxl")
+
+
+# ----------------------------------------------------------------- fingerprints
+
+
+def library_digest() -> str:
+    """SHA-256 over cpstats' own source files and templates: a change in the library re-executes notebooks."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix in (".py", ".typ", ".html", ".css", ".lua", ".yaml"):
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def files_digest(paths: Mapping[str, Path]) -> str:
+    """One SHA-256 over names and contents, in name order.
+
+    >>> files_digest({}) == hashlib.sha256().hexdigest()
+    True
+    """
+    digest = hashlib.sha256()
+    for name in sorted(paths):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(Path(paths[name]).read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _folder_files(folder: Path, keep: Callable[[Path], bool] = lambda path: True) -> dict[str, Path]:
+    folder = Path(folder)
+    if not folder.is_dir():
+        return {}
+    return {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*"))
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts) and keep(p)}
+
+
+def _version(package: str) -> str | None:
+    try:
+        return importlib_metadata.version(package)
+    except importlib_metadata.PackageNotFoundError:
+        return None
+
+
+def inputs_fingerprint(data_dir: Path, reference_dir: Path, commentary_dir: Path | None = None,
+                       *, library: str | None = None) -> str:
+    """What a section's outputs depend on besides its code and parameters, as one SHA-256.
+
+    Parameters
+    ----------
+    data_dir : Path
+        The authority's folder: every file in it counts.
+    reference_dir : Path
+        Population and published figures: every file counts.
+    commentary_dir : Path, optional
+        The commentary of this authority and year (``commentary/<la>/<year>``):
+        its files other than ``.md`` count (the key plan is a table a section shows).
+    library : str, optional
+        The library digest; :func:`library_digest` by default.
+    """
+    parts = {
+        "data": files_digest(_folder_files(data_dir)),
+        "reference": files_digest(_folder_files(reference_dir)),
+        "commentary-data": files_digest(_folder_files(commentary_dir, lambda p: p.suffix != ".md")) if commentary_dir else "",
+        "cpstats": _version("cpstats") or "",
+        "library": library or library_digest(),
+        "python": platform.python_version(),
+        "libraries": json.dumps({name: _version(name) for name in _LIBRARIES}, sort_keys=True),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+# ----------------------------------------------------------------- notebooks
+
+
+def parameterized(notebook: Path, parameters: Mapping[str, str], kernel_name: str = KERNEL):
+    """The source notebook with papermill's ``injected-parameters`` cell, cell metadata stripped."""
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    nb = load_notebook_node(str(notebook))
+    nb = parameterize_notebook(nb, dict(parameters), kernel_name=kernel_name, language="python")
+    return strip_timing(nb)
+
+
+def strip_timing(nb):
+    """Remove what changes on every run: cell metadata other than tags, papermill's run times.
+
+    Returns the same notebook, changed in place.
+    """
+    from nbformat import NotebookNode
+
+    for cell in nb.cells:
+        kept = {key: value for key, value in cell.get("metadata", {}).items() if key in KEPT_CELL_METADATA and value}
+        cell.metadata = NotebookNode(kept)
+    papermill = nb.metadata.get("papermill")
+    if papermill is not None:
+        for key in (*TIMING_KEYS, "input_path", "output_path", "environment_variables"):
+            papermill.pop(key, None)
+    return nb
+
+
+def open_cache(build_root: Path):
+    """The jupyter-cache of a build root (``<build_root>/.jupyter_cache``), created when missing."""
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(Path(build_root) / CACHE_FOLDER))
+    if cache.get_cache_limit() < CACHE_LIMIT:
+        cache.change_cache_limit(CACHE_LIMIT)
+    return cache
+
+
+def _cached(cache, nb):
+    """The notebook with the cache's outputs merged in, or ``None`` when not cached."""
+    try:
+        _, merged = cache.merge_match_into_notebook(nb)
+    except KeyError:
+        return None
+    return merged
+
+
+def _write_if_changed(nb, path: Path) -> None:
+    """Write a notebook; leave the file (and its time stamp) alone when the bytes are the same."""
+    import nbformat
+
+    text = nbformat.writes(nb)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+
+
+# ----------------------------------------------------------------- jobs
+
+
+@dataclass(frozen=True)
+class NotebookJob:
+    """One notebook to execute for one report.
+
+    Attributes
+    ----------
+    notebook : Path
+        The source notebook.
+    output : Path
+        Where the executed copy goes (``_build/<la>/<year>/<name>.ipynb``).
+    parameters : mapping
+        Papermill parameters, including :data:`FINGERPRINT_PARAMETER`.
+    label : str
+        How progress lines name it, e.g. ``sample 2017-18 08_numbers``.
+    """
+
+    notebook: Path
+    output: Path
+    parameters: Mapping[str, str]
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class JobFailure:
+    """A notebook that failed: enough to raise :class:`cpstats.build.NotebookError` in the parent."""
+
+    job: NotebookJob
+    cell_index: int | None
+    detail: str
+
+
+@dataclass
+class ExecutionSummary:
+    """What :func:`execute_jobs` did: the notebooks it executed and those it took from the cache."""
+
+    executed: list[Path] = field(default_factory=list)
+    cached: list[Path] = field(default_factory=list)
+    failures: list[JobFailure] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _kernel_failed_to_start(error: BaseException) -> bool:
+    """Errors from starting or talking to a kernel before any cell ran: worth a retry."""
+    from papermill.exceptions import PapermillExecutionError
+
+    return not isinstance(error, PapermillExecutionError)
+
+
+def _run_papermill(nb_json: str, output: str, cwd: str, kernel_name: str) -> tuple[str | None, int | None, str | None]:
+    """Execute one parameterized notebook (in a worker process).
+
+    Returns
+    -------
+    tuple
+        The executed notebook as JSON (``None`` on failure), and on failure the
+        failing cell's index and a one-line description.
+    """
+    import logging
+
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    logging.getLogger("papermill").setLevel(logging.ERROR)
+    nb = nbformat.reads(nb_json, as_version=4)
+    nb.metadata.setdefault("papermill", {})
+    for cell in nb.cells:
+        cell.metadata.setdefault("tags", [])
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            executed = papermill.execute_notebook(
+                nb, output, parameters=None, kernel_name=kernel_name, progress_bar=False, log_output=False,
+                request_save_on_cell_execute=False, extra_arguments=KERNEL_ARGUMENTS,
+                resources={"metadata": {"path": cwd}},
+            )
+            return nbformat.writes(executed), None, None
+        except PapermillExecutionError as error:
+            return None, error.cell_index, f"{error.ename}: {error.evalue}"
+        except Exception as error:  # kernel died or did not start: try again
+            if attempts > KERNEL_START_RETRIES or not _kernel_failed_to_start(error):
+                return None, None, f"{type(error).__name__}: {error}"
+            time.sleep(0.5 * attempts)
+
+
+class _Progress:
+    """A bar of notebooks done on a terminal; a plain line per notebook otherwise."""
+
+    def __init__(self, total: int, stream=None, bar=None):
+        self.stream = stream or sys.stderr
+        self.total, self.done = total, 0
+        self.callback = bar if callable(bar) else None
+        if self.callback is not None:
+            bar = False
+        if bar is None:
+            bar = self.stream.isatty() and not os.environ.get("CI")
+        self.bar = None
+        if bar and total:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="notebook", desc="executing", file=self.stream, leave=False)
+
+    def step(self, label: str, what: str, seconds: float) -> None:
+        self.done += 1
+        if self.callback is not None:
+            self.callback(label, what, seconds)
+        elif self.bar is not None:
+            self.bar.set_postfix_str(label, refresh=False)
+            self.bar.update(1)
+        else:
+            print(f"[{self.done}/{self.total}] {label}: {what} ({seconds:.1f} s)", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def default_jobs() -> int:
+    """Worker processes by default: the number of cores."""
+    return os.cpu_count() or 1
+
+
+def execute_jobs(
+    jobs: Sequence[NotebookJob],
+    build_root: Path,
+    *,
+    workers: int | None = None,
+    force: bool = False,
+    kernel_name: str = KERNEL,
+    progress: bool | None | Callable[[str, str, float], None] = None,
+    log=None,
+    fail_fast: bool = True,
+) -> ExecutionSummary:
+    """Execute the notebooks not in the cache (all with ``force``), in worker processes.
+
+    Every job's output is written to ``job.output`` from the cache, so a
+    notebook executed now and one taken from the cache give the same file.
+    A notebook that fails is written with its error to ``job.output`` and
+    reported in :attr:`ExecutionSummary.failures`; the others still run.
+
+    Parameters
+    ----------
+    jobs : sequence of NotebookJob
+    build_root : Path
+        Holds the cache (``.jupyter_cache``).
+    workers : int, optional
+        Notebooks executed at once; the number of cores by default.
+    force : bool
+        Execute every notebook, cached or not.
+    kernel_name : str
+        Jupyter kernel.
+    progress : bool or callable, optional
+        Show a bar (``True``), plain lines (``False``), or choose by whether
+        stderr is a terminal outside CI (``None``); a callable is called with
+        the notebook's label, ``"executed"`` or ``"FAILED"``, and the seconds
+        it took (to report to a parent process).
+    log : file, optional
+        Where progress goes; stderr by default.
+    fail_fast : bool
+        After a failure, start no further notebook.
+    """
+    import nbformat
+    from jupyter_cache.base import CacheBundleIn
+
+    started = time.perf_counter()
+    summary = ExecutionSummary()
+    cache = open_cache(build_root)
+    pending: list[tuple[NotebookJob, object]] = []
+    for job in jobs:
+        Path(job.output).parent.mkdir(parents=True, exist_ok=True)
+        nb = parameterized(job.notebook, job.parameters, kernel_name)
+        merged = None if force else _cached(cache, nb)
+        if merged is None:
+            pending.append((job, nb))
+        else:
+            _write_if_changed(merged, Path(job.output))
+            summary.cached.append(Path(job.output))
+            if callable(progress):
+                progress(job.label or Path(job.output).stem, "cached", 0.0)
+    if not pending:
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    progress_bar = _Progress(len(pending), log, progress)
+    workers = max(1, min(workers or default_jobs(), len(pending)))
+
+    def finish(job: NotebookJob, nb, result, seconds: float) -> None:
+        executed_json, cell_index, detail = result
+        output = Path(job.output)
+        if executed_json is None:
+            summary.failures.append(JobFailure(job, cell_index, detail or "failed"))
+            progress_bar.step(job.label or output.stem, "FAILED", seconds)
+            return
+        executed = strip_timing(nbformat.reads(executed_json, as_version=4))
+        cache.cache_notebook_bundle(CacheBundleIn(executed, str(output)), check_validity=False, overwrite=True)
+        merged = _cached(cache, nb)
+        _write_if_changed(merged if merged is not None else executed, output)
+        summary.executed.append(output)
+        progress_bar.step(job.label or output.stem, "executed", seconds)
+
+    try:
+        if workers == 1 and len(pending) == 1:
+            job, nb = pending[0]
+            t0 = time.perf_counter()
+            finish(job, nb, _run_papermill(nbformat.writes(nb), str(job.output), str(Path(job.output).parent.resolve()),
+                                           kernel_name), time.perf_counter() - t0)
+        else:
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                running = {}
+                for job, nb in pending:
+                    future = pool.submit(_run_papermill, nbformat.writes(nb), str(job.output),
+                                         str(Path(job.output).parent.resolve()), kernel_name)
+                    running[future] = (job, nb, time.perf_counter())
+                while running:
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        job, nb, t0 = running.pop(future)
+                        if future.cancelled():
+                            continue
+                        try:
+                            result = future.result()
+                        except Exception as error:  # the worker process itself died
+                            result = (None, None, f"{type(error).__name__}: {error}")
+                        finish(job, nb, result, time.perf_counter() - t0)
+                        if summary.failures and fail_fast:  # start no further notebook
+                            for other in running:
+                                other.cancel()
+    finally:
+        progress_bar.close()
+    summary.seconds = time.perf_counter() - started
+    return summary

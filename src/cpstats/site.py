@@ -1,0 +1,386 @@
+"""The published site over the years: figures, back-tests, versions, revisions and the index.
+
+Each published report, ``_site/<la>/<year>/``, keeps the figures it was built
+from in ``figures.json``: every measure and local measure of the year
+(:func:`report_figures`), flattened to ``name.key`` entries. The next build of
+the same report is **back-tested** against them (:func:`backtest`): every
+figure whose value changed is listed, printed by the build and written to
+``_build/<la>/<year>/backtest.csv``.
+
+When the figures changed, the report published until then is kept, whole,
+under ``_site/<la>/<year>/versions/<n>/`` and ``revisions.html`` says what
+changed in each version. A rebuild with the same figures (say, after a
+commentary edit) replaces the report in place and keeps no new version.
+
+Every report states its version (:func:`provenance`): the reporting year,
+the cpstats version, the git commit, the fingerprint of the data, and a build
+date taken from the data, never the clock (:func:`data_date`), or from
+``SOURCE_DATE_EPOCH`` when set.
+
+``_site/index.html`` (:func:`site_index_page`) lists every authority and
+year, newest year first, with links to each report's pages and PDF.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import math
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import pandas as pd
+
+from cpstats.periods import ReportingYear
+
+__all__ = [
+    "FIGURES_FILE",
+    "REVISIONS_FILE",
+    "VERSIONS_FOLDER",
+    "Change",
+    "Published",
+    "report_figures",
+    "backtest",
+    "write_backtest",
+    "format_backtest",
+    "read_published",
+    "data_date",
+    "build_date",
+    "provenance",
+    "provenance_markdown",
+    "keep_versions",
+    "revisions_page",
+    "site_index_page",
+    "authorities",
+]
+
+FIGURES_FILE = "figures.json"
+REVISIONS_FILE = "revisions.json"
+REVISIONS_PAGE = "revisions.html"
+VERSIONS_FOLDER = "versions"
+_EVENT_COLUMNS = {
+    "referrals": ("referral_date", "closure_date"),
+    "s47_enquiries": ("strategy_discussion_date", "s47_start_date", "icpc_date"),
+    "cp_plans": ("start_date", "end_date"),
+    "cp_reviews": ("review_date",),
+    "conferences": ("date",),
+    "case_audits": ("audit_date",),
+    "marac": ("referral_date",),
+}
+"""Dates of things that happened; dates of birth and expected dates of birth are not events."""
+
+
+# ----------------------------------------------------------------- figures and back-test
+
+
+def _plain(value):
+    """A figure as JSON keeps it: numpy numbers as Python ones, NaN as ``None``."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def report_figures(ds, year: str | ReportingYear, reference_dir: Path | None = None) -> dict:
+    """Every figure of one report: the measures and the local measures of the year, flattened.
+
+    The names are :func:`cpstats.compare.flatten`'s, e.g. ``referrals`` and
+    ``category_during_year.EMO``.
+    """
+    from cpstats.compare import flatten
+    from cpstats.metrics import compute_local_measures, compute_measures
+    from cpstats.reference import population_for
+
+    y = ReportingYear.parse(year)
+    measures = compute_measures(ds, y, population_for(ds.la_code, y, reference_dir))
+    local = compute_local_measures(ds, y)
+    return {name: _plain(value) for name, value in flatten({**measures, **local}).items()}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One figure that differs from the last published version (``None``: not there)."""
+
+    figure: str
+    published: object
+    now: object
+
+
+def backtest(published: Mapping[str, object] | None, now: Mapping[str, object]) -> list[Change]:
+    """Every figure whose value is not the one last published, in the order of ``now``.
+
+    >>> backtest({"a": 1, "b": 2, "gone": 3}, {"a": 1, "b": 5, "new": 0})
+    [Change(figure='b', published=2, now=5), Change(figure='new', published=None, now=0), Change(figure='gone', published=3, now=None)]
+    >>> backtest(None, {"a": 1})
+    []
+    """
+    if published is None:
+        return []
+    changes = [Change(name, published.get(name), value) for name, value in now.items()
+               if name not in published or published[name] != value]
+    changes += [Change(name, value, None) for name, value in published.items() if name not in now]
+    return changes
+
+
+def write_backtest(changes: Sequence[Change], path: Path) -> Path:
+    """``backtest.csv``: columns ``figure``, ``published``, ``now`` (blank: not there)."""
+    import csv
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["figure", "published", "now"])
+        writer.writerows([c.figure, "" if c.published is None else c.published, "" if c.now is None else c.now]
+                         for c in changes)
+    return path
+
+
+def format_backtest(label: str, changes: Sequence[Change], first: bool) -> str:
+    """The back-test as the build prints it.
+
+    >>> print(format_backtest("sample 2017-18", [Change("referrals", 305, 306)], first=False))
+    back-test sample 2017-18: 1 figure changed since the last published version
+      referrals: 305 -> 306
+    """
+    if first:
+        return f"back-test {label}: first publication, nothing to compare"
+    if not changes:
+        return f"back-test {label}: no figure changed since the last published version"
+    lines = [f"back-test {label}: {len(changes)} figure{'s' if len(changes) != 1 else ''} changed since the last published version"]
+    lines += [f"  {c.figure}: {_shown(c.published)} -> {_shown(c.now)}" for c in changes]
+    return "\n".join(lines)
+
+
+def _shown(value) -> str:
+    return "(none)" if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class Published:
+    """What is published now for one report: its figures, version number and revisions."""
+
+    figures: dict | None
+    version: int
+    revisions: list
+
+
+def read_published(target: Path) -> Published | None:
+    """The report published at ``target`` (``_site/<la>/<year>``), or ``None`` if there is none."""
+    target = Path(target)
+    if not (target / FIGURES_FILE).is_file():
+        return None
+    figures = json.loads((target / FIGURES_FILE).read_text(encoding="utf-8"))
+    manifest = target / "manifest.json"
+    version = 1
+    if manifest.is_file():
+        version = int(json.loads(manifest.read_text(encoding="utf-8")).get("version", 1))
+    revisions_file = target / REVISIONS_FILE
+    revisions = json.loads(revisions_file.read_text(encoding="utf-8")) if revisions_file.is_file() else []
+    return Published(figures, version, revisions)
+
+
+# ----------------------------------------------------------------- the version of a report
+
+
+def data_date(ds) -> dt.date | None:
+    """The build date the data give: the 31 March ending the reporting year of the latest event.
+
+    Events are referrals, enquiries, plans, reviews, conferences, audits and
+    MARAC referrals (dates of birth are not). Taking the end of that reporting
+    year caps a stray future date and keeps the date a report prints a
+    reporting-year boundary, never a day that could be a child's.
+    """
+    latest = None
+    for table, columns in _EVENT_COLUMNS.items():
+        frame = getattr(ds, table, None)
+        if frame is None or frame.empty:
+            continue
+        for column in columns:
+            value = frame[column].max()
+            if pd.notna(value) and (latest is None or value > latest):
+                latest = value
+    if latest is None:
+        return None
+    first = latest.year if latest.month >= 4 else latest.year - 1
+    return ReportingYear(first).end.date()
+
+
+def build_date(ds, environ: Mapping[str, str] | None = None) -> tuple[dt.date | None, str]:
+    """The date a report states and where it comes from: ``SOURCE_DATE_EPOCH``, else the data.
+
+    >>> build_date(None, {"SOURCE_DATE_EPOCH": "1521936000"})
+    (datetime.date(2018, 3, 25), 'SOURCE_DATE_EPOCH')
+    """
+    epoch = (os.environ if environ is None else environ).get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date(), "SOURCE_DATE_EPOCH"
+    return data_date(ds), "the latest reporting year in the data"
+
+
+def provenance(*, year: str, version: int, cpstats_version: str, commit: str | None, fingerprint: str,
+               date: dt.date | None, date_source: str) -> dict:
+    """The version of one report as its pages, PDF and manifest state it."""
+    return {
+        "version": version, "year": year, "cpstats_version": cpstats_version, "git_commit": commit,
+        "data_fingerprint": fingerprint, "build_date": date.isoformat() if date else None,
+        "build_date_source": date_source,
+    }
+
+
+def provenance_markdown(info: Mapping, revisions: bool = False) -> str:
+    """The "This version" block of the front page (HTML index and PDF).
+
+    >>> print(provenance_markdown({"version": 2, "year": "2017-18", "cpstats_version": "0.1.0",
+    ...     "git_commit": "0123456789abcdef0123456789abcdef01234567", "data_fingerprint": "ab" * 32,
+    ...     "build_date": "2020-03-31", "build_date_source": "the data"}))
+    ## This version {.unnumbered}
+    <BLANKLINE>
+    - Version: 2
+    - Reporting year: 2017-18
+    - cpstats: 0.1.0
+    - Git commit: 0123456789ab
+    - Data fingerprint (SHA-256): abababababababab
+    - Build date: 31 March 2020 (from the data)
+    <BLANKLINE>
+    """
+    from cpstats.sentences import date_phrase
+
+    date = info.get("build_date")
+    shown = f"{date_phrase(pd.Timestamp(date))} (from {info.get('build_date_source')})" if date else "not known"
+    commit = info.get("git_commit")
+    lines = [
+        "## This version {.unnumbered}", "",
+        f"- Version: {info['version']}",
+        f"- Reporting year: {info['year']}",
+        f"- cpstats: {info['cpstats_version']}",
+        f"- Git commit: {commit[:12] if commit else 'not in git'}",
+        f"- Data fingerprint (SHA-256): {info['data_fingerprint'][:16]}",
+        f"- Build date: {shown}",
+    ]
+    if revisions:
+        lines.append(f"- Earlier versions and what changed: [revisions]({REVISIONS_PAGE})")
+    return "\n".join(lines) + "\n"
+
+
+# ----------------------------------------------------------------- versions and revisions
+
+
+def keep_versions(target: Path, staging: Path, published: Published | None, archive: bool) -> None:
+    """Carry the earlier versions into the new report; with ``archive``, the current one too.
+
+    Parameters
+    ----------
+    target : Path
+        The report as published now (``_site/<la>/<year>``).
+    staging : Path
+        The new report, being written beside it before the swap.
+    published : Published or None
+        What :func:`read_published` found at ``target``.
+    archive : bool
+        Keep the report published now as ``versions/<its version>/``.
+    """
+    target, staging = Path(target), Path(staging)
+    if (target / VERSIONS_FOLDER).is_dir():
+        shutil.copytree(target / VERSIONS_FOLDER, staging / VERSIONS_FOLDER, dirs_exist_ok=True)
+    if archive and published is not None:
+        shutil.copytree(target, staging / VERSIONS_FOLDER / str(published.version),
+                        ignore=lambda folder, names: [VERSIONS_FOLDER] if Path(folder) == target else [])
+
+
+def revisions_page(revisions: Sequence[Mapping], title: str, subtitle: str, lang: str = "en-GB") -> str:
+    """``revisions.html``: each version after the first, newest first, with the figures that changed."""
+    from cpstats.sentences import date_phrase
+
+    parts = []
+    for revision in sorted(revisions, key=lambda r: r["version"], reverse=True):
+        date = revision.get("build_date")
+        when = f", data to {date_phrase(pd.Timestamp(date))}" if date else ""
+        rows = "".join(
+            f"<tr><td>{html.escape(c['figure'])}</td><td>{html.escape(_shown(c['published']))}</td>"
+            f"<td>{html.escape(_shown(c['now']))}</td></tr>" for c in revision["changes"]
+        )
+        previous = revision["replaces"]
+        parts.append(
+            f"<section><h2>Version {revision['version']}{html.escape(when)}</h2>"
+            f"<p>Replaces <a href=\"{VERSIONS_FOLDER}/{previous}/index.html\">version {previous}</a>. "
+            f"{len(revision['changes'])} figure{'s' if len(revision['changes']) != 1 else ''} changed:</p>"
+            f"<table><thead><tr><th>Figure</th><th>Version {previous}</th><th>Version {revision['version']}</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table></section>"
+        )
+    return (
+        f'<!DOCTYPE html>\n<html lang="{html.escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>Revisions - {html.escape(title)}: {html.escape(subtitle)}</title>\n"
+        '<link rel="stylesheet" href="report.css">\n</head>\n<body>\n<main>\n'
+        f"<h1>Revisions</h1>\n<p class=\"lead\">{html.escape(title)}: {html.escape(subtitle)}</p>\n"
+        '<p><a href="index.html">Back to the current version</a></p>\n'
+        + "\n".join(parts) + "\n</main>\n</body>\n</html>\n"
+    )
+
+
+def write_revisions(staging: Path, revisions: Sequence[Mapping], title: str, subtitle: str, lang: str) -> list[Path]:
+    """``revisions.json`` and ``revisions.html`` in the new report, when there are revisions."""
+    if not revisions:
+        return []
+    staging = Path(staging)
+    (staging / REVISIONS_FILE).write_text(json.dumps(list(revisions), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (staging / REVISIONS_PAGE).write_text(revisions_page(revisions, title, subtitle, lang), encoding="utf-8")
+    return [staging / REVISIONS_FILE, staging / REVISIONS_PAGE]
+
+
+# ----------------------------------------------------------------- the site
+
+
+def authorities(data_root: Path) -> list[str]:
+    """The authorities under ``data_root``: folders with ``la.yaml``, not ``reference``.
+
+    >>> "reference" in authorities(Path(__file__).resolve().parents[2] / "data")
+    False
+    """
+    data_root = Path(data_root)
+    return sorted(p.name for p in data_root.iterdir()
+                  if p.is_dir() and p.name != "reference" and not p.name.startswith(".") and (p / "la.yaml").is_file())
+
+
+def site_index_page(out_root: Path, title: str = "Child Protection Annual Reports") -> str:
+    """The page ``_site/index.html``: every published authority and year, newest year first.
+
+    Each entry links to the report's pages and its PDF and gives its version.
+    Folders whose names start with a dot (a build's temporary folders) are skipped.
+    """
+    out_root = Path(out_root)
+    entries = []
+    for manifest_path in sorted(out_root.glob("*/*/manifest.json")):
+        if any(part.startswith(".") for part in manifest_path.relative_to(out_root).parts):
+            continue
+        folder = manifest_path.parent
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        params = manifest.get("parameters", {})
+        pdf = next((name for name in manifest.get("outputs", []) if name.endswith(".pdf") and "/" not in name), None)
+        entries.append({
+            "year": params.get("year", folder.name), "name": params.get("la_name", params.get("la", folder.parent.name)),
+            "folder": folder.relative_to(out_root).as_posix(), "pdf": pdf, "version": manifest.get("version"),
+        })
+    entries.sort(key=lambda e: e["name"])
+    entries.sort(key=lambda e: e["year"], reverse=True)
+    rows = []
+    for e in entries:
+        folder = html.escape(e["folder"])
+        name = f'{html.escape(e["name"])}, {html.escape(e["year"])}'
+        pdf = f'<a href="{folder}/{html.escape(e["pdf"])}">PDF</a>' if e["pdf"] else ""
+        version = f"version {e['version']}" if e["version"] else ""
+        rows.append(f'<tr><td>{html.escape(e["year"])}</td><td>{html.escape(e["name"])}</td>'
+                    f'<td><a href="{folder}/index.html">{name}</a></td><td>{pdf}</td><td>{version}</td></tr>')
+    return (
+        '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n</head>\n<body>\n<main>\n<h1>{html.escape(title)}</h1>\n"
+        "<table>\n<thead><tr><th>Year</th><th>Authority</th><th>Report (HTML)</th><th>PDF</th><th>Version</th></tr></thead>\n"
+        f"<tbody>\n{chr(10).join(rows)}\n</tbody>\n</table>\n</main>\n</body>\n</html>\n"
+    )

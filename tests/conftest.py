@@ -54,3 +54,27 @@ def make_dataset(tmp_path):
         return load_dataset(write_folder(tmp_path / f"ds{next(counter)}", **tables))
 
     return make
+
+
+# ----------------------------------------------------------------- one build of the sample report, shared
+
+REPORT_YEAR = "2017-18"
+
+
+@pytest.fixture(scope="session")
+def sample_report(tmp_path_factory):
+    """The sample report for 2017-18, built once for the whole test session (built-in renderer).
+
+    Returns the published folder ``<tmp>/_site/sample/2017-18``; the executed
+    notebooks are in ``<tmp>/_build/sample/2017-18``. Tests that rebuild in
+    place must leave the same bytes behind.
+    """
+    if not (SAMPLE / "la.yaml").exists():
+        pytest.skip("data/sample is not generated yet")
+    from cpstats.build import build_report
+
+    root = tmp_path_factory.mktemp("sample-report")
+    return build_report(
+        "sample", REPORT_YEAR, data_root=PROJECT_ROOT / "data", out_root=root / "_site",
+        build_root=root / "_build", renderer="builtin", project_dir=PROJECT_ROOT,
+    )

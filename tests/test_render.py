@@ -28,7 +28,10 @@ from cpstats.render import (
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 YEAR = ReportingYear.parse("2017-18")
-SECTIONS = ["08_numbers", "09_categories", "10_profile", "11_reviews", "12_repeat_plans", "13_duration"]
+SECTIONS = ["01_introduction", "02_conference_model", "03_conference_attendance", "04_plans",
+            "05_quality_assurance", "06_performance", "07_staffing", "08_numbers", "09_categories", "10_profile",
+            "11_reviews", "12_repeat_plans", "13_duration", "14_feedback", "15_social_work_practice",
+            "16_organisational_culture", "17_leadership", "18_consistency", "19_key_plan", "20_reconciliation"]
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +52,8 @@ def _info(**changes) -> ReportInfo:
 # ----------------------------------------------------------------- _quarto.yml as data
 
 
-def test_book_lists_front_page_then_the_six_section_notebooks_in_order(book):
-    """The chapters are report.qmd, then notebooks 08 to 13 in order."""
+def test_book_lists_front_page_then_the_section_notebooks_in_order(book):
+    """The chapters are report.qmd, then notebooks 01 to 20 in order."""
     assert book.chapters == ("report.qmd", *(f"notebooks/{s}.ipynb" for s in SECTIONS))
 
 

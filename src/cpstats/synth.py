@@ -48,7 +48,7 @@ import holidays
 import numpy as np
 import pandas as pd
 
-__all__ = ["write_sample", "EXTRACT_DATE", "SAMPLE_FILES"]
+__all__ = ["write_sample", "write_county", "EXTRACT_DATE", "SAMPLE_FILES"]
 
 FIRST_DAY = dt.date(2012, 4, 1)
 """The first day of the sample's history (start of 2012-13)."""
@@ -350,6 +350,13 @@ class _Conference:
 class _SampleBuilder:
     """Builds every record of the sample; :meth:`tables` turns them into the contract's tables."""
 
+    calibration_year: int | None = CALIBRATION_YEAR
+    plan_starts: dict[int, int] = _PLAN_STARTS
+    referral_targets: dict[int, int] = _REFERRALS
+    s47_targets: dict[int, int] = _S47_ENQUIRIES
+    no_plan_conferences: tuple[int, int] = (2, 5)
+    marac_victims: tuple[int, int] = (14, 24)
+
     def __init__(self, seed: int):
         self.rng = np.random.default_rng(seed)
         self.children: list[_Child] = []
@@ -614,10 +621,16 @@ class _SampleBuilder:
     def _plans_before(self, child: int, start: dt.date) -> int:
         return sum(child in ep.children and ep.start < start for ep in self.episodes)
 
+    def _calibration_bounds(self) -> tuple[dt.date, dt.date]:
+        """1 April and 31 March of the calibrated year; an empty window when nothing is calibrated."""
+        if self.calibration_year is None:
+            return dt.date.max, dt.date.min
+        return _year_bounds(self.calibration_year)
+
     def simulate_plans(self) -> None:
         """Random families start plans until each year's target is reached; none touch 2017-18."""
-        calibration_start, calibration_end = _year_bounds(CALIBRATION_YEAR)
-        for year, target in _PLAN_STARTS.items():
+        calibration_start, calibration_end = self._calibration_bounds()
+        for year, target in self.plan_starts.items():
             low, high = _year_bounds(year)
             while sum(len(ep.children) for ep in self.episodes if low <= ep.start <= high) < target:
                 for _ in range(10_000):
@@ -663,12 +676,12 @@ class _SampleBuilder:
 
     def simulate_no_plan_conferences(self) -> None:
         """Two to five initial conferences a year (outside 2017-18) that decide no plan is needed."""
-        calibration_start, calibration_end = _year_bounds(CALIBRATION_YEAR)
+        calibration_start, calibration_end = self._calibration_bounds()
         for year in _YEARS:
-            if year == CALIBRATION_YEAR:
+            if year == self.calibration_year:
                 continue
             low, high = _year_bounds(year)
-            for _ in range(self._uniform(2, 5)):
+            for _ in range(self._uniform(*self.no_plan_conferences)):
                 while True:
                     day = self._random_working_day(max(low, FIRST_DAY + _days(45)), high)
                     if not (calibration_start - _days(40) <= day <= calibration_end + _days(40)):
@@ -738,8 +751,8 @@ class _SampleBuilder:
             low, high = _year_bounds(year)
             in_year = [s for s in self.s47s if low <= s["start"] <= high]
             requested = sum(s["requested"] == "Y" for s in in_year)
-            not_held = _ICPC_REQUESTS_2017 - requested if year == CALIBRATION_YEAR else self._uniform(0, 3)
-            plain = _S47_ENQUIRIES[year] - len(in_year) - not_held
+            not_held = _ICPC_REQUESTS_2017 - requested if year == self.calibration_year else self._uniform(0, 3)
+            plain = self.s47_targets[year] - len(in_year) - not_held
             if not_held < 0 or plain < 0:
                 raise RuntimeError(f"{year}: the plans alone exceed the year's enquiries")
             for kind in ["not_held"] * not_held + ["no_icpc"] * plain:
@@ -750,9 +763,9 @@ class _SampleBuilder:
         for year in _YEARS:
             low, high = _year_bounds(year)
             known = sum(low <= r["date"] <= high for r in self.referrals) + sum(low <= s["date"] <= high for s in slots)
-            if known > _REFERRALS[year]:
+            if known > self.referral_targets[year]:
                 raise RuntimeError(f"{year}: the enquiries alone exceed the year's referrals")
-            for _ in range(_REFERRALS[year] - known):
+            for _ in range(self.referral_targets[year] - known):
                 day = self._random_working_day(low, high) if self.rng.random() < 0.9 else self._random_day(low, high)
                 slots.append({"kind": "referral", "date": day})
 
@@ -785,7 +798,7 @@ class _SampleBuilder:
             for m in range(12):
                 month_start = dt.date(first + (m + 3) // 12, (m + 3) % 12 + 1, 1)
                 month_end = _add_months(month_start, 1) - _days(1)
-                if first == CALIBRATION_YEAR:
+                if first == self.calibration_year:
                     n = 1 if m in calibration_ones else 2
                 else:
                     n = int(self.rng.choice(3, p=(0.05, 0.3, 0.65)))
@@ -794,7 +807,7 @@ class _SampleBuilder:
                     day = self._random_working_day(month_start, month_end)
                     on_plan = sorted({c for s, e, c in spans if s <= day <= e and c not in audited})
                     if not on_plan:
-                        if first == CALIBRATION_YEAR:
+                        if first == self.calibration_year:
                             raise RuntimeError(f"no child on a plan to audit on {day}")
                         continue
                     child = on_plan[int(self.rng.integers(len(on_plan)))]
@@ -807,14 +820,14 @@ class _SampleBuilder:
         victims = 0
         for year in _YEARS:
             low, high = _year_bounds(year)
-            if year == CALIBRATION_YEAR:
+            if year == self.calibration_year:
                 n, repeats, total = _MARAC_2017["victims"], _MARAC_2017["repeats"], _MARAC_2017["children"]
             else:
-                n, total = self._uniform(14, 24), None
+                n, total = self._uniform(*self.marac_victims), None
                 repeats = int(self.rng.binomial(n, 0.3))
             candidates = [(v, d) for v, d in previous if _add_months(d, 12) >= low + _days(7)]
             if len(candidates) < repeats:
-                if year == CALIBRATION_YEAR:
+                if year == self.calibration_year:
                     raise RuntimeError("too few victims in 2016-17 to be referred again in 2017-18")
                 repeats = len(candidates)
             this_year = []
@@ -1044,6 +1057,68 @@ def _feedback(table: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     return pd.DataFrame(records, columns=["conference_id", "respondent", "rating"])
 
 
+# ----------------------------------------------------------------- the county
+
+COUNTY_LA_YAML = (
+    "name: Leicestershire (synthetic county)\n"
+    "la_code: 855\n"
+    "region: East Midlands\n"
+    "statistical_neighbours: [830, 860, 881, 885, 891, 919, 931, 938]\n"
+)
+"""``la.yaml`` of the county: the DfE code is Leicestershire's, so its population and
+published figures in ``data/reference`` apply; the neighbours are large shire counties
+(Derbyshire, Staffordshire, Essex, Worcestershire, Nottinghamshire, Hertfordshire,
+Oxfordshire, West Sussex)."""
+
+_COUNTY_PLAN_STARTS = {2012: 536, 2013: 629, 2014: 600, 2015: 430, 2016: 527, 2017: 537, 2018: 499, 2019: 720}
+_COUNTY_REFERRALS = {2012: 6165, 2013: 6049, 2014: 4782, 2015: 4461, 2016: 6836, 2017: 7555, 2018: 5283, 2019: 5523}
+_COUNTY_S47_ENQUIRIES = {2012: 1237, 2013: 1347, 2014: 1298, 2015: 1128, 2016: 1439, 2017: 1226, 2018: 1174,
+                         2019: 1550}
+"""The county's yearly volumes: Leicestershire's published plan starts, referrals and
+section 47 enquiries (``data/reference/published.csv``), so the simulated county sits at a
+real county's levels."""
+
+
+class _CountyBuilder(_SampleBuilder):
+    """A county at Leicestershire's volumes, simulated with the sample's code and no calibration cohort.
+
+    Only what would be slow at thirty times the sample's size is done differently: a
+    re-referral picks from a few children referred in the last twelve months rather than
+    checking every one of them.
+    """
+
+    calibration_year = None
+    plan_starts = _COUNTY_PLAN_STARTS
+    referral_targets = _COUNTY_REFERRALS
+    s47_targets = _COUNTY_S47_ENQUIRIES
+    no_plan_conferences = (60, 110)
+    marac_victims = (380, 520)
+
+    def build(self) -> None:
+        self.simulate_plans()
+        self.simulate_no_plan_conferences()
+        self.add_plan_records()
+        self.fill_demand()
+        self.draw_case_audits()
+        self.draw_marac()
+
+    def _child_for_referral(self, day: dt.date, closure: dt.date | None) -> int:
+        """A child referred in the last 12 months (tried on up to 20 of them) or a child new to the service."""
+        if self.rng.random() < _P_REREFERRAL:
+            first = bisect.bisect_left(self.referral_index, (_add_months(day, -12), -1))
+            last = bisect.bisect_left(self.referral_index, (day, -1))
+            if last > first:
+                for i in self.rng.integers(first, last, size=min(20, last - first)).tolist():
+                    child = self.referral_index[i][1]
+                    born = self.children[child].born
+                    if born < day and _age(born, day) <= 16 and self._free(child, day, closure):
+                        return child
+        age = int(self.rng.choice(len(_REFERRAL_AGE_P), p=_REFERRAL_AGE_P / _REFERRAL_AGE_P.sum())) - 1
+        family = self._new_family()
+        born = self._birth_day(day + _days(20), day + _days(150)) if age < 0 else self._born_at_age(age, day)
+        return self._new_child(family, born, day)
+
+
 # ----------------------------------------------------------------- entry point
 
 
@@ -1079,6 +1154,40 @@ def write_sample(out_dir: Path, seed: int = 857) -> list[Path]:
     builder.build()
     written = [out_dir / "la.yaml"]
     written[0].write_bytes(LA_YAML.encode("utf-8"))
+    for name, frame in builder.tables().items():
+        path = out_dir / f"{name}.csv"
+        path.write_bytes(frame.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+        written.append(path)
+    return written
+
+
+def write_county(out_dir: Path, seed: int = 855) -> list[Path]:
+    """Write the synthetic county: a Leicestershire-sized authority (DfE code 855), 2012-13 to 2019-20.
+
+    About 40,000 referrals and 4,500 plans over the eight years, several hundred
+    children on a plan at each 31 March, at Leicestershire's published yearly
+    volumes. Dates of birth avoid 31 March and 1 April, as in the sample.
+
+    Parameters
+    ----------
+    out_dir : pathlib.Path
+        Folder to write into (created if missing), e.g. ``data/county``.
+    seed : int, default 855
+        Seed of the random generator; the default gives the committed ``data/county``.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, ``la.yaml`` first.
+    """
+    return _write(_CountyBuilder(seed), COUNTY_LA_YAML, Path(out_dir))
+
+
+def _write(builder: _SampleBuilder, la_yaml: str, out_dir: Path) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    builder.build()
+    written = [out_dir / "la.yaml"]
+    written[0].write_bytes(la_yaml.encode("utf-8"))
     for name, frame in builder.tables().items():
         path = out_dir / f"{name}.csv"
         path.write_bytes(frame.to_csv(index=False, lineterminator="\n").encode("utf-8"))

@@ -109,11 +109,24 @@ def _first_non_utf8(path: Path) -> tuple[int, str | None, int]:
     return row, (header[field] if field < len(header) else None), offset
 
 
+def _read_csv_text(path: Path) -> pd.DataFrame:
+    """Every cell as text, blanks as ``""``: Arrow's fast reader, or pandas' own for files it refuses.
+
+    pandas' reader is the one whose errors (encoding, ragged rows, empty file)
+    are turned into the analyst's messages, so any file Arrow cannot read is
+    read again by it.
+    """
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, engine="pyarrow")
+    except Exception:  # noqa: BLE001 - pandas' reader below reports the problem precisely
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
 def _read_table(path: Path, table: Table, problems: list[Problem], notes: list[str]) -> pd.DataFrame | None:
     """Read one CSV as text and check its cells; ``None`` when it cannot be checked."""
     name = table.filename
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", skipinitialspace=False)
+        frame = _read_csv_text(path)
     except UnicodeDecodeError:
         row, column, offset = _first_non_utf8(path)
         problems.append(Problem(name, row, column, f"is not UTF-8 text (byte {offset} of the file); save it as UTF-8 CSV"))

@@ -1,0 +1,180 @@
+"""The build's cache: a section is executed again exactly when something it depends on changed.
+
+The tests run in order on one small project (see ``small_project``): each changes one
+thing, builds, checks what was executed, and puts the thing back.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import cpstats.execute
+from cpstats.build import BuildRecord, build_report
+from cpstats.execute import parameterized, strip_timing
+from tests.small_project import counts_notebook, make_project
+
+YEAR = "2017-18"
+SECTIONS = ["01_introduction", "99_counts"]
+
+
+class Project:
+    def __init__(self, root: Path):
+        self.root = root
+        self.project, self.data_root = make_project(root)
+        self.site = root / "_site" / "sample" / YEAR
+
+    def build(self, year: str = YEAR, **options) -> BuildRecord:
+        record = BuildRecord("sample", year)
+        build_report("sample", year, data_root=self.data_root, out_root=self.root / "_site",
+                     build_root=self.root / "_build", renderer="builtin", project_dir=self.project, jobs=2,
+                     progress=False, record=record, **options)
+        return record
+
+    def page(self, section: str) -> str:
+        return (self.site / f"{section}.html").read_text(encoding="utf-8")
+
+    def files(self) -> dict[str, bytes]:
+        return {p.relative_to(self.site).as_posix(): p.read_bytes() for p in sorted(self.site.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    return Project(tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture
+def cold(project):
+    """The project built at least once, its first record kept."""
+    if not hasattr(project, "first"):
+        project.first = project.build()
+    return project
+
+
+def _referral_rows(page: str) -> int:
+    return int(re.search(r"The data hold ([\d,]+) referral rows", page)[1].replace(",", ""))
+
+
+def test_the_first_build_executes_every_section(cold):
+    """With an empty cache every notebook is executed."""
+    assert sorted(cold.first.executed) == SECTIONS and cold.first.cached == []
+
+
+def test_a_rebuild_with_nothing_changed_executes_nothing_and_changes_no_byte(cold):
+    """Same code, parameters, data, reference and library: every section comes from the cache."""
+    before = cold.files()
+    record = cold.build()
+    assert record.executed == [] and sorted(record.cached) == SECTIONS
+    assert cold.files() == before
+
+
+def test_a_changed_data_file_executes_the_sections_again(cold):
+    """Editing one data file makes every section that reads the data run again: no stale figure."""
+    referrals = cold.data_root / "sample" / "referrals.csv"
+    original = referrals.read_bytes()
+    shown = _referral_rows(cold.page("99_counts"))
+    lines = original.decode().splitlines(keepends=True)
+    referrals.write_text("".join(lines[:-1]), encoding="utf-8")  # the last referral taken out
+    try:
+        record = cold.build()
+        assert sorted(record.executed) == SECTIONS
+        assert _referral_rows(cold.page("99_counts")) == shown - 1
+    finally:
+        referrals.write_bytes(original)
+    assert cold.build().executed == []  # the original data are still in the cache
+
+
+def test_a_changed_reference_file_executes_the_sections_again(cold):
+    """Population and published figures are inputs too."""
+    population = cold.data_root / "reference" / "population.csv"
+    original = population.read_bytes()
+    population.write_bytes(original + original.splitlines(keepends=True)[-1])
+    try:
+        assert sorted(cold.build().executed) == SECTIONS
+    finally:
+        population.write_bytes(original)
+
+
+def test_a_commentary_edit_executes_nothing_and_shows_the_new_words(cold):
+    """Commentary is filled when the report is assembled: an edit re-assembles without executing."""
+    words = cold.project / "commentary" / "sample" / YEAR / "01_introduction.md"
+    original = words.read_text(encoding="utf-8")
+    words.write_text(original + "\nA sentence added by the analyst, with {{ s47_enquiries }} enquiries.\n", encoding="utf-8")
+    try:
+        record = cold.build()
+        assert record.executed == []
+        assert "A sentence added by the analyst, with 94 enquiries." in cold.page("01_introduction")
+    finally:
+        words.write_text(original, encoding="utf-8")
+    cold.build()
+    assert "A sentence added by the analyst" not in cold.page("01_introduction")
+
+
+def test_a_key_plan_change_executes_the_sections_again(cold):
+    """The key plan is a table a section shows, so it counts as data."""
+    plan = cold.project / "commentary" / "sample" / YEAR / "19_key_plan.csv"
+    plan.write_text("action,who\nAudit every plan,Service manager\n", encoding="utf-8")
+    try:
+        assert sorted(cold.build().executed) == SECTIONS
+    finally:
+        plan.unlink()
+
+
+def test_an_edited_code_cell_executes_that_section_only(cold):
+    """Changing one notebook's code runs that notebook, and no other."""
+    path = cold.project / "notebooks" / "99_counts.ipynb"
+    original = path.read_bytes()
+    nbformat.write(counts_notebook(code=counts_notebook().cells[2].source + "  # counted again"), path)
+    try:
+        assert cold.build().executed == ["99_counts"]
+    finally:
+        path.write_bytes(original)
+
+
+def test_an_edited_markdown_cell_executes_nothing(cold):
+    """Markdown is not executed: a new heading is published without running the section."""
+    path = cold.project / "notebooks" / "99_counts.ipynb"
+    original = path.read_bytes()
+    nbformat.write(counts_notebook(heading="# 99. Counts of the files"), path)
+    try:
+        assert cold.build().executed == []
+        assert "99. Counts of the files" in cold.page("99_counts")
+    finally:
+        path.write_bytes(original)
+
+
+def test_a_change_in_the_library_executes_the_sections_again(cold, monkeypatch):
+    """A new cpstats source digest or version means new code behind every figure."""
+    monkeypatch.setattr(cpstats.execute, "library_digest", lambda: "another library")
+    assert sorted(cold.build().executed) == SECTIONS
+    monkeypatch.undo()
+    version = cpstats.execute._version
+    monkeypatch.setattr(cpstats.execute, "_version", lambda name: "99.0" if name == "cpstats" else version(name))
+    assert sorted(cold.build().executed) == SECTIONS
+
+
+def test_another_year_is_executed_and_then_cached_apart(cold):
+    """Parameters are part of the key: 2016-17 runs once, then both years come from the cache."""
+    assert sorted(cold.build("2016-17").executed) == SECTIONS
+    assert cold.build("2016-17").executed == [] and cold.build().executed == []
+
+
+def test_force_executes_every_section(cold):
+    """``force`` (cpstats build --force) executes everything, cached or not."""
+    assert sorted(cold.build(force=True).executed) == SECTIONS
+
+
+def test_papermill_timings_are_stripped_before_caching_and_matching(tmp_path):
+    """Per-cell run times and status differ on every run; only tags are kept."""
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(counts_notebook(), path)
+    nb = parameterized(path, {"la": "sample"})
+    nb.cells[2].metadata.update({"papermill": {"duration": 1.5, "status": "completed"},
+                                 "execution": {"iopub.status.busy": "2018-01-01T00:00:00"}})
+    nb.metadata["papermill"].update({"start_time": "x", "end_time": "y", "duration": 2.0})
+    stripped = strip_timing(nb)
+    assert [dict(c.metadata) for c in stripped.cells] == [{}, {"tags": ["parameters"]}, {"tags": ["injected-parameters"]}, {}]
+    assert not {"start_time", "end_time", "duration"} & set(stripped.metadata["papermill"])

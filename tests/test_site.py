@@ -1,0 +1,119 @@
+"""Several authorities and years in one site: back-tests, versions, revisions and the index."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from cpstats.build import BuildRecord, build_report, build_reports
+from cpstats.dataset import dataset_fingerprint, load_dataset
+from cpstats.site import authorities, data_date
+from tests.small_project import PROJECT_ROOT, make_project
+
+YEARS = ["2016-17", "2017-18"]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """Two years of the sample and the county, built by one call with two worker processes."""
+    root = tmp_path_factory.mktemp("site")
+    project, data_root = make_project(root, authorities=("sample", "county"))
+    records = build_reports(["sample", "county"], YEARS, data_root=data_root, out_root=root / "_site",
+                            build_root=root / "_build", jobs=2, progress=False, renderer="builtin",
+                            project_dir=project)
+    return root, project, data_root, records
+
+
+def test_every_authority_and_year_is_published(site):
+    """One call builds each of the four reports, with its HTML and PDF."""
+    root, _, _, records = site
+    assert [(r.la, r.year, r.error) for r in records] == [
+        ("sample", "2016-17", None), ("sample", "2017-18", None), ("county", "2016-17", None), ("county", "2017-18", None)]
+    for record in records:
+        assert (record.site / "index.html").is_file()
+        assert (record.site / f"child-protection-report-{record.la}-{record.year}.pdf").is_file()
+
+
+def test_site_index_lists_every_report_newest_year_first_with_html_and_pdf(site):
+    """_site/index.html: 2017-18 before 2016-17, each with links to its pages and its PDF."""
+    root = site[0]
+    index = (root / "_site" / "index.html").read_text(encoding="utf-8")
+    rows = re.findall(r"<tr><td>(\d{4}-\d\d)</td><td>([^<]+)</td>(.*?)</tr>", index)
+    assert [(year, name) for year, name, _ in rows] == [
+        ("2017-18", "Leicestershire (synthetic county)"), ("2017-18", "Rutland (synthetic sample)"),
+        ("2016-17", "Leicestershire (synthetic county)"), ("2016-17", "Rutland (synthetic sample)")]
+    for year, name, links in rows:
+        la = "county" if "county" in name else "sample"
+        assert f'href="{la}/{year}/index.html"' in links
+        assert f'href="{la}/{year}/child-protection-report-{la}-{year}.pdf"' in links
+        assert "version 1" in links
+
+
+def test_each_report_states_its_version_on_its_index_page_and_in_its_pdf(site):
+    """Year, cpstats version, commit, data fingerprint and a build date from the data, in HTML and PDF."""
+    root, _, data_root, records = site
+    record = records[1]
+    manifest = json.loads((record.site / "manifest.json").read_text(encoding="utf-8"))
+    about = manifest["provenance"]
+    assert about["year"] == "2017-18" and about["version"] == manifest["version"] == 1
+    assert about["data_fingerprint"] == dataset_fingerprint(load_dataset(data_root / "sample").files)
+    assert about["build_date"] == "2020-03-31"
+    page = (record.site / "index.html").read_text(encoding="utf-8")
+    pdf = " ".join(p.extract_text() for p in PdfReader(record.site / "child-protection-report-sample-2017-18.pdf").pages)
+    for text in (page, " ".join(pdf.split())):
+        assert "This version" in text and "Reporting year: 2017-18" in text
+        assert about["data_fingerprint"][:16] in text
+        assert "31 March 2020" in text
+
+
+def test_figures_are_published_with_each_report_and_the_first_back_test_compares_nothing(site):
+    """figures.json holds every figure; the back-test of a first publication lists no change."""
+    root, _, _, records = site
+    figures = json.loads((records[1].site / "figures.json").read_text(encoding="utf-8"))
+    assert figures["referrals"] == 305 and figures["category_during_year.EMO"] == 20
+    assert all(r.first and r.changes == [] for r in records)
+    assert (root / "_build" / "sample" / "2017-18" / "backtest.csv").read_text(encoding="utf-8") == "figure,published,now\n"
+
+
+def test_changed_figures_publish_a_new_version_and_keep_the_earlier_one(site):
+    """Data that change figures: version 2 published, version 1 kept whole, the changes listed."""
+    root, project, data_root, _ = site
+    referrals = data_root / "sample" / "referrals.csv"
+    lines = referrals.read_text(encoding="utf-8").splitlines(keepends=True)
+    dropped = next(i for i, line in enumerate(lines) if ",2017-06-" in line and ",Y\n" in line)  # a referral ending in NFA
+    referrals.write_text("".join(lines[:dropped] + lines[dropped + 1:]), encoding="utf-8")
+    record = BuildRecord("sample", "2017-18")
+    build_report("sample", "2017-18", data_root=data_root, out_root=root / "_site", build_root=root / "_build",
+                 renderer="builtin", project_dir=project, jobs=2, progress=False, record=record)
+    target = root / "_site" / "sample" / "2017-18"
+    assert record.version == 2 and record.new_version
+    assert {c.figure: (c.published, c.now) for c in record.changes}["referrals"] == (305, 304)
+    assert "referrals,305,304" in (root / "_build" / "sample" / "2017-18" / "backtest.csv").read_text(encoding="utf-8")
+    old = target / "versions" / "1"
+    assert json.loads((old / "figures.json").read_text(encoding="utf-8"))["referrals"] == 305
+    assert (old / "child-protection-report-sample-2017-18.pdf").is_file() and not (old / "versions").exists()
+    revisions = (target / "revisions.html").read_text(encoding="utf-8")
+    assert "Version 2" in revisions and "<td>referrals</td><td>305</td><td>304</td>" in revisions
+    assert 'href="revisions.html"' in (target / "index.html").read_text(encoding="utf-8")
+    assert "version 2" in (root / "_site" / "index.html").read_text(encoding="utf-8")
+
+    again = BuildRecord("sample", "2017-18")
+    build_report("sample", "2017-18", data_root=data_root, out_root=root / "_site", build_root=root / "_build",
+                 renderer="builtin", project_dir=project, jobs=2, progress=False, record=again)
+    assert again.version == 2 and not again.new_version and again.changes == []
+    assert sorted(p.name for p in (target / "versions").iterdir()) == ["1"]
+
+
+def test_all_means_every_folder_with_la_yaml_but_reference():
+    """cpstats build --la all builds the sample and the county."""
+    assert authorities(PROJECT_ROOT / "data") == ["county", "sample"]
+
+
+def test_the_build_date_is_the_end_of_the_last_reporting_year_in_the_data():
+    """Taken from the data, never the clock: the 31 March after the latest event."""
+    assert data_date(load_dataset(PROJECT_ROOT / "data" / "sample")) == dt.date(2020, 3, 31)

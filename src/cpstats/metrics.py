@@ -144,15 +144,25 @@ def rereferrals_within_12_months_pct(ds: Dataset, year: YearLike) -> float | Non
     DfE: a re-referral is a referral "within 12 months of a previous referral"
     of the same child. An earlier referral is one dated in ``[d - 12 months, d)``.
     """
-    all_refs = ds.referrals[["referral_id", "child_id", "referral_date"]]
-    this_year = all_refs[_in_year(all_refs["referral_date"], year)]
-    if this_year.empty:
+    y = _year(year)
+    refs = ds.referrals[["child_id", "referral_date"]]
+    refs = refs[refs["referral_date"].between(add_months(y.start, -12), y.end)]
+    if not (refs["referral_date"] >= y.start).any():
         return None
-    pairs = this_year.merge(all_refs, on="child_id", suffixes=("", "_earlier"))
-    window_start = add_months(pairs["referral_date"], -12)
-    earlier = (pairs["referral_date_earlier"] < pairs["referral_date"]) & (pairs["referral_date_earlier"] >= window_start)
-    rereferred = pairs.loc[earlier, "referral_id"].nunique()
-    return _pct(rereferred, len(this_year))
+    # Sort by child and date; among each child's distinct referral days, the one before is the latest earlier one.
+    child = pd.factorize(refs["child_id"])[0]
+    date = refs["referral_date"].to_numpy(dtype="datetime64[ns]")
+    order = np.lexsort((date, child))
+    child, date = child[order], date[order]
+    new_day = np.r_[True, (child[1:] != child[:-1]) | (date[1:] != date[:-1])]
+    day_child, day_date = child[new_day], date[new_day]
+    earlier_day = np.r_[np.datetime64("NaT", "ns"), day_date[:-1]]
+    earlier_day[np.r_[True, day_child[1:] != day_child[:-1]]] = np.datetime64("NaT", "ns")
+    earlier = pd.Series(earlier_day[np.cumsum(new_day) - 1])
+    on = pd.Series(date)
+    counted = on >= y.start
+    rereferred = counted & earlier.notna() & (earlier >= add_months(on, -12))
+    return _pct(int(rereferred.sum()), int(counted.sum()))
 
 
 def s47_enquiries(ds: Dataset, year: YearLike) -> int:
@@ -470,28 +480,37 @@ def profile_children(ds: Dataset, year: YearLike) -> pd.DataFrame:
     return people[["child_id", "age_band", "sex", "ethnicity", "ethnic_group", "disability"]]
 
 
+def _profile_breakdowns(people: pd.DataFrame) -> dict[str, dict]:
+    """The four profile breakdowns of :func:`profile_children`'s rows."""
+    return {
+        "age_bands": _counts(people["age_band"], AGE_BANDS),
+        "sex": _counts(people["sex"], ("M", "F", "U")),
+        "ethnicity": {
+            "by_code": _counts(people["ethnicity"], ETHNICITY_CODES),
+            "by_group": _counts(people["ethnic_group"], ETHNIC_GROUP_ORDER),
+        },
+        "disability": _counts(people["disability"], ("Y", "N")),
+    }
+
+
 def age_bands(ds: Dataset, year: YearLike) -> dict[str, int]:
     """Children with a plan during the year by age: unborn, under 1, 1-4, 5-9, 10-15, 16 and over."""
-    return _counts(profile_children(ds, year)["age_band"], AGE_BANDS)
+    return _profile_breakdowns(profile_children(ds, year))["age_bands"]
 
 
 def sex(ds: Dataset, year: YearLike) -> dict[str, int]:
     """Children with a plan during the year by sex: M, F, U (unborn at the date of age, or unknown)."""
-    return _counts(profile_children(ds, year)["sex"], ("M", "F", "U"))
+    return _profile_breakdowns(profile_children(ds, year))["sex"]
 
 
 def ethnicity(ds: Dataset, year: YearLike) -> dict[str, dict[str, int]]:
     """Children with a plan during the year by DfE ethnicity code and by major group."""
-    people = profile_children(ds, year)
-    return {
-        "by_code": _counts(people["ethnicity"], ETHNICITY_CODES),
-        "by_group": _counts(people["ethnic_group"], ETHNIC_GROUP_ORDER),
-    }
+    return _profile_breakdowns(profile_children(ds, year))["ethnicity"]
 
 
 def disability(ds: Dataset, year: YearLike) -> dict[str, int]:
     """Children with a plan during the year by disability: Y, N."""
-    return _counts(profile_children(ds, year)["disability"], ("Y", "N"))
+    return _profile_breakdowns(profile_children(ds, year))["disability"]
 
 
 # ----------------------------------------------------------------- all measures
@@ -551,7 +570,8 @@ def compute_measures(ds: Dataset, year: YearLike, population: int | None) -> dic
     """
     y = _year(year)
     module = globals()
-    values = {name: module[name](ds, y) for name in MEASURE_ORDER if name not in RATES}
+    profile = _profile_breakdowns(profile_children(ds, y))  # one pass for the four profile measures
+    values = {name: profile[name] if name in profile else module[name](ds, y) for name in MEASURE_ORDER if name not in RATES}
     for rate, count in RATES.items():
         values[rate] = rate_per_10000(values[count], population)
     return {name: _rounded(values[name]) for name in MEASURE_ORDER}

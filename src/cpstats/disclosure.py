@@ -327,8 +327,21 @@ def _is_derived(cell) -> bool:
     return bool(_DERIVED.match(str(cell).strip()))
 
 
-def _adds_up(parts: list[list[int]], totals: list[int]) -> bool:
-    return all(sum(column) == total for column, total in zip(zip(*parts), totals)) if parts else False
+def _summing_columns(counts: dict, parts: list[int], total: int, columns: list) -> list:
+    """The columns in which the ``parts`` rows are counts that add up to the ``total`` row."""
+    return [c for c in columns
+            if parts and all((i, c) in counts for i in [*parts, total])
+            and sum(counts[(i, c)] for i in parts) == counts[(total, c)]]
+
+
+def _rows_above_summing_to(counts: dict, total: int, columns: list) -> tuple[list[int], list]:
+    """The longest run of rows just above a total row that adds up to it (in at least one column)."""
+    for first in range(0, total - 1):
+        parts = list(range(first, total))
+        summing = _summing_columns(counts, parts, total, columns)
+        if summing:
+            return parts, summing
+    return [], []
 
 
 def protect_table(table: pd.DataFrame, policy: Policy | None = None, *, name: str = "table") -> tuple[pd.DataFrame, list[dict]]:
@@ -339,13 +352,14 @@ def protect_table(table: pd.DataFrame, policy: Policy | None = None, *, name: st
     the threshold becomes ``[c]`` (primary suppression). Where the table adds
     up, further counts are withheld so that none can be worked out from the
     totals (secondary suppression, :func:`suppress_table`): a row labelled
-    ``Total`` or ``All ...`` whose counts are the sums of the other rows, a
-    column headed ``Total`` that sums the others. Percentages, rates and
+    ``Total`` or ``All ...`` whose counts are the sums of the rows just above
+    it, a column headed ``Total`` that sums the others. Percentages, rates and
     signed changes in a row with a withheld count are withheld too
     (:func:`suppress_derived`), except in England's columns (national figures).
 
     A table may say how it adds up in ``table.attrs[SPEC_ATTR]``, a dict with
     ``total_row`` (the label of the total row, or ``None`` for none),
+    ``parts`` (the labels of the rows it sums; all the others by default),
     ``total_column``, ``exempt_columns`` (columns that hold no counts of
     people, e.g. a target) and ``hidden_counts``: ``{row label: [counts]}``,
     the counts a rate or percentage of that row is computed from when the
@@ -381,19 +395,19 @@ def protect_table(table: pd.DataFrame, policy: Policy | None = None, *, name: st
     counts = {(i, c): _count_of(frame.at[i, c]) for i in frame.index for c in columns}
     counts = {cell: value for cell, value in counts.items() if value is not None}
 
-    # how the table adds up
-    whole_columns = [c for c in columns if all((i, c) in counts for i in frame.index)]
-    total_row = None
-    if "total_row" in spec:
-        total_row = labels.index(spec["total_row"]) if spec["total_row"] in labels else None
-    else:
+    # how the table adds up: rows that sum to a total row, or columns that sum to a total column
+    total_row, parts, row_columns = None, [], []
+    if spec.get("total_row") in labels:
+        total_row = labels.index(spec["total_row"])
+        named = spec.get("parts")
+        parts = [labels.index(p) for p in named if p in labels] if named else [i for i in frame.index if i != total_row]
+        row_columns = _summing_columns(counts, parts, total_row, columns)
+    elif "total_row" not in spec:
         candidates = [i for i, label in enumerate(labels) if _TOTAL_LABEL.match(label)]
-        total_row = candidates[-1] if len(candidates) == 1 else None
-    row_columns = []
-    if total_row is not None:
-        parts = [i for i in frame.index if i != total_row]
-        row_columns = [c for c in whole_columns
-                       if _adds_up([[counts[(i, c)]] for i in parts], [counts[(total_row, c)]])]
+        if len(candidates) == 1:
+            total_row = candidates[0]
+            parts, row_columns = _rows_above_summing_to(counts, total_row, columns)
+    whole_columns = [c for c in columns if all((i, c) in counts for i in frame.index)]
     total_column = spec.get("total_column", next((c for c in whole_columns if _TOTAL_LABEL.match(str(c))), None))
     if total_column is not None:
         others = [c for c in whole_columns if c != total_column]
@@ -401,15 +415,17 @@ def protect_table(table: pd.DataFrame, policy: Policy | None = None, *, name: st
             sum(counts[(i, c)] for c in others) == counts[(i, total_column)] for i in frame.index)
         total_column = total_column if complete else None
 
-    if total_column is not None and set(row_columns) != set(whole_columns):
-        row_columns = []  # the rows add up in some columns only: rely on the row sums
-    additive = whole_columns if total_column is not None else row_columns
-
     hidden: dict[tuple, str] = {}
-    if additive:
-        numbers = pd.DataFrame({c: [counts[(i, c)] for i in frame.index] for c in additive}, index=frame.index)
-        result = suppress_table(numbers, additive, total_row=total_row if row_columns else None,
-                                total_column=total_column, threshold=policy.threshold, name=name)
+    if total_column is not None:  # a two-way table when its rows add up too, in every column
+        two_way = row_columns and set(row_columns) == set(whole_columns) and len(parts) == len(frame.index) - 1
+        rows, cols = list(frame.index), whole_columns
+        total_row = total_row if two_way else None
+    else:
+        rows, cols = ([*parts, total_row], row_columns) if row_columns else ([], [])
+    if cols:
+        numbers = pd.DataFrame({c: [counts[(i, c)] for i in rows] for c in cols}, index=rows)
+        result = suppress_table(numbers, cols, total_row=total_row, total_column=total_column,
+                                threshold=policy.threshold, name=name)
         for entry, cell in zip(result.log, _logged_cells(result.log, numbers)):
             hidden[cell] = entry["reason"]
     for cell, value in counts.items():

@@ -90,7 +90,8 @@ def _cell(name: str, value) -> str:
 def _difference(name: str, value) -> str:
     if value is None:
         return NOT_AVAILABLE_SYMBOL
-    shown = format_rate(abs(value)) if isinstance(value, float) else format_count(abs(value))
+    # a difference is no count of children; in a public report show() withholds it with the count it comes from
+    shown = format_rate(abs(value)) if isinstance(value, float) else format_count(abs(value), protect=False)
     return ("+" if value > 0 else "-" if value < 0 else "") + shown
 
 
@@ -104,6 +105,13 @@ def reconciliation_table(reconciled: pd.DataFrame, la_name: str, year: Reporting
     })
 
 
+def _said(name: str, value) -> str:
+    """A value as a sentence states it: in a public report a small count is "fewer than 6" (a table shows it as ``[c]``)."""
+    if isinstance(value, int) and not isinstance(value, bool) and not name.endswith("_pct") and "per_10000" not in name:
+        return format_count(value)
+    return _cell(name, value)
+
+
 def reconciliation_sentence(reconciled: pd.DataFrame, la_name: str, year: ReportingYear) -> str:
     """How many published figures agree, which differ and by how much, and why they can differ."""
     if reconciled.empty:
@@ -115,18 +123,19 @@ def reconciliation_sentence(reconciled: pd.DataFrame, la_name: str, year: Report
     differ = compared[compared["difference"] != 0]
     hidden = len(reconciled) - len(compared)
     text = (
-        f"DfE published {format_count(len(reconciled))} of this report's figures for {la_name} for {year.label}. "
-        f"{format_count(len(compared) - len(differ))} of the {format_count(len(compared))} that can be compared agree exactly"
+        f"DfE published {format_count(len(reconciled), protect=False)} of this report's figures for {la_name} for "
+        f"{year.label}. {format_count(len(compared) - len(differ), protect=False)} of the "
+        f"{format_count(len(compared), protect=False)} that can be compared agree exactly"
     )
     if len(differ):
         listed = [
-            f"{RECONCILED_MEASURES[r.measure].lower()} ({_cell(r.measure, r.computed)} here, {_cell(r.measure, r.published)} published)"
+            f"{RECONCILED_MEASURES[r.measure].lower()} ({_said(r.measure, r.computed)} here, {_said(r.measure, r.published)} published)"
             for r in differ.itertuples()
         ]
         text += "; the others differ: " + "; ".join(listed)
     text += "."
     if hidden:
-        text += f" {format_count(hidden)} {'was' if hidden == 1 else 'were'} suppressed by DfE or cannot be compared."
+        text += f" {format_count(hidden, protect=False)} {'was' if hidden == 1 else 'were'} suppressed by DfE or cannot be compared."
     return text + " " + EXPLANATION
 
 

@@ -218,6 +218,16 @@ def withheld_breakdown(counts: Mapping[str, int]) -> dict[str, int | None]:
     return {key: None if (key, "n") in hidden else counts[key] for key in keys}
 
 
+def _one(count: int | None) -> bool:
+    """Whether a count is written as exactly one (so takes a singular verb): not when it is withheld."""
+    return count == 1 and not current_policy().hides(count)
+
+
+def _capital(text: str) -> str:
+    """A sentence that may start with "fewer than 6", with its first letter a capital."""
+    return text[:1].upper() + text[1:]
+
+
 def _shown(value: int | None) -> str:
     """A part of :func:`withheld_breakdown` as a sentence states it."""
     return CONFIDENTIAL if value is None else format_count(value)
@@ -320,7 +330,7 @@ def icpc_sentence(measures: Mapping, year: ReportingYear) -> str:
     """Initial conferences held, how many on time, and where the threshold was not met."""
     held = measures["icpcs"]
     on_time = measures["icpc_within_15_working_days_pct"]
-    text = f"{plural(held, 'child', 'children')} had an Initial Child Protection Conference in {year.label}"
+    text = _capital(f"{plural(held, 'child', 'children')} had an Initial Child Protection Conference in {year.label}")
     if on_time is not None and not _percent_withheld(on_time, held):
         text += f"; {format_percent(on_time)} of these conferences were held within 15 working days of the section 47 enquiry starting"
     text += "."
@@ -515,9 +525,9 @@ def duration_sentence(measures: Mapping, year: ReportingYear) -> str:
         return f"No Child Protection Plan ended in {year.label}."
     expected = bands["over_6_months_to_under_1_year"]
     return (
-        f"{plural(ended, 'Child Protection Plan')} ended in {year.label}. "
-        f"{format_count(expected)} of them{share_phrase(expected, ended)} "
-        "concluded between 6 and 12 months, the expected time for most plans to reach conclusion."
+        _capital(f"{plural(ended, 'Child Protection Plan')} ended in {year.label}. ")
+        + _capital(f"{format_count(expected)} of them{share_phrase(expected, ended)} ")
+        + "concluded between 6 and 12 months, the expected time for most plans to reach conclusion."
     )
 
 
@@ -553,8 +563,8 @@ def conferences_sentence(values: Mapping, year: ReportingYear) -> str | None:
     shown = withheld_breakdown({key: held[key] for key in ("ICPC", "RCPC", "TRANSFER_IN")})
     kinds = [(shown["ICPC"], "initial"), (shown["RCPC"], "review"), (shown["TRANSFER_IN"], "transfer-in")]
     listed = [f"{'no' if n == 0 else _shown(n)} {kind}" for n, kind in kinds]
-    verb = "was" if held["total"] == 1 else "were"
-    return (
+    verb = "was" if _one(held["total"]) else "were"
+    return _capital(
         f"{plural(held['total'], 'Child Protection Conference')} {verb} held in {year.label}: "
         f"{listed[0]}, {listed[1]} and {listed[2]} conferences."
     )
@@ -610,8 +620,8 @@ def audits_sentence(values: Mapping, target: int, year: ReportingYear) -> str | 
         return None
     counts = list(months.values())
     met = sum(n >= target for n in counts)
-    text = (
-        f"{plural(sum(counts), 'case audit')} {'was' if sum(counts) == 1 else 'were'} completed in "
+    text = _capital(
+        f"{plural(sum(counts), 'case audit')} {'was' if _one(sum(counts)) else 'were'} completed in "
         f"{year.label} against a target of {format_count(target, protect=False)} a month: the target was met in "
         f"{format_count(met, protect=False)} of the {format_count(len(counts), protect=False)} months"
     )
@@ -621,7 +631,7 @@ def audits_sentence(values: Mapping, target: int, year: ReportingYear) -> str | 
         number = sum(c == n for c in counts)
         months_phrase = plural(number, "month", protect=False)
         parts.append(f"in {months_phrase} no audit was completed" if n == 0
-                     else f"in {months_phrase} {plural(n, 'audit')} {'was' if n == 1 else 'were'} completed")
+                     else f"in {months_phrase} {plural(n, 'audit')} {'was' if _one(n) else 'were'} completed")
     return text + ("; " + "; ".join(parts) if parts else "") + "."
 
 
@@ -663,7 +673,7 @@ def marac_sentence(values: Mapping, year: ReportingYear) -> str | None:
     victims = values.get("marac_victims")
     if victims is None:
         return None
-    return (
+    return _capital(
         f"{plural(victims, 'victim was', 'victims were')} referred to the Multi Agency Risk Assessment "
         f"Conference (MARAC) in {year.label}, with {plural(values['marac_children'], 'child', 'children')} "
         f"in their households; {format_count(values['marac_repeat_victims'])} of the victims were repeat victims."
@@ -694,8 +704,8 @@ def feedback_sentence(values: Mapping, year: ReportingYear) -> str | None:
     shares = [f"{CONFIDENTIAL if _percent_withheld(f['good_pct'], f['forms']) else format_percent(f['good_pct'])} "
               f"of {RESPONDENT_WORDS[key][1]}" for key, f in given]
     join = lambda items: ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else items[0]  # noqa: E731
-    return (
-        f"{plural(total, 'feedback form')} {'was' if total == 1 else 'were'} returned from conferences in "
+    return _capital(
+        f"{plural(total, 'feedback form')} {'was' if _one(total) else 'were'} returned from conferences in "
         f"{year.label}, from {join(counts)}. The conference was rated good or very good (4 or 5 out of 5) "
         f"by {join(shares)}."
     )

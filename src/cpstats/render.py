@@ -36,6 +36,7 @@ from typing import Mapping, Sequence
 
 __all__ = [
     "TEMPLATES",
+    "PDF_STANDARDS",
     "PANDOC_MARKDOWN",
     "Section",
     "ReportInfo",
@@ -55,6 +56,10 @@ __all__ = [
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 """HTML page template, stylesheet, Typst template and pandoc Lua filter."""
+
+PDF_STANDARDS = ("a-2a", "ua-1")
+"""The PDF is tagged, and checked by Typst as it is written, to PDF/A-2a (archival, accessible) and
+PDF/UA-1 (universal accessibility: structure tags, title, language, text alternatives)."""
 
 PANDOC_MARKDOWN = "markdown-tex_math_dollars-raw_tex-smart"
 """Pandoc's Markdown without TeX math or raw TeX: a ``$`` or ``\\`` in a sentence stays text."""
@@ -403,7 +408,7 @@ def compile_pdf(typst_source: str, figures: Mapping[str, bytes], pdf_path: Path,
     source.write_text(typst_source, encoding="utf-8")
     typst.compile(
         str(source), output=str(pdf_path), root=str(work_dir), font_paths=[str(_font_dir())],
-        ignore_system_fonts=True, timestamp=timestamp,
+        ignore_system_fonts=True, timestamp=timestamp, pdf_standards=list(PDF_STANDARDS),
     )
     return Path(pdf_path)
 

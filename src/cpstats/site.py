@@ -315,6 +315,7 @@ def revisions_page(revisions: Sequence[Mapping], title: str, subtitle: str, lang
         )
     return (
         f'<!DOCTYPE html>\n<html lang="{html.escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
+        '<link rel="icon" href="data:,">\n'  # no icon: the browser asks for no /favicon.ico
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>Revisions - {html.escape(title)}: {html.escape(subtitle)}</title>\n"
         '<link rel="stylesheet" href="report.css">\n</head>\n<body>\n<main>\n'
@@ -379,6 +380,7 @@ def site_index_page(out_root: Path, title: str = "Child Protection Annual Report
                     f'<td><a href="{folder}/index.html">{name}</a></td><td>{pdf}</td><td>{version}</td></tr>')
     return (
         '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
+        '<link rel="icon" href="data:,">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n</head>\n<body>\n<main>\n<h1>{html.escape(title)}</h1>\n"
         "<table>\n<thead><tr><th>Year</th><th>Authority</th><th>Report (HTML)</th><th>PDF</th><th>Version</th></tr></thead>\n"

@@ -743,13 +743,19 @@ def build_report(
         book.notebooks, build_dir, parameters, kernel_name=kernel_name, jobs=jobs, force=force or not incremental,
         cache_root=Path(build_root).resolve(), label=f"{la} {reporting_year.label}", progress=progress, record=record,
     )
-    refresh_commentary(executed, la, reporting_year, data_dir, reference_dir, commentary_dir, policy)
+    refresh_commentary(executed, la, reporting_year, data_dir, reference_dir, commentary_dir, policy, dataset)
     target = Path(out_root) / la / reporting_year.label
     version = _version_of_report(dataset, reporting_year, reference_dir, policy, target, build_dir, project_dir, record)
     write_suppression_log(executed, build_dir / SUPPRESSION_LOG)
     unwritten = unwritten_sections(executed) if final else []
     if unwritten:
         raise UnwrittenCommentaryError(unwritten, _display_path(commentary_dir, project_dir))
+    assembly = _assembly_key(executed, book, chosen, policy, version, parameters, commentary_files,
+                             report_timestamp(reporting_year))
+    if not (force or not incremental) and _already_published(target, assembly):
+        write_site_index(Path(out_root))  # nothing to assemble: the published report is this one, byte for byte
+        record.site = target
+        return target
     downloads = prepare_downloads(executed, la, reporting_year.label)
 
     info = ReportInfo(
@@ -786,7 +792,7 @@ def build_report(
             book=book,
             outputs=_output_list(site_dir),
         )
-        manifest.update(version=version.number, provenance=version.provenance)
+        manifest.update(version=version.number, provenance=version.provenance, assembly_key=assembly)
         (site_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
     published = publish(target, render)
@@ -869,7 +875,7 @@ class BuildRecord:
 
 
 def refresh_commentary(executed: Sequence[Path], la: str, year: ReportingYear, data_dir: Path, reference_dir: Path,
-                       commentary_dir: Path, policy: Policy | None = None) -> int:
+                       commentary_dir: Path, policy: Policy | None = None, dataset=None) -> int:
     """Fill each section's commentary from the commentary files as they are now.
 
     The commentary is Markdown the analyst edits (``commentary/<la>/<year>/*.md``);
@@ -896,7 +902,7 @@ def refresh_commentary(executed: Sequence[Path], la: str, year: ReportingYear, d
         return 0
     policy = policy or Policy()
     with disclosure_policy(policy.mode, policy.threshold):
-        report = load_context(la, year, data_dir, reference_dir, commentary_dir)
+        report = load_context(la, year, data_dir, reference_dir, commentary_dir, dataset=dataset)
         fresh = {}
         for _, _, output in found:
             section = output["metadata"]["cpstats"]["commentary"]["section"]
@@ -968,6 +974,40 @@ def _version_of_report(dataset, year: ReportingYear, reference_dir: Path, policy
     return _ReportVersion(number, figures, published, archive, revisions, info)
 
 
+def _assembly_key(executed: Sequence[Path], book: BookConfig, renderer: str, policy: Policy, version: _ReportVersion,
+                  parameters: Mapping[str, str], commentary_files: Sequence[Path], timestamp: dt.datetime) -> str:
+    """SHA-256 of everything the published report is assembled from.
+
+    The executed notebooks (commentary filled), the book, the renderer and
+    disclosure, the version, figures and revisions, the parameters (which
+    carry the inputs' fingerprint), the PDF's date, the library and the tools.
+    When the published report's manifest holds the same key, assembling again
+    would write the same bytes, so the build stops there.
+    """
+    digest = hashlib.sha256()
+    for path in [*executed, book.root / "_quarto.yml", *(book.root / chapter for chapter in book.chapters[:1]),
+                 *commentary_files]:
+        digest.update(Path(path).name.encode() + b"\0" + file_sha256(Path(path)).encode())
+    digest.update(json.dumps({
+        "renderer": renderer, "disclosure": [policy.mode, policy.threshold], "version": version.number,
+        "provenance": version.provenance, "figures": version.figures, "revisions": version.revisions,
+        "archive": version.archive, "parameters": dict(parameters), "timestamp": timestamp.isoformat(),
+        "library": library_digest(), "tools": _tool_versions(),
+    }, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def _already_published(target: Path, assembly: str) -> bool:
+    """Whether ``target`` holds a complete report assembled from the same things."""
+    manifest = Path(target) / "manifest.json"
+    try:
+        published = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return published.get("assembly_key") == assembly and all(
+        (Path(target) / name).is_file() for name in published.get("outputs", []))
+
+
 def _build_in_worker(arguments: dict, queue) -> BuildRecord:
     """One report in a worker process of :func:`build_reports`; failures come back in the record."""
     record = BuildRecord(arguments["la"], arguments["year"])
@@ -1021,16 +1061,16 @@ def build_reports(
     cpstats.contract.DataValidationError
         An authority's data break the contract; nothing was built.
     """
-    import multiprocessing
     import time
     from concurrent.futures import ProcessPoolExecutor
 
     from cpstats.dataset import load_dataset
-    from cpstats.execute import _Progress, default_jobs
+    from cpstats.execute import _Progress, default_jobs, process_context
 
-    for la in dict.fromkeys(las):
-        load_dataset(Path(data_root) / la)
     wanted = [(la, ReportingYear.parse(year).label) for la in las for year in years]
+    if len(wanted) > 1:  # one report is validated by build_report itself
+        for la in dict.fromkeys(las):
+            load_dataset(Path(data_root) / la)
     common = dict(data_root=Path(data_root), out_root=Path(out_root), build_root=Path(build_root), **options)
     workers = max(1, jobs or default_jobs())
     if len(wanted) == 1 or workers == 1:
@@ -1048,7 +1088,7 @@ def build_reports(
 
     stream = log or sys.stderr
     book = read_book_config(find_project_dir(options.get("project_dir")) / "_quarto.yml")
-    context = multiprocessing.get_context("spawn")
+    context = process_context()
     with context.Manager() as manager:
         queue = manager.Queue()
         bar = _Progress(len(wanted) * len(book.notebooks), stream, progress)

@@ -177,18 +177,20 @@ def load_context(
     data_dir: str | Path,
     reference_dir: str | Path,
     commentary_dir: str | Path,
+    dataset: Dataset | None = None,
 ) -> ReportContext:
     """Load and validate the data and compute the year's values (and the year before's).
 
     Folders given relative are found from the working directory or the
     project root (see :func:`cpstats.build.resolve_input_dir`), so the same
-    parameters work in Jupyter and in a build.
+    parameters work in Jupyter and in a build. A ``dataset`` already loaded
+    from ``data_dir`` is used as it is (the build assembling a report has one).
     """
     from cpstats.build import resolve_input_dir
 
     reporting_year = ReportingYear.parse(year)
     reference_dir = resolve_input_dir(reference_dir)
-    dataset = load_dataset(resolve_input_dir(data_dir))
+    dataset = dataset if dataset is not None else load_dataset(resolve_input_dir(data_dir))
     before = reporting_year.previous()
     previous = _values(dataset, before, reference_dir) if referrals(dataset, before) > 0 else None
     return ReportContext(

@@ -151,6 +151,9 @@ def parameterized(notebook: Path, parameters: Mapping[str, str], kernel_name: st
 
     nb = load_notebook_node(str(notebook))
     nb = parameterize_notebook(nb, dict(parameters), kernel_name=kernel_name, language="python")
+    for cell in nb.cells:  # papermill gives its cell a random id: the same notebook must give the same bytes
+        if "injected-parameters" in cell.metadata.get("tags", []) and "id" in cell:
+            cell.id = "injected-parameters"
     return strip_timing(nb)
 
 
@@ -322,6 +325,16 @@ class _Progress:
             self.bar.close()
 
 
+def process_context():
+    """How worker processes start: ``spawn`` (a clean interpreter), or ``fork`` when the main
+    program cannot be imported again by a spawned process (code read from standard input)."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if path is not None and not os.path.exists(path):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
 def default_jobs() -> int:
     """Worker processes by default: the number of cores."""
     return os.cpu_count() or 1
@@ -412,8 +425,7 @@ def execute_jobs(
             finish(job, nb, _run_papermill(nbformat.writes(nb), str(job.output), str(Path(job.output).parent.resolve()),
                                            kernel_name), time.perf_counter() - t0)
         else:
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=process_context()) as pool:
                 running = {}
                 for job, nb in pending:
                     future = pool.submit(_run_papermill, nbformat.writes(nb), str(job.output),

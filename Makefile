@@ -6,9 +6,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 LA     ?= sample
 YEAR   ?= 2017-18
+YEARS  ?= 2014-15:2019-20
 
 .DEFAULT_GOAL := help
-.PHONY: help report test metrics validate synth clean
+.PHONY: help report site bench test metrics validate synth clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,6 +28,13 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 
 report: $(VENV)/.installed ## build the sample report (LA=sample YEAR=2017-18) and print where it is
 	$(BIN)/cpstats build --la $(LA) --year $(YEAR)
+
+site: $(VENV)/.installed ## build every authority in data/ for YEARS (2014-15:2019-20) into one site, _site/
+	$(BIN)/cpstats build --la all --years $(YEARS)
+
+bench: $(VENV)/.installed-dev ## time the build (by hand, cold, rebuilds) and the measures at England's size
+	$(BIN)/python benchmarks/bench_build.py
+	$(BIN)/python benchmarks/bench_metrics.py
 
 test: $(VENV)/.installed-dev ## install dev dependencies and run every test
 	$(BIN)/python -m pytest

@@ -255,14 +255,14 @@ def _kernel_failed_to_start(error: BaseException) -> bool:
     return not isinstance(error, PapermillExecutionError)
 
 
-def _run_papermill(nb_json: str, output: str, cwd: str, kernel_name: str) -> tuple[str | None, int | None, str | None]:
+def _run_papermill(nb_json: str, output: str, cwd: str, kernel_name: str) -> tuple[str | None, int | None, str | None, float]:
     """Execute one parameterized notebook (in a worker process).
 
     Returns
     -------
     tuple
-        The executed notebook as JSON (``None`` on failure), and on failure the
-        failing cell's index and a one-line description.
+        The executed notebook as JSON (``None`` on failure), on failure the
+        failing cell's index and a one-line description, and the seconds it took.
     """
     import logging
 
@@ -271,6 +271,7 @@ def _run_papermill(nb_json: str, output: str, cwd: str, kernel_name: str) -> tup
     from papermill.exceptions import PapermillExecutionError
 
     logging.getLogger("papermill").setLevel(logging.ERROR)
+    started = time.perf_counter()
     nb = nbformat.reads(nb_json, as_version=4)
     nb.metadata.setdefault("papermill", {})
     for cell in nb.cells:
@@ -284,12 +285,12 @@ def _run_papermill(nb_json: str, output: str, cwd: str, kernel_name: str) -> tup
                 request_save_on_cell_execute=False, extra_arguments=KERNEL_ARGUMENTS,
                 resources={"metadata": {"path": cwd}},
             )
-            return nbformat.writes(executed), None, None
+            return nbformat.writes(executed), None, None, time.perf_counter() - started
         except PapermillExecutionError as error:
-            return None, error.cell_index, f"{error.ename}: {error.evalue}"
+            return None, error.cell_index, f"{error.ename}: {error.evalue}", time.perf_counter() - started
         except Exception as error:  # kernel died or did not start: try again
             if attempts > KERNEL_START_RETRIES or not _kernel_failed_to_start(error):
-                return None, None, f"{type(error).__name__}: {error}"
+                return None, None, f"{type(error).__name__}: {error}", time.perf_counter() - started
             time.sleep(0.5 * attempts)
 
 
@@ -404,8 +405,8 @@ def execute_jobs(
     progress_bar = _Progress(len(pending), log, progress)
     workers = max(1, min(workers or default_jobs(), len(pending)))
 
-    def finish(job: NotebookJob, nb, result, seconds: float) -> None:
-        executed_json, cell_index, detail = result
+    def finish(job: NotebookJob, nb, result) -> None:
+        executed_json, cell_index, detail, seconds = result
         output = Path(job.output)
         if executed_json is None:
             summary.failures.append(JobFailure(job, cell_index, detail or "failed"))
@@ -421,27 +422,26 @@ def execute_jobs(
     try:
         if workers == 1 and len(pending) == 1:
             job, nb = pending[0]
-            t0 = time.perf_counter()
             finish(job, nb, _run_papermill(nbformat.writes(nb), str(job.output), str(Path(job.output).parent.resolve()),
-                                           kernel_name), time.perf_counter() - t0)
+                                           kernel_name))
         else:
             with ProcessPoolExecutor(max_workers=workers, mp_context=process_context()) as pool:
                 running = {}
                 for job, nb in pending:
                     future = pool.submit(_run_papermill, nbformat.writes(nb), str(job.output),
                                          str(Path(job.output).parent.resolve()), kernel_name)
-                    running[future] = (job, nb, time.perf_counter())
+                    running[future] = (job, nb)
                 while running:
                     done, _ = wait(running, return_when=FIRST_COMPLETED)
                     for future in done:
-                        job, nb, t0 = running.pop(future)
+                        job, nb = running.pop(future)
                         if future.cancelled():
                             continue
                         try:
                             result = future.result()
                         except Exception as error:  # the worker process itself died
-                            result = (None, None, f"{type(error).__name__}: {error}")
-                        finish(job, nb, result, time.perf_counter() - t0)
+                            result = (None, None, f"{type(error).__name__}: {error}", 0.0)
+                        finish(job, nb, result)
                         if summary.failures and fail_fast:  # start no further notebook
                             for other in running:
                                 other.cancel()

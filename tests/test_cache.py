@@ -178,3 +178,52 @@ def test_papermill_timings_are_stripped_before_caching_and_matching(tmp_path):
     stripped = strip_timing(nb)
     assert [dict(c.metadata) for c in stripped.cells] == [{}, {"tags": ["parameters"]}, {"tags": ["injected-parameters"]}, {}]
     assert not {"start_time", "end_time", "duration"} & set(stripped.metadata["papermill"])
+
+
+def test_a_kernel_that_fails_to_start_is_retried(monkeypatch, tmp_path):
+    """A failure before any cell ran (the kernel did not start) is tried again; the run then succeeds."""
+    import papermill
+
+    calls = []
+
+    def flaky(nb, output, **kwargs):
+        calls.append(output)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel didn't respond in 60 seconds")
+        return nb
+
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    monkeypatch.setattr(cpstats.execute.time, "sleep", lambda seconds: None)
+    executed, cell, detail, _ = cpstats.execute._run_papermill(
+        nbformat.writes(counts_notebook()), str(tmp_path / "out.ipynb"), str(tmp_path), "python3")
+    assert len(calls) == 2 and executed is not None and detail is None
+
+
+def test_a_failing_cell_is_not_retried(monkeypatch, tmp_path):
+    """An error in a cell is the analyst's to fix: reported at once with the cell, not run again."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    calls = []
+
+    def failing(nb, output, **kwargs):
+        calls.append(output)
+        raise PapermillExecutionError(3, 4, "boom", "ValueError", "no such measure", [])
+
+    monkeypatch.setattr(papermill, "execute_notebook", failing)
+    executed, cell, detail, _ = cpstats.execute._run_papermill(
+        nbformat.writes(counts_notebook()), str(tmp_path / "out.ipynb"), str(tmp_path), "python3")
+    assert len(calls) == 1 and executed is None and cell == 3 and detail == "ValueError: no such measure"
+
+
+def test_progress_is_one_plain_line_per_notebook_without_a_terminal():
+    """In CI and logs (no terminal) each notebook done is one line with its count, name and time."""
+    import io
+
+    stream = io.StringIO()
+    progress = cpstats.execute._Progress(2, stream)
+    progress.step("sample 2017-18 08_numbers", "executed", 3.25)
+    progress.step("sample 2017-18 09_categories", "FAILED", 1.0)
+    progress.close()
+    assert stream.getvalue() == ("[1/2] sample 2017-18 08_numbers: executed (3.2 s)\n"
+                                 "[2/2] sample 2017-18 09_categories: FAILED (1.0 s)\n")

@@ -116,3 +116,21 @@ def test_all_means_every_folder_with_la_yaml_but_reference():
 def test_the_build_date_is_the_end_of_the_last_reporting_year_in_the_data():
     """Taken from the data, never the clock: the 31 March after the latest event."""
     assert data_date(load_dataset(PROJECT_ROOT / "data" / "sample")) == dt.date(2020, 3, 31)
+
+
+def test_cpstats_build_all_years_asks_for_every_authority_and_year(monkeypatch, capsys):
+    """`cpstats build --la all --years 2014-15:2019-20` builds both authorities for six years."""
+    import cpstats.build
+    from cpstats.cli import main
+
+    asked = {}
+
+    def fake(las, years, **options):
+        asked.update(las=las, years=years, jobs=options["jobs"], force=options["force"])
+        return [BuildRecord(la, year, site=PROJECT_ROOT / "_site" / la / year, first=True) for la in las for year in years]
+
+    monkeypatch.setattr(cpstats.build, "build_reports", fake)
+    assert main(["build", "--la", "all", "--years", "2014-15:2019-20", "--jobs", "3", "--force"]) == 0
+    assert asked == {"las": ["county", "sample"], "jobs": 3, "force": True,
+                     "years": ["2014-15", "2015-16", "2016-17", "2017-18", "2018-19", "2019-20"]}
+    assert capsys.readouterr().out.count("first publication") == 12

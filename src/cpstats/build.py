@@ -753,6 +753,7 @@ def build_report(
     assembly = _assembly_key(executed, book, chosen, policy, version, parameters, commentary_files,
                              report_timestamp(reporting_year))
     if not (force or not incremental) and _already_published(target, assembly):
+        _recover(target)  # nothing to assemble, but clear what a killed build left beside the report
         write_site_index(Path(out_root))  # nothing to assemble: the published report is this one, byte for byte
         record.site = target
         return target
@@ -946,8 +947,12 @@ class _ReportVersion:
 
 
 def _published_figures(figures: dict, policy: Policy) -> dict:
-    """Figures as a report for ``policy``'s readers may show them: small counts withheld as ``[c]`` in public."""
-    return {name: ("[c]" if isinstance(value, int) and policy.hides(value) else value) for name, value in figures.items()}
+    """Figures as a report for ``policy``'s readers may show them: in public, small counts withheld as ``[c]``,
+    with the parts of a breakdown its total would reveal and the rates beside them
+    (:func:`cpstats.disclosure.protect_figures`)."""
+    from cpstats.disclosure import protect_figures
+
+    return protect_figures(figures, policy)
 
 
 def _version_of_report(dataset, year: ReportingYear, reference_dir: Path, policy: Policy, target: Path,
@@ -991,7 +996,10 @@ def _assembly_key(executed: Sequence[Path], book: BookConfig, renderer: str, pol
     digest.update(json.dumps({
         "renderer": renderer, "disclosure": [policy.mode, policy.threshold], "version": version.number,
         "provenance": version.provenance, "figures": version.figures, "revisions": version.revisions,
-        "archive": version.archive, "parameters": dict(parameters), "timestamp": timestamp.isoformat(),
+        "archive": version.archive, "timestamp": timestamp.isoformat(),
+        # the parameters but the folders' places (their contents are in the inputs' fingerprint), so that the
+        # same report built in another folder has the same key and the same manifest
+        "parameters": {k: v for k, v in parameters.items() if k not in ("data_dir", "reference_dir", "commentary_dir")},
         "library": library_digest(), "tools": _tool_versions(),
     }, sort_keys=True, default=str).encode())
     return digest.hexdigest()

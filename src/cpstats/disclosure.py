@@ -59,6 +59,7 @@ __all__ = [
     "suppress_derived",
     "recoverable_cells",
     "protect_table",
+    "protect_figures",
 ]
 
 CONFIDENTIAL = "[c]"
@@ -465,3 +466,50 @@ def _reason_words(reason: str, labels: list[str]) -> str:
     if match:
         return f"{match[1]}{labels[int(match[2])]}{match[3]}"
     return reason
+
+
+# ----------------------------------------------------------------- figures as data
+
+
+def protect_figures(figures: dict, policy: Policy | None = None) -> dict:
+    """Flat figures (``name`` or ``name.key`` to a value), as a public report may publish them as data.
+
+    Each count from 1 to the threshold is ``[c]``. The parts of a breakdown
+    (the figures ``name.key`` sharing a ``name``) that add up to a total the
+    figures also state (the breakdown's ``total`` key, or any whole figure
+    equal to their sum) get secondary suppression, so no withheld part can be
+    worked out from the others. Every percentage or rate (any figure that is
+    not a whole number) beside a withheld count in its breakdown is ``[c]`` too.
+
+    >>> figures = {"children": 40, "category.EMO": 20, "category.NEG": 18, "category.SAB": 2,
+    ...            "agency.GP.invited": 21, "agency.GP.attended": 3, "agency.GP.attended_pct": 14.3}
+    >>> protect_figures(figures, Policy("public"))
+    {'children': 40, 'category.EMO': 20, 'category.NEG': '[c]', 'category.SAB': '[c]', 'agency.GP.invited': 21, 'agency.GP.attended': '[c]', 'agency.GP.attended_pct': '[c]'}
+    >>> protect_figures(figures, Policy("internal")) == figures
+    True
+    """
+    policy = policy or current_policy()
+    if not policy.public:
+        return dict(figures)
+
+    def whole(value) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    out = {name: CONFIDENTIAL if whole(value) and policy.hides(value) else value for name, value in figures.items()}
+    groups: dict[str, list[str]] = {}
+    for name in figures:
+        if "." in name:
+            groups.setdefault(name.rsplit(".", 1)[0], []).append(name)
+    stated = {value for value in figures.values() if whole(value)}
+    for prefix, names in groups.items():
+        parts = {name: figures[name] for name in names if whole(figures[name]) and not name.endswith(".total")}
+        total = figures.get(f"{prefix}.total")
+        if len(parts) >= 2 and (sum(parts.values()) == total or (total is None and sum(parts.values()) in stated)):
+            frame = pd.DataFrame({"n": [*parts.values(), sum(parts.values())]}, index=[*parts, "\0total"])
+            for cell in suppress_table(frame, ["n"], total_row="\0total", threshold=policy.threshold).suppressed:
+                out[cell[0]] = CONFIDENTIAL
+        if any(out[name] == CONFIDENTIAL for name in names):
+            for name in names:
+                if isinstance(figures[name], float):
+                    out[name] = CONFIDENTIAL
+    return out

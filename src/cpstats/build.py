@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
+from cpstats.dataset import VALIDATED_CACHE_ENV, keep_dataset
 from cpstats.disclosure import DEFAULT_THRESHOLD, Policy
 from cpstats.execute import FINGERPRINT_PARAMETER, KERNEL, KERNEL_ARGUMENTS, NotebookJob, execute_jobs, inputs_fingerprint, library_digest
 from cpstats.site import provenance_markdown
@@ -85,6 +86,8 @@ __all__ = [
 ]
 
 RENDERERS = ("auto", "builtin", "quarto")
+VALIDATED_FOLDER = ".validated"
+"""Under the build root: the authority's data as validated by the build, loaded as they are by its notebooks."""
 
 
 class BuildError(RuntimeError):
@@ -303,6 +306,7 @@ def execute_notebooks(
     label: str = "",
     progress=None,
     record: "BuildRecord | None" = None,
+    environment: Mapping[str, str] | None = None,
 ) -> list[Path]:
     """Execute the section notebooks into ``build_dir``, in worker processes, keeping their order.
 
@@ -350,7 +354,7 @@ def execute_notebooks(
     outputs = [build_dir / Path(notebook).name for notebook in notebooks]
     work = [NotebookJob(Path(nb), out, dict(parameters), f"{label} {out.stem}".strip()) for nb, out in zip(notebooks, outputs)]
     summary = execute_jobs(work, Path(cache_root or build_dir), workers=jobs, force=force, kernel_name=kernel_name,
-                           progress=progress)
+                           progress=progress, environment=environment)
     if record is not None:
         record.executed += [p.stem for p in summary.executed]
         record.cached += [p.stem for p in summary.cached]
@@ -739,9 +743,12 @@ def build_report(
     commentary_files = sorted((commentary_dir / la / reporting_year.label).glob("*.md"))
     parameters[FINGERPRINT_PARAMETER] = inputs_fingerprint(data_dir, reference_dir, commentary_dir / la / reporting_year.label)
     record = record if record is not None else BuildRecord(la, reporting_year.label)
+    validated = Path(build_root).resolve() / VALIDATED_FOLDER  # the notebooks load the data validated here once
+    keep_dataset(dataset, validated)
     executed = execute_notebooks(
         book.notebooks, build_dir, parameters, kernel_name=kernel_name, jobs=jobs, force=force or not incremental,
         cache_root=Path(build_root).resolve(), label=f"{la} {reporting_year.label}", progress=progress, record=record,
+        environment={VALIDATED_CACHE_ENV: str(validated)},
     )
     refresh_commentary(executed, la, reporting_year, data_dir, reference_dir, commentary_dir, policy, dataset)
     target = Path(out_root) / la / reporting_year.label

@@ -11,6 +11,8 @@ each with its file, row and column.
 from __future__ import annotations
 
 import hashlib
+import os
+import pickle
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +23,17 @@ import yaml
 
 from cpstats.contract import TABLES, DataValidationError, Problem, Table, schema_for
 
-__all__ = ["Dataset", "load_dataset", "file_fingerprint", "dataset_fingerprint"]
+__all__ = ["Dataset", "load_dataset", "file_fingerprint", "dataset_fingerprint", "VALIDATED_CACHE_ENV",
+           "cached_dataset", "keep_dataset"]
 
 LA_FILE = "la.yaml"
+VALIDATED_CACHE_ENV = "CPSTATS_VALIDATED_CACHE"
+"""Environment variable naming a folder of validated datasets (set by the build for its notebooks).
+
+When it is set, :func:`load_dataset` first looks there for the folder's
+tables as they were validated, keyed by the folder, the bytes of every file
+in it and the source of the loader and the contract, so a changed file or
+a changed rule always means reading and validating again."""
 
 
 @dataclass
@@ -282,6 +292,11 @@ def load_dataset(folder: Path | str) -> Dataset:
     folder = Path(folder)
     if not folder.is_dir():
         raise DataValidationError([Problem(str(folder), None, None, "data folder does not exist")])
+    cache_dir = os.environ.get(VALIDATED_CACHE_ENV)
+    if cache_dir:
+        cached = cached_dataset(folder, Path(cache_dir))
+        if cached is not None:
+            return cached
     problems: list[Problem] = []
     notes: list[str] = []
     la = _read_la(folder, problems)
@@ -312,4 +327,41 @@ def load_dataset(folder: Path | str) -> Dataset:
     for note in notes:
         if "extra column" in note:
             warnings.warn(note, stacklevel=2)
-    return Dataset(path=folder, la=la, files=files, warnings=notes, **typed)
+    dataset = Dataset(path=folder, la=la, files=files, warnings=notes, **typed)
+    if cache_dir:
+        keep_dataset(dataset, Path(cache_dir))
+    return dataset
+
+
+def _validated_key(folder: Path) -> str:
+    """What a validated dataset depends on: its folder, every file's bytes, the loader and the contract."""
+    folder = Path(folder)
+    digest = hashlib.sha256(str(folder if folder.is_absolute() else Path.cwd() / folder).encode())
+    here = Path(__file__).resolve().parent
+    for source in ("dataset.py", "contract.py"):
+        digest.update(hashlib.sha256((here / source).read_bytes()).digest())
+    for path in sorted(p for p in Path(folder).iterdir() if p.is_file()):
+        digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def cached_dataset(folder: Path, cache_dir: Path) -> Dataset | None:
+    """The folder's validated dataset from ``cache_dir``, or ``None`` when it is not there."""
+    path = Path(cache_dir) / f"{_validated_key(folder)}.pickle"
+    try:
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+
+
+def keep_dataset(dataset: Dataset, cache_dir: Path) -> Path:
+    """Keep a validated dataset in ``cache_dir`` for the next :func:`load_dataset` of the same files."""
+    cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    path = cache_dir / f"{_validated_key(dataset.path)}.pickle"
+    partial = cache_dir / f".{path.name}.{os.getpid()}"
+    with open(partial, "wb") as handle:
+        pickle.dump(dataset, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(partial, path)
+    return path

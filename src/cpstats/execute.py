@@ -255,7 +255,8 @@ def _kernel_failed_to_start(error: BaseException) -> bool:
     return not isinstance(error, PapermillExecutionError)
 
 
-def _run_papermill(nb_json: str, output: str, cwd: str, kernel_name: str) -> tuple[str | None, int | None, str | None, float]:
+def _run_papermill(nb_json: str, output: str, cwd: str, kernel_name: str,
+                   environment: Mapping[str, str] | None = None) -> tuple[str | None, int | None, str | None, float]:
     """Execute one parameterized notebook (in a worker process).
 
     Returns
@@ -271,6 +272,7 @@ def _run_papermill(nb_json: str, output: str, cwd: str, kernel_name: str) -> tup
     from papermill.exceptions import PapermillExecutionError
 
     logging.getLogger("papermill").setLevel(logging.ERROR)
+    os.environ.update(environment or {})  # a worker process of its own: kernels inherit it
     started = time.perf_counter()
     nb = nbformat.reads(nb_json, as_version=4)
     nb.metadata.setdefault("papermill", {})
@@ -351,6 +353,7 @@ def execute_jobs(
     progress: bool | None | Callable[[str, str, float], None] = None,
     log=None,
     fail_fast: bool = True,
+    environment: Mapping[str, str] | None = None,
 ) -> ExecutionSummary:
     """Execute the notebooks not in the cache (all with ``force``), in worker processes.
 
@@ -379,6 +382,8 @@ def execute_jobs(
         Where progress goes; stderr by default.
     fail_fast : bool
         After a failure, start no further notebook.
+    environment : mapping, optional
+        Environment variables for the kernels, e.g. where validated data are kept.
     """
     import nbformat
     from jupyter_cache.base import CacheBundleIn
@@ -422,14 +427,22 @@ def execute_jobs(
     try:
         if workers == 1 and len(pending) == 1:
             job, nb = pending[0]
-            finish(job, nb, _run_papermill(nbformat.writes(nb), str(job.output), str(Path(job.output).parent.resolve()),
-                                           kernel_name))
+            saved = {name: os.environ.get(name) for name in (environment or {})}
+            try:
+                finish(job, nb, _run_papermill(nbformat.writes(nb), str(job.output),
+                                               str(Path(job.output).parent.resolve()), kernel_name, environment))
+            finally:
+                for name, value in saved.items():
+                    if value is None:
+                        os.environ.pop(name, None)
+                    else:
+                        os.environ[name] = value
         else:
             with ProcessPoolExecutor(max_workers=workers, mp_context=process_context()) as pool:
                 running = {}
                 for job, nb in pending:
                     future = pool.submit(_run_papermill, nbformat.writes(nb), str(job.output),
-                                         str(Path(job.output).parent.resolve()), kernel_name)
+                                         str(Path(job.output).parent.resolve()), kernel_name, environment)
                     running[future] = (job, nb)
                 while running:
                     done, _ = wait(running, return_when=FIRST_COMPLETED)

@@ -227,3 +227,18 @@ def test_progress_is_one_plain_line_per_notebook_without_a_terminal():
     progress.close()
     assert stream.getvalue() == ("[1/2] sample 2017-18 08_numbers: executed (3.2 s)\n"
                                  "[2/2] sample 2017-18 09_categories: FAILED (1.0 s)\n")
+
+
+def test_validated_data_are_reused_only_while_every_file_is_the_same(tmp_path):
+    """The build validates the data once for its notebooks; a changed file is read and validated again."""
+    import shutil
+
+    from cpstats.dataset import cached_dataset, keep_dataset, load_dataset
+
+    folder = tmp_path / "sample"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "sample", folder)
+    keep_dataset(load_dataset(folder), tmp_path / "validated")
+    assert cached_dataset(folder, tmp_path / "validated").referrals.equals(load_dataset(folder).referrals)
+    marac = folder / "marac.csv"
+    marac.write_text("".join(marac.read_text(encoding="utf-8").splitlines(keepends=True)[:-1]), encoding="utf-8")
+    assert cached_dataset(folder, tmp_path / "validated") is None

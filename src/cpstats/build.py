@@ -986,6 +986,22 @@ def _version_of_report(dataset, year: ReportingYear, reference_dir: Path, policy
     return _ReportVersion(number, figures, published, archive, revisions, info)
 
 
+def _assembled_digest(path: Path) -> str:
+    """SHA-256 of a file as the report is assembled from it.
+
+    For an executed notebook, its cells without papermill's injected parameters: they name the data's
+    folders, which the report does not show, so the same report built in another folder has the same key.
+    """
+    if path.suffix != ".ipynb":
+        return file_sha256(path)
+    import nbformat
+
+    cells = [{"type": cell.cell_type, "source": cell.source, "outputs": cell.get("outputs", [])}
+             for cell in nbformat.read(path, as_version=4).cells
+             if "injected-parameters" not in cell.get("metadata", {}).get("tags", [])]
+    return hashlib.sha256(json.dumps(cells, sort_keys=True).encode()).hexdigest()
+
+
 def _assembly_key(executed: Sequence[Path], book: BookConfig, renderer: str, policy: Policy, version: _ReportVersion,
                   parameters: Mapping[str, str], commentary_files: Sequence[Path], timestamp: dt.datetime) -> str:
     """SHA-256 of everything the published report is assembled from.
@@ -999,7 +1015,7 @@ def _assembly_key(executed: Sequence[Path], book: BookConfig, renderer: str, pol
     digest = hashlib.sha256()
     for path in [*executed, book.root / "_quarto.yml", *(book.root / chapter for chapter in book.chapters[:1]),
                  *commentary_files]:
-        digest.update(Path(path).name.encode() + b"\0" + file_sha256(Path(path)).encode())
+        digest.update(Path(path).name.encode() + b"\0" + _assembled_digest(Path(path)).encode())
     digest.update(json.dumps({
         "renderer": renderer, "disclosure": [policy.mode, policy.threshold], "version": version.number,
         "provenance": version.provenance, "figures": version.figures, "revisions": version.revisions,

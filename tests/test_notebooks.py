@@ -46,7 +46,7 @@ def test_first_code_cell_holds_the_parameters_with_sample_defaults(path):
     }
     assert values == {
         "la": "sample", "year": "2017-18", "data_dir": "../data/sample", "reference_dir": "../data/reference",
-        "commentary_dir": "../commentary",
+        "commentary_dir": "../commentary", "disclosure": "internal", "disclosure_threshold": 5,
     }
 
 

@@ -9,7 +9,8 @@ YEAR   ?= 2017-18
 YEARS  ?= 2014-15:2019-20
 
 .DEFAULT_GOAL := help
-.PHONY: help report site bench test metrics validate synth clean
+CHROMIUM := /usr/bin/chromium
+.PHONY: help report site bench test browser metrics validate synth clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,8 +37,19 @@ bench: $(VENV)/.installed-dev ## time the build (by hand, cold, rebuilds) and th
 	$(BIN)/python benchmarks/bench_build.py
 	$(BIN)/python benchmarks/bench_metrics.py
 
-test: $(VENV)/.installed-dev ## install dev dependencies and run every test
+test: $(VENV)/.installed-dev browser ## install dev dependencies (and Chromium) and run every test
 	$(BIN)/python -m pytest
+
+# The browser tests drive Debian's Chromium through Playwright (never `playwright install`), and the
+# same-bytes test moves the clock with faketime: install both from Debian when missing (CI runs as root).
+browser: ## install Debian's chromium (and faketime) when missing
+	@missing=""; [ -x $(CHROMIUM) ] || missing=" chromium"; command -v faketime >/dev/null || missing="$$missing faketime"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; \
+	  else echo "make: $$missing missing, and neither root nor sudo to install it" >&2; [ -x $(CHROMIUM) ] || exit 1; exit 0; fi; \
+	  echo "installing from Debian:$$missing"; \
+	  $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
 
 metrics: $(VENV)/.installed ## print the measures of the sample for YEAR as JSON
 	$(BIN)/cpstats metrics --data data/$(LA) --year $(YEAR) --json

@@ -9,6 +9,7 @@ import pytest
 
 from cpstats.contract import TABLES
 from cpstats.dataset import load_dataset
+from tests.sample_builds import public_report  # noqa: F401  (the public build of the sample, once per session)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = PROJECT_ROOT / "data" / "sample"

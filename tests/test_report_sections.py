@@ -275,10 +275,12 @@ def test_final_build_refuses_while_commentary_is_missing_and_publishes_nothing(d
 
 
 def test_final_build_of_a_year_with_all_commentary_goes_ahead(site, tmp_path):
-    """With every commentary file written, --final publishes (reusing the executed notebooks)."""
-    root = site.parents[2]
-    published = build_report("sample", YEAR, data_root=DATA_ROOT, out_root=tmp_path / "_site", build_root=root / "_build",
-                             renderer="builtin", project_dir=PROJECT_ROOT, final=True)
+    """With every commentary file written, --final publishes (from a copy of the build folder and its cache)."""
+    import shutil
+
+    shutil.copytree(site.parents[2] / "_build", tmp_path / "_build")
+    published = build_report("sample", YEAR, data_root=DATA_ROOT, out_root=tmp_path / "_site",
+                             build_root=tmp_path / "_build", renderer="builtin", project_dir=PROJECT_ROOT, final=True)
     assert (published / "index.html").is_file()
 
 
@@ -373,22 +375,26 @@ def test_the_pdf_lists_no_download_links(pdf_text):
 
 def test_quarto_build_project_has_the_same_sections_commentary_and_downloads(site, tmp_path):
     """The Quarto project over the executed notebooks: same chapters, the commentary, section and index downloads."""
+    from cpstats.downloads import prepare_downloads
+
     book = read_book_config(PROJECT_ROOT / "_quarto.yml")
     executed_dir = site.parents[2] / "_build" / "sample" / YEAR
-    executed = []
-    for notebook in book.notebooks:
-        copy = tmp_path / notebook.name
-        copy.write_bytes((executed_dir / notebook.name).read_bytes())
-        executed.append(copy)
-    links = (("Every table of the report in one workbook (XLSX)", f"downloads/{WORKBOOK}"),)
-    path = write_build_project(tmp_path, book, executed, subtitle="Sample, 2017-18", output_file="report",
-                               metadata={"la-name": "Sample", "report-year": YEAR}, downloads=links)
+    executed = [executed_dir / notebook.name for notebook in book.notebooks]
+    before = {path: path.read_bytes() for path in executed}
+    downloads = prepare_downloads(executed, "sample", YEAR)
+    project_dir = tmp_path / "book"
+    project_dir.mkdir()
+    path = write_build_project(project_dir, book, executed, subtitle="Sample, 2017-18", output_file="report",
+                               metadata={"la-name": "Sample", "report-year": YEAR}, downloads=downloads.index_links,
+                               section_links=dict(downloads.section_links))
     project = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert project["book"]["chapters"] == ["index.qmd", *(f"{stem}.ipynb" for stem, _ in [*MODEL_SECTIONS, APPENDIX])]
-    assert f"- [Every table of the report in one workbook (XLSX)](downloads/{WORKBOOK})" in (tmp_path / "index.qmd").read_text()
-    introduction = nbformat.read(tmp_path / "01_introduction.ipynb", as_version=4)
+    front = (project_dir / "index.qmd").read_text(encoding="utf-8")
+    assert f"](downloads/{WORKBOOK})" in front and "](downloads/03_conference_attendance-1.csv)" in front
+    introduction = nbformat.read(project_dir / "01_introduction.ipynb", as_version=4)
     shown = [o["data"]["text/markdown"] for c in introduction.cells for o in c.get("outputs", []) if "text/markdown" in o.get("data", {})]
     assert any("Signs of Safety" in text for text in shown)
-    attendance = nbformat.read(tmp_path / "03_conference_attendance.ipynb", as_version=4)
+    attendance = nbformat.read(project_dir / "03_conference_attendance.ipynb", as_version=4)
     assert LINKS_TAG in attendance.cells[-1].metadata["tags"]
     assert 'href="downloads/03_conference_attendance-1.csv"' in attendance.cells[-1].source
+    assert {path: path.read_bytes() for path in executed} == before, "the executed notebooks were changed"

@@ -775,6 +775,7 @@ def build_report(
         pdf_name=pdf_name(la, reporting_year),
         timestamp=report_timestamp(reporting_year),
         downloads=downloads.index_links,
+        section_downloads=downloads.section_links,
         about=provenance_markdown(version.provenance, revisions=bool(version.revisions)),
     )
     metadata = {"la-name": dataset.name, "report-year": reporting_year.label}
@@ -827,11 +828,13 @@ def _display_path(path: Path, project_dir: Path) -> str:
 
 def _render_with_quarto(book: BookConfig, executed: Sequence[Path], build_dir: Path, site_dir: Path, info: ReportInfo, metadata: Mapping[str, str]) -> None:
     """HTML by ``quarto render`` over the executed notebooks; the PDF by the built-in renderer."""
+    project = build_dir / "book"  # chapters are copies with the download links; the executed notebooks stay as they ran
+    project.mkdir(parents=True, exist_ok=True)
     write_build_project(
-        build_dir, book, executed, subtitle=info.subtitle, output_file=Path(info.pdf_name).stem, metadata=metadata,
-        downloads=info.downloads, about=info.about,
+        project, book, executed, subtitle=info.subtitle, output_file=Path(info.pdf_name).stem, metadata=metadata,
+        downloads=info.downloads, about=info.about, section_links=dict(info.section_downloads),
     )
-    quarto_site = render_with_quarto(build_dir, to="html")
+    quarto_site = render_with_quarto(project, to="html")
     shutil.copytree(quarto_site, site_dir, dirs_exist_ok=True)
     render_builtin(info, book.front_page, executed, site_dir, build_dir, metadata, html_pages=False)
 

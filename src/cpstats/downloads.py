@@ -17,10 +17,10 @@ writes, under ``downloads/`` in the published report:
   timestamp and its zip entries are dated 1 January 1980, so a rebuild gives
   the same bytes.
 
-Each section page links to its tables and to the workbook through a Markdown
-cell appended to the executed notebook (tagged :data:`LINKS_TAG`; HTML only,
-so the PDF does not list files it does not contain), and the contents page
-lists every download.
+Each section page ends with links to its tables and to the workbook (a raw
+HTML block, :func:`links_markdown`, added when the page is laid out: the
+executed notebooks stay as they ran, and the PDF does not list files it does
+not contain), and the contents page lists every download.
 """
 
 from __future__ import annotations
@@ -48,12 +48,12 @@ __all__ = [
     "csv_bytes",
     "write_workbook",
     "links_markdown",
-    "add_links",
     "prepare_downloads",
 ]
 
 FOLDER = "downloads"
 LINKS_TAG = "cpstats-downloads"
+"""The tag of the cell that carries a section's download links in a Quarto chapter (see :mod:`cpstats.quarto`)."""
 GSS_SYMBOLS = {
     "[c]": "confidential: withheld so that a small number of children cannot be identified",
     "[x]": "not available",
@@ -292,36 +292,29 @@ def links_markdown(section: str, tables: Sequence[Table], workbook: str, prefix:
     )
 
 
-def add_links(notebook: Path, markdown: str) -> bool:
-    """End an executed notebook with its downloads block, replacing an earlier one.
-
-    The notebook is written only when the block changed, so an unchanged
-    rebuild leaves it as it was. Returns whether it was written.
-    """
-    import nbformat
-
-    notebook = Path(notebook)
-    node = nbformat.read(notebook, as_version=4)
-    tagged = [c for c in node.cells if LINKS_TAG in c.get("metadata", {}).get("tags", [])]
-    if len(tagged) == 1 and node.cells[-1] is tagged[0] and tagged[0].source == markdown:
-        return False
-    cell = nbformat.v4.new_markdown_cell(markdown, metadata={"tags": [LINKS_TAG]})
-    cell["id"] = LINKS_TAG
-    node.cells = [c for c in node.cells if c not in tagged] + [cell]
-    nbformat.write(node, notebook)
-    return True
-
-
 # ----------------------------------------------------------------- the whole step
 
 
 @dataclass
 class Downloads:
-    """The downloads of one report: its tables and the workbook's name."""
+    """The downloads of one report: its tables, the workbook's name, and the links the pages show.
+
+    Attributes
+    ----------
+    tables : list of Table
+        Every table, in report order.
+    workbook : str
+        The workbook's file name.
+    index_links : tuple of (str, str)
+        What the contents page lists: words and relative link.
+    section_links : tuple of (str, str)
+        Per section (notebook name), the Markdown block that ends its page.
+    """
 
     tables: list[Table]
     workbook: str
     index_links: tuple[tuple[str, str], ...] = field(default=())
+    section_links: tuple[tuple[str, str], ...] = field(default=())
 
     def write(self, site_dir: Path, *, title: str, subtitle: str, period: str, source: str,
               timestamp: dt.datetime) -> list[Path]:
@@ -343,13 +336,12 @@ class Downloads:
 
 
 def prepare_downloads(notebooks: Sequence[Path], la: str, year: str) -> Downloads:
-    """Collect the tables of the executed notebooks and link each section page to its downloads."""
+    """Collect the tables of the executed notebooks, and the links the contents and each section page show."""
     tables = collect_tables(notebooks)
     workbook = workbook_name(la, year)
     if not tables:
         return Downloads([], workbook)
-    for notebook in notebooks:
-        add_links(notebook, links_markdown(Path(notebook).stem, tables, workbook))
     links = [(f"Every table of the report in one workbook (XLSX, {len(tables)} tables)", f"{FOLDER}/{workbook}")]
     links += [(f"{t.section_title}: {t.caption} (CSV)", f"{FOLDER}/{t.csv_name}") for t in tables]
-    return Downloads(tables, workbook, tuple(links))
+    sections = tuple((Path(nb).stem, links_markdown(Path(nb).stem, tables, workbook)) for nb in notebooks)
+    return Downloads(tables, workbook, tuple(links), sections)

@@ -180,14 +180,19 @@ def write_build_project(
     output_dir: str = "_book",
     downloads: Sequence[tuple[str, str]] = (),
     about: str = "",
+    section_links: Mapping[str, str] | None = None,
 ) -> Path:
     """Write a Quarto book project over the executed notebooks of one build.
 
     The front page is copied to ``index.qmd``; execution is disabled and code
     hidden, so Quarto only lays out the outputs papermill produced. The
     ``downloads`` (words and relative link, e.g. the tables as CSV and XLSX)
-    are listed at the end of the front page; each section's own links are
-    already in its executed notebook (see :mod:`cpstats.downloads`).
+    are listed at the end of the front page. ``section_links`` (per notebook
+    name, a Markdown block) ends that section's page: the chapter is then a
+    copy of the executed notebook in ``build_dir`` with one more Markdown cell
+    (tagged :data:`cpstats.downloads.LINKS_TAG`), so the executed notebook
+    itself stays as it ran. Chapters given outside ``build_dir`` are copied
+    into it, so a project in a folder of its own gives the same page names.
 
     Returns
     -------
@@ -203,13 +208,34 @@ def write_build_project(
     if about:  # the report's version (see cpstats.site.provenance_markdown)
         front = front.rstrip("\n") + "\n\n" + about
     (build_dir / "index.qmd").write_text(front, encoding="utf-8")
-    relative = [Path(nb).resolve().relative_to(build_dir.resolve()).as_posix() for nb in notebooks]
+    relative = [_chapter(Path(nb), build_dir, (section_links or {}).get(Path(nb).stem)) for nb in notebooks]
     project = book_project(
         book, relative, subtitle=subtitle, output_dir=output_dir, output_file=output_file, metadata=metadata,
     )
     target = build_dir / "_quarto.yml"
     target.write_text(yaml.safe_dump(project, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return target
+
+
+def _chapter(notebook: Path, build_dir: Path, links: str | None) -> str:
+    """The chapter of one executed notebook, relative to the project: the notebook, or a copy ending with its links."""
+    import nbformat
+
+    inside = notebook.resolve().is_relative_to(build_dir.resolve())
+    if inside and not links:
+        return notebook.resolve().relative_to(build_dir.resolve()).as_posix()
+    from cpstats.downloads import LINKS_TAG
+
+    target = build_dir / notebook.name
+    node = nbformat.read(notebook, as_version=4)
+    if links:
+        cell = nbformat.v4.new_markdown_cell(links, metadata={"tags": [LINKS_TAG]})
+        cell["id"] = LINKS_TAG
+        node.cells = [c for c in node.cells if LINKS_TAG not in c.get("metadata", {}).get("tags", [])] + [cell]
+    text = nbformat.writes(node)
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
+    return target.name
 
 
 def quarto_executable() -> str | None:

@@ -124,6 +124,10 @@ class ReportInfo:
     about : str
         Markdown added at the end of the front page (HTML and PDF): the
         report's version (see :func:`cpstats.site.provenance_markdown`).
+    section_downloads : tuple of (str, str)
+        Per section (the notebook's name), Markdown added at the end of its
+        web page: the links to its tables (see :mod:`cpstats.downloads`).
+        Not in the PDF.
     """
 
     title: str
@@ -135,6 +139,7 @@ class ReportInfo:
     timestamp: dt.datetime
     downloads: tuple[tuple[str, str], ...] = ()
     about: str = ""
+    section_downloads: tuple[tuple[str, str], ...] = ()
 
 
 # ----------------------------------------------------------------- notebooks to Markdown
@@ -470,7 +475,10 @@ def render_builtin(
         figures.update(section_figures)
     written: list[Path] = []
     if html_pages:
-        written += render_html(info, front, sections, site_dir)
+        links = dict(info.section_downloads)
+        pages = [Section(s.stem, s.title, s.markdown.rstrip("\n") + "\n\n" + links[s.stem] + "\n") if s.stem in links else s
+                 for s in sections]
+        written += render_html(info, front, pages, site_dir)
         written += _write_figures(figures, site_dir)
     whole = "\n\n".join([front, *(section.markdown for section in sections)])
     written.append(compile_pdf(markdown_to_typst(whole, info), figures, Path(site_dir) / info.pdf_name, work_dir, info.timestamp))

@@ -750,9 +750,11 @@ def build_report(
         cache_root=Path(build_root).resolve(), label=f"{la} {reporting_year.label}", progress=progress, record=record,
         environment={VALIDATED_CACHE_ENV: str(validated)},
     )
-    refresh_commentary(executed, la, reporting_year, data_dir, reference_dir, commentary_dir, policy, dataset)
+    refresh_commentary(executed, la, reporting_year, data_dir, reference_dir, commentary_dir, policy, dataset,
+                       parameters[FINGERPRINT_PARAMETER], build_dir)
     target = Path(out_root) / la / reporting_year.label
-    version = _version_of_report(dataset, reporting_year, reference_dir, policy, target, build_dir, project_dir, record)
+    version = _version_of_report(dataset, reporting_year, reference_dir, policy, target, build_dir, project_dir, record,
+                                 parameters[FINGERPRINT_PARAMETER])
     write_suppression_log(executed, build_dir / SUPPRESSION_LOG)
     unwritten = unwritten_sections(executed) if final else []
     if unwritten:
@@ -886,7 +888,8 @@ class BuildRecord:
 
 
 def refresh_commentary(executed: Sequence[Path], la: str, year: ReportingYear, data_dir: Path, reference_dir: Path,
-                       commentary_dir: Path, policy: Policy | None = None, dataset=None) -> int:
+                       commentary_dir: Path, policy: Policy | None = None, dataset=None,
+                       fingerprint: str | None = None, memo_dir: Path | None = None) -> int:
     """Fill each section's commentary from the commentary files as they are now.
 
     The commentary is Markdown the analyst edits (``commentary/<la>/<year>/*.md``);
@@ -895,6 +898,10 @@ def refresh_commentary(executed: Sequence[Path], la: str, year: ReportingYear, d
     is assembled, every output a :class:`cpstats.commentary.Commentary` made is
     replaced by the commentary as the file now says, and an edit to the words
     re-assembles the report without executing anything.
+
+    With ``fingerprint`` (of the data, reference tables and library) and
+    ``memo_dir``, the filled commentary is kept in ``memo_dir`` and reused
+    while neither the fingerprint nor a commentary file changed.
 
     Returns
     -------
@@ -912,15 +919,21 @@ def refresh_commentary(executed: Sequence[Path], la: str, year: ReportingYear, d
     if not found:
         return 0
     policy = policy or Policy()
-    with disclosure_policy(policy.mode, policy.threshold):
-        report = load_context(la, year, data_dir, reference_dir, commentary_dir, dataset=dataset)
-        fresh = {}
-        for _, _, output in found:
-            section = output["metadata"]["cpstats"]["commentary"]["section"]
-            if section not in fresh:
-                commentary = report.commentary(section)
-                data, metadata = commentary._repr_mimebundle_()
-                fresh[section] = ({**data, "text/plain": repr(commentary)}, metadata)
+    memo = _memo(memo_dir if fingerprint else None, "commentary",
+                 _commentary_key(la, year, commentary_dir, policy, fingerprint))
+    fresh = memo.get() if memo else None
+    if fresh is None:
+        with disclosure_policy(policy.mode, policy.threshold):
+            report = load_context(la, year, data_dir, reference_dir, commentary_dir, dataset=dataset)
+            fresh = {}
+            for _, _, output in found:
+                section = output["metadata"]["cpstats"]["commentary"]["section"]
+                if section not in fresh:
+                    commentary = report.commentary(section)
+                    data, metadata = commentary._repr_mimebundle_()
+                    fresh[section] = ({**data, "text/plain": repr(commentary)}, metadata)
+        if memo:
+            memo.put(fresh)
     changed = set()
     for path, nb, output in found:
         data, metadata = fresh[output["metadata"]["cpstats"]["commentary"]["section"]]
@@ -933,6 +946,40 @@ def refresh_commentary(executed: Sequence[Path], la: str, year: ReportingYear, d
             nbformat.write(nb, partial)
             os.replace(partial, path)
     return len(changed)
+
+
+@dataclass
+class _Memo:
+    """A value worked out for one report, kept in its build folder with the key it was worked out for."""
+
+    path: Path
+    key: str
+
+    def get(self):
+        try:
+            kept = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return kept.get("value") if kept.get("key") == self.key else None
+
+    def put(self, value) -> None:
+        partial = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+        partial.write_text(json.dumps({"key": self.key, "value": value}, sort_keys=True), encoding="utf-8")
+        os.replace(partial, self.path)
+
+
+def _memo(folder: Path | None, name: str, key: str) -> _Memo | None:
+    return _Memo(Path(folder) / f".{name}.json", key) if folder is not None else None
+
+
+def _commentary_key(la: str, year: ReportingYear, commentary_dir: Path, policy: Policy, fingerprint: str | None) -> str:
+    """What filled commentary depends on: the inputs' fingerprint, the disclosure and every commentary file."""
+    from cpstats.execute import files_digest
+
+    folder = Path(commentary_dir) / la / year.label
+    files = {p.name: p for p in sorted(folder.glob("*"))} if folder.is_dir() else {}
+    return hashlib.sha256(json.dumps([fingerprint, year.label, policy.mode, policy.threshold,
+                                      files_digest(files)]).encode()).hexdigest()
 
 
 @dataclass
@@ -966,12 +1013,19 @@ def _published_figures(figures: dict, policy: Policy) -> dict:
 
 
 def _version_of_report(dataset, year: ReportingYear, reference_dir: Path, policy: Policy, target: Path,
-                       build_dir: Path, project_dir: Path, record: BuildRecord) -> _ReportVersion:
+                       build_dir: Path, project_dir: Path, record: BuildRecord,
+                       fingerprint: str | None = None) -> _ReportVersion:
     """Back-test the year's figures against the published report and decide the version to publish."""
     from cpstats.dataset import dataset_fingerprint
     from cpstats.site import backtest, build_date, provenance, read_published, report_figures, write_backtest
 
-    figures = _published_figures(report_figures(dataset, year, reference_dir), policy)
+    memo = _memo(build_dir, "figures", hashlib.sha256(json.dumps(
+        [fingerprint, year.label, policy.mode, policy.threshold]).encode()).hexdigest()) if fingerprint else None
+    figures = memo.get() if memo else None
+    if figures is None:
+        figures = _published_figures(report_figures(dataset, year, reference_dir), policy)
+        if memo:
+            memo.put(figures)
     published = read_published(target)
     changes = backtest(published.figures if published else None, figures)
     write_backtest(changes, Path(build_dir) / "backtest.csv")

@@ -408,12 +408,13 @@ def line_chart(
                 ax.annotate(f"{_number(v)}{unit}", (x, float(v)), textcoords="offset points", xytext=(0, 7),
                             ha="center", fontsize=9, color=colour)
     ax.set_xticks(positions, list(x_labels))
-    ax.set_title(title)
+    ax.set_title(title, pad=12)
     ax.set_ylabel(value_label)
-    ax.set_ylim(bottom=0)
-    ax.margins(x=0.08, y=0.2)
-    if len(series) > 1:
-        ax.legend(frameon=False, loc="lower left")
+    highest = max((float(v) for values in series.values() for v in values if v is not None), default=0.0)
+    ax.set_ylim(0, highest * 1.2 if highest > 0 else 1)  # room above the highest point for its label
+    ax.margins(x=0.08)
+    if len(series) > 1:  # below the plot, where it cannot cover a line or a label
+        ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(series))
     return Chart(figure_to_svg(figure), describe_lines(x_labels, series, title, unit))
 
 

@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from typing import Mapping, Sequence
 
 import pandas as pd
@@ -617,9 +618,19 @@ def key_plan_table(plan: pd.DataFrame) -> pd.DataFrame:
 # ----------------------------------------------------------------- output
 
 
+_NUMERIC_CELL = re.compile(r"^[+-]?[\d,]*\.?\d+%?$|^\[[cxz]\]$")
+
+
 def _alignment(table: pd.DataFrame) -> tuple[str, ...]:
-    """Left-align the first column, right-align the others (they hold numbers)."""
-    return ("left",) + ("right",) * (len(table.columns) - 1)
+    """Left-align the first column and any column of words; right-align columns of numbers.
+
+    >>> _alignment(pd.DataFrame({"Action": ["Audit"], "Who": ["SQAS"], "Audits": ["20"], "%": ["[z]"]}))
+    ('left', 'left', 'right', 'right')
+    """
+    def numeric(column) -> bool:
+        return all(_NUMERIC_CELL.match(str(cell).strip()) for cell in table[column])
+
+    return ("left",) + tuple("right" if numeric(c) else "left" for c in table.columns[1:])
 
 
 def to_markdown(table: pd.DataFrame, caption: str | None = None) -> str:

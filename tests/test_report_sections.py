@@ -175,9 +175,9 @@ def test_marac_table_shows_victims_children_and_repeat_victims(site):
 
 
 def test_headline_comparisons_show_the_year_before_and_england_each_labelled_with_its_year(site):
-    """Rates, reviews, repeat plans and performance: the authority in 2016-17 and 2017-18, England in 2017-18."""
+    """Rates, reviews, repeat plans, ended plans and performance: the authority in 2016-17 and 2017-18, England in 2017-18."""
     la = "Rutland (synthetic sample)"
-    for stem in ("06_performance", "08_numbers", "11_reviews", "12_repeat_plans"):
+    for stem in ("06_performance", "08_numbers", "11_reviews", "12_repeat_plans", "13_duration"):
         headers = [table[0] for table in _html_tables(_page(site, stem))]
         assert ["Measure", f"{la} 2016-17", f"{la} 2017-18", "England 2017-18"] in headers, stem
     rates = next(t for t in _html_tables(_page(site, "08_numbers")) if t[0][-1] == "England 2017-18")

@@ -56,6 +56,7 @@ __all__ = [
     "conferences_table",
     "comparison_table",
     "performance_table",
+    "ended_plans_table",
     "conferences_held_table",
     "children_at_conferences_table",
     "domestic_abuse_table",
@@ -395,6 +396,18 @@ PERFORMANCE_ROWS = (
     ("Re-referrals within 12 months of a previous referral (%)", "rereferrals_within_12_months_pct"),
     ("Plans ended that lasted 2 years or more (%)", "ended_plans_2_years_or_more_pct"),
 )
+
+
+ENDED_PLAN_ROWS = (
+    ("Child Protection Plans ended", "plan_ends"),
+    ("Plans ended that lasted 2 years or more (%)", "ended_plans_2_years_or_more_pct"),
+)
+
+
+def ended_plans_table(measures: Mapping, la_name: str, year: ReportingYear, england: Mapping[str, object],
+                      previous: Mapping | None = None) -> pd.DataFrame:
+    """Plans ended and the share that lasted 2 years or more: the year before, the year, and England the same year."""
+    return comparison_table(ENDED_PLAN_ROWS, measures, la_name, year, england, previous)
 
 
 def reviews_table(measures: Mapping, la_name: str, year: ReportingYear, england: Mapping[str, object],

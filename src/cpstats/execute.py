@@ -296,6 +296,129 @@ def _run_papermill(nb_json: str, output: str, cwd: str, kernel_name: str,
             time.sleep(0.5 * attempts)
 
 
+class KernelSession:
+    """One kernel that executes, one after another, the notebooks a worker process is given.
+
+    Starting a kernel and importing pandas, matplotlib and cpstats costs a few
+    seconds, more than most sections take to run; a worker therefore keeps its
+    kernel. Before each notebook the kernel's namespace is emptied
+    (``%reset -f``) and its working directory set to the notebook's folder, and
+    afterwards the execution counts are numbered from 1, so a notebook's outputs
+    are those a fresh kernel gives (the published outputs are the same bytes).
+    After a failing cell, or a kernel that died, the next notebook gets a new
+    kernel. ``CPSTATS_FRESH_KERNELS=1`` gives every notebook a new kernel
+    through papermill instead.
+    """
+
+    def __init__(self, kernel_name: str = KERNEL, environment: Mapping[str, str] | None = None):
+        self.kernel_name = kernel_name
+        self.environment = dict(environment or {})
+        self.km = None
+
+    def _client(self, nb, cwd: str):
+        from jupyter_client.manager import AsyncKernelManager
+        from nbclient import NotebookClient
+
+        if self.km is None:
+            os.environ.update(self.environment)  # the kernel inherits it
+            self.km = AsyncKernelManager(kernel_name=self.kernel_name)
+        return NotebookClient(nb, km=self.km, kernel_name=self.kernel_name, extra_arguments=KERNEL_ARGUMENTS,
+                              record_timing=False, timeout=None, resources={"metadata": {"path": cwd}})
+
+    def _run(self, nb, cwd: str) -> None:
+        client = self._client(nb, cwd)
+        try:
+            client.execute()
+        finally:
+            if client.kc is not None:
+                client.kc.stop_channels()
+
+    def execute(self, nb, cwd: str):
+        """Execute ``nb`` in place in the kernel, started when needed; raises nbclient's errors."""
+        import nbformat
+
+        reset = nbformat.v4.new_notebook(metadata={"kernelspec": dict(nb.metadata.get("kernelspec", {}))})
+        reset.cells = [nbformat.v4.new_code_cell(
+            "get_ipython().run_line_magic('reset', '-f')\nimport os as _os\n"
+            f"_os.chdir({cwd!r})\ndel _os")]
+        self._run(reset, cwd)
+        self._run(nb, cwd)
+        number = 0
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                number += 1
+                cell.execution_count = number
+                for output in cell.get("outputs", []):
+                    if "execution_count" in output:
+                        output["execution_count"] = number
+        return nb
+
+    def shutdown(self) -> None:
+        """Stop the kernel (a new one starts with the next notebook)."""
+        if self.km is None:
+            return
+        from jupyter_core.utils import run_sync
+
+        try:
+            run_sync(self.km.shutdown_kernel)(now=True)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+        self.km = None
+
+
+_SESSION: KernelSession | None = None
+"""The kernel of this worker process (see :class:`KernelSession`)."""
+
+
+def _session(kernel_name: str, environment: Mapping[str, str] | None) -> KernelSession:
+    global _SESSION
+    if _SESSION is None or _SESSION.kernel_name != kernel_name or _SESSION.environment != dict(environment or {}):
+        if _SESSION is not None:
+            _SESSION.shutdown()
+        else:
+            import atexit
+
+            atexit.register(lambda: _SESSION.shutdown() if _SESSION is not None else None)
+        _SESSION = KernelSession(kernel_name, environment)
+    return _SESSION
+
+
+def fresh_kernels() -> bool:
+    """Whether every notebook gets a new kernel (``CPSTATS_FRESH_KERNELS=1``)."""
+    return os.environ.get("CPSTATS_FRESH_KERNELS", "") not in ("", "0")
+
+
+def _run_notebook(nb_json: str, output: str, cwd: str, kernel_name: str,
+                  environment: Mapping[str, str] | None = None) -> tuple[str | None, int | None, str | None, float]:
+    """Execute one parameterized notebook in this worker's kernel; as :func:`_run_papermill` returns."""
+    if fresh_kernels():
+        return _run_papermill(nb_json, output, cwd, kernel_name, environment)
+    import nbformat
+    from nbclient.exceptions import CellExecutionError
+
+    started = time.perf_counter()
+    attempts = 0
+    while True:
+        attempts += 1
+        nb = nbformat.reads(nb_json, as_version=4)
+        session = _session(kernel_name, environment)
+        try:
+            session.execute(nb, cwd)
+            return nbformat.writes(nb), None, None, time.perf_counter() - started
+        except CellExecutionError as error:
+            session.shutdown()  # the namespace may be half made: the next notebook starts clean
+            nbformat.write(nb, output)
+            failing = next((i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
+                            and any(o.get("output_type") == "error" for o in cell.get("outputs", []))), None)
+            detail = f"{error.ename}: {error.evalue}" if getattr(error, "ename", None) else str(error).splitlines()[-1]
+            return None, failing, detail, time.perf_counter() - started
+        except Exception as error:  # the kernel did not start or died: a new one, and try again
+            session.shutdown()
+            if attempts > KERNEL_START_RETRIES:
+                return None, None, f"{type(error).__name__}: {error}", time.perf_counter() - started
+            time.sleep(0.5 * attempts)
+
+
 class _Progress:
     """A bar of notebooks done on a terminal; a plain line per notebook otherwise."""
 
@@ -425,13 +548,19 @@ def execute_jobs(
         progress_bar.step(job.label or output.stem, "executed", seconds)
 
     try:
-        if workers == 1 and len(pending) == 1:
-            job, nb = pending[0]
+        if workers == 1:  # in this process, one after another, in one kernel
             saved = {name: os.environ.get(name) for name in (environment or {})}
             try:
-                finish(job, nb, _run_papermill(nbformat.writes(nb), str(job.output),
-                                               str(Path(job.output).parent.resolve()), kernel_name, environment))
+                for job, nb in pending:
+                    finish(job, nb, _run_notebook(nbformat.writes(nb), str(job.output),
+                                                  str(Path(job.output).parent.resolve()), kernel_name, environment))
+                    if summary.failures and fail_fast:
+                        break
             finally:
+                global _SESSION
+                if _SESSION is not None:  # this process is the build's own: leave no kernel behind
+                    _SESSION.shutdown()
+                    _SESSION = None
                 for name, value in saved.items():
                     if value is None:
                         os.environ.pop(name, None)
@@ -441,7 +570,7 @@ def execute_jobs(
             with ProcessPoolExecutor(max_workers=workers, mp_context=process_context()) as pool:
                 running = {}
                 for job, nb in pending:
-                    future = pool.submit(_run_papermill, nbformat.writes(nb), str(job.output),
+                    future = pool.submit(_run_notebook, nbformat.writes(nb), str(job.output),
                                          str(Path(job.output).parent.resolve()), kernel_name, environment)
                     running[future] = (job, nb)
                 while running:

@@ -22,7 +22,9 @@ Before a notebook is matched or cached, papermill's per-cell timing and status
 cells' tags: they differ on every run and would otherwise never match.
 
 Notebooks run in separate processes (``jobs``, the number of cores by
-default). A kernel that fails to start is retried; a cell that raises is not.
+default), each keeping one kernel for the notebooks it is given
+(:class:`KernelSession`: the namespace is emptied before each one). A
+kernel that fails to start is retried; a cell that raises is not.
 Progress is a bar on a terminal and one plain line per notebook otherwise
 (CI, logs).
 """

@@ -83,12 +83,20 @@ def standalone_runs(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("standalone")
 
-    def run(path: Path) -> list[str]:
-        output = folder / path.name
+    def execute(path: Path, output: Path) -> None:
         papermill.execute_notebook(
             str(path), str(output), kernel_name="python3", progress_bar=False,
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"], resources={"metadata": {"path": str(path.parent)}},
         )
+
+    def run(path: Path) -> list[str]:
+        output = folder / path.name
+        try:
+            execute(path, output)
+        except papermill.PapermillExecutionError:
+            raise
+        except Exception:  # a kernel that failed to start (two starting at once can race for a port): once more
+            execute(path, output)
         return [
             output_["data"]["text/markdown"]
             for cell in _code_cells(_read(output))

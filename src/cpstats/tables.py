@@ -704,6 +704,11 @@ class TableDisplay:
     def _repr_markdown_(self) -> str:
         return self.data
 
+    def __repr__(self) -> str:
+        # the notebook's text/plain copy: the table itself, never a memory address, so that the same
+        # table gives the same executed notebook (and the same assembly key) on every run
+        return self.data
+
     def _repr_mimebundle_(self, include=None, exclude=None):
         # the cells withheld (see show) go in the output's metadata: kept in the executed notebook for the
         # build's suppression log, never shown

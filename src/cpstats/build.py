@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from cpstats.dataset import VALIDATED_CACHE_ENV, keep_dataset
+from cpstats.dataset import VALIDATED_CACHE_ENV, cached_dataset, keep_dataset
 from cpstats.disclosure import DEFAULT_THRESHOLD, Policy
 from cpstats.execute import FINGERPRINT_PARAMETER, KERNEL, KERNEL_ARGUMENTS, NotebookJob, execute_jobs, inputs_fingerprint, library_digest
 from cpstats.site import provenance_markdown
@@ -728,7 +728,11 @@ def build_report(
     policy = Policy(disclosure, threshold)
     data_dir = (Path(data_root) / la).resolve()
     reference_dir = Path(reference_dir or Path(data_root) / "reference").resolve()
-    dataset = load_dataset(data_dir)
+    validated = Path(build_root).resolve() / VALIDATED_FOLDER  # the notebooks load the data validated here once
+    dataset = cached_dataset(data_dir, validated)
+    if dataset is None:
+        dataset = load_dataset(data_dir)
+        keep_dataset(dataset, validated)
     chosen = choose_renderer(renderer)
     project_dir = find_project_dir(project_dir)
     book = read_book_config(project_dir / "_quarto.yml")
@@ -913,14 +917,38 @@ def refresh_commentary(executed: Sequence[Path], la: str, year: ReportingYear, d
     from cpstats.context import load_context
     from cpstats.disclosure import disclosure_policy
 
+    from cpstats.execute import _file_digest, read_index, write_index
+
+    policy = policy or Policy()
+    commentary_key = _commentary_key(la, year, commentary_dir, policy, fingerprint) if fingerprint else None
+    folders = {Path(path).parent for path in executed}
+    indexes = {folder: read_index(folder) for folder in folders}
+
+    def filled(path: Path) -> bool:
+        entry = indexes[path.parent].get(path.name)
+        return bool(commentary_key and isinstance(entry, dict) and entry.get("commentary") == commentary_key
+                    and entry.get("sha") == _file_digest(path))
+
+    if memo_dir is not None and all(filled(Path(path)) for path in executed):
+        return 0  # every notebook was filled with this very commentary and is untouched since
+
+    def note_filled() -> None:
+        if commentary_key is None:
+            return
+        for path in map(Path, executed):
+            entry = indexes[path.parent].get(path.name)
+            if isinstance(entry, dict):
+                entry.update(sha=_file_digest(path), commentary=commentary_key)
+        for folder, index in indexes.items():
+            write_index(folder, index)
+
     notebooks = [(Path(path), nbformat.read(path, as_version=4)) for path in executed]
     found = [(path, nb, output) for path, nb in notebooks for cell in nb.cells for output in cell.get("outputs", [])
              if str(output.get("metadata", {}).get("cpstats", {}).get("commentary", {}).get("file", "")).endswith(".md")]
     if not found:
+        note_filled()
         return 0
-    policy = policy or Policy()
-    memo = _memo(memo_dir if fingerprint else None, "commentary",
-                 _commentary_key(la, year, commentary_dir, policy, fingerprint))
+    memo = _memo(memo_dir if fingerprint else None, "commentary", commentary_key or "")
     fresh = memo.get() if memo else None
     if fresh is None:
         with disclosure_policy(policy.mode, policy.threshold):
@@ -945,6 +973,7 @@ def refresh_commentary(executed: Sequence[Path], la: str, year: ReportingYear, d
             partial = path.with_name(f".{path.name}.partial")
             nbformat.write(nb, partial)
             os.replace(partial, path)
+    note_filled()
     return len(changed)
 
 

@@ -195,6 +195,43 @@ def _cached(cache, nb):
     return merged
 
 
+INDEX_FILE = ".executed.json"
+"""Beside the executed notebooks: for each, the cache key it was made for, a digest of the source
+notebook's bytes with the parameters (``source``), the SHA-256 of the file as last written, and
+the commentary key it was last filled with (see :func:`cpstats.build.refresh_commentary`). A
+rebuild with the same source notebook and parameters whose file is untouched uses the file as it
+is, without opening the cache."""
+
+
+def read_index(folder: Path) -> dict:
+    """The index of the executed notebooks in ``folder`` (empty when missing or unreadable)."""
+    try:
+        return json.loads((Path(folder) / INDEX_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def write_index(folder: Path, index: Mapping) -> None:
+    path = Path(folder) / INDEX_FILE
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_text(json.dumps(dict(index), indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(partial, path)
+
+
+def _file_digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _source_key(job: "NotebookJob", kernel_name: str) -> str:
+    """The source notebook's bytes, the parameters and the kernel: what the cache key is made from."""
+    digest = hashlib.sha256(Path(job.notebook).read_bytes())
+    digest.update(json.dumps([dict(job.parameters), kernel_name], sort_keys=True).encode())
+    return digest.hexdigest()
+
+
 def _write_if_changed(nb, path: Path) -> None:
     """Write a notebook; leave the file (and its time stamp) alone when the bytes are the same."""
     import nbformat
@@ -511,23 +548,40 @@ def execute_jobs(
         Environment variables for the kernels, e.g. where validated data are kept.
     """
     import nbformat
-    from jupyter_cache.base import CacheBundleIn
 
     started = time.perf_counter()
     summary = ExecutionSummary()
-    cache = open_cache(build_root)
+    cache = None
     pending: list[tuple[NotebookJob, object]] = []
+    indexes: dict[Path, dict] = {}
+    keys: dict[Path, tuple[str, str]] = {}
     for job in jobs:
-        Path(job.output).parent.mkdir(parents=True, exist_ok=True)
+        output = Path(job.output)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        index = indexes.setdefault(output.parent, read_index(output.parent))
+        entry = index.get(output.name)
+        entry = entry if isinstance(entry, dict) else {}
+        source = _source_key(job, kernel_name)
+        if not force and entry.get("source") == source and entry.get("sha") == _file_digest(output):
+            summary.cached.append(output)  # made from this very notebook and parameters, untouched since
+            if callable(progress):
+                progress(job.label or output.stem, "cached", 0.0)
+            continue
+        cache = cache or open_cache(build_root)
         nb = parameterized(job.notebook, job.parameters, kernel_name)
+        keys[output] = (cache.create_hashed_notebook(nb)[1], source)
         merged = None if force else _cached(cache, nb)
+        if merged is not None:
+            _write_if_changed(merged, output)
+            index[output.name] = {"key": keys[output][0], "source": source, "sha": _file_digest(output)}
         if merged is None:
             pending.append((job, nb))
         else:
-            _write_if_changed(merged, Path(job.output))
-            summary.cached.append(Path(job.output))
+            summary.cached.append(output)
             if callable(progress):
                 progress(job.label or Path(job.output).stem, "cached", 0.0)
+    for folder, index in indexes.items():
+        write_index(folder, index)
     if not pending:
         summary.seconds = time.perf_counter() - started
         return summary
@@ -542,10 +596,15 @@ def execute_jobs(
             summary.failures.append(JobFailure(job, cell_index, detail or "failed"))
             progress_bar.step(job.label or output.stem, "FAILED", seconds)
             return
+        from jupyter_cache.base import CacheBundleIn
+
         executed = strip_timing(nbformat.reads(executed_json, as_version=4))
         cache.cache_notebook_bundle(CacheBundleIn(executed, str(output)), check_validity=False, overwrite=True)
         merged = _cached(cache, nb)
         _write_if_changed(merged if merged is not None else executed, output)
+        index = read_index(output.parent)
+        index[output.name] = {"key": keys[output][0], "source": keys[output][1], "sha": _file_digest(output)}
+        write_index(output.parent, index)
         summary.executed.append(output)
         progress_bar.step(job.label or output.stem, "executed", seconds)
 

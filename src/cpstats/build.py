@@ -993,7 +993,7 @@ class _Memo:
 
     def put(self, value) -> None:
         partial = self.path.with_name(f".{self.path.name}.{os.getpid()}")
-        partial.write_text(json.dumps({"key": self.key, "value": value}, sort_keys=True), encoding="utf-8")
+        partial.write_text(json.dumps({"key": self.key, "value": value}), encoding="utf-8")  # keeps the order
         os.replace(partial, self.path)
 
 

@@ -178,11 +178,18 @@ def strip_timing(nb):
 
 def open_cache(build_root: Path):
     """The jupyter-cache of a build root (``<build_root>/.jupyter_cache``), created when missing."""
+    import fcntl
+
     from jupyter_cache import get_cache
 
-    cache = get_cache(str(Path(build_root) / CACHE_FOLDER))
-    if cache.get_cache_limit() < CACHE_LIMIT:
-        cache.change_cache_limit(CACHE_LIMIT)
+    Path(build_root).mkdir(parents=True, exist_ok=True)
+    # Workers of one build may open a new cache at the same moment: its database is created under a lock,
+    # or two processes both create its tables and one fails ("table settings already exists").
+    with open(Path(build_root) / f"{CACHE_FOLDER}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        cache = get_cache(str(Path(build_root) / CACHE_FOLDER))
+        if cache.get_cache_limit() < CACHE_LIMIT:
+            cache.change_cache_limit(CACHE_LIMIT)
     return cache
 
 

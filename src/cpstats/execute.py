@@ -39,6 +39,7 @@ import platform
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -174,6 +175,29 @@ def strip_timing(nb):
         for key in (*TIMING_KEYS, "input_path", "output_path", "environment_variables"):
             papermill.pop(key, None)
     return nb
+
+
+@contextmanager
+def cache_lock(build_root: Path):
+    """Hold the cache alone: jupyter-cache's SQLite index is not safe for writers in several processes.
+
+    Reports built side by side (:func:`cpstats.build.build_reports`) share one
+    cache, so every read and write of it happens under an exclusive lock on
+    ``<build_root>/.jupyter_cache.lock`` (where ``fcntl`` exists).
+    """
+    path = Path(build_root) / f"{CACHE_FOLDER}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on Linux or macOS
+        yield
+        return
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def open_cache(build_root: Path):
@@ -574,10 +598,11 @@ def execute_jobs(
             if callable(progress):
                 progress(job.label or output.stem, "cached", 0.0)
             continue
-        cache = cache or open_cache(build_root)
         nb = parameterized(job.notebook, job.parameters, kernel_name)
-        keys[output] = (cache.create_hashed_notebook(nb)[1], source)
-        merged = None if force else _cached(cache, nb)
+        with cache_lock(build_root):
+            cache = cache or open_cache(build_root)
+            keys[output] = (cache.create_hashed_notebook(nb)[1], source)
+            merged = None if force else _cached(cache, nb)
         if merged is not None:
             _write_if_changed(merged, output)
             index[output.name] = {"key": keys[output][0], "source": source, "sha": _file_digest(output)}
@@ -606,8 +631,9 @@ def execute_jobs(
         from jupyter_cache.base import CacheBundleIn
 
         executed = strip_timing(nbformat.reads(executed_json, as_version=4))
-        cache.cache_notebook_bundle(CacheBundleIn(executed, str(output)), check_validity=False, overwrite=True)
-        merged = _cached(cache, nb)
+        with cache_lock(build_root):
+            cache.cache_notebook_bundle(CacheBundleIn(executed, str(output)), check_validity=False, overwrite=True)
+            merged = _cached(cache, nb)
         _write_if_changed(merged if merged is not None else executed, output)
         index = read_index(output.parent)
         index[output.name] = {"key": keys[output][0], "source": keys[output][1], "sha": _file_digest(output)}

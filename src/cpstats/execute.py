@@ -177,16 +177,31 @@ def strip_timing(nb):
     return nb
 
 
+_LOCKS_HELD: dict[str, int] = {}
+"""Cache locks this process holds, by lock file, and how deeply (the lock is re-entrant)."""
+
+
 @contextmanager
 def cache_lock(build_root: Path):
     """Hold the cache alone: jupyter-cache's SQLite index is not safe for writers in several processes.
 
     Reports built side by side (:func:`cpstats.build.build_reports`) share one
-    cache, so every read and write of it happens under an exclusive lock on
-    ``<build_root>/.jupyter_cache.lock`` (where ``fcntl`` exists).
+    cache, and the workers of one build may open a new one at the same moment,
+    so every opening, read and write of it happens under an exclusive lock on
+    ``<build_root>/.jupyter_cache.lock`` (where ``fcntl`` exists). A process
+    already holding the lock may take it again.
     """
     path = Path(build_root) / f"{CACHE_FOLDER}.lock"
+    key = str(path.resolve()) if path.parent.exists() else str(path)
+    if _LOCKS_HELD.get(key):
+        _LOCKS_HELD[key] += 1
+        try:
+            yield
+        finally:
+            _LOCKS_HELD[key] -= 1
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
+    key = str(path.resolve())
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not on Linux or macOS
@@ -194,23 +209,24 @@ def cache_lock(build_root: Path):
         return
     with open(path, "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
+        _LOCKS_HELD[key] = 1
         try:
             yield
         finally:
+            _LOCKS_HELD.pop(key, None)
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def open_cache(build_root: Path):
-    """The jupyter-cache of a build root (``<build_root>/.jupyter_cache``), created when missing."""
-    import fcntl
+    """The jupyter-cache of a build root (``<build_root>/.jupyter_cache``), created when missing.
 
+    Opened under :func:`cache_lock`: workers of one build may open a new cache
+    at the same moment, and two processes creating its tables both at once
+    fail ("table settings already exists").
+    """
     from jupyter_cache import get_cache
 
-    Path(build_root).mkdir(parents=True, exist_ok=True)
-    # Workers of one build may open a new cache at the same moment: its database is created under a lock,
-    # or two processes both create its tables and one fails ("table settings already exists").
-    with open(Path(build_root) / f"{CACHE_FOLDER}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with cache_lock(build_root):
         cache = get_cache(str(Path(build_root) / CACHE_FOLDER))
         if cache.get_cache_limit() < CACHE_LIMIT:
             cache.change_cache_limit(CACHE_LIMIT)

@@ -1148,17 +1148,7 @@ def write_sample(out_dir: Path, seed: int = 857) -> list[Path]:
     Files are UTF-8 with LF line endings, one header row, rows sorted by identifier, dates
     as ``YYYY-MM-DD`` and flags as ``Y``/``N``. The same seed always writes the same bytes.
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    builder = _SampleBuilder(seed)
-    builder.build()
-    written = [out_dir / "la.yaml"]
-    written[0].write_bytes(LA_YAML.encode("utf-8"))
-    for name, frame in builder.tables().items():
-        path = out_dir / f"{name}.csv"
-        path.write_bytes(frame.to_csv(index=False, lineterminator="\n").encode("utf-8"))
-        written.append(path)
-    return written
+    return _write(_SampleBuilder(seed), LA_YAML, Path(out_dir))
 
 
 def write_county(out_dir: Path, seed: int = 855) -> list[Path]:
@@ -1184,6 +1174,7 @@ def write_county(out_dir: Path, seed: int = 855) -> list[Path]:
 
 
 def _write(builder: _SampleBuilder, la_yaml: str, out_dir: Path) -> list[Path]:
+    """Build the authority and write ``la.yaml`` then one CSV per table (UTF-8, LF line ends)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     builder.build()
     written = [out_dir / "la.yaml"]

@@ -43,7 +43,7 @@ def load_in_this_process(folder: str) -> dict:
     """Stage 1: read and validate the folder; keep the typed tables as Parquet for stage 2."""
     import resource
 
-    from cpstats.dataset import load_dataset
+    from cpstats.data.dataset import load_dataset
 
     started = time.perf_counter()
     ds = load_dataset(folder)
@@ -65,8 +65,8 @@ def measure_in_this_process(folder: str) -> dict:
 
     import pandas as pd
 
-    from cpstats.dataset import Dataset
-    from cpstats.metrics import compute_measures
+    from cpstats.data.dataset import Dataset
+    from cpstats.figures.measures import compute_measures
 
     typed = Path(folder) / "typed"
     tables = {name: pd.read_parquet(typed / f"{name}.parquet") if (typed / f"{name}.parquet").exists() else None

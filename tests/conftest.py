@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cpstats.contract import TABLES
-from cpstats.dataset import load_dataset
+from cpstats.data.contract import TABLES
+from cpstats.data.dataset import load_dataset
 from tests.sample_builds import public_report  # noqa: F401  (the public build of the sample, once per session)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -72,7 +72,7 @@ def sample_report(tmp_path_factory):
     """
     if not (SAMPLE / "la.yaml").exists():
         pytest.skip("data/sample is not generated yet")
-    from cpstats.build import build_report
+    from cpstats.publish.build import build_report
 
     root = tmp_path_factory.mktemp("sample-report")
     return build_report(

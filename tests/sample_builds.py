@@ -66,7 +66,7 @@ def public_report(tmp_path_factory) -> Build:
     """The sample report for 2017-18 built once with ``disclosure="public"`` from a copy of the project."""
     if not (SAMPLE / "la.yaml").exists():
         pytest.skip("data/sample is not generated yet")
-    from cpstats.build import build_report
+    from cpstats.publish.build import build_report
 
     project = copy_project(PROJECT_ROOT, tmp_path_factory.mktemp("public") / "project")
     build = Build(project, project / "_site", project / "_build")

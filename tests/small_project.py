@@ -18,7 +18,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 COUNTS_CODE = '''import pandas as pd
 from IPython.display import Markdown
 
-from cpstats.build import resolve_input_dir
+from cpstats.data.paths import resolve_input_dir
 
 referrals = pd.read_csv(resolve_input_dir(data_dir) / "referrals.csv")
 population = pd.read_csv(resolve_input_dir(reference_dir) / "population.csv")

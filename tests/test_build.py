@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from cpstats.build import NotebookError, build_report
-from cpstats.contract import DataValidationError
-from cpstats.periods import ReportingYear
-from cpstats.sentences import date_phrase
+from cpstats.publish.build import NotebookError, build_report
+from cpstats.data.contract import DataValidationError
+from cpstats.data.periods import ReportingYear
+from cpstats.present.sentences import date_phrase
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DATA_ROOT = PROJECT_ROOT / "data"

@@ -12,9 +12,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-import cpstats.execute
-from cpstats.build import BuildRecord, build_report
-from cpstats.execute import parameterized, strip_timing
+import cpstats.publish.execute
+from cpstats.publish.build import BuildRecord, build_report
+from cpstats.publish.execute import parameterized, strip_timing
 from tests.small_project import counts_notebook, make_project
 
 YEAR = "2017-18"
@@ -148,11 +148,11 @@ def test_an_edited_markdown_cell_executes_nothing(cold):
 
 def test_a_change_in_the_library_executes_the_sections_again(cold, monkeypatch):
     """A new cpstats source digest or version means new code behind every figure."""
-    monkeypatch.setattr(cpstats.execute, "library_digest", lambda: "another library")
+    monkeypatch.setattr(cpstats.publish.execute, "library_digest", lambda: "another library")
     assert sorted(cold.build().executed) == SECTIONS
     monkeypatch.undo()
-    version = cpstats.execute._version
-    monkeypatch.setattr(cpstats.execute, "_version", lambda name: "99.0" if name == "cpstats" else version(name))
+    version = cpstats.publish.execute._version
+    monkeypatch.setattr(cpstats.publish.execute, "_version", lambda name: "99.0" if name == "cpstats" else version(name))
     assert sorted(cold.build().executed) == SECTIONS
 
 
@@ -193,8 +193,8 @@ def test_a_kernel_that_fails_to_start_is_retried(monkeypatch, tmp_path):
         return nb
 
     monkeypatch.setattr(papermill, "execute_notebook", flaky)
-    monkeypatch.setattr(cpstats.execute.time, "sleep", lambda seconds: None)
-    executed, cell, detail, _ = cpstats.execute._run_papermill(
+    monkeypatch.setattr(cpstats.publish.execute.time, "sleep", lambda seconds: None)
+    executed, cell, detail, _ = cpstats.publish.execute._run_papermill(
         nbformat.writes(counts_notebook()), str(tmp_path / "out.ipynb"), str(tmp_path), "python3")
     assert len(calls) == 2 and executed is not None and detail is None
 
@@ -211,7 +211,7 @@ def test_a_failing_cell_is_not_retried(monkeypatch, tmp_path):
         raise PapermillExecutionError(3, 4, "boom", "ValueError", "no such measure", [])
 
     monkeypatch.setattr(papermill, "execute_notebook", failing)
-    executed, cell, detail, _ = cpstats.execute._run_papermill(
+    executed, cell, detail, _ = cpstats.publish.execute._run_papermill(
         nbformat.writes(counts_notebook()), str(tmp_path / "out.ipynb"), str(tmp_path), "python3")
     assert len(calls) == 1 and executed is None and cell == 3 and detail == "ValueError: no such measure"
 
@@ -221,7 +221,7 @@ def test_progress_is_one_plain_line_per_notebook_without_a_terminal():
     import io
 
     stream = io.StringIO()
-    progress = cpstats.execute._Progress(2, stream)
+    progress = cpstats.publish.execute._Progress(2, stream)
     progress.step("sample 2017-18 08_numbers", "executed", 3.25)
     progress.step("sample 2017-18 09_categories", "FAILED", 1.0)
     progress.close()
@@ -233,7 +233,7 @@ def test_validated_data_are_reused_only_while_every_file_is_the_same(tmp_path):
     """The build validates the data once for its notebooks; a changed file is read and validated again."""
     import shutil
 
-    from cpstats.dataset import cached_dataset, keep_dataset, load_dataset
+    from cpstats.data.dataset import cached_dataset, keep_dataset, load_dataset
 
     folder = tmp_path / "sample"
     shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "sample", folder)

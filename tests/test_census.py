@@ -16,14 +16,14 @@ import pandas as pd
 import pytest
 from lxml import etree
 
-from cpstats.census import export_census, import_census, read_return
-from cpstats.census.importer import REPORT_FILE
-from cpstats.census.vocabulary import schema_for_year
+from cpstats.data.census import export_census, import_census, read_return
+from cpstats.data.census.importer import REPORT_FILE
+from cpstats.data.census.vocabulary import schema_for_year
 from cpstats.cli import main
-from cpstats.contract import DataValidationError
-from cpstats.dataset import load_dataset
-from cpstats.metrics import compute_measures
-from cpstats.periods import ReportingYear
+from cpstats.data.contract import DataValidationError
+from cpstats.data.dataset import load_dataset
+from cpstats.figures.measures import compute_measures
+from cpstats.data.periods import ReportingYear
 from tests.conftest import PROJECT_ROOT, SAMPLE, write_folder
 
 REFERENCE = Path(os.environ.get("CPSTATS_SHARED_REFERENCE", PROJECT_ROOT.parent / "shared" / "reference"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cpstats.commentary import MISSING_NOTE, CommentaryError, Context, fill, render_commentary
+from cpstats.present.commentary import MISSING_NOTE, CommentaryError, Context, fill, render_commentary
 
 MEASURES = {"referrals": 305, "reviews_in_timescale_pct": 100.0, "category_during_year": {"EMO": 20, "NEG": 18},
             "second_plan_within_2_years_pct": None}

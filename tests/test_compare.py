@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cpstats.compare import compare_years
+from cpstats.figures.compare import compare_years
 
 
 def test_compare_gives_both_years_and_the_change(make_dataset):

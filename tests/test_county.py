@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cpstats.dataset import load_dataset
-from cpstats.metrics import compute_measures
-from cpstats.reference import population_for
-from cpstats.synth import SAMPLE_FILES, write_county
+from cpstats.data.dataset import load_dataset
+from cpstats.figures.measures import compute_measures
+from cpstats.data.reference import population_for
+from cpstats.data.synth import SAMPLE_FILES, write_county
 
 COUNTY = Path(__file__).resolve().parents[1] / "data" / "county"
 YEARS = ["2014-15", "2015-16", "2016-17", "2017-18", "2018-19", "2019-20"]

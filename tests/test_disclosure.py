@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cpstats.disclosure import CONFIDENTIAL, suppress_derived, suppress_table
+from cpstats.figures.disclosure import CONFIDENTIAL, suppress_derived, suppress_table
 
 
 def possible_values(table: pd.DataFrame, hidden: set, total_row, total_column, limit: int) -> dict:

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cpstats.disclosure import CONFIDENTIAL, SPEC_ATTR, Policy, current_policy, disclosure_policy, protect_table
-from cpstats.periods import ReportingYear
-from cpstats.tables import breakdown_table, show
+from cpstats.figures.disclosure import CONFIDENTIAL, SPEC_ATTR, Policy, current_policy, disclosure_policy, protect_table
+from cpstats.data.periods import ReportingYear
+from cpstats.present.tables import breakdown_table, show
 from tests.test_disclosure import possible_values
 
 PUBLIC = Policy("public")
@@ -72,7 +72,7 @@ def test_show_applies_the_policy_in_force_and_records_what_it_withheld():
 
 def test_sentences_follow_the_policy_in_force():
     """The same sentence, drafted and published."""
-    from cpstats.sentences import children_during_year_sentence, duration_sentence
+    from cpstats.present.sentences import children_during_year_sentence, duration_sentence
 
     measures = {"children_with_plan_during_year": 40, "families_with_plan_during_year": 20, "unborn_at_plan_start": 1,
                 "plan_ends": 21, "ended_plans_by_duration": {"over_6_months_to_under_1_year": 5}}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cpstats import metrics as m
-from cpstats.periods import working_days
+from cpstats.figures import measures as m
+from cpstats.data.periods import working_days
 
 Y = "2017-18"
 

@@ -11,7 +11,7 @@ import nbformat
 import papermill
 import pytest
 
-from cpstats.quarto import read_book_config
+from cpstats.publish.quarto import read_book_config
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = read_book_config(PROJECT_ROOT / "_quarto.yml").notebooks

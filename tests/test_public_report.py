@@ -14,8 +14,8 @@ import re
 
 import pytest
 
-from cpstats.build import SUPPRESSION_LOG
-from cpstats.disclosure import CONFIDENTIAL
+from cpstats.publish.build import SUPPRESSION_LOG
+from cpstats.figures.disclosure import CONFIDENTIAL
 from tests.sample_builds import csv_rows, html_tables, html_text, pdf_text, xlsx_cells
 
 THRESHOLD = 5

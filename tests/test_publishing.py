@@ -22,9 +22,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-import cpstats.build as build_module
-from cpstats.build import publish
-from cpstats.quarto import read_book_config
+import cpstats.publish.build as build_module
+from cpstats.publish.build import publish
+from cpstats.publish.quarto import read_book_config
 from tests.sample_builds import LA, YEAR, copy_project, tree_hashes
 
 KILL_TIMEOUT = 240  # seconds a build may take to reach a kill point

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cpstats.reference import (
+from cpstats.data.reference import (
     ENGLAND_MEASURES,
     england_table,
     england_value,

@@ -11,11 +11,13 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from cpstats import charts, sentences, tables
-from cpstats.build import BuildError, choose_renderer, publish, report_timestamp, resolve_input_dir
-from cpstats.periods import ReportingYear
-from cpstats.quarto import QuartoError, read_book_config, write_build_project
-from cpstats.render import (
+from cpstats.present import charts
+from cpstats.present import sentences
+from cpstats.present import tables
+from cpstats.publish.build import BuildError, choose_renderer, publish, report_timestamp, resolve_input_dir
+from cpstats.data.periods import ReportingYear
+from cpstats.publish.quarto import QuartoError, read_book_config, write_build_project
+from cpstats.publish.render import (
     ReportInfo,
     compile_pdf,
     expand_meta,

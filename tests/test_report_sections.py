@@ -15,11 +15,11 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from cpstats.build import UnwrittenCommentaryError, build_report
+from cpstats.publish.build import UnwrittenCommentaryError, build_report
 from cpstats.cli import main
-from cpstats.commentary import MISSING_NOTE
-from cpstats.downloads import LINKS_TAG, cell_value, workbook_name
-from cpstats.quarto import read_book_config, write_build_project
+from cpstats.present.commentary import MISSING_NOTE
+from cpstats.publish.downloads import LINKS_TAG, cell_value, workbook_name
+from cpstats.publish.quarto import read_book_config, write_build_project
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DATA_ROOT = PROJECT_ROOT / "data"
@@ -286,7 +286,7 @@ def test_final_build_of_a_year_with_all_commentary_goes_ahead(site, tmp_path):
 
 def test_final_refusal_error_names_each_unwritten_section():
     """The error lists sections with the file to write."""
-    from cpstats.commentary import Unwritten
+    from cpstats.present.commentary import Unwritten
 
     error = UnwrittenCommentaryError([Unwritten("07_staffing", "7. Staffing", "sample/2018-19/07_staffing.md")], "commentary")
     assert "not yet written for 1 section:\n  - 7. Staffing: write commentary/sample/2018-19/07_staffing.md" in str(error)
@@ -375,7 +375,7 @@ def test_the_pdf_lists_no_download_links(pdf_text):
 
 def test_quarto_build_project_has_the_same_sections_commentary_and_downloads(site, tmp_path):
     """The Quarto project over the executed notebooks: same chapters, the commentary, section and index downloads."""
-    from cpstats.downloads import prepare_downloads
+    from cpstats.publish.downloads import prepare_downloads
 
     book = read_book_config(PROJECT_ROOT / "_quarto.yml")
     executed_dir = site.parents[2] / "_build" / "sample" / YEAR

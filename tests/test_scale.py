@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from cpstats.cli import main
-from cpstats.dataset import load_dataset
-from cpstats.metrics import compute_measures
-from cpstats.scale import ENGLAND_VOLUMES
+from cpstats.data.dataset import load_dataset
+from cpstats.figures.measures import compute_measures
+from cpstats.data.scale import ENGLAND_VOLUMES
 
 
 def test_scaled_dataset_validates_and_has_the_volumes(tmp_path):

@@ -9,9 +9,9 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from cpstats.build import BuildRecord, build_report, build_reports
-from cpstats.dataset import dataset_fingerprint, load_dataset
-from cpstats.site import authorities, data_date
+from cpstats.publish.build import BuildRecord, build_report, build_reports
+from cpstats.data.dataset import dataset_fingerprint, load_dataset
+from cpstats.publish.site import authorities, data_date
 from tests.small_project import PROJECT_ROOT, make_project
 
 YEARS = ["2016-17", "2017-18"]
@@ -120,7 +120,7 @@ def test_the_build_date_is_the_end_of_the_last_reporting_year_in_the_data():
 
 def test_cpstats_build_all_years_asks_for_every_authority_and_year(monkeypatch, capsys):
     """`cpstats build --la all --years 2014-15:2019-20` builds both authorities for six years."""
-    import cpstats.build
+    import cpstats.publish.build
     from cpstats.cli import main
 
     asked = {}
@@ -129,7 +129,7 @@ def test_cpstats_build_all_years_asks_for_every_authority_and_year(monkeypatch, 
         asked.update(las=las, years=years, jobs=options["jobs"], force=options["force"])
         return [BuildRecord(la, year, site=PROJECT_ROOT / "_site" / la / year, first=True) for la in las for year in years]
 
-    monkeypatch.setattr(cpstats.build, "build_reports", fake)
+    monkeypatch.setattr(cpstats.publish.build, "build_reports", fake)
     assert main(["build", "--la", "all", "--years", "2014-15:2019-20", "--jobs", "3", "--force"]) == 0
     assert asked == {"las": ["county", "sample"], "jobs": 3, "force": True,
                      "years": ["2014-15", "2015-16", "2016-17", "2017-18", "2018-19", "2019-20"]}

@@ -1,8 +1,8 @@
-"""Tests of the synthetic sample authority in ``data/sample`` and of :mod:`cpstats.synth`.
+"""Tests of the synthetic sample authority in ``data/sample`` and of :mod:`cpstats.data.synth`.
 
 The figures are recomputed here directly from the CSV files with pandas, following
-``measures.md`` independently of :mod:`cpstats.metrics`; a last test checks that
-:mod:`cpstats.metrics` agrees.
+``measures.md`` independently of :mod:`cpstats.figures.measures`; a last test checks that
+:mod:`cpstats.figures.measures` agrees.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from cpstats.synth import SAMPLE_FILES, write_sample
+from cpstats.data.synth import SAMPLE_FILES, write_sample
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 REPORT_YEARS = ["2014-15", "2015-16", "2016-17", "2017-18", "2018-19", "2019-20"]
@@ -326,9 +326,9 @@ def test_codes_are_from_the_contract(t):
 
 def test_sample_passes_the_data_contract():
     """cpstats' own loader accepts the sample without a problem or warning."""
-    dataset = pytest.importorskip("cpstats.dataset")
+    dataset = pytest.importorskip("cpstats.data.dataset")
     if not hasattr(dataset, "load_dataset"):
-        pytest.skip("cpstats.dataset.load_dataset is not available")
+        pytest.skip("cpstats.data.dataset.load_dataset is not available")
     ds = dataset.load_dataset(SAMPLE)
     assert not ds.warnings
 
@@ -604,7 +604,7 @@ def test_case_audits_are_of_children_on_a_plan(t):
     assert covered.groupby(audits["audit_id"]).any().all()
 
 
-# ----------------------------------------------------------------- agreement with cpstats.metrics
+# ----------------------------------------------------------------- agreement with cpstats.figures.measures
 
 COMPARED = ["referrals", "s47_enquiries", "icpc_requests", "icpcs", "icpc_threshold_not_met",
             "children_with_plan_during_year", "families_with_plan_during_year", "unborn_at_plan_start",
@@ -617,11 +617,11 @@ COMPARED_PCT = ["rereferrals_within_12_months_pct", "icpc_within_15_working_days
 
 @pytest.mark.parametrize("year", REPORT_YEARS)
 def test_cpstats_metrics_agree_with_the_recomputed_figures(t, year):
-    """cpstats.metrics.compute_measures gives the same figures as the independent recomputation."""
-    metrics = pytest.importorskip("cpstats.metrics")
-    dataset = pytest.importorskip("cpstats.dataset")
+    """cpstats.figures.measures.compute_measures gives the same figures as the independent recomputation."""
+    metrics = pytest.importorskip("cpstats.figures.measures")
+    dataset = pytest.importorskip("cpstats.data.dataset")
     if not (hasattr(metrics, "compute_measures") and hasattr(dataset, "load_dataset")):
-        pytest.skip("cpstats.metrics.compute_measures is not available")
+        pytest.skip("cpstats.figures.measures.compute_measures is not available")
     measures = metrics.compute_measures(dataset.load_dataset(SAMPLE), year, POPULATION_2017_18)
     mine = figures(t, year)
     for name in COMPARED:

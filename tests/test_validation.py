@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cpstats.cli import main
-from cpstats.contract import DataValidationError
-from cpstats.dataset import load_dataset
+from cpstats.data.contract import DataValidationError
+from cpstats.data.dataset import load_dataset
 from tests.conftest import write_folder
 
 GOOD = {

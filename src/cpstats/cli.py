@@ -131,8 +131,8 @@ def _print_measures(measures: dict, as_json: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    from cpstats.build import BuildError
-    from cpstats.contract import DataValidationError
+    from cpstats.publish.build import BuildError
+    from cpstats.data.contract import DataValidationError
 
     args = _parser().parse_args(argv)
     try:
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "validate":
-        from cpstats.dataset import load_dataset
+        from cpstats.data.dataset import load_dataset
 
         ds = load_dataset(args.data)
         for note in ds.warnings:
@@ -160,31 +160,31 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{args.data}: valid ({len(ds.children)} children, {len(ds.referrals)} referrals, {len(ds.cp_plans)} plans)")
         return 0
     if args.command == "metrics":
-        from cpstats.metrics import report_measures
+        from cpstats.figures.measures import report_measures
 
         _print_measures(report_measures(args.data, args.year, args.reference), args.json)
         return 0
     if args.command == "synth":
         if args.scale:
-            from cpstats.scale import write_scaled
+            from cpstats.data.scale import write_scaled
 
             if args.out is None or args.out == DEFAULT_DATA:
                 raise ValueError("--scale writes millions of rows: give --out, a folder other than data/sample")
             written = write_scaled(args.out, fraction=args.fraction, seed=970 if args.seed is None else args.seed)
         elif args.la == "county":
-            from cpstats.synth import write_county
+            from cpstats.data.synth import write_county
 
             written = write_county(args.out or PROJECT_ROOT / "data" / "county", seed=855 if args.seed is None else args.seed)
         else:
-            from cpstats.synth import write_sample
+            from cpstats.data.synth import write_sample
 
             written = write_sample(args.out or DEFAULT_DATA, seed=857 if args.seed is None else args.seed)
         for path in written:
             print(path)
         return 0
     if args.command == "compare":
-        from cpstats.compare import compare_years, format_comparison
-        from cpstats.dataset import load_dataset
+        from cpstats.figures.compare import compare_years, format_comparison
+        from cpstats.data.dataset import load_dataset
 
         table = compare_years(load_dataset(args.data_root / args.la), args.first, args.second)
         out = args.csv or PROJECT_ROOT / "_build" / args.la / f"compare_{args.first}_{args.second}.csv"
@@ -194,20 +194,20 @@ def _run(args: argparse.Namespace) -> int:
         print(f"\nwritten: {out}")
         return 0
     if args.command == "reference":
-        from cpstats.reference import import_ees
+        from cpstats.data.reference import import_ees
 
         for path in import_ees(args.ees, args.la, args.out).values():
             print(path)
         return 0
     if args.command == "import":
-        from cpstats.census import import_census
+        from cpstats.data.census import import_census
 
         result = import_census(args.files, args.out, families=args.families)
         print(result.report, end="")
         print(f"written to {result.out}: {', '.join(path.name for path in result.written)}")
         return 0
     if args.command == "export":
-        from cpstats.census import export_census
+        from cpstats.data.census import export_census
 
         result = export_census(args.data, args.year, args.out, xsd_dir=args.xsd_dir)
         for note in [result.schema_note, *result.notes]:
@@ -222,9 +222,9 @@ def _run(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     """``cpstats build``: one report or many; prints each back-test and where each report is."""
-    from cpstats.build import build_reports
-    from cpstats.periods import year_range
-    from cpstats.site import authorities, format_backtest
+    from cpstats.publish.build import build_reports
+    from cpstats.data.periods import year_range
+    from cpstats.publish.site import authorities, format_backtest
 
     las = authorities(args.data_root) if args.la == "all" else [la.strip() for la in args.la.split(",") if la.strip()]
     if not las:

@@ -1,7 +1,7 @@
 """Every measure of the report, one function each, as ``measures.md`` defines it.
 
-Each function takes a validated :class:`~cpstats.dataset.Dataset` and a
-reporting year (a :class:`~cpstats.periods.ReportingYear` or a label such as
+Each function takes a validated :class:`~cpstats.data.dataset.Dataset` and a
+reporting year (a :class:`~cpstats.data.periods.ReportingYear` or a label such as
 ``"2017-18"``) and returns the exact, unrounded value: an ``int`` count, a
 ``float`` percentage or rate (``None`` when its denominator is zero, i.e. not
 applicable), or a ``dict`` breakdown. :func:`compute_measures` gathers them all
@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cpstats.contract import CATEGORY_CODES, ETHNIC_GROUPS, ETHNICITY_CODES
-from cpstats.dataset import Dataset
-from cpstats.periods import ReportingYear, add_months, working_days
+from cpstats.data.contract import CATEGORY_CODES, ETHNIC_GROUPS, ETHNICITY_CODES
+from cpstats.data.dataset import Dataset
+from cpstats.data.periods import ReportingYear, add_months, working_days
 
 YearLike = ReportingYear | str
 
@@ -579,8 +579,8 @@ def compute_measures(ds: Dataset, year: YearLike, population: int | None) -> dic
 
 def report_measures(data_dir: Path | str, year: YearLike, reference_dir: Path | str | None = None) -> dict:
     """Load a folder, find its population in the reference data, and compute every measure."""
-    from cpstats.dataset import load_dataset
-    from cpstats.reference import population_for
+    from cpstats.data.dataset import load_dataset
+    from cpstats.data.reference import population_for
 
     ds = load_dataset(data_dir)
     return compute_measures(ds, year, population_for(ds.la_code, _year(year).label, reference_dir))
@@ -633,7 +633,7 @@ def case_audit_grades(ds: Dataset, year: YearLike) -> dict[str, int] | None:
     """Case audits in the year by grade."""
     if ds.case_audits is None:
         return None
-    from cpstats.contract import AUDIT_GRADES
+    from cpstats.data.contract import AUDIT_GRADES
 
     audits = ds.case_audits[_in_year(ds.case_audits["audit_date"], year)]
     return _counts(audits["grade"], AUDIT_GRADES)

@@ -12,7 +12,7 @@ and ``cpstats_inputs``, a SHA-256 (:func:`inputs_fingerprint`) over
 - every reference table,
 - the commentary folder's files that sections read as data (the key plan CSV;
   not the ``.md`` commentary, which is filled in when the report is assembled,
-  see :func:`cpstats.build.refresh_commentary`),
+  see :func:`cpstats.publish.build.refresh_commentary`),
 - the cpstats version and a digest of its own source files and templates,
 - the versions of Python and of the libraries that draw the outputs.
 
@@ -81,7 +81,7 @@ _LIBRARIES = ("pandas", "numpy", "matplotlib", "seaborn", "papermill", "nbformat
 
 def library_digest() -> str:
     """SHA-256 over cpstats' own source files and templates: a change in the library re-executes notebooks."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts and path.suffix in (".py", ".typ", ".html", ".css", ".lua", ".yaml"):
@@ -185,7 +185,7 @@ _LOCKS_HELD: dict[str, int] = {}
 def cache_lock(build_root: Path):
     """Hold the cache alone: jupyter-cache's SQLite index is not safe for writers in several processes.
 
-    Reports built side by side (:func:`cpstats.build.build_reports`) share one
+    Reports built side by side (:func:`cpstats.publish.build.build_reports`) share one
     cache, and the workers of one build may open a new one at the same moment,
     so every opening, read and write of it happens under an exclusive lock on
     ``<build_root>/.jupyter_cache.lock`` (where ``fcntl`` exists). A process
@@ -245,7 +245,7 @@ def _cached(cache, nb):
 INDEX_FILE = ".executed.json"
 """Beside the executed notebooks: for each, the cache key it was made for, a digest of the source
 notebook's bytes with the parameters (``source``), the SHA-256 of the file as last written, and
-the commentary key it was last filled with (see :func:`cpstats.build.refresh_commentary`). A
+the commentary key it was last filled with (see :func:`cpstats.publish.build.refresh_commentary`). A
 rebuild with the same source notebook and parameters whose file is untouched uses the file as it
 is, without opening the cache."""
 
@@ -317,7 +317,7 @@ class NotebookJob:
 
 @dataclass(frozen=True)
 class JobFailure:
-    """A notebook that failed: enough to raise :class:`cpstats.build.NotebookError` in the parent."""
+    """A notebook that failed: enough to raise :class:`cpstats.publish.build.NotebookError` in the parent."""
 
     job: NotebookJob
     cell_index: int | None

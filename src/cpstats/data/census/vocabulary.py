@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from cpstats.periods import ReportingYear
+from cpstats.data.periods import ReportingYear
 
 __all__ = [
     "SEX_FROM_CENSUS",

@@ -2,14 +2,14 @@
 
 It is built on the engines Quarto itself uses, pandoc (``pypandoc-binary``)
 and Typst (``typst``), and reads the same ``_quarto.yml`` (through
-:mod:`cpstats.quarto`). Steps:
+:mod:`cpstats.publish.quarto`). Steps:
 
 1. Each executed notebook becomes Markdown with nbconvert's Markdown exporter,
    code hidden (``exclude_input``). Only what a reader should see is kept:
    Markdown cells, and outputs that are Markdown (sentences, pipe tables,
    charts) or images. Printed text, warnings and errors are dropped.
 2. Charts arrive as Markdown images with ``data:`` URIs (see
-   :mod:`cpstats.charts`); they are written out as files in ``figures/``.
+   :mod:`cpstats.present.charts`); they are written out as files in ``figures/``.
 3. HTML: pandoc turns each section into an HTML fragment, placed in
    ``templates/page.html`` with contents, previous and next links.
 4. PDF: the front page and every section go through pandoc to Typst, in
@@ -120,13 +120,13 @@ class ReportInfo:
         The PDF's creation date (fixed, for identical rebuilds).
     downloads : tuple of (str, str)
         Further downloads the contents page lists: (words, relative link),
-        e.g. the tables as CSV and XLSX (see :mod:`cpstats.downloads`).
+        e.g. the tables as CSV and XLSX (see :mod:`cpstats.publish.downloads`).
     about : str
         Markdown added at the end of the front page (HTML and PDF): the
-        report's version (see :func:`cpstats.site.provenance_markdown`).
+        report's version (see :func:`cpstats.publish.site.provenance_markdown`).
     section_downloads : tuple of (str, str)
         Per section (the notebook's name), Markdown added at the end of its
-        web page: the links to its tables (see :mod:`cpstats.downloads`).
+        web page: the links to its tables (see :mod:`cpstats.publish.downloads`).
         Not in the PDF.
     """
 

@@ -7,7 +7,7 @@ referrals, 200,000 section 47 enquiries and 70,000 plan starts a year.
 
 The data are valid under the contract (keys exist, dates in order, one open
 plan per child) but make no attempt at realism beyond volumes and rough
-shapes; the calibrated sample authority is :mod:`cpstats.synth`. Every table
+shapes; the calibrated sample authority is :mod:`cpstats.data.synth`. Every table
 is generated with vectorised numpy, from a fixed seed.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cpstats.contract import CATEGORY_CODES, ETHNICITY_CODES, REFERRAL_SOURCES, TABLES
+from cpstats.data.contract import CATEGORY_CODES, ETHNICITY_CODES, REFERRAL_SOURCES, TABLES
 
 __all__ = ["ENGLAND_VOLUMES", "write_scaled"]
 

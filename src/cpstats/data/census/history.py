@@ -37,9 +37,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cpstats.census.reader import CENSUS_TABLES, CensusReturn
-from cpstats.census.vocabulary import ASSESSMENT_FACTORS, ELEMENT_OF
-from cpstats.contract import TABLES, Field, Table
+from cpstats.data.census.reader import CENSUS_TABLES, CensusReturn
+from cpstats.data.census.vocabulary import ASSESSMENT_FACTORS, ELEMENT_OF
+from cpstats.data.contract import TABLES, Field, Table
 
 __all__ = ["History", "merge_returns", "identifier_changes", "contract_tables", "FACTORS_TABLE", "MATCHED_ON"]
 
@@ -109,7 +109,7 @@ def merge_returns(returns: list[CensusReturn]) -> History:
     Parameters
     ----------
     returns
-        Returns read by :func:`~cpstats.census.reader.read_return`, for different census years.
+        Returns read by :func:`~cpstats.data.census.reader.read_return`, for different census years.
 
     Returns
     -------

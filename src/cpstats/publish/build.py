@@ -2,8 +2,8 @@
 
 :func:`build_report` is the whole build:
 
-1. **Validate.** :func:`cpstats.dataset.load_dataset` reads the authority's
-   folder; bad data raises :class:`cpstats.contract.DataValidationError`
+1. **Validate.** :func:`cpstats.data.dataset.load_dataset` reads the authority's
+   folder; bad data raises :class:`cpstats.data.contract.DataValidationError`
    (every problem with file, row and column) before anything is written.
 2. **Execute.** Each section notebook named in ``_quarto.yml`` runs with
    papermill into ``_build/<la>/<year>/``, with parameters ``la``, ``year``,
@@ -12,7 +12,7 @@
    section, the notebook and the cell; nothing is published.
 3. **Render.** With Quarto installed (``renderer="auto"`` or ``"quarto"``),
    a Quarto book project is written over the executed notebooks and
-   ``quarto render`` makes the HTML; otherwise :mod:`cpstats.render` does. The
+   ``quarto render`` makes the HTML; otherwise :mod:`cpstats.publish.render` does. The
    PDF is always made with pandoc and Typst (Quarto refuses Typst for books,
    and LaTeX is rarely installed).
 4. **Publish.** Everything is written into a temporary folder beside
@@ -25,7 +25,7 @@
 
 ``disclosure`` (``internal`` for drafts, ``public`` for readers) and its
 ``threshold`` are passed to every notebook as the papermill parameters
-``disclosure`` and ``disclosure_threshold`` (see :mod:`cpstats.disclosure`);
+``disclosure`` and ``disclosure_threshold`` (see :mod:`cpstats.figures.disclosure`);
 what a public build withholds is listed in
 ``_build/<la>/<year>/suppression_log.csv``, never in the published site.
 
@@ -52,13 +52,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from cpstats.dataset import VALIDATED_CACHE_ENV, cached_dataset, keep_dataset
-from cpstats.disclosure import DEFAULT_THRESHOLD, Policy
-from cpstats.execute import FINGERPRINT_PARAMETER, KERNEL, KERNEL_ARGUMENTS, NotebookJob, execute_jobs, inputs_fingerprint, library_digest
-from cpstats.site import provenance_markdown
-from cpstats.periods import ReportingYear
-from cpstats.quarto import BookConfig, read_book_config, render_with_quarto, quarto_executable, write_build_project
-from cpstats.render import ReportInfo, render_builtin
+from cpstats.data.dataset import VALIDATED_CACHE_ENV, cached_dataset, keep_dataset
+from cpstats.figures.disclosure import DEFAULT_THRESHOLD, Policy
+from cpstats.publish.execute import FINGERPRINT_PARAMETER, KERNEL, KERNEL_ARGUMENTS, NotebookJob, execute_jobs, inputs_fingerprint, library_digest
+from cpstats.publish.site import provenance_markdown
+from cpstats.data.paths import _project_root, resolve_input_dir
+from cpstats.data.periods import ReportingYear
+from cpstats.publish.quarto import BookConfig, read_book_config, render_with_quarto, quarto_executable, write_build_project
+from cpstats.publish.render import ReportInfo, render_builtin
 
 __all__ = [
     "BuildError",
@@ -99,7 +100,7 @@ class UnwrittenCommentaryError(BuildError):
 
     Attributes
     ----------
-    sections : list of cpstats.commentary.Unwritten
+    sections : list of cpstats.present.commentary.Unwritten
         The sections, in report order, with the file each needs.
     """
 
@@ -141,49 +142,6 @@ class NotebookError(BuildError):
 # ----------------------------------------------------------------- parameters
 
 
-def resolve_input_dir(path: str | Path, start: Path | None = None) -> Path:
-    """Find a folder named in a notebook's parameters.
-
-    A relative path is tried from the working directory (``notebooks/`` when
-    a notebook runs in Jupyter), then from each parent folder up to the
-    project root (the folder with ``_quarto.yml`` or ``pyproject.toml``), so
-    ``../data/sample`` and ``data/sample`` both work from either place.
-
-    Parameters
-    ----------
-    path : str or Path
-        The folder as given.
-    start : Path, optional
-        Where to start; the working directory by default.
-
-    Returns
-    -------
-    Path
-        An absolute path; the first candidate if none exists (so the error
-        that follows names the folder as given).
-    """
-    path = Path(path)
-    if path.is_absolute():
-        return path
-    start = Path(start or Path.cwd()).resolve()
-    candidates = [start / path]
-    root = _project_root(start)
-    if root is not None:
-        candidates.append(root / _strip_parents(path))
-    for candidate in candidates:
-        if candidate.exists():
-            return candidate.resolve()
-    return candidates[0]
-
-
-def _project_root(start: Path) -> Path | None:
-    """The nearest folder at or above ``start`` with ``_quarto.yml`` or ``pyproject.toml``."""
-    for folder in [start, *start.parents]:
-        if (folder / "_quarto.yml").exists() or (folder / "pyproject.toml").exists():
-            return folder
-    return None
-
-
 def find_project_dir(project_dir: Path | None = None) -> Path:
     """The folder with the book's ``_quarto.yml``.
 
@@ -195,17 +153,11 @@ def find_project_dir(project_dir: Path | None = None) -> Path:
     if project_dir is not None:
         candidates = [Path(project_dir)]
     else:
-        candidates = [_project_root(Path.cwd()) or Path.cwd(), Path(__file__).resolve().parents[2]]
+        candidates = [_project_root(Path.cwd()) or Path.cwd(), Path(__file__).resolve().parents[3]]
     for candidate in candidates:
         if (candidate / "_quarto.yml").exists():
             return candidate.resolve()
     raise BuildError(f"no _quarto.yml found in {', '.join(str(c) for c in candidates)}")
-
-
-def _strip_parents(path: Path) -> Path:
-    """``../data/sample`` as ``data/sample``."""
-    parts = [part for part in path.parts if part not in ("..", ".")]
-    return Path(*parts) if parts else Path(".")
 
 
 def report_timestamp(year: ReportingYear, environ: Mapping[str, str] | None = None) -> dt.datetime:
@@ -311,7 +263,7 @@ def execute_notebooks(
     """Execute the section notebooks into ``build_dir``, in worker processes, keeping their order.
 
     Incremental: a notebook is executed only when jupyter-cache holds no run of
-    the same code with the same parameters (see :mod:`cpstats.execute`; the
+    the same code with the same parameters (see :mod:`cpstats.publish.execute`; the
     parameters carry the fingerprint of the data, the reference tables and the
     library). ``force`` executes every notebook.
 
@@ -334,7 +286,7 @@ def execute_notebooks(
     label : str
         Names the report in progress lines, e.g. ``sample 2017-18``.
     progress : bool or callable, optional
-        See :func:`cpstats.execute.execute_jobs`.
+        See :func:`cpstats.publish.execute.execute_jobs`.
     record : BuildRecord, optional
         Filled with the notebooks executed and taken from the cache.
 
@@ -579,8 +531,8 @@ def _output_list(site_dir: Path) -> list[str]:
 
 
 def write_site_index(out_root: Path, title: str = "Child Protection Annual Reports") -> Path:
-    """Write ``_site/index.html``: every published authority and year, newest year first (see :func:`cpstats.site.site_index_page`)."""
-    from cpstats.site import site_index_page
+    """Write ``_site/index.html``: every published authority and year, newest year first (see :func:`cpstats.publish.site.site_index_page`)."""
+    from cpstats.publish.site import site_index_page
 
     out_root = Path(out_root)
     page = site_index_page(out_root, title)
@@ -604,14 +556,14 @@ SUPPRESSION_LOG = "suppression_log.csv"
 
 
 def write_suppression_log(notebooks: Sequence[Path], path: Path) -> Path:
-    """Write the cells each executed notebook's tables withheld (see :func:`cpstats.tables.show`).
+    """Write the cells each executed notebook's tables withheld (see :func:`cpstats.present.tables.show`).
 
     Columns: ``section``, ``table``, ``row``, ``column``, ``reason``; a build
     that withheld nothing (an internal one) writes the header only.
     """
     import nbformat
 
-    from cpstats.tables import TABLE_MIME
+    from cpstats.present.tables import TABLE_MIME
 
     rows = []
     for notebook in notebooks:
@@ -632,7 +584,7 @@ def write_suppression_log(notebooks: Sequence[Path], path: Path) -> Path:
 
 
 def _period(year: ReportingYear) -> str:
-    from cpstats.sentences import date_phrase
+    from cpstats.present.sentences import date_phrase
 
     return f"{date_phrase(year.start)} to {date_phrase(year.end)}"
 
@@ -687,7 +639,7 @@ def build_report(
     disclosure : {"internal", "public"}
         Who the report is for: ``internal`` drafts show every count;
         ``public`` withholds counts from 1 to ``threshold`` and whatever would
-        reveal them (:mod:`cpstats.disclosure`), and lists what it withheld in
+        reveal them (:mod:`cpstats.figures.disclosure`), and lists what it withheld in
         ``<build_root>/<la>/<year>/suppression_log.csv``.
     threshold : int
         The largest count withheld in a public report.
@@ -699,7 +651,7 @@ def build_report(
     force : bool
         Execute every notebook even when the cache holds it.
     progress : bool or callable, optional
-        A progress bar, plain lines, or a callback (see :func:`cpstats.execute.execute_jobs`).
+        A progress bar, plain lines, or a callback (see :func:`cpstats.publish.execute.execute_jobs`).
     record : BuildRecord, optional
         Filled with what the build did: notebooks executed and cached, the
         back-test and the version published.
@@ -711,7 +663,7 @@ def build_report(
 
     Raises
     ------
-    cpstats.contract.DataValidationError
+    cpstats.data.contract.DataValidationError
         The data break the contract; nothing was written.
     NotebookError
         A section notebook failed; nothing was published.
@@ -720,9 +672,9 @@ def build_report(
     BuildError
         Other failures (unknown renderer, Quarto failure); nothing was published.
     """
-    from cpstats.commentary import unwritten_sections
-    from cpstats.dataset import load_dataset
-    from cpstats.downloads import prepare_downloads
+    from cpstats.present.commentary import unwritten_sections
+    from cpstats.data.dataset import load_dataset
+    from cpstats.publish.downloads import prepare_downloads
 
     reporting_year = ReportingYear.parse(year)
     policy = Policy(disclosure, threshold)
@@ -860,7 +812,7 @@ class BuildRecord:
         Notebooks executed now, and taken from the cache.
     execute_seconds : float
         Time spent executing (or matching) notebooks.
-    changes : list of cpstats.site.Change
+    changes : list of cpstats.publish.site.Change
         The back-test: figures that differ from the last published version.
     first : bool
         Nothing was published before (the back-test compared nothing).
@@ -899,7 +851,7 @@ def refresh_commentary(executed: Sequence[Path], la: str, year: ReportingYear, d
     The commentary is Markdown the analyst edits (``commentary/<la>/<year>/*.md``);
     it depends on no notebook's execution, only on the year's values. So it
     is not part of what decides whether a notebook runs again: when the report
-    is assembled, every output a :class:`cpstats.commentary.Commentary` made is
+    is assembled, every output a :class:`cpstats.present.commentary.Commentary` made is
     replaced by the commentary as the file now says, and an edit to the words
     re-assembles the report without executing anything.
 
@@ -914,10 +866,10 @@ def refresh_commentary(executed: Sequence[Path], la: str, year: ReportingYear, d
     """
     import nbformat
 
-    from cpstats.context import load_context
-    from cpstats.disclosure import disclosure_policy
+    from cpstats.present.context import load_context
+    from cpstats.figures.disclosure import disclosure_policy
 
-    from cpstats.execute import _file_digest, read_index, write_index
+    from cpstats.publish.execute import _file_digest, read_index, write_index
 
     policy = policy or Policy()
     commentary_key = _commentary_key(la, year, commentary_dir, policy, fingerprint) if fingerprint else None
@@ -1003,7 +955,7 @@ def _memo(folder: Path | None, name: str, key: str) -> _Memo | None:
 
 def _commentary_key(la: str, year: ReportingYear, commentary_dir: Path, policy: Policy, fingerprint: str | None) -> str:
     """What filled commentary depends on: the inputs' fingerprint, the disclosure and every commentary file."""
-    from cpstats.execute import files_digest
+    from cpstats.publish.execute import files_digest
 
     folder = Path(commentary_dir) / la / year.label
     files = {p.name: p for p in sorted(folder.glob("*"))} if folder.is_dir() else {}
@@ -1013,7 +965,7 @@ def _commentary_key(la: str, year: ReportingYear, commentary_dir: Path, policy: 
 
 @dataclass
 class _ReportVersion:
-    """The version a build publishes, and how it keeps the earlier ones (see :mod:`cpstats.site`)."""
+    """The version a build publishes, and how it keeps the earlier ones (see :mod:`cpstats.publish.site`)."""
 
     number: int
     figures: dict
@@ -1024,7 +976,7 @@ class _ReportVersion:
 
     def write(self, target: Path, site_dir: Path, info: ReportInfo) -> None:
         """Into the new report: ``figures.json``, the earlier versions and the revisions."""
-        from cpstats.site import FIGURES_FILE, keep_versions, write_revisions
+        from cpstats.publish.site import FIGURES_FILE, keep_versions, write_revisions
 
         (Path(site_dir) / FIGURES_FILE).write_text(
             json.dumps(self.figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -1035,8 +987,8 @@ class _ReportVersion:
 def _published_figures(figures: dict, policy: Policy) -> dict:
     """Figures as a report for ``policy``'s readers may show them: in public, small counts withheld as ``[c]``,
     with the parts of a breakdown its total would reveal and the rates beside them
-    (:func:`cpstats.disclosure.protect_figures`)."""
-    from cpstats.disclosure import protect_figures
+    (:func:`cpstats.figures.disclosure.protect_figures`)."""
+    from cpstats.figures.disclosure import protect_figures
 
     return protect_figures(figures, policy)
 
@@ -1045,8 +997,8 @@ def _version_of_report(dataset, year: ReportingYear, reference_dir: Path, policy
                        build_dir: Path, project_dir: Path, record: BuildRecord,
                        fingerprint: str | None = None) -> _ReportVersion:
     """Back-test the year's figures against the published report and decide the version to publish."""
-    from cpstats.dataset import dataset_fingerprint
-    from cpstats.site import backtest, build_date, provenance, read_published, report_figures, write_backtest
+    from cpstats.data.dataset import dataset_fingerprint
+    from cpstats.publish.site import backtest, build_date, provenance, read_published, report_figures, write_backtest
 
     memo = _memo(build_dir, "figures", hashlib.sha256(json.dumps(
         [fingerprint, year.label, policy.mode, policy.threshold]).encode()).hexdigest()) if fingerprint else None
@@ -1162,9 +1114,9 @@ def build_reports(
     Parameters
     ----------
     las : sequence of str
-        Authority folder names under ``data_root`` (see :func:`cpstats.site.authorities` for all).
+        Authority folder names under ``data_root`` (see :func:`cpstats.publish.site.authorities` for all).
     years : sequence of str
-        Reporting years, e.g. from :func:`cpstats.periods.year_range`.
+        Reporting years, e.g. from :func:`cpstats.data.periods.year_range`.
     options
         Passed to :func:`build_report` (``renderer``, ``project_dir``, ``force``, ``final``, ...).
 
@@ -1175,14 +1127,14 @@ def build_reports(
 
     Raises
     ------
-    cpstats.contract.DataValidationError
+    cpstats.data.contract.DataValidationError
         An authority's data break the contract; nothing was built.
     """
     import time
     from concurrent.futures import ProcessPoolExecutor
 
-    from cpstats.dataset import load_dataset
-    from cpstats.execute import _Progress, default_jobs, process_context
+    from cpstats.data.dataset import load_dataset
+    from cpstats.publish.execute import _Progress, default_jobs, process_context
 
     wanted = [(la, ReportingYear.parse(year).label) for la in las for year in years]
     if len(wanted) > 1:  # one report is validated by build_report itself

@@ -83,7 +83,7 @@ def format_value(value) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
-        from cpstats.disclosure import current_policy
+        from cpstats.figures.disclosure import current_policy
 
         policy = current_policy()  # in a public report a small count is "fewer than 6"
         return policy.fewer_than if policy.hides(value) else f"{value:,}"
@@ -123,7 +123,7 @@ def _lookup(context: Context, scope: str | None, name: str, key: str | None):
     if scope is None and context.words and name in context.words and key is None:
         return context.words[name]
     if scope == "change":
-        from cpstats.sentences import change_phrase
+        from cpstats.present.sentences import change_phrase
 
         current, before = _value(context.measures, name, key), _value(context.previous, name, key)
         if current is None or before is None:
@@ -141,11 +141,11 @@ def _withheld_part(measure, key: str, value):
     """In a public report, ``[c]`` for a part of a breakdown whose total would reveal a withheld count.
 
     The same parts are withheld as in the report's tables and sentences
-    (:func:`cpstats.sentences.withheld_breakdown`); a breakdown's ``total``
+    (:func:`cpstats.present.sentences.withheld_breakdown`); a breakdown's ``total``
     key is not one of its parts.
     """
-    from cpstats.disclosure import CONFIDENTIAL
-    from cpstats.sentences import withheld_breakdown
+    from cpstats.figures.disclosure import CONFIDENTIAL
+    from cpstats.present.sentences import withheld_breakdown
 
     *path, last = key.split(".")
     parent = measure

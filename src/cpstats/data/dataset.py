@@ -1,10 +1,10 @@
 """Loading one local authority's folder and checking it against the contract.
 
-:func:`load_dataset` reads every table of :data:`cpstats.contract.TABLES`,
+:func:`load_dataset` reads every table of :data:`cpstats.data.contract.TABLES`,
 checks each cell with the table's pandera schema, then checks the tables
 against each other (keys exist, dates in order, one open plan per child). It
 either returns a :class:`Dataset` of typed DataFrames or raises one
-:class:`~cpstats.contract.DataValidationError` listing every problem found,
+:class:`~cpstats.data.contract.DataValidationError` listing every problem found,
 each with its file, row and column.
 """
 
@@ -21,7 +21,7 @@ import pandas as pd
 import pandera.pandas as pa
 import yaml
 
-from cpstats.contract import TABLES, DataValidationError, Problem, Table, schema_for
+from cpstats.data.contract import TABLES, DataValidationError, Problem, Table, schema_for
 
 __all__ = ["Dataset", "load_dataset", "file_fingerprint", "dataset_fingerprint", "VALIDATED_CACHE_ENV",
            "cached_dataset", "keep_dataset"]

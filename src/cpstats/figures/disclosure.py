@@ -25,8 +25,8 @@ A report is built for one of two audiences (:data:`MODES`): ``internal``
 counts suppressed). The build passes the mode to each notebook as the
 papermill parameters ``disclosure`` and ``disclosure_threshold``;
 :func:`current_policy` reads them from the notebook's namespace, so
-:func:`cpstats.tables.show`, the charts drawn from tables and the sentences of
-:mod:`cpstats.sentences` apply the mode without the notebook passing it on.
+:func:`cpstats.present.tables.show`, the charts drawn from tables and the sentences of
+:mod:`cpstats.present.sentences` apply the mode without the notebook passing it on.
 Outside a notebook, :func:`disclosure_policy` sets it for a block of code.
 :func:`protect_table` applies the policy to a table as the report shows it
 (cells as text, e.g. ``"1,234"``, ``"45.0%"``).
@@ -68,7 +68,7 @@ NOT_APPLICABLE = "[z]"
 DEFAULT_THRESHOLD = 5
 MODES = ("internal", "public")
 """``internal``: every count shown (drafts); ``public``: small counts suppressed."""
-SPEC_ATTR = "cpstats.disclosure"
+SPEC_ATTR = "cpstats.figures.disclosure"
 """Key of ``DataFrame.attrs`` where a table may say how it adds up (see :func:`protect_table`)."""
 
 Cell = tuple[object, object]  # (row label, column label)
@@ -279,7 +279,7 @@ def _notebook_policy() -> Policy | None:
     names = shell.user_ns
     mode = names.get("disclosure")
     threshold = names.get("disclosure_threshold", DEFAULT_THRESHOLD)
-    if not isinstance(mode, str):  # not set, or e.g. ``import cpstats.disclosure as disclosure``
+    if not isinstance(mode, str):  # not set, or e.g. ``import cpstats.figures.disclosure as disclosure``
         return None
     return Policy(mode, int(threshold))
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cpstats.periods import ReportingYear
+from cpstats.data.periods import ReportingYear
 
 __all__ = [
     "DEFAULT_REFERENCE_DIR",
@@ -35,7 +35,7 @@ __all__ = [
     "ENGLAND_MEASURES",
 ]
 
-DEFAULT_REFERENCE_DIR = Path(__file__).resolve().parents[2] / "data" / "reference"
+DEFAULT_REFERENCE_DIR = Path(__file__).resolve().parents[3] / "data" / "reference"
 ENGLAND_CODE = 970
 
 ONS_FILE = "ons_mid-year_population_estimates_2012_to_2024.csv"

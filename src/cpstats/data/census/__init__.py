@@ -25,7 +25,7 @@ Import
   conferences) are only as good as this grouping.
 - **Identifiers** of referrals, enquiries and plans are derived from census
   items, so that the same record gets the same identifier from every return:
-  see :mod:`cpstats.census.history`.
+  see :mod:`cpstats.data.census.history`.
 - **Section 47.** The census has no strategy discussion date:
   ``strategy_discussion_date`` is set to ``S47ActualStartDate``.
   ``icpc_requested`` is the opposite of ``ICPCnotRequired``. A
@@ -36,7 +36,7 @@ Import
   (``child_id, referral_id, assessment_start_date, factor``), beside the
   contract's tables.
 - **Several years.** Records are matched across returns and the latest
-  return's version kept (:mod:`cpstats.census.history`); the report says what
+  return's version kept (:mod:`cpstats.data.census.history`); the report says what
   was matched, and lists children who may be one child under two identifiers.
 - **Errors.** A file that is not well formed, breaks the census structure or
   breaks a rule of the contract is refused with the file, line and element;
@@ -44,14 +44,14 @@ Import
 
 Export
 ------
-See :mod:`cpstats.census.exporter`: the return as it stood at 31 March,
+See :mod:`cpstats.data.census.exporter`: the return as it stood at 31 March,
 checked against the published schema of its year.
 """
 
-from cpstats.census.exporter import ExportResult, census_return_tables, default_xsd_dir, export_census
-from cpstats.census.history import History, contract_tables, merge_returns
-from cpstats.census.importer import ImportResult, import_census, read_families
-from cpstats.census.reader import CensusReturn, XmlProblem, read_return
+from cpstats.data.census.exporter import ExportResult, census_return_tables, default_xsd_dir, export_census
+from cpstats.data.census.history import History, contract_tables, merge_returns
+from cpstats.data.census.importer import ImportResult, import_census, read_families
+from cpstats.data.census.reader import CensusReturn, XmlProblem, read_return
 
 __all__ = [
     "import_census",

@@ -20,7 +20,7 @@ is written ``DDA`` (other), ``N`` as ``NONE``. Factors identified at
 assessment are written from ``assessment_factors.csv`` when the folder has it.
 
 The file is checked against the published schema for its year (see
-:func:`cpstats.census.vocabulary.schema_for_year`) before it is put in place.
+:func:`cpstats.data.census.vocabulary.schema_for_year`) before it is put in place.
 """
 
 from __future__ import annotations
@@ -36,15 +36,15 @@ import pandera.pandas as pa
 from lxml import etree
 
 from cpstats import __version__
-from cpstats.census.history import FACTORS_TABLE
-from cpstats.census.vocabulary import FIRST_YEAR_WITH_SEX, SEX_TO_GENDER_CURRENT, schema_for_year
-from cpstats.contract import DataValidationError, Problem, schema_for
-from cpstats.dataset import Dataset, load_dataset
-from cpstats.periods import ReportingYear
+from cpstats.data.census.history import FACTORS_TABLE
+from cpstats.data.census.vocabulary import FIRST_YEAR_WITH_SEX, SEX_TO_GENDER_CURRENT, schema_for_year
+from cpstats.data.contract import DataValidationError, Problem, schema_for
+from cpstats.data.dataset import Dataset, load_dataset
+from cpstats.data.periods import ReportingYear
 
 __all__ = ["ExportResult", "export_census", "census_return_tables", "default_xsd_dir", "validate_against_schema"]
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
+PROJECT_ROOT = Path(__file__).resolve().parents[4]
 
 
 def default_xsd_dir() -> Path:
@@ -323,7 +323,7 @@ def export_census(data: Path | str, year: ReportingYear | str, out: Path | str, 
     Parameters
     ----------
     data
-        The authority's data folder (validated with :func:`cpstats.dataset.load_dataset`).
+        The authority's data folder (validated with :func:`cpstats.data.dataset.load_dataset`).
     year
         The census year, e.g. ``2017-18`` (``ReferenceDate`` 31 March 2018).
     out

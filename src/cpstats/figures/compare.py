@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from cpstats.dataset import Dataset
-from cpstats.metrics import compute_measures, round_half_up
-from cpstats.periods import ReportingYear
-from cpstats.reference import population_for
+from cpstats.data.dataset import Dataset
+from cpstats.figures.measures import compute_measures, round_half_up
+from cpstats.data.periods import ReportingYear
+from cpstats.data.reference import population_for
 
 __all__ = ["flatten", "compare_years", "format_comparison"]
 

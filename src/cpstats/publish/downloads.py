@@ -1,8 +1,8 @@
 """Every table of the report as a download: one CSV per table and one accessible workbook.
 
-Each table a section notebook shows with :func:`cpstats.tables.show` carries
+Each table a section notebook shows with :func:`cpstats.present.tables.show` carries
 a machine-readable copy of its cells in its output
-(:data:`cpstats.tables.TABLE_MIME`). After the notebooks have run, the build
+(:data:`cpstats.present.tables.TABLE_MIME`). After the notebooks have run, the build
 collects those copies from the executed notebooks, in report order, and
 writes, under ``downloads/`` in the published report:
 
@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from cpstats.tables import NOT_AVAILABLE_SYMBOL, TABLE_MIME
+from cpstats.present.tables import NOT_AVAILABLE_SYMBOL, TABLE_MIME
 
 __all__ = [
     "FOLDER",
@@ -53,7 +53,7 @@ __all__ = [
 
 FOLDER = "downloads"
 LINKS_TAG = "cpstats-downloads"
-"""The tag of the cell that carries a section's download links in a Quarto chapter (see :mod:`cpstats.quarto`)."""
+"""The tag of the cell that carries a section's download links in a Quarto chapter (see :mod:`cpstats.publish.quarto`)."""
 GSS_SYMBOLS = {
     "[c]": "confidential: withheld so that a small number of children cannot be identified",
     "[x]": "not available",

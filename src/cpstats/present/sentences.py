@@ -1,15 +1,15 @@
 """Sentences for the report, written from computed measures.
 
 Every number in a sentence comes from the measures passed in; every year
-label comes from the :class:`~cpstats.periods.ReportingYear` passed in. The
+label comes from the :class:`~cpstats.data.periods.ReportingYear` passed in. The
 functions return Markdown text, one paragraph each, for a notebook to show
 with ``IPython.display.Markdown``.
 
 Prose rounds percentages to whole numbers, as the model report does ("a 26%
-decrease"); tables show them to one decimal place (see :mod:`cpstats.tables`).
+decrease"); tables show them to one decimal place (see :mod:`cpstats.present.tables`).
 A value that is not applicable (``None``) is never written as zero.
 
-In a public report (:mod:`cpstats.disclosure`) a count from 1 to the threshold
+In a public report (:mod:`cpstats.figures.disclosure`) a count from 1 to the threshold
 is written "fewer than 6" by :func:`format_count` and :func:`plural`, a
 percentage or change that would reveal it is left out (:func:`share_phrase`,
 :func:`change_phrase`), and the parts of a breakdown that its total would
@@ -17,7 +17,7 @@ reveal are ``[c]`` (:func:`withheld_breakdown`).
 
 Examples
 --------
->>> from cpstats.periods import ReportingYear
+>>> from cpstats.data.periods import ReportingYear
 >>> referrals_sentence({"referrals": 305}, {"referrals": 412}, ReportingYear.parse("2017-18"))
 "Children's Social Care received 305 referrals in 2017-18, a 26% decrease on 2016-17 (412)."
 """
@@ -28,8 +28,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Mapping
 
-from cpstats.disclosure import CONFIDENTIAL, current_policy, suppress_table
-from cpstats.periods import ReportingYear
+from cpstats.figures.disclosure import CONFIDENTIAL, current_policy, suppress_table
+from cpstats.data.periods import ReportingYear
 
 __all__ = [
     "NOT_APPLICABLE",
@@ -57,7 +57,6 @@ __all__ = [
     "repeat_plans_sentence",
     "duration_sentence",
     "england_comparison",
-    "section_commentary",
     "paragraphs",
     "conferences_sentence",
     "children_at_conferences_sentence",
@@ -97,13 +96,13 @@ def format_count(value: int | None, *, protect: bool = True) -> str:
     """A count with thousands separators; in a public report a small count is "fewer than 6".
 
     ``protect=False`` is for numbers that are not counts of people (months,
-    targets) and for table cells, which :func:`cpstats.tables.show` protects.
+    targets) and for table cells, which :func:`cpstats.present.tables.show` protects.
 
     >>> format_count(8166)
     '8,166'
     >>> format_count(None)
     'not applicable'
-    >>> from cpstats.disclosure import disclosure_policy
+    >>> from cpstats.figures.disclosure import disclosure_policy
     >>> with disclosure_policy("public"):
     ...     format_count(3), format_count(0), format_count(6), format_count(3, protect=False)
     ('fewer than 6', '0', '6', '3')
@@ -158,7 +157,7 @@ def plural(count: int, singular: str, plural_form: str | None = None, *, protect
     '1 family'
     >>> plural(20, "family", "families")
     '20 families'
-    >>> from cpstats.disclosure import disclosure_policy
+    >>> from cpstats.figures.disclosure import disclosure_policy
     >>> with disclosure_policy("public"):
     ...     plural(1, "unborn baby", "unborn babies")
     'fewer than 6 unborn babies'
@@ -174,7 +173,7 @@ def share_phrase(part: int, whole: int, places: int = 0) -> str:
 
     >>> share_phrase(5, 21)
     ' (24%)'
-    >>> from cpstats.disclosure import disclosure_policy
+    >>> from cpstats.figures.disclosure import disclosure_policy
     >>> with disclosure_policy("public"):
     ...     share_phrase(5, 21)
     ''
@@ -198,9 +197,9 @@ def withheld_breakdown(counts: Mapping[str, int]) -> dict[str, int | None]:
 
     The parts add up to a total the report states, so besides the small counts
     whatever would let one be worked out from the total is withheld too
-    (:func:`cpstats.disclosure.suppress_table`).
+    (:func:`cpstats.figures.disclosure.suppress_table`).
 
-    >>> from cpstats.disclosure import disclosure_policy
+    >>> from cpstats.figures.disclosure import disclosure_policy
     >>> withheld_breakdown({"EMO": 20, "NEG": 18, "SAB": 2})
     {'EMO': 20, 'NEG': 18, 'SAB': 2}
     >>> with disclosure_policy("public"):
@@ -269,7 +268,7 @@ def date_phrase(day) -> str:
 def england_comparison(value, year: ReportingYear, unit: str = "") -> str:
     """A bracketed comparison with England's figure for the same year, or nothing.
 
-    ``value`` is what :func:`cpstats.reference.england_value` returns: a
+    ``value`` is what :func:`cpstats.data.reference.england_value` returns: a
     ``(value, source)`` pair or ``None``.
 
     >>> england_comparison((45.9, "DfE"), ReportingYear.parse("2017-18"), " per 10,000")
@@ -738,44 +737,3 @@ def trend_sentence(trend, la_name: str, measure: str = "cpp_rate_per_10000_at_31
         f"From {first} to {last}, the rate of children subject of a Child Protection Plan on 31 March in "
         f"{la_name} was between {format_rate(low)} and {format_rate(high)} per 10,000 children, {relation}."
     )
-
-
-# ----------------------------------------------------------------- the analyst's commentary
-
-
-def section_commentary(
-    commentary_dir: Path | str,
-    la: str,
-    year: ReportingYear,
-    section: str,
-    measures: Mapping,
-    *,
-    previous: Mapping | None = None,
-    la_name: str = "",
-    reference_dir: Path | str | None = None,
-) -> str:
-    """The analyst's commentary for a section, its placeholders filled from the measures.
-
-    Reads ``<commentary_dir>/<la>/<year>/<section>.md`` (see
-    :mod:`cpstats.commentary`); placeholders can name this year's measures,
-    last year's (``previous:``), England's (``england:``), ``year``,
-    ``previous_year`` and ``la_name``. Without a file the visible note
-    "Commentary not yet written for this section." is returned, in italics.
-
-    Returns
-    -------
-    str
-        Markdown.
-    """
-    from cpstats.commentary import Context, render_commentary
-    from cpstats.reference import england_value
-
-    england = {}
-    for name in measures:
-        value = england_value(name, year, reference_dir)
-        if value is not None:
-            england[name] = value[0]
-    words = {"year": year.label, "previous_year": year.previous().label, "la_name": la_name}
-    context = Context(dict(measures), dict(previous) if previous else None, england, words)
-    text, written = render_commentary(Path(commentary_dir), la, year.label, section, context)
-    return text if written else f"*{text}*"

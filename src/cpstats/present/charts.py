@@ -14,7 +14,7 @@ The palette is the Analysis Function's accessible categorical palette, kept as
 data in ``palette.yaml``. Colour never carries meaning alone: bars are
 labelled with their values (in grouped charts with their group too) and each
 line has its own marker and dash pattern. In a public report
-(:mod:`cpstats.disclosure`) a chart drawn from a table withholds what the
+(:mod:`cpstats.figures.disclosure`) a chart drawn from a table withholds what the
 table withholds: such a bar is drawn empty and labelled ``[c]``.
 
 Examples
@@ -270,7 +270,7 @@ def grouped_bar_chart(
 def comparison_chart(la_name: str, la_value: float | None, england, *, year_label: str, title: str, unit: str = "") -> Chart | None:
     """Two bars: the authority's value and England's for the same year.
 
-    ``england`` is :func:`cpstats.reference.england_value`'s answer; without
+    ``england`` is :func:`cpstats.data.reference.england_value`'s answer; without
     it only the authority's bar is drawn. Returns ``None`` when the
     authority's value is not applicable, so nothing misleading is drawn.
     """
@@ -301,16 +301,16 @@ def chart_from_table(
     value_label: str | None = None,
     unit: str = "",
 ) -> Chart:
-    """A bar chart of one column of a :mod:`cpstats.tables` table, without its ``Total`` row.
+    """A bar chart of one column of a :mod:`cpstats.present.tables` table, without its ``Total`` row.
 
     Cells are read back from their display form ("1,234", "45.0%"), so the
     chart shows exactly the numbers of the table beside it; rows whose cell
     is a symbol such as ``[z]`` are left out. In a public report the table is
-    first protected as :func:`cpstats.tables.show` protects it (pass the same
+    first protected as :func:`cpstats.present.tables.show` protects it (pass the same
     table, ``Total`` row included), and a withheld cell is an empty bar
     labelled ``[c]``.
     """
-    from cpstats.disclosure import protect_table
+    from cpstats.figures.disclosure import protect_table
 
     table, _ = protect_table(table, name=title)
     rows = [
@@ -333,13 +333,13 @@ def grouped_chart_from_table(
     title: str,
     value_label: str,
 ) -> Chart:
-    """Grouped bars from a :mod:`cpstats.tables` table: one bar per column in ``group_columns``.
+    """Grouped bars from a :mod:`cpstats.present.tables` table: one bar per column in ``group_columns``.
 
     E.g. a table with a ``Measure`` column and one column per year gives, for
     each measure, one bar per year. A withheld cell (public report) is an
     empty bar labelled ``[c]``.
     """
-    from cpstats.disclosure import protect_table
+    from cpstats.figures.disclosure import protect_table
 
     table, _ = protect_table(table, name=title)
     records = [
@@ -419,7 +419,7 @@ def line_chart(
 
 
 def trend_chart(trend: pd.DataFrame, columns: dict, *, title: str, value_label: str, unit: str = "") -> Chart:
-    """A line chart of some columns of :func:`cpstats.trends.headline_trend`'s table.
+    """A line chart of some columns of :func:`cpstats.figures.trends.headline_trend`'s table.
 
     ``columns`` maps a column of ``trend`` to the line's name in the legend.
     """

@@ -1,6 +1,6 @@
 """Tables of the report, built from computed measures.
 
-Each function takes the measures of :func:`cpstats.metrics.compute_measures`
+Each function takes the measures of :func:`cpstats.figures.measures.compute_measures`
 (and, where a table compares, England's figures) and returns a
 :class:`pandas.DataFrame` whose column names and cells are what the reader
 sees: counts with thousands separators, percentages to one decimal place, and
@@ -25,9 +25,9 @@ from typing import Mapping, Sequence
 
 import pandas as pd
 
-from cpstats.disclosure import SPEC_ATTR
-from cpstats.periods import ReportingYear
-from cpstats.sentences import format_count, format_percent, format_rate, percent_of
+from cpstats.figures.disclosure import SPEC_ATTR
+from cpstats.data.periods import ReportingYear
+from cpstats.present.sentences import format_count, format_percent, format_rate, percent_of
 
 __all__ = [
     "NOT_APPLICABLE_SYMBOL",
@@ -276,7 +276,7 @@ def rate_table(measures: Mapping, la_name: str, year: ReportingYear, england: Ma
                previous: Mapping | None = None) -> pd.DataFrame:
     """Rates per 10,000 children under 18: the authority (the year before and the year) and England, same year.
 
-    ``england`` maps a measure name to :func:`cpstats.reference.england_value`'s
+    ``england`` maps a measure name to :func:`cpstats.data.reference.england_value`'s
     answer (a ``(value, source)`` pair or ``None``).
     """
     return comparison_table(RATE_ROWS, measures, la_name, year, england, previous)
@@ -358,7 +358,7 @@ def comparison_table(
     current, previous : mapping
         Measures of the year and of the year before.
     england : mapping
-        Measure name to :func:`cpstats.reference.england_value`'s answer.
+        Measure name to :func:`cpstats.data.reference.england_value`'s answer.
 
     Examples
     --------
@@ -553,7 +553,7 @@ def agency_attendance_table(measures: Mapping) -> pd.DataFrame | None:
 def audits_by_month_table(values: Mapping, target: int) -> pd.DataFrame | None:
     """Case audits completed each month against the monthly target, with the year's total.
 
-    ``values`` holds :func:`cpstats.metrics.compute_local_measures`' ``case_audits_by_month``.
+    ``values`` holds :func:`cpstats.figures.measures.compute_local_measures`' ``case_audits_by_month``.
     """
     months = values.get("case_audits_by_month")
     if months is None:
@@ -608,7 +608,7 @@ TREND_ROWS = {
 def trend_table(trend: pd.DataFrame, la_name: str) -> pd.DataFrame:
     """Headline measures over the years, one column per year (oldest first).
 
-    ``trend`` is :func:`cpstats.trends.headline_trend`'s answer: one row per
+    ``trend`` is :func:`cpstats.figures.trends.headline_trend`'s answer: one row per
     year (indexed by its label), one column per measure name, ``england:``
     before the name for England's figure; a missing value is ``None``.
     """
@@ -719,7 +719,7 @@ class TableDisplay:
 def show(table: pd.DataFrame, caption: str | None = None, source: str | None = None) -> TableDisplay:
     """Display a table in a notebook: as Markdown for the reader, and as data for the downloads.
 
-    The build's disclosure policy is applied first (:func:`cpstats.disclosure.protect_table`):
+    The build's disclosure policy is applied first (:func:`cpstats.figures.disclosure.protect_table`):
     in a public report small counts, and whatever would let them be worked out, are ``[c]``
     in the page, the PDF and the downloads alike.
 
@@ -728,7 +728,7 @@ def show(table: pd.DataFrame, caption: str | None = None, source: str | None = N
     TableDisplay
         The object to display (the last expression of a cell, or ``display(...)``).
     """
-    from cpstats.disclosure import protect_table
+    from cpstats.figures.disclosure import protect_table
 
     shown, withheld = protect_table(table, name=caption or "table")
     return TableDisplay(shown, caption, source, withheld)

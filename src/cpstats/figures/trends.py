@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from cpstats.dataset import Dataset
-from cpstats.metrics import compute_measures, referrals
-from cpstats.periods import ReportingYear
-from cpstats.reference import england_value, population_for
+from cpstats.data.dataset import Dataset
+from cpstats.figures.measures import compute_measures, referrals
+from cpstats.data.periods import ReportingYear
+from cpstats.data.reference import england_value, population_for
 
 __all__ = ["TREND_YEARS", "HEADLINE_TREND", "years_in_data", "headline_trend"]
 
@@ -47,7 +47,7 @@ def headline_trend(
     pandas.DataFrame
         One row per year (index: the year's label, oldest first); a column per
         measure, and ``england:<measure>`` for England's figure of the rates.
-        Values are as :func:`cpstats.metrics.compute_measures` rounds them;
+        Values are as :func:`cpstats.figures.measures.compute_measures` rounds them;
         a value not available is ``None``.
     """
     rows = {}

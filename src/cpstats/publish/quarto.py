@@ -190,7 +190,7 @@ def write_build_project(
     are listed at the end of the front page. ``section_links`` (per notebook
     name, a Markdown block) ends that section's page: the chapter is then a
     copy of the executed notebook in ``build_dir`` with one more Markdown cell
-    (tagged :data:`cpstats.downloads.LINKS_TAG`), so the executed notebook
+    (tagged :data:`cpstats.publish.downloads.LINKS_TAG`), so the executed notebook
     itself stays as it ran. Chapters given outside ``build_dir`` are copied
     into it, so a project in a folder of its own gives the same page names.
 
@@ -205,7 +205,7 @@ def write_build_project(
         front = front.rstrip("\n") + "\n\n## Downloads {.unnumbered}\n\n" + "".join(
             f"- [{words}]({href})\n" for words, href in downloads
         )
-    if about:  # the report's version (see cpstats.site.provenance_markdown)
+    if about:  # the report's version (see cpstats.publish.site.provenance_markdown)
         front = front.rstrip("\n") + "\n\n" + about
     (build_dir / "index.qmd").write_text(front, encoding="utf-8")
     relative = [_chapter(Path(nb), build_dir, (section_links or {}).get(Path(nb).stem)) for nb in notebooks]
@@ -224,7 +224,7 @@ def _chapter(notebook: Path, build_dir: Path, links: str | None) -> str:
     inside = notebook.resolve().is_relative_to(build_dir.resolve())
     if inside and not links:
         return notebook.resolve().relative_to(build_dir.resolve()).as_posix()
-    from cpstats.downloads import LINKS_TAG
+    from cpstats.publish.downloads import LINKS_TAG
 
     target = build_dir / notebook.name
     node = nbformat.read(notebook, as_version=4)

@@ -35,7 +35,7 @@ from typing import Mapping, Sequence
 
 import pandas as pd
 
-from cpstats.periods import ReportingYear
+from cpstats.data.periods import ReportingYear
 
 __all__ = [
     "FIGURES_FILE",
@@ -89,12 +89,12 @@ def _plain(value):
 def report_figures(ds, year: str | ReportingYear, reference_dir: Path | None = None) -> dict:
     """Every figure of one report: the measures and the local measures of the year, flattened.
 
-    The names are :func:`cpstats.compare.flatten`'s, e.g. ``referrals`` and
+    The names are :func:`cpstats.figures.compare.flatten`'s, e.g. ``referrals`` and
     ``category_during_year.EMO``.
     """
-    from cpstats.compare import flatten
-    from cpstats.metrics import compute_local_measures, compute_measures
-    from cpstats.reference import population_for
+    from cpstats.figures.compare import flatten
+    from cpstats.figures.measures import compute_local_measures, compute_measures
+    from cpstats.data.reference import population_for
 
     y = ReportingYear.parse(year)
     measures = compute_measures(ds, y, population_for(ds.la_code, y, reference_dir))
@@ -249,7 +249,7 @@ def provenance_markdown(info: Mapping, revisions: bool = False) -> str:
     - Build date: 31 March 2020 (from the data)
     <BLANKLINE>
     """
-    from cpstats.sentences import date_phrase
+    from cpstats.present.sentences import date_phrase
 
     date = info.get("build_date")
     shown = f"{date_phrase(pd.Timestamp(date))} (from {info.get('build_date_source')})" if date else "not known"
@@ -295,7 +295,7 @@ def keep_versions(target: Path, staging: Path, published: Published | None, arch
 
 def revisions_page(revisions: Sequence[Mapping], title: str, subtitle: str, lang: str = "en-GB") -> str:
     """``revisions.html``: each version after the first, newest first, with the figures that changed."""
-    from cpstats.sentences import date_phrase
+    from cpstats.present.sentences import date_phrase
 
     parts = []
     for revision in sorted(revisions, key=lambda r: r["version"], reverse=True):
@@ -341,7 +341,7 @@ def write_revisions(staging: Path, revisions: Sequence[Mapping], title: str, sub
 def authorities(data_root: Path) -> list[str]:
     """The authorities under ``data_root``: folders with ``la.yaml``, not ``reference``.
 
-    >>> "reference" in authorities(Path(__file__).resolve().parents[2] / "data")
+    >>> "reference" in authorities(Path(__file__).resolve().parents[3] / "data")
     False
     """
     data_root = Path(data_root)

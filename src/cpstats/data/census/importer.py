@@ -1,7 +1,7 @@
 """``cpstats import cin-census``: census returns in, a contract folder out, or nothing at all.
 
 :func:`import_census` reads every file, checks each one on its own (XML
-structure, then the contract's rules through :func:`cpstats.dataset.load_dataset`
+structure, then the contract's rules through :func:`cpstats.data.dataset.load_dataset`
 on that file's records alone), merges them into one history, and writes the
 result to a staging folder that is checked again as a whole, together with any
 local tables (conferences, ...) already in the destination. Only when every
@@ -20,10 +20,10 @@ import pandas as pd
 import pandera.pandas as pa
 import yaml
 
-from cpstats.census.history import FACTORS_TABLE, History, contract_tables, identifier_changes, merge_returns
-from cpstats.census.reader import CensusReturn, XmlProblem, read_return
-from cpstats.contract import TABLES, DataValidationError, Field, Problem, Table, schema_for
-from cpstats.dataset import LA_FILE, load_dataset
+from cpstats.data.census.history import FACTORS_TABLE, History, contract_tables, identifier_changes, merge_returns
+from cpstats.data.census.reader import CensusReturn, XmlProblem, read_return
+from cpstats.data.contract import TABLES, DataValidationError, Field, Problem, Table, schema_for
+from cpstats.data.dataset import LA_FILE, load_dataset
 
 __all__ = ["ImportResult", "import_census", "read_families", "REPORT_FILE"]
 

@@ -19,10 +19,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Sequence
 
-from cpstats.commentary import Commentary, Context, commentary_path, key_plan_path, read_key_plan, render_commentary
-from cpstats.dataset import Dataset, load_dataset
-from cpstats.metrics import AUDIT_TARGET_PER_MONTH, compute_local_measures, compute_measures, referrals
-from cpstats.periods import ReportingYear
+from cpstats.present.commentary import Commentary, Context, commentary_path, key_plan_path, read_key_plan, render_commentary
+from cpstats.data.dataset import Dataset, load_dataset
+from cpstats.figures.measures import AUDIT_TARGET_PER_MONTH, compute_local_measures, compute_measures, referrals
+from cpstats.data.periods import ReportingYear
 
 __all__ = ["ReportContext", "load_context", "derived_values"]
 
@@ -42,7 +42,7 @@ def derived_values(local: dict) -> dict:
 
 
 def _values(ds: Dataset, year: ReportingYear, reference_dir: Path) -> dict:
-    from cpstats.reference import population_for
+    from cpstats.data.reference import population_for
 
     measures = compute_measures(ds, year, population_for(ds.la_code, year, reference_dir))
     local = compute_local_measures(ds, year)
@@ -99,35 +99,35 @@ class ReportContext:
     @property
     def population(self) -> int | None:
         """The 0-17 population that is the denominator of the year's rates."""
-        from cpstats.reference import population_for
+        from cpstats.data.reference import population_for
 
         return population_for(self.dataset.la_code, self.year, self.reference_dir)
 
     def england(self, name: str):
         """England's published figure for the same year and its source, or ``None``."""
         if name not in self._england:
-            from cpstats.reference import england_value
+            from cpstats.data.reference import england_value
 
             self._england[name] = england_value(name, self.year, self.reference_dir)
         return self._england[name]
 
     def england_values(self, names: Sequence[str] | None = None) -> dict:
         """England's figures (``(value, source)`` pairs or ``None``) for the named measures, or for all."""
-        from cpstats.reference import ENGLAND_MEASURES
+        from cpstats.data.reference import ENGLAND_MEASURES
 
         return {name: self.england(name) for name in (names or ENGLAND_MEASURES)}
 
     @cached_property
     def trend(self):
-        """The headline measures over up to five years ending with this one (see :mod:`cpstats.trends`)."""
-        from cpstats.trends import headline_trend
+        """The headline measures over up to five years ending with this one (see :mod:`cpstats.figures.trends`)."""
+        from cpstats.figures.trends import headline_trend
 
         return headline_trend(self.dataset, self.year, self.reference_dir)
 
     @cached_property
     def reconciliation(self):
-        """The year's measures beside the authority's DfE-published figures (see :mod:`cpstats.reconciliation`)."""
-        from cpstats.reconciliation import published_for, reconcile
+        """The year's measures beside the authority's DfE-published figures (see :mod:`cpstats.present.reconciliation`)."""
+        from cpstats.present.reconciliation import published_for, reconcile
 
         return reconcile(self.values, published_for(self.dataset.la_code, self.year, self.reference_dir))
 
@@ -142,7 +142,7 @@ class ReportContext:
             "year_start": _date(self.year.start),
             "year_end": _date(self.year.end),
         }
-        from cpstats.reconciliation import published_for
+        from cpstats.present.reconciliation import published_for
 
         published = published_for(self.dataset.la_code, self.year, self.reference_dir)
         return Context(dict(self.values), dict(self.previous) if self.previous else None, england, words, published)
@@ -157,16 +157,16 @@ class ReportContext:
         """The key plan shown as a table (actions and who), or the note that it is not yet written."""
         plan = read_key_plan(self.commentary_dir, self.la, self.year.label, section)
         if plan is None:
-            from cpstats.commentary import MISSING_NOTE
+            from cpstats.present.commentary import MISSING_NOTE
 
             return Commentary(section, MISSING_NOTE, False, key_plan_path(Path(), self.la, self.year.label, section).as_posix())
-        from cpstats.tables import key_plan_table, show
+        from cpstats.present.tables import key_plan_table, show
 
         return show(key_plan_table(plan), caption, source=f"{self.la_name}: the report's key plan")
 
 
 def _date(day) -> str:
-    from cpstats.sentences import date_phrase
+    from cpstats.present.sentences import date_phrase
 
     return date_phrase(day)
 
@@ -182,11 +182,11 @@ def load_context(
     """Load and validate the data and compute the year's values (and the year before's).
 
     Folders given relative are found from the working directory or the
-    project root (see :func:`cpstats.build.resolve_input_dir`), so the same
+    project root (see :func:`cpstats.data.paths.resolve_input_dir`), so the same
     parameters work in Jupyter and in a build. A ``dataset`` already loaded
     from ``data_dir`` is used as it is (the build assembling a report has one).
     """
-    from cpstats.build import resolve_input_dir
+    from cpstats.data.paths import resolve_input_dir
 
     reporting_year = ReportingYear.parse(year)
     reference_dir = resolve_input_dir(reference_dir)

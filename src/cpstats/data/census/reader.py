@@ -29,9 +29,9 @@ from pathlib import Path
 import pandas as pd
 from lxml import etree
 
-from cpstats.census.vocabulary import ASSESSMENT_FACTORS, BOOLEAN_FROM_CENSUS, SEX_FROM_CENSUS, SKIPPED_ITEMS, census_year_of
-from cpstats.contract import Problem
-from cpstats.periods import ReportingYear
+from cpstats.data.census.vocabulary import ASSESSMENT_FACTORS, BOOLEAN_FROM_CENSUS, SEX_FROM_CENSUS, SKIPPED_ITEMS, census_year_of
+from cpstats.data.contract import Problem
+from cpstats.data.periods import ReportingYear
 
 __all__ = ["XmlProblem", "CensusReturn", "read_return", "CENSUS_TABLES"]
 
@@ -556,7 +556,7 @@ def read_return(path: Path | str) -> CensusReturn:
         Tables as text with each value's line; ``problems`` lists why the file
         cannot be imported (empty when it can) and ``notes`` what was skipped.
         The contract's own checks are not run here: see
-        :func:`cpstats.census.importer.import_census`.
+        :func:`cpstats.data.census.importer.import_census`.
     """
     census = CensusReturn(path=Path(path))
     reader = _Reader(census)

@@ -9,7 +9,7 @@ by side, with the difference, lets a reader see how close they are and which
 one a number comes from.
 
 The published figures come from ``data/reference/published.csv`` (see
-:func:`cpstats.reference.published_figures`); a published cell DfE suppressed
+:func:`cpstats.data.reference.published_figures`); a published cell DfE suppressed
 keeps its GSS symbol, e.g. ``[c]``.
 """
 
@@ -20,10 +20,10 @@ from typing import Mapping
 
 import pandas as pd
 
-from cpstats.periods import ReportingYear
-from cpstats.reference import ENGLAND_MEASURES, published_figures
-from cpstats.sentences import format_count, format_rate
-from cpstats.tables import NOT_AVAILABLE_SYMBOL, _measure_cell
+from cpstats.data.periods import ReportingYear
+from cpstats.data.reference import ENGLAND_MEASURES, published_figures
+from cpstats.present.sentences import format_count, format_rate
+from cpstats.present.tables import NOT_AVAILABLE_SYMBOL, _measure_cell
 
 __all__ = ["RECONCILED_MEASURES", "reconcile", "reconciliation_table", "reconciliation_sentence", "EXPLANATION"]
 
@@ -59,7 +59,7 @@ EXPLANATION = (
 def reconcile(measures: Mapping, published: Mapping) -> pd.DataFrame:
     """One row per measure DfE published: the name, the computed value, the published value, the difference.
 
-    ``published`` is :func:`cpstats.reference.published_figures`' answer: a
+    ``published`` is :func:`cpstats.data.reference.published_figures`' answer: a
     number, or a GSS symbol string where DfE suppressed it. The difference is
     computed minus published, ``None`` where either is not a number.
 
@@ -142,7 +142,7 @@ def reconciliation_sentence(reconciled: pd.DataFrame, la_name: str, year: Report
 def published_for(la_code: int | str, year: ReportingYear | str, reference_dir: Path | str | None = None) -> dict:
     """The authority's DfE-published figures for the year: counts as whole numbers, suppressed ones as their symbol.
 
-    See :func:`cpstats.reference.published_figures`.
+    See :func:`cpstats.data.reference.published_figures`.
     """
     figures = published_figures(la_code, ReportingYear.parse(year).label, reference_dir)
     return {name: _as_count(name, value) for name, value in figures.items()}

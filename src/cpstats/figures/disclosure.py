@@ -18,28 +18,19 @@ are suppressed by the caller with :func:`suppress_derived`.
 
 GSS symbols: ``[c]`` confidential, ``[x]`` not available, ``[z]`` not applicable.
 
-The mode of a build
--------------------
-A report is built for one of two audiences (:data:`MODES`): ``internal``
+The policy of a build
+---------------------
+A report is built for one of two audiences (:class:`Policy`): ``internal``
 (drafts for the analyst and managers: every count shown) or ``public`` (small
-counts suppressed). The build passes the mode to each notebook as the
-papermill parameters ``disclosure`` and ``disclosure_threshold``;
-:func:`current_policy` reads them from the notebook's namespace, so
-:func:`cpstats.present.tables.show`, the charts drawn from tables and the sentences of
-:mod:`cpstats.present.sentences` apply the mode without the notebook passing it on.
-Outside a notebook, :func:`disclosure_policy` sets it for a block of code.
-:func:`protect_table` applies the policy to a table as the report shows it
-(cells as text, e.g. ``"1,234"``, ``"45.0%"``).
+counts of people withheld). The policy is applied once, to the report's
+figures (:mod:`cpstats.figures.figures`); tables, charts, sentences,
+commentary and downloads are drawn from the protected figures and never
+consult the policy themselves.
 """
 
 from __future__ import annotations
 
-import re
-import sys
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -50,16 +41,12 @@ __all__ = [
     "NOT_APPLICABLE",
     "DEFAULT_THRESHOLD",
     "MODES",
-    "SPEC_ATTR",
     "Suppression",
     "Policy",
-    "current_policy",
-    "disclosure_policy",
     "suppress_table",
     "suppress_derived",
     "recoverable_cells",
-    "protect_table",
-    "protect_figures",
+    "recoverable",
 ]
 
 CONFIDENTIAL = "[c]"
@@ -267,249 +254,90 @@ class Policy:
         return f"fewer than {self.threshold + 1}"
 
 
-_ACTIVE: ContextVar[Policy | None] = ContextVar("cpstats_disclosure_policy", default=None)
+def recoverable(known: dict[str, float], unknown: set[str], equations, targets: set[str] | None = None) -> set[str]:
+    """The unknown figures (of ``targets``, all by default) whose value is fixed by the known ones and the equations.
 
+    ``equations`` are sequences of ``(name, coefficient)`` pairs summing to 0;
+    every figure is at least 0. An equation naming a figure neither known nor
+    unknown (not available) is left out. Equations are split into groups that
+    share unknowns; a group of one equation is solved by hand, larger ones by
+    linear programming (the least and greatest value of each target).
 
-def _notebook_policy() -> Policy | None:
-    """The policy named by papermill's ``disclosure`` parameters in the running notebook, if any."""
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None else None
-    if shell is None:
-        return None
-    names = shell.user_ns
-    mode = names.get("disclosure")
-    threshold = names.get("disclosure_threshold", DEFAULT_THRESHOLD)
-    if not isinstance(mode, str):  # not set, or e.g. ``import cpstats.figures.disclosure as disclosure``
-        return None
-    return Policy(mode, int(threshold))
-
-
-def current_policy() -> Policy:
-    """The disclosure policy in force.
-
-    In order: the one set by :func:`disclosure_policy`; in a notebook, the
-    papermill parameters ``disclosure`` and ``disclosure_threshold``;
-    otherwise ``internal``.
-
-    >>> current_policy().mode
-    'internal'
-    >>> with disclosure_policy("public", threshold=10):
-    ...     current_policy()
-    Policy(mode='public', threshold=10)
+    >>> sorted(recoverable({"total": 40, "a": 20}, {"b", "c"}, [[("total", -1), ("a", 1), ("b", 1), ("c", 1)]]))
+    []
+    >>> sorted(recoverable({"total": 40, "a": 20, "b": 18}, {"c"}, [[("total", -1), ("a", 1), ("b", 1), ("c", 1)]]))
+    ['c']
+    >>> sorted(recoverable({"total": 20, "a": 20}, {"b", "c"}, [[("total", -1), ("a", 1), ("b", 1), ("c", 1)]]))
+    ['b', 'c']
     """
-    return _ACTIVE.get() or _notebook_policy() or Policy()
+    targets = set(unknown) if targets is None else set(targets) & set(unknown)
+    usable = [list(eq) for eq in equations
+              if all(n in known or n in unknown for n, _ in eq) and any(n in unknown for n, _ in eq)]
+    # groups of equations joined by the unknowns they share
+    parent: dict[str, str] = {}
 
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
 
-@contextmanager
-def disclosure_policy(mode: str = "public", threshold: int = DEFAULT_THRESHOLD) -> Iterator[Policy]:
-    """Apply a policy to the tables, charts and sentences made inside the ``with`` block."""
-    token = _ACTIVE.set(Policy(mode, threshold))
-    try:
-        yield _ACTIVE.get()
-    finally:
-        _ACTIVE.reset(token)
-
-
-# ----------------------------------------------------------------- tables as the report shows them
-
-_COUNT = re.compile(r"^\d{1,3}(,\d{3})*$|^\d+$")
-_DERIVED = re.compile(r"^[+-]?\d[\d,]*(\.\d+)?%$|^[+-]?\d[\d,]*\.\d+$|^[+-]\d[\d,]*$")
-_TOTAL_LABEL = re.compile(r"^(total|all)\b", re.IGNORECASE)
-
-
-def _count_of(cell) -> int | None:
-    """A cell shown as a whole number ("1,234"), as an int; ``None`` otherwise."""
-    text = str(cell).strip()
-    return int(text.replace(",", "")) if _COUNT.match(text) else None
-
-
-def _is_derived(cell) -> bool:
-    """A percentage, rate or signed change ("45.0%", "23.3", "+3"): worked out from counts."""
-    return bool(_DERIVED.match(str(cell).strip()))
-
-
-def _summing_columns(counts: dict, parts: list[int], total: int, columns: list) -> list:
-    """The columns in which the ``parts`` rows are counts that add up to the ``total`` row."""
-    return [c for c in columns
-            if parts and all((i, c) in counts for i in [*parts, total])
-            and sum(counts[(i, c)] for i in parts) == counts[(total, c)]]
-
-
-def _rows_above_summing_to(counts: dict, total: int, columns: list) -> tuple[list[int], list]:
-    """The longest run of rows just above a total row that adds up to it (in at least one column)."""
-    for first in range(0, total - 1):
-        parts = list(range(first, total))
-        summing = _summing_columns(counts, parts, total, columns)
-        if summing:
-            return parts, summing
-    return [], []
-
-
-def protect_table(table: pd.DataFrame, policy: Policy | None = None, *, name: str = "table") -> tuple[pd.DataFrame, list[dict]]:
-    """A table as the report shows it, with the policy applied: what to publish and what was withheld.
-
-    The first column labels the rows and is never withheld. Every other cell
-    shown as a whole number is a count: in public mode each count from 1 to
-    the threshold becomes ``[c]`` (primary suppression). Where the table adds
-    up, further counts are withheld so that none can be worked out from the
-    totals (secondary suppression, :func:`suppress_table`): a row labelled
-    ``Total`` or ``All ...`` whose counts are the sums of the rows just above
-    it, a column headed ``Total`` that sums the others. Percentages, rates and
-    signed changes in a row with a withheld count are withheld too
-    (:func:`suppress_derived`), except in England's columns (national figures).
-
-    A table may say how it adds up in ``table.attrs[SPEC_ATTR]``, a dict with
-    ``total_row`` (the label of the total row, or ``None`` for none),
-    ``parts`` (the labels of the rows it sums; all the others by default),
-    ``total_column``, ``exempt_columns`` (columns that hold no counts of
-    people, e.g. a target) and ``hidden_counts``: ``{row label: [counts]}``,
-    the counts a rate or percentage of that row is computed from when the
-    table does not show them (the row's derived cells are withheld when one
-    of them is).
-
-    Returns
-    -------
-    tuple
-        The table to publish (cells as text) and the log: one dict per
-        withheld cell with ``table``, ``row``, ``column`` and ``reason``.
-
-    Examples
-    --------
-    >>> shown = pd.DataFrame({"Category": ["Emotional abuse", "Neglect", "Sexual abuse", "Total"],
-    ...                       "Children": ["20", "18", "2", "40"], "%": ["50.0%", "45.0%", "5.0%", "100.0%"]})
-    >>> published, log = protect_table(shown, Policy("public"))
-    >>> published.values.tolist()
-    [['Emotional abuse', '20', '50.0%'], ['Neglect', '[c]', '[c]'], ['Sexual abuse', '[c]', '[c]'], ['Total', '40', '100.0%']]
-    >>> [entry["reason"] for entry in log][:2]
-    ['secondary: protects Sexual abuse / Children from being worked out from the totals', 'primary: count from 1 to 5']
-    >>> protect_table(shown, Policy("internal"))[0].equals(shown)
-    True
-    """
-    policy = policy or current_policy()
-    if not policy.public or table.empty or len(table.columns) < 2:
-        return table, []
-    spec = dict(table.attrs.get(SPEC_ATTR, {}))
-    frame = table.reset_index(drop=True)
-    exempt = set(spec.get("exempt_columns", ()))
-    label_column, columns = frame.columns[0], [c for c in frame.columns[1:] if c not in exempt]
-    labels = [str(label) for label in frame[label_column]]
-    counts = {(i, c): _count_of(frame.at[i, c]) for i in frame.index for c in columns}
-    counts = {cell: value for cell, value in counts.items() if value is not None}
-
-    # how the table adds up: rows that sum to a total row, or columns that sum to a total column
-    total_row, parts, row_columns = None, [], []
-    if spec.get("total_row") in labels:
-        total_row = labels.index(spec["total_row"])
-        named = spec.get("parts")
-        parts = [labels.index(p) for p in named if p in labels] if named else [i for i in frame.index if i != total_row]
-        row_columns = _summing_columns(counts, parts, total_row, columns)
-    elif "total_row" not in spec:
-        candidates = [i for i, label in enumerate(labels) if _TOTAL_LABEL.match(label)]
-        if len(candidates) == 1:
-            total_row = candidates[0]
-            parts, row_columns = _rows_above_summing_to(counts, total_row, columns)
-    whole_columns = [c for c in columns if all((i, c) in counts for i in frame.index)]
-    total_column = spec.get("total_column", next((c for c in whole_columns if _TOTAL_LABEL.match(str(c))), None))
-    if total_column is not None:
-        others = [c for c in whole_columns if c != total_column]
-        complete = total_column in whole_columns and others and all(
-            sum(counts[(i, c)] for c in others) == counts[(i, total_column)] for i in frame.index)
-        total_column = total_column if complete else None
-
-    hidden: dict[tuple, str] = {}
-    if total_column is not None:  # a two-way table when its rows add up too, in every column
-        two_way = row_columns and set(row_columns) == set(whole_columns) and len(parts) == len(frame.index) - 1
-        rows, cols = list(frame.index), whole_columns
-        total_row = total_row if two_way else None
-    else:
-        rows, cols = ([*parts, total_row], row_columns) if row_columns else ([], [])
-    if cols:
-        numbers = pd.DataFrame({c: [counts[(i, c)] for i in rows] for c in cols}, index=rows)
-        result = suppress_table(numbers, cols, total_row=total_row, total_column=total_column,
-                                threshold=policy.threshold, name=name)
-        for entry, cell in zip(result.log, _logged_cells(result.log, numbers)):
-            hidden[cell] = entry["reason"]
-    for cell, value in counts.items():
-        if cell not in hidden and policy.hides(value):
-            hidden[cell] = f"primary: count from 1 to {policy.threshold}"
-
-    out = frame.astype(object).copy()
-    log = []
-    for (i, c), reason in sorted(hidden.items(), key=lambda item: (item[0][0], columns.index(item[0][1]))):
-        out.at[i, c] = CONFIDENTIAL
-        log.append({"table": name, "row": labels[i], "column": str(c), "reason": _reason_words(reason, labels)})
-    hidden_counts = spec.get("hidden_counts", {})
-    for i in frame.index:
-        withheld_here = any(row == i for row, _ in hidden) or any(policy.hides(n) for n in hidden_counts.get(labels[i], []))
-        if not withheld_here:
+    for eq in usable:
+        names = [n for n, _ in eq if n in unknown]
+        for other in names[1:]:
+            parent[find(other)] = find(names[0])
+    groups: dict[str, list] = {}
+    for eq in usable:
+        groups.setdefault(find(next(n for n, _ in eq if n in unknown)), []).append(eq)
+    fixed: set[str] = set()
+    for eqs in groups.values():
+        names = sorted({n for eq in eqs for n, _ in eq if n in unknown})
+        wanted = [n for n in names if n in targets]
+        if not wanted:
             continue
-        for c in columns:
-            if (i, c) not in hidden and not str(c).startswith("England") and _is_derived(frame.at[i, c]):
-                out.at[i, c] = CONFIDENTIAL
-                log.append({"table": name, "row": labels[i], "column": str(c),
-                            "reason": "derived: worked out from a withheld count"})
-    out.index = table.index
-    out.attrs = dict(table.attrs)
-    return out, log
+        if len(eqs) == 1:
+            fixed |= set(wanted) & _fixed_by_one(eqs[0], known, unknown)
+        else:
+            fixed |= _fixed_by_lp(eqs, known, names, wanted)
+    return fixed
 
 
-def _logged_cells(log: list[dict], numbers: pd.DataFrame) -> list[tuple]:
-    """The (row, column) of each entry of :func:`suppress_table`'s log, in its labels' original types."""
-    rows = {str(r): r for r in numbers.index}
-    columns = {str(c): c for c in numbers.columns}
-    return [(rows[entry["row"]], columns[entry["column"]]) for entry in log]
+def _fixed_by_one(eq, known: dict[str, float], unknown: set[str]) -> set[str]:
+    """The unknowns one equation fixes: the only one, or all when they must sum to 0."""
+    names = [(n, c) for n, c in eq if n in unknown]
+    if len(names) == 1:
+        return {names[0][0]}
+    rest = -sum(c * known[n] for n, c in eq if n not in unknown)
+    signs = {c > 0 for _, c in names}
+    if len(signs) == 1:
+        total = rest if signs == {True} else -rest
+        if abs(total) < 0.5:
+            return {n for n, _ in names}
+    return set()
 
 
-def _reason_words(reason: str, labels: list[str]) -> str:
-    """A reason from :func:`suppress_table` with row numbers replaced by the rows' labels."""
-    match = re.match(r"^(secondary: protects )(\d+)( / .*)$", reason)
-    if match:
-        return f"{match[1]}{labels[int(match[2])]}{match[3]}"
-    return reason
+def _fixed_by_lp(eqs, known: dict[str, float], variables: list[str], wanted: list[str]) -> set[str]:
+    from scipy.optimize import linprog
 
-
-# ----------------------------------------------------------------- figures as data
-
-
-def protect_figures(figures: dict, policy: Policy | None = None) -> dict:
-    """Flat figures (``name`` or ``name.key`` to a value), as a public report may publish them as data.
-
-    Each count from 1 to the threshold is ``[c]``. The parts of a breakdown
-    (the figures ``name.key`` sharing a ``name``) that add up to a total the
-    figures also state (the breakdown's ``total`` key, or any whole figure
-    equal to their sum) get secondary suppression, so no withheld part can be
-    worked out from the others. Every percentage or rate (any figure that is
-    not a whole number) beside a withheld count in its breakdown is ``[c]`` too.
-
-    >>> figures = {"children": 40, "category.EMO": 20, "category.NEG": 18, "category.SAB": 2,
-    ...            "agency.GP.invited": 21, "agency.GP.attended": 3, "agency.GP.attended_pct": 14.3}
-    >>> protect_figures(figures, Policy("public"))
-    {'children': 40, 'category.EMO': 20, 'category.NEG': '[c]', 'category.SAB': '[c]', 'agency.GP.invited': 21, 'agency.GP.attended': '[c]', 'agency.GP.attended_pct': '[c]'}
-    >>> protect_figures(figures, Policy("internal")) == figures
-    True
-    """
-    policy = policy or current_policy()
-    if not policy.public:
-        return dict(figures)
-
-    def whole(value) -> bool:
-        return isinstance(value, int) and not isinstance(value, bool)
-
-    out = {name: CONFIDENTIAL if whole(value) and policy.hides(value) else value for name, value in figures.items()}
-    groups: dict[str, list[str]] = {}
-    for name in figures:
-        if "." in name:
-            groups.setdefault(name.rsplit(".", 1)[0], []).append(name)
-    stated = {value for value in figures.values() if whole(value)}
-    for prefix, names in groups.items():
-        parts = {name: figures[name] for name in names if whole(figures[name]) and not name.endswith(".total")}
-        total = figures.get(f"{prefix}.total")
-        if len(parts) >= 2 and (sum(parts.values()) == total or (total is None and sum(parts.values()) in stated)):
-            frame = pd.DataFrame({"n": [*parts.values(), sum(parts.values())]}, index=[*parts, "\0total"])
-            for cell in suppress_table(frame, ["n"], total_row="\0total", threshold=policy.threshold).suppressed:
-                out[cell[0]] = CONFIDENTIAL
-        if any(out[name] == CONFIDENTIAL for name in names):
-            for name in names:
-                if isinstance(figures[name], float):
-                    out[name] = CONFIDENTIAL
-    return out
+    position = {name: i for i, name in enumerate(variables)}
+    rows, constants = [], []
+    for eq in eqs:
+        row = np.zeros(len(variables))
+        constant = 0.0
+        for name, coefficient in eq:
+            if name in position:
+                row[position[name]] += coefficient
+            else:
+                constant -= coefficient * known[name]
+        rows.append(row)
+        constants.append(constant)
+    a_eq, b_eq = np.array(rows), np.array(constants)
+    fixed = set()
+    for name in wanted:
+        objective = np.zeros(len(variables))
+        objective[position[name]] = 1.0
+        low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        high = linprog(-objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        if low.status == 0 and high.status == 0 and abs(-high.fun - low.fun) < 0.5:
+            fixed.add(name)
+    return fixed

@@ -13,9 +13,11 @@ every run; text is drawn as paths so no font is needed to show it.
 The palette is the Analysis Function's accessible categorical palette, kept as
 data in ``palette.yaml``. Colour never carries meaning alone: bars are
 labelled with their values (in grouped charts with their group too) and each
-line has its own marker and dash pattern. In a public report
-(:mod:`cpstats.figures.disclosure`) a chart drawn from a table withholds what the
-table withholds: such a bar is drawn empty and labelled ``[c]``.
+line has its own marker and dash pattern. Charts are drawn from a report's
+protected figures or the tables made from them: a value the disclosure policy
+withholds (:class:`~cpstats.figures.figures.Withheld`, or ``[c]`` in a table)
+is a bar drawn empty and labelled ``[c]``, or a gap in a line, and the text
+alternative says ``[c]``. Nothing here decides what is withheld.
 
 Examples
 --------
@@ -36,6 +38,8 @@ from pathlib import Path
 from typing import Sequence
 
 import pandas as pd
+
+from cpstats.figures.figures import is_withheld
 
 __all__ = [
     "PALETTE",
@@ -71,6 +75,7 @@ LINE_STYLES = tuple(_palette_file()["line_styles"])
 WITHHELD = "[c]"
 
 RC_PARAMS = {
+    "text.parse_math": False,  # labels from data are plain text: "$x$" is drawn as written, never as mathtext
     "svg.hashsalt": "cpstats",
     "svg.fonttype": "path",
     "font.family": "DejaVu Sans",
@@ -305,14 +310,10 @@ def chart_from_table(
 
     Cells are read back from their display form ("1,234", "45.0%"), so the
     chart shows exactly the numbers of the table beside it; rows whose cell
-    is a symbol such as ``[z]`` are left out. In a public report the table is
-    first protected as :func:`cpstats.present.tables.show` protects it (pass the same
-    table, ``Total`` row included), and a withheld cell is an empty bar
-    labelled ``[c]``.
+    is a symbol such as ``[z]`` are left out. The table is built from the
+    report's protected figures, so a withheld cell is already ``[c]``: it is an
+    empty bar labelled ``[c]``.
     """
-    from cpstats.figures.disclosure import protect_table
-
-    table, _ = protect_table(table, name=title)
     rows = [
         (label, cell)
         for label, cell in zip(table[label_column], table[value_column])
@@ -339,9 +340,6 @@ def grouped_chart_from_table(
     each measure, one bar per year. A withheld cell (public report) is an
     empty bar labelled ``[c]``.
     """
-    from cpstats.figures.disclosure import protect_table
-
-    table, _ = protect_table(table, name=title)
     records = [
         {"label": label, "group": column, "value": 0.0 if cell == WITHHELD else _cell_number(cell),
          "text": WITHHELD if cell == WITHHELD else None}
@@ -364,10 +362,26 @@ def describe_lines(x_labels: Sequence[str], series: dict, title: str, unit: str 
     parts = []
     for name, values in series.items():
         points = ", ".join(
-            f"{x} {'not available' if v is None else _number(v) + unit}" for x, v in zip(x_labels, values)
+            f"{x} {_point_text(v, unit)}" for x, v in zip(x_labels, values)
         )
         parts.append(f"{name}: {points}")
-    return f"Line chart: {title}. " + "; ".join(parts) + "."
+    withheld = any(is_withheld(v) for values in series.values() for v in values)
+    return f"Line chart: {title}. " + "; ".join(parts) + _withheld_note([WITHHELD] if withheld else []) + "."
+
+
+def _point_text(value, unit: str) -> str:
+    if is_withheld(value):
+        return WITHHELD
+    if value is None or value != value:
+        return "not available"
+    return _number(value) + unit
+
+
+def _plotted(value) -> float | None:
+    """A point's height, ``None`` where it is not available or withheld (a gap in the line)."""
+    if value is None or is_withheld(value) or value != value:
+        return None
+    return float(value)
 
 
 def line_chart(
@@ -399,18 +413,18 @@ def line_chart(
     positions = list(range(len(x_labels)))
     for number, (name, values) in enumerate(series.items()):
         colour = PALETTE[number % len(PALETTE)]
-        ys = [float("nan") if v is None else float(v) for v in values]
+        ys = [float("nan") if _plotted(v) is None else _plotted(v) for v in values]
         # a marker and dash pattern of its own, so that the lines differ by more than colour
         ax.plot(positions, ys, marker=MARKERS[number % len(MARKERS)], linestyle=LINE_STYLES[number % len(LINE_STYLES)],
                 color=colour, label=name, linewidth=2)
         for x, v in zip(positions, values):
-            if v is not None:
-                ax.annotate(f"{_number(v)}{unit}", (x, float(v)), textcoords="offset points", xytext=(0, 7),
+            if _plotted(v) is not None:
+                ax.annotate(f"{_number(v)}{unit}", (x, _plotted(v)), textcoords="offset points", xytext=(0, 7),
                             ha="center", fontsize=9, color=colour)
     ax.set_xticks(positions, list(x_labels))
     ax.set_title(title, pad=12)
     ax.set_ylabel(value_label)
-    highest = max((float(v) for values in series.values() for v in values if v is not None), default=0.0)
+    highest = max((_plotted(v) for values in series.values() for v in values if _plotted(v) is not None), default=0.0)
     ax.set_ylim(0, highest * 1.2 if highest > 0 else 1)  # room above the highest point for its label
     ax.margins(x=0.08)
     if len(series) > 1:  # below the plot, where it cannot cover a line or a label
@@ -424,7 +438,7 @@ def trend_chart(trend: pd.DataFrame, columns: dict, *, title: str, value_label: 
     ``columns`` maps a column of ``trend`` to the line's name in the legend.
     """
     series = {
-        label: [None if v is None or v != v else v for v in trend[column]]
+        label: [None if v is None or (not is_withheld(v) and v != v) else v for v in trend[column]]
         for column, label in columns.items() if column in trend.columns
     }
     return line_chart([str(year) for year in trend.index], series, title=title, value_label=value_label, unit=unit)

@@ -37,10 +37,13 @@ written, so a final build can refuse while any section still shows the note
 
 from __future__ import annotations
 
+
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
+
+from cpstats.figures.figures import CONFIDENTIAL, Withheld, is_withheld
 
 __all__ = [
     "PLACEHOLDER",
@@ -82,11 +85,10 @@ def format_value(value) -> str:
         return "not applicable"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, Withheld):  # withheld by the report's figures: "fewer than 6" or [c]
+        return value.phrase
     if isinstance(value, int):
-        from cpstats.figures.disclosure import current_policy
-
-        policy = current_policy()  # in a public report a small count is "fewer than 6"
-        return policy.fewer_than if policy.hides(value) else f"{value:,}"
+        return f"{value:,}"
     if isinstance(value, float):
         return f"{value:,.1f}"
     return str(value)
@@ -128,33 +130,13 @@ def _lookup(context: Context, scope: str | None, name: str, key: str | None):
         current, before = _value(context.measures, name, key), _value(context.previous, name, key)
         if current is None or before is None:
             return None
+        if is_withheld(current) or is_withheld(before):
+            return CONFIDENTIAL  # a change worked out from a withheld figure
         return change_phrase(current, before)
     source = {"previous": context.previous, "england": context.england, "published": context.published,
               None: context.measures}[scope]
     value = _value(source, name, key)
-    if key is not None and scope in (None, "previous"):
-        value = _withheld_part(source[name], key, value)
     return value
-
-
-def _withheld_part(measure, key: str, value):
-    """In a public report, ``[c]`` for a part of a breakdown whose total would reveal a withheld count.
-
-    The same parts are withheld as in the report's tables and sentences
-    (:func:`cpstats.present.sentences.withheld_breakdown`); a breakdown's ``total``
-    key is not one of its parts.
-    """
-    from cpstats.figures.disclosure import CONFIDENTIAL
-    from cpstats.present.sentences import withheld_breakdown
-
-    *path, last = key.split(".")
-    parent = measure
-    for part in path:
-        parent = parent[part]
-    parts = {k: v for k, v in parent.items() if k != "total"}
-    if last == "total" or not all(isinstance(v, int) and not isinstance(v, bool) for v in parts.values()):
-        return value
-    return CONFIDENTIAL if withheld_breakdown(parts)[last] is None else value
 
 
 def fill(text: str, context: Context, source: str = "commentary") -> str:

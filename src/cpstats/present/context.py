@@ -2,7 +2,8 @@
 
 A section notebook's code is presentation only. Its setup is one call::
 
-    report = load_context(la, year, data_dir, reference_dir, commentary_dir)
+    report = load_context(la, year, data_dir, reference_dir, commentary_dir,
+                          disclosure=disclosure, threshold=disclosure_threshold)
 
 after which ``report.values`` holds every measure of ``measures.md`` and every
 local measure (MARAC, case audits, feedback, children at conferences) for the
@@ -10,6 +11,12 @@ year, ``report.previous`` the same for the year before (``None`` when the data
 do not cover it), ``report.england(name)`` England's figure for the same
 year, and ``report.commentary("01_introduction")`` the section's commentary,
 its placeholders filled from all of these.
+
+Every value comes from the report's protected figures
+(:func:`cpstats.figures.figures.report_figures`): in a public report a value
+the disclosure policy withholds is a :class:`~cpstats.figures.figures.Withheld`,
+which every table, chart and sentence shows as ``[c]`` or "fewer than 6", so
+nothing here or in a notebook decides what may be shown.
 """
 
 from __future__ import annotations
@@ -21,32 +28,12 @@ from typing import Sequence
 
 from cpstats.present.commentary import Commentary, Context, commentary_path, key_plan_path, read_key_plan, render_commentary
 from cpstats.data.dataset import Dataset, load_dataset
-from cpstats.figures.measures import AUDIT_TARGET_PER_MONTH, compute_local_measures, compute_measures, referrals
+from cpstats.figures.disclosure import DEFAULT_THRESHOLD, Policy
+from cpstats.figures.figures import Figures, report_figures
+from cpstats.figures.measures import referrals
 from cpstats.data.periods import ReportingYear
 
-__all__ = ["ReportContext", "load_context", "derived_values"]
-
-
-def derived_values(local: dict) -> dict:
-    """Values worked out from the local measures for the commentary: the audit target and shortfalls.
-
-    >>> derived_values({"case_audits_by_month": {"2017-04": 1, "2017-05": 2, "2017-06": 0}})
-    {'audit_target_per_month': 2, 'audit_months': 3, 'months_below_audit_target': 2}
-    """
-    months = local.get("case_audits_by_month")
-    out = {"audit_target_per_month": AUDIT_TARGET_PER_MONTH}
-    if months is not None:
-        out["audit_months"] = len(months)
-        out["months_below_audit_target"] = sum(n < AUDIT_TARGET_PER_MONTH for n in months.values())
-    return out
-
-
-def _values(ds: Dataset, year: ReportingYear, reference_dir: Path) -> dict:
-    from cpstats.data.reference import population_for
-
-    measures = compute_measures(ds, year, population_for(ds.la_code, year, reference_dir))
-    local = compute_local_measures(ds, year)
-    return {**measures, **local, **derived_values(local)}
+__all__ = ["ReportContext", "load_context"]
 
 
 @dataclass
@@ -74,9 +61,14 @@ class ReportContext:
     dataset: Dataset
     reference_dir: Path
     commentary_dir: Path
-    values: dict
+    figures: Figures
     previous: dict | None
     _england: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def values(self) -> dict:
+        """The year's protected figures, nested as the measures are."""
+        return self.figures.values
 
     @property
     def la_name(self) -> str:
@@ -99,9 +91,7 @@ class ReportContext:
     @property
     def population(self) -> int | None:
         """The 0-17 population that is the denominator of the year's rates."""
-        from cpstats.data.reference import population_for
-
-        return population_for(self.dataset.la_code, self.year, self.reference_dir)
+        return self.values.get("population")
 
     def england(self, name: str):
         """England's published figure for the same year and its source, or ``None``."""
@@ -120,9 +110,21 @@ class ReportContext:
     @cached_property
     def trend(self):
         """The headline measures over up to five years ending with this one (see :mod:`cpstats.figures.trends`)."""
-        from cpstats.figures.trends import headline_trend
+        import pandas as pd
 
-        return headline_trend(self.dataset, self.year, self.reference_dir)
+        from cpstats.data.reference import england_value
+        from cpstats.figures.trends import HEADLINE_TREND, years_in_data
+
+        rows = {}
+        for y in years_in_data(self.dataset, self.year):
+            values = self.figures.of(y.label) or {}
+            row = {name: values.get(name) for name in HEADLINE_TREND}
+            for name in HEADLINE_TREND:
+                if "per_10000" in name:
+                    england = england_value(name, y, self.reference_dir)
+                    row[f"england:{name}"] = None if england is None else england[0]
+            rows[y.label] = row
+        return pd.DataFrame.from_dict(rows, orient="index", dtype=object)
 
     @cached_property
     def reconciliation(self):
@@ -178,23 +180,32 @@ def load_context(
     reference_dir: str | Path,
     commentary_dir: str | Path,
     dataset: Dataset | None = None,
+    *,
+    disclosure: str = "internal",
+    threshold: int = DEFAULT_THRESHOLD,
 ) -> ReportContext:
-    """Load and validate the data and compute the year's values (and the year before's).
+    """Load and validate the data and the report's figures, protected for ``disclosure``.
 
     Folders given relative are found from the working directory or the
     project root (see :func:`cpstats.data.paths.resolve_input_dir`), so the same
     parameters work in Jupyter and in a build. A ``dataset`` already loaded
     from ``data_dir`` is used as it is (the build assembling a report has one).
+    ``disclosure`` is ``internal`` (every count) or ``public`` (counts of people
+    from 1 to ``threshold`` withheld, and whatever would reveal them).
     """
+    import os
+
+    from cpstats.data.dataset import VALIDATED_CACHE_ENV
     from cpstats.data.paths import resolve_input_dir
 
     reporting_year = ReportingYear.parse(year)
     reference_dir = resolve_input_dir(reference_dir)
     dataset = dataset if dataset is not None else load_dataset(resolve_input_dir(data_dir))
+    figures = report_figures(dataset, reporting_year, reference_dir, Policy(disclosure, int(threshold)),
+                             cache_dir=os.environ.get(VALIDATED_CACHE_ENV) or None)
     before = reporting_year.previous()
-    previous = _values(dataset, before, reference_dir) if referrals(dataset, before) > 0 else None
+    previous = figures.of(before.label) if referrals(dataset, before) > 0 else None
     return ReportContext(
         la=la, year=reporting_year, dataset=dataset, reference_dir=reference_dir,
-        commentary_dir=resolve_input_dir(commentary_dir), values=_values(dataset, reporting_year, reference_dir),
-        previous=previous,
+        commentary_dir=resolve_input_dir(commentary_dir), figures=figures, previous=previous,
     )

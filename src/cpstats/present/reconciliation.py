@@ -91,7 +91,7 @@ def _difference(name: str, value) -> str:
     if value is None:
         return NOT_AVAILABLE_SYMBOL
     # a difference is no count of children; in a public report show() withholds it with the count it comes from
-    shown = format_rate(abs(value)) if isinstance(value, float) else format_count(abs(value), protect=False)
+    shown = format_rate(abs(value)) if isinstance(value, float) else format_count(abs(value))
     return ("+" if value > 0 else "-" if value < 0 else "") + shown
 
 
@@ -123,9 +123,9 @@ def reconciliation_sentence(reconciled: pd.DataFrame, la_name: str, year: Report
     differ = compared[compared["difference"] != 0]
     hidden = len(reconciled) - len(compared)
     text = (
-        f"DfE published {format_count(len(reconciled), protect=False)} of this report's figures for {la_name} for "
-        f"{year.label}. {format_count(len(compared) - len(differ), protect=False)} of the "
-        f"{format_count(len(compared), protect=False)} that can be compared agree exactly"
+        f"DfE published {format_count(len(reconciled))} of this report's figures for {la_name} for "
+        f"{year.label}. {format_count(len(compared) - len(differ))} of the "
+        f"{format_count(len(compared))} that can be compared agree exactly"
     )
     if len(differ):
         listed = [
@@ -135,7 +135,7 @@ def reconciliation_sentence(reconciled: pd.DataFrame, la_name: str, year: Report
         text += "; the others differ: " + "; ".join(listed)
     text += "."
     if hidden:
-        text += f" {format_count(hidden, protect=False)} {'was' if hidden == 1 else 'were'} suppressed by DfE or cannot be compared."
+        text += f" {format_count(hidden)} {'was' if hidden == 1 else 'were'} suppressed by DfE or cannot be compared."
     return text + " " + EXPLANATION
 
 

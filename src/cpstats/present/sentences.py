@@ -9,11 +9,12 @@ Prose rounds percentages to whole numbers, as the model report does ("a 26%
 decrease"); tables show them to one decimal place (see :mod:`cpstats.present.tables`).
 A value that is not applicable (``None``) is never written as zero.
 
-In a public report (:mod:`cpstats.figures.disclosure`) a count from 1 to the threshold
-is written "fewer than 6" by :func:`format_count` and :func:`plural`, a
-percentage or change that would reveal it is left out (:func:`share_phrase`,
-:func:`change_phrase`), and the parts of a breakdown that its total would
-reveal are ``[c]`` (:func:`withheld_breakdown`).
+The measures passed in are a report's protected figures
+(:mod:`cpstats.figures.figures`): in a public report a withheld value is a
+:class:`~cpstats.figures.figures.Withheld`, which :func:`format_count` and
+:func:`plural` write "fewer than 6" (a small count) or ``[c]``, and a
+percentage or change worked out from one is left out. Nothing here decides
+what is withheld.
 
 Examples
 --------
@@ -28,7 +29,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Mapping
 
-from cpstats.figures.disclosure import CONFIDENTIAL, current_policy, suppress_table
+from cpstats.figures.figures import CONFIDENTIAL, Withheld, is_withheld
 from cpstats.data.periods import ReportingYear
 
 __all__ = [
@@ -92,26 +93,16 @@ def _round_half_up(value: float, places: int) -> Decimal:
     return Decimal(str(value)).quantize(step, rounding=ROUND_HALF_UP)
 
 
-def format_count(value: int | None, *, protect: bool = True) -> str:
-    """A count with thousands separators; in a public report a small count is "fewer than 6".
+def format_count(value: int | None) -> str:
+    """A count with thousands separators; a withheld one as the figures word it ("fewer than 6" or ``[c]``).
 
-    ``protect=False`` is for numbers that are not counts of people (months,
-    targets) and for table cells, which :func:`cpstats.present.tables.show` protects.
-
-    >>> format_count(8166)
-    '8,166'
-    >>> format_count(None)
-    'not applicable'
-    >>> from cpstats.figures.disclosure import disclosure_policy
-    >>> with disclosure_policy("public"):
-    ...     format_count(3), format_count(0), format_count(6), format_count(3, protect=False)
-    ('fewer than 6', '0', '6', '3')
+    >>> format_count(8166), format_count(None), format_count(Withheld(primary=True)), format_count(Withheld())
+    ('8,166', 'not applicable', 'fewer than 6', '[c]')
     """
     if value is None:
         return NOT_APPLICABLE
-    policy = current_policy()
-    if protect and policy.hides(value):
-        return policy.fewer_than
+    if is_withheld(value):
+        return value.phrase if isinstance(value, Withheld) else CONFIDENTIAL
     return f"{int(value):,}"
 
 
@@ -127,6 +118,8 @@ def format_percent(value: float | None, places: int = 0) -> str:
     """
     if value is None:
         return NOT_APPLICABLE
+    if is_withheld(value):
+        return CONFIDENTIAL
     return f"{_round_half_up(value, places):,}%"
 
 
@@ -136,6 +129,8 @@ def format_rate(value: float | None) -> str:
     >>> format_rate(23.27)
     '23.3'
     """
+    if is_withheld(value):
+        return CONFIDENTIAL
     return NOT_APPLICABLE if value is None else f"{_round_half_up(value, 1):,}"
 
 
@@ -150,76 +145,48 @@ def percent_of(part: int, whole: int) -> float | None:
     return None if not whole else 100 * part / whole
 
 
-def plural(count: int, singular: str, plural_form: str | None = None, *, protect: bool = True) -> str:
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """``count`` followed by the right form of a noun.
 
-    >>> plural(1, "family", "families")
-    '1 family'
-    >>> plural(20, "family", "families")
-    '20 families'
-    >>> from cpstats.figures.disclosure import disclosure_policy
-    >>> with disclosure_policy("public"):
-    ...     plural(1, "unborn baby", "unborn babies")
+    >>> plural(1, "family", "families"), plural(20, "family", "families")
+    ('1 family', '20 families')
+    >>> plural(Withheld(primary=True), "unborn baby", "unborn babies")
     'fewer than 6 unborn babies'
     """
-    if protect and current_policy().hides(count):
-        return f"{current_policy().fewer_than} {plural_form or singular + 's'}"
+    if is_withheld(count):
+        return f"{format_count(count)} {plural_form or singular + 's'}"
     word = singular if count == 1 else (plural_form or singular + "s")
-    return f"{format_count(count, protect=protect)} {word}"
+    return f"{format_count(count)} {word}"
 
 
 def share_phrase(part: int, whole: int, places: int = 0) -> str:
-    """``part`` as a percentage of ``whole``, in brackets; nothing if ``whole`` is 0 or either count is withheld.
+    """``part`` as a percentage of ``whole``, in brackets; nothing if ``whole`` is 0 or either is withheld.
 
-    >>> share_phrase(5, 21)
-    ' (24%)'
-    >>> from cpstats.figures.disclosure import disclosure_policy
-    >>> with disclosure_policy("public"):
-    ...     share_phrase(5, 21)
-    ''
+    >>> share_phrase(5, 21), share_phrase(Withheld(), 21)
+    (' (24%)', '')
     """
-    policy = current_policy()
-    if not whole or policy.hides(part) or policy.hides(whole):
+    if is_withheld(part) or is_withheld(whole) or not whole:
         return ""
     return f" ({format_percent(percent_of(part, whole), places)})"
 
 
-def _percent_withheld(pct: float | None, whole: int | None) -> bool:
-    """Whether a percentage of ``whole`` would reveal a withheld count (its denominator or numerator)."""
-    policy = current_policy()
-    if pct is None or whole is None or not policy.public:
-        return False
-    return policy.hides(whole) or policy.hides(round(pct * whole / 100))
+def _percent_withheld(pct, whole=None) -> bool:
+    """Whether a percentage is withheld by the figures."""
+    return is_withheld(pct)
 
 
 def withheld_breakdown(counts: Mapping[str, int]) -> dict[str, int | None]:
-    """The parts of a breakdown a public sentence may state; ``None`` for those withheld.
+    """The parts of a breakdown as a sentence states them; ``None`` for those the figures withhold.
 
-    The parts add up to a total the report states, so besides the small counts
-    whatever would let one be worked out from the total is withheld too
-    (:func:`cpstats.figures.disclosure.suppress_table`).
-
-    >>> from cpstats.figures.disclosure import disclosure_policy
-    >>> withheld_breakdown({"EMO": 20, "NEG": 18, "SAB": 2})
-    {'EMO': 20, 'NEG': 18, 'SAB': 2}
-    >>> with disclosure_policy("public"):
-    ...     withheld_breakdown({"EMO": 20, "NEG": 18, "SAB": 2})
+    >>> withheld_breakdown({"EMO": 20, "NEG": Withheld(), "SAB": Withheld(primary=True)})
     {'EMO': 20, 'NEG': None, 'SAB': None}
     """
-    policy = current_policy()
-    if not policy.public:
-        return dict(counts)
-    import pandas as pd
-
-    keys = list(counts)
-    frame = pd.DataFrame({"n": [counts[k] for k in keys] + [sum(counts.values())]}, index=[*keys, "\0total"])
-    hidden = suppress_table(frame, ["n"], total_row="\0total", threshold=policy.threshold).suppressed
-    return {key: None if (key, "n") in hidden else counts[key] for key in keys}
+    return {key: None if is_withheld(value) else value for key, value in counts.items()}
 
 
 def _one(count: int | None) -> bool:
     """Whether a count is written as exactly one (so takes a singular verb): not when it is withheld."""
-    return count == 1 and not current_policy().hides(count)
+    return not is_withheld(count) and count == 1
 
 
 def _capital(text: str) -> str:
@@ -244,14 +211,12 @@ def change_phrase(current: int, previous: int | None) -> str | None:
     >>> change_phrase(3, 0) is None
     True
     """
-    if not previous:
+    if is_withheld(current) or is_withheld(previous) or not previous:
         return None
     if current == previous:
         return "no change"
     change = percent_of(abs(current - previous), previous)
     direction = "increase" if current > previous else "decrease"
-    if current_policy().hides(current) or current_policy().hides(previous):
-        return "an increase" if direction == "increase" else "a decrease"  # the percentage would reveal the count
     return f"a {format_percent(change)} {direction}"
 
 
@@ -279,7 +244,7 @@ def england_comparison(value, year: ReportingYear, unit: str = "") -> str:
     if value is None:
         return ""
     number = value[0]
-    shown = format_rate(number) if isinstance(number, float) else format_count(number, protect=False)
+    shown = format_rate(number) if isinstance(number, float) else format_count(number)
     return f" (England {year.label}: {shown}{unit})"
 
 
@@ -309,6 +274,8 @@ def referrals_sentence(current: Mapping, previous: Mapping | None, year: Reporti
     before = previous["referrals"]
     change = change_phrase(count, before)
     last = year.previous().label
+    if is_withheld(count) or is_withheld(before):
+        return text + f", against {format_count(before)} in {last}."
     if change is None:
         return text + f", with none in {last}."
     return text + f", {change} on {last} ({format_count(before)})."
@@ -351,7 +318,7 @@ def children_during_year_sentence(measures: Mapping, year: ReportingYear) -> str
         f"including {plural(unborn, 'unborn baby', 'unborn babies')}" if unborn
         else "none of them unborn when their plan started"
     )
-    verb = "was" if children == 1 and not current_policy().hides(children) else "were"
+    verb = "was" if _one(children) else "were"
     return (
         f"During {year.label} there {verb} {plural(children, 'individual child', 'individual children')} "
         f"subject of a Child Protection Plan, from {plural(families, 'family', 'families')}, {unborn_phrase}."
@@ -363,10 +330,10 @@ def open_at_31_march_sentence(measures: Mapping, year: ReportingYear, england=No
     count = measures["children_on_plan_at_31_march"]
     rate = measures["cpp_rate_per_10000_at_31_march"]
     text = (
-        f"On {date_phrase(year.end)} there {'was' if count == 1 and not current_policy().hides(count) else 'were'} "
+        f"On {date_phrase(year.end)} there {'was' if _one(count) else 'were'} "
         f"{plural(count, 'child', 'children')} subject of a Child Protection Plan"
     )
-    if rate is None or current_policy().hides(count):  # the rate would reveal a withheld count
+    if rate is None or is_withheld(rate):
         return text + "."
     return (
         text + f", a rate of {format_rate(rate)} per 10,000 children under 18"
@@ -378,24 +345,35 @@ def open_at_31_march_sentence(measures: Mapping, year: ReportingYear, england=No
 
 
 def category_sentence(measures: Mapping, year: ReportingYear) -> str:
-    """Children with a plan during the year by category of abuse, largest first."""
+    """Children with a plan during the year by category of abuse, largest first.
+
+    >>> category_sentence({"category_during_year": {"EMO": 20, "NEG": 18, "PHY": 0, "SAB": 2, "MUL": 0},
+    ...                    "children_with_plan_during_year": 40}, ReportingYear.parse("2017-18"))
+    'Of the 40 children subject of a Child Protection Plan during 2017-18, by the latest category of abuse: 20 (50%) emotional abuse, 18 (45%) neglect and 2 (5%) sexual abuse; no child was recorded under physical abuse or multiple categories.'
+    """
     counts = measures["category_during_year"]
-    total = sum(counts.values())
+    total = measures.get("children_with_plan_during_year", sum(counts.values()))
     shown = withheld_breakdown(counts)
-    ordered = sorted(((code, n) for code, n in shown.items() if n is not None), key=lambda item: -item[1])
-    parts = [
-        f"{format_count(n)} ({format_percent(percent_of(n, total))}) {CATEGORY_WORDS[code]}"
-        for code, n in ordered
-    ]
-    withheld = [CATEGORY_WORDS[code] for code, n in shown.items() if n is None]
-    if withheld:  # in a fixed order: sorting by size would say something about them
-        parts.append(f"{CONFIDENTIAL} {_joined(withheld)}")
-    listed = _joined(parts)
-    note = f" ({WITHHELD_NOTE})" if withheld else ""
-    return (
-        f"Of the {plural(total, 'child', 'children')} subject of a Child Protection Plan during "
-        f"{year.label}, by the latest category of abuse: {listed}{note}."
-    )
+    ordered = sorted(((code, n) for code, n in shown.items() if n), key=lambda item: -item[1])
+    parts = [f"{format_count(n)}{share_phrase(n, total)} {CATEGORY_WORDS[code]}" for code, n in ordered]
+    small = [CATEGORY_WORDS[code] for code, n in counts.items() if isinstance(n, Withheld) and n.primary]
+    hidden = [CATEGORY_WORDS[code] for code, n in counts.items() if is_withheld(n) and not (isinstance(n, Withheld) and n.primary)]
+    if small:  # in a fixed order: sorting by size would say something about them
+        parts.append(f"fewer than {counts_threshold(counts) + 1} {_joined(small)}")
+    text = (f"Of the {plural(total, 'child', 'children')} subject of a Child Protection Plan during "
+            f"{year.label}, by the latest category of abuse: {_joined(parts) if parts else 'none is shown'}")
+    none = [CATEGORY_WORDS[code] for code, n in shown.items() if n == 0]
+    if none:
+        text += "; no child was recorded under " + (", ".join(none[:-1]) + " or " + none[-1] if len(none) > 1 else none[0])
+    if hidden:
+        text += (f". The number{'s' if len(hidden) > 1 else ''} for {_joined(hidden)} {'are' if len(hidden) > 1 else 'is'} "
+                 "not shown, so that the small numbers cannot be worked out from the total")
+    return text + "."
+
+
+def counts_threshold(counts: Mapping) -> int:
+    """The disclosure threshold of the withheld counts among ``counts`` (5 when none says)."""
+    return next((n.threshold for n in counts.values() if isinstance(n, Withheld)), 5)
 
 
 def _joined(items: list[str]) -> str:
@@ -432,27 +410,40 @@ def population_sentence(population: int | None, la_name: str, year: ReportingYea
 
 
 def profile_sentence(measures: Mapping, year: ReportingYear) -> str:
-    """Sex and disability of the children with a plan during the year."""
-    sex = withheld_breakdown(measures["sex"])
-    disability = withheld_breakdown(measures["disability"])
-    born = measures["sex"]["M"] + measures["sex"]["F"]
-    text = (
-        f"Of the children subject of a Child Protection Plan during {year.label}, "
-        f"{_shown(sex['M'])} were male and {_shown(sex['F'])} female"
-    )
-    if born and None not in (sex["M"], sex["F"]):
-        text += (
-            f" ({format_percent(percent_of(sex['M'], born))} male, "
-            f"{format_percent(percent_of(sex['F'], born))} female, excluding unborn and unknown)"
-        )
-    if sex["U"] is None or sex["U"]:
-        text += f"; {_shown(sex['U'])} unborn or of unknown sex"
-    if disability["Y"] is None:
-        text += f". {CONFIDENTIAL} had a disability"
-    else:
-        text += f". {plural(disability['Y'], 'child', 'children')} had a disability"
-    withheld = None in sex.values() or None in disability.values()
-    return text + (f" ({WITHHELD_NOTE})." if withheld else ".")
+    """Sex and disability of the children with a plan during the year.
+
+    >>> profile_sentence({"sex": {"M": 22, "F": 17, "U": 1}, "disability": {"Y": 2, "N": 38}},
+    ...                  ReportingYear.parse("2017-18"))
+    'Of the children subject of a Child Protection Plan during 2017-18, 22 were male and 17 female (56% male, 44% female, excluding unborn and unknown); 1 was unborn or of unknown sex. 2 children had a disability.'
+    """
+    sex, disability = measures["sex"], measures["disability"]
+    said = [f"{format_count(sex[k])} {word}" for k, word in (("M", "male"), ("F", "female"))
+            if not _secondary(sex[k])]
+    text = f"Of the children subject of a Child Protection Plan during {year.label}, "
+    if said:
+        first, *rest = said
+        text += first.replace(" male", " were male").replace(" female", " were female")
+        if rest:
+            text += " and " + rest[0]
+    born = sex["M"] + sex["F"]
+    if not is_withheld(born) and born and not is_withheld(sex["M"]) and not is_withheld(sex["F"]):
+        text += (f" ({format_percent(percent_of(sex['M'], born))} male, "
+                 f"{format_percent(percent_of(sex['F'], born))} female, excluding unborn and unknown)")
+    if not _secondary(sex["U"]) and (is_withheld(sex["U"]) or sex["U"]):
+        text += f"; {format_count(sex['U'])} {'was' if _one(sex['U']) else 'were'} unborn or of unknown sex"
+    if not said:
+        text = f"The numbers of boys and girls subject of a Child Protection Plan during {year.label} are not shown"
+    text += "."
+    if not _secondary(disability["Y"]):
+        text += " " + _capital(f"{plural(disability['Y'], 'child', 'children')} had a disability.")
+    if any(_secondary(v) for v in [*sex.values(), *disability.values()]):
+        text += " Some of these numbers are not shown, so that small numbers cannot be worked out from the totals."
+    return text
+
+
+def _secondary(value) -> bool:
+    """A value withheld to protect another (not itself small): prose leaves it out."""
+    return isinstance(value, Withheld) and not value.primary or (is_withheld(value) and not isinstance(value, Withheld))
 
 
 # ----------------------------------------------------------------- section 11
@@ -497,7 +488,7 @@ def repeat_plans_sentence(measures: Mapping, year: ReportingYear, england=None) 
     if pct is None:
         return f"No Child Protection Plan started in {year.label}."
     national = "" if england is None else f" (England {year.label}: {format_percent(england[0], 1)})"
-    if pct and _percent_withheld(pct, starts):
+    if is_withheld(pct):
         return (
             f"Of the {plural(starts, 'Child Protection Plan')} that started in {year.label}, the share that "
             f"were a second or subsequent plan is not shown, to protect the confidentiality of small numbers{national}."
@@ -591,7 +582,8 @@ def agency_attendance_sentence(values: Mapping, year: ReportingYear, lowest: int
     agencies = values.get("agency_attendance")
     if not agencies:
         return None
-    rated = [(a["attended_pct"], name) for name, a in agencies.items() if a["attended_pct"] is not None]
+    rated = [(a["attended_pct"], name) for name, a in agencies.items()
+             if a["attended_pct"] is not None and not is_withheld(a["attended_pct"])]
     if not rated:
         return None
     worst = sorted(rated)[:lowest]
@@ -621,14 +613,14 @@ def audits_sentence(values: Mapping, target: int, year: ReportingYear) -> str | 
     met = sum(n >= target for n in counts)
     text = _capital(
         f"{plural(sum(counts), 'case audit')} {'was' if _one(sum(counts)) else 'were'} completed in "
-        f"{year.label} against a target of {format_count(target, protect=False)} a month: the target was met in "
-        f"{format_count(met, protect=False)} of the {format_count(len(counts), protect=False)} months"
+        f"{year.label} against a target of {format_count(target)} a month: the target was met in "
+        f"{format_count(met)} of the {format_count(len(counts))} months"
     )
     short = sorted({n for n in counts if n < target}, reverse=True)
     parts = []
     for n in short:
         number = sum(c == n for c in counts)
-        months_phrase = plural(number, "month", protect=False)
+        months_phrase = plural(number, "month")
         parts.append(f"in {months_phrase} no audit was completed" if n == 0
                      else f"in {months_phrase} {plural(n, 'audit')} {'was' if _one(n) else 'were'} completed")
     return text + ("; " + "; ".join(parts) if parts else "") + "."
@@ -695,7 +687,7 @@ def feedback_sentence(values: Mapping, year: ReportingYear) -> str | None:
     feedback = values.get("feedback_by_respondent")
     if feedback is None:
         return None
-    total = sum(f["forms"] for f in feedback.values())
+    total = values.get("feedback_forms", sum(f["forms"] for f in feedback.values()))
     if not total:
         return f"No feedback forms were returned from conferences in {year.label}."
     given = [(key, f) for key, f in feedback.items() if f["forms"]]
@@ -718,7 +710,7 @@ def trend_sentence(trend, la_name: str, measure: str = "cpp_rate_per_10000_at_31
     pairs = [
         (year, row[measure], row.get(f"england:{measure}"))
         for year, row in trend.iterrows()
-        if row[measure] is not None and row.get(f"england:{measure}") is not None
+        if row[measure] is not None and row.get(f"england:{measure}") is not None and not is_withheld(row[measure])
     ]
     if len(pairs) < 2:
         return None
@@ -729,8 +721,8 @@ def trend_sentence(trend, la_name: str, measure: str = "cpp_rate_per_10000_at_31
     elif below == 0:
         relation = "at or above England's rate in every year"
     else:
-        relation = (f"below England's rate in {format_count(below, protect=False)} of the "
-                    f"{format_count(len(pairs), protect=False)} years")
+        relation = (f"below England's rate in {format_count(below)} of the "
+                    f"{format_count(len(pairs))} years")
     low = min(la for _, la, _ in pairs)
     high = max(la for _, la, _ in pairs)
     return (

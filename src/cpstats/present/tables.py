@@ -1,7 +1,9 @@
 """Tables of the report, built from computed measures.
 
-Each function takes the measures of :func:`cpstats.figures.measures.compute_measures`
-(and, where a table compares, England's figures) and returns a
+Each function takes a report's protected figures (``report.values``: the
+measures of :func:`cpstats.figures.measures.compute_measures`, with any value
+the disclosure policy withholds as a :class:`~cpstats.figures.figures.Withheld`,
+shown ``[c]``) and, where a table compares, England's figures, and returns a
 :class:`pandas.DataFrame` whose column names and cells are what the reader
 sees: counts with thousands separators, percentages to one decimal place, and
 the GSS symbol ``[z]`` where a percentage is not applicable. No table holds
@@ -25,7 +27,7 @@ from typing import Mapping, Sequence
 
 import pandas as pd
 
-from cpstats.figures.disclosure import SPEC_ATTR
+from cpstats.figures.figures import is_withheld
 from cpstats.data.periods import ReportingYear
 from cpstats.present.sentences import format_count, format_percent, format_rate, percent_of
 
@@ -143,7 +145,13 @@ ETHNICITY_LABELS = {
 
 
 def _count(value: int | None) -> str:
-    return NOT_AVAILABLE_SYMBOL if value is None else format_count(value, protect=False)
+    if is_withheld(value):
+        return WITHHELD_SYMBOL
+    return NOT_AVAILABLE_SYMBOL if value is None else format_count(value)
+
+
+WITHHELD_SYMBOL = "[c]"
+"""A table cell the disclosure policy withholds (GSS: confidential)."""
 
 
 def _percent(value: float | None) -> str:
@@ -164,6 +172,7 @@ def breakdown_table(
     label_heading: str,
     count_heading: str = "Children",
     total: bool = True,
+    whole=None,
 ) -> pd.DataFrame:
     """A breakdown as rows of label, count and percentage of the total.
 
@@ -177,13 +186,15 @@ def breakdown_table(
         Column headings.
     total : bool
         Add a ``Total`` row.
+    whole
+        The total the parts add up to, as the figures state it (by default their sum).
 
     Returns
     -------
     pandas.DataFrame
         Columns ``label_heading``, ``count_heading`` and ``%``.
     """
-    whole = sum(counts.values())
+    whole = sum(counts.values()) if whole is None else whole
     rows = [
         (labels[key], _count(counts.get(key, 0)), _percent(percent_of(counts.get(key, 0), whole)))
         for key in labels
@@ -193,30 +204,45 @@ def breakdown_table(
     return pd.DataFrame(rows, columns=[label_heading, count_heading, "%"])
 
 
-def category_table(counts: Mapping[str, int], count_heading: str = "Children") -> pd.DataFrame:
+def category_table(counts: Mapping[str, int], count_heading: str = "Children", whole=None) -> pd.DataFrame:
     """Children (or plans) by category of abuse, largest category first.
 
     >>> category_table({"EMO": 1, "NEG": 3, "PHY": 0, "SAB": 0, "MUL": 0})["Category of abuse"].tolist()[:2]
     ['Neglect', 'Emotional abuse']
     """
-    order = sorted(CATEGORY_LABELS, key=lambda code: -counts.get(code, 0))
+    order = sorted(CATEGORY_LABELS, key=lambda code: _largest_first(counts.get(code, 0)))
     labels = {code: CATEGORY_LABELS[code] for code in order}
-    return breakdown_table(counts, labels, label_heading="Category of abuse", count_heading=count_heading)
+    return breakdown_table(counts, labels, label_heading="Category of abuse", count_heading=count_heading,
+                           whole=whole)
+
+
+def _largest_first(value) -> tuple:
+    """Sort key: the largest count first, withheld counts after every shown one (their order would tell)."""
+    return (1, 0) if is_withheld(value) else (0, -value)
 
 
 def categories_table(measures: Mapping, year: ReportingYear) -> pd.DataFrame:
     """The three category counts side by side: during the year, at plan start, at 31 March."""
     columns = {
-        f"Children with a plan during {year.label} (latest category)": measures["category_during_year"],
-        f"Plans started in {year.label} (initial category)": measures["initial_category_of_starts"],
-        f"Plans open on 31 March {year.end.year} (latest category)": measures["latest_category_at_31_march"],
+        f"Children with a plan during {year.label} (latest category)":
+            (measures["category_during_year"], measures.get("children_with_plan_during_year")),
+        f"Plans started in {year.label} (initial category)": (measures["initial_category_of_starts"], measures.get("plan_starts")),
+        f"Plans open on 31 March {year.end.year} (latest category)": (measures["latest_category_at_31_march"], None),
     }
     table = pd.DataFrame({"Category of abuse": list(CATEGORY_LABELS.values())})
-    for heading, counts in columns.items():
+    for heading, (counts, _) in columns.items():
         table[heading] = [_count(counts.get(code, 0)) for code in CATEGORY_LABELS]
-    totals = ["Total"] + [_count(sum(counts.values())) for counts in columns.values()]
+    totals = ["Total"] + [_count(_total(counts, whole)) for counts, whole in columns.values()]
     table.loc[len(table)] = totals
     return table
+
+
+def _total(counts: Mapping, whole=None):
+    """The total of a breakdown: the figure that states it when it equals the parts' sum, else the sum."""
+    parts = sum(counts.values())
+    if whole is not None and (is_withheld(parts) or (not is_withheld(whole) and whole == parts)):
+        return whole
+    return parts
 
 
 # ----------------------------------------------------------------- section 8
@@ -295,18 +321,19 @@ def icpc_timeliness_table(measures: Mapping) -> pd.DataFrame:
 
 def age_table(measures: Mapping) -> pd.DataFrame:
     """Children with a plan during the year by age at 31 March (or at plan end)."""
-    return breakdown_table(measures["age_bands"], AGE_LABELS, label_heading="Age")
+    return breakdown_table(measures["age_bands"], AGE_LABELS, label_heading="Age", whole=_children(measures, "age_bands"))
 
 
 def sex_table(measures: Mapping) -> pd.DataFrame:
     """Children with a plan during the year by sex."""
-    return breakdown_table(measures["sex"], SEX_LABELS, label_heading="Sex")
+    return breakdown_table(measures["sex"], SEX_LABELS, label_heading="Sex", whole=_children(measures, "sex"))
 
 
 def ethnic_group_table(measures: Mapping) -> pd.DataFrame:
     """Children with a plan during the year by DfE major ethnic group."""
     groups = measures["ethnicity"]["by_group"]
-    return breakdown_table(groups, {group: group for group in groups}, label_heading="Ethnic group")
+    return breakdown_table(groups, {group: group for group in groups}, label_heading="Ethnic group",
+                           whole=_total(groups, measures.get("children_with_plan_during_year")))
 
 
 def ethnicity_table(measures: Mapping, *, hide_zero: bool = True) -> pd.DataFrame:
@@ -316,13 +343,20 @@ def ethnicity_table(measures: Mapping, *, hide_zero: bool = True) -> pd.DataFram
     """
     counts = measures["ethnicity"]["by_code"]
     codes = [code for code in ETHNICITY_LABELS if counts.get(code, 0) or not hide_zero]
-    codes.sort(key=lambda code: -counts.get(code, 0))
-    return breakdown_table(counts, {code: ETHNICITY_LABELS[code] for code in codes}, label_heading="Ethnicity")
+    codes.sort(key=lambda code: _largest_first(counts.get(code, 0)))
+    return breakdown_table(counts, {code: ETHNICITY_LABELS[code] for code in codes}, label_heading="Ethnicity",
+                           whole=_total(counts, measures.get("children_with_plan_during_year")))
 
 
 def disability_table(measures: Mapping) -> pd.DataFrame:
     """Children with a plan during the year by disability."""
-    return breakdown_table(measures["disability"], DISABILITY_LABELS, label_heading="Disability")
+    return breakdown_table(measures["disability"], DISABILITY_LABELS, label_heading="Disability",
+                           whole=_children(measures, "disability"))
+
+
+def _children(measures: Mapping, name: str):
+    """The children with a plan during the year, as the total of one of their breakdowns."""
+    return _total(measures[name], measures.get("children_with_plan_during_year"))
 
 
 # ----------------------------------------------------------------- sections 11 to 13
@@ -433,6 +467,7 @@ def duration_table(measures: Mapping) -> pd.DataFrame:
     return breakdown_table(
         measures["ended_plans_by_duration"], DURATION_LABELS,
         label_heading="Length of plan", count_heading="Plans ended",
+        whole=_total(measures["ended_plans_by_duration"], measures.get("plan_ends")),
     )
 
 
@@ -564,9 +599,8 @@ def audits_by_month_table(values: Mapping, target: int) -> pd.DataFrame | None:
         for month, count in months.items()
     ]
     rows.append(("Total", _count(sum(months.values())), _count(target * len(months)),
-                 f"{format_count(met, protect=False)} of {format_count(len(months), protect=False)} months"))
+                 f"{format_count(met)} of {format_count(len(months))} months"))
     table = pd.DataFrame(rows, columns=["Month", "Case audits", "Target", "Target met"])
-    table.attrs[SPEC_ATTR] = {"exempt_columns": ["Target"]}  # the target is no count of children
     return table
 
 
@@ -719,16 +753,13 @@ class TableDisplay:
 def show(table: pd.DataFrame, caption: str | None = None, source: str | None = None) -> TableDisplay:
     """Display a table in a notebook: as Markdown for the reader, and as data for the downloads.
 
-    The build's disclosure policy is applied first (:func:`cpstats.figures.disclosure.protect_table`):
-    in a public report small counts, and whatever would let them be worked out, are ``[c]``
-    in the page, the PDF and the downloads alike.
+    The table is built from the report's protected figures, so in a public report
+    what the policy withholds is already ``[c]`` in the page, the PDF and the
+    downloads alike; nothing is decided here.
 
     Returns
     -------
     TableDisplay
         The object to display (the last expression of a cell, or ``display(...)``).
     """
-    from cpstats.figures.disclosure import protect_table
-
-    shown, withheld = protect_table(table, name=caption or "table")
-    return TableDisplay(shown, caption, source, withheld)
+    return TableDisplay(table, caption, source)

@@ -555,28 +555,18 @@ SUPPRESSION_LOG = "suppression_log.csv"
 """What a public build withheld and why: written to the build folder, never published."""
 
 
-def write_suppression_log(notebooks: Sequence[Path], path: Path) -> Path:
-    """Write the cells each executed notebook's tables withheld (see :func:`cpstats.present.tables.show`).
+def write_suppression_log(log: Sequence[dict], path: Path) -> Path:
+    """Write what the report's figures withheld and why (:attr:`cpstats.figures.figures.Figures.log`).
 
-    Columns: ``section``, ``table``, ``row``, ``column``, ``reason``; a build
-    that withheld nothing (an internal one) writes the header only.
+    Columns: ``year``, ``figure``, ``reason``; a build that withheld nothing
+    (an internal one) writes the header only.
     """
-    import nbformat
-
-    from cpstats.present.tables import TABLE_MIME
-
-    rows = []
-    for notebook in notebooks:
-        for cell in nbformat.read(notebook, as_version=4).cells:
-            for output in cell.get("outputs", []):
-                for entry in output.get("metadata", {}).get(TABLE_MIME, {}).get("withheld", []):
-                    rows.append({"section": Path(notebook).stem, **entry})
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["section", "table", "row", "column", "reason"], lineterminator="\n")
+        writer = csv.DictWriter(handle, fieldnames=["year", "figure", "reason"], lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({"year": e["year"], "figure": e["figure"], "reason": e["reason"]} for e in log)
     return path
 
 
@@ -710,8 +700,9 @@ def build_report(
                        parameters[FINGERPRINT_PARAMETER], build_dir)
     target = Path(out_root) / la / reporting_year.label
     version = _version_of_report(dataset, reporting_year, reference_dir, policy, target, build_dir, project_dir, record,
-                                 parameters[FINGERPRINT_PARAMETER])
-    write_suppression_log(executed, build_dir / SUPPRESSION_LOG)
+                                 parameters[FINGERPRINT_PARAMETER], validated)
+    write_suppression_log(_protected_figures(dataset, reporting_year, reference_dir, policy, validated).log,
+                          build_dir / SUPPRESSION_LOG)
     unwritten = unwritten_sections(executed) if final else []
     if unwritten:
         raise UnwrittenCommentaryError(unwritten, _display_path(commentary_dir, project_dir))
@@ -867,7 +858,6 @@ def refresh_commentary(executed: Sequence[Path], la: str, year: ReportingYear, d
     import nbformat
 
     from cpstats.present.context import load_context
-    from cpstats.figures.disclosure import disclosure_policy
 
     from cpstats.publish.execute import _file_digest, read_index, write_index
 
@@ -903,15 +893,15 @@ def refresh_commentary(executed: Sequence[Path], la: str, year: ReportingYear, d
     memo = _memo(memo_dir if fingerprint else None, "commentary", commentary_key or "")
     fresh = memo.get() if memo else None
     if fresh is None:
-        with disclosure_policy(policy.mode, policy.threshold):
-            report = load_context(la, year, data_dir, reference_dir, commentary_dir, dataset=dataset)
-            fresh = {}
-            for _, _, output in found:
-                section = output["metadata"]["cpstats"]["commentary"]["section"]
-                if section not in fresh:
-                    commentary = report.commentary(section)
-                    data, metadata = commentary._repr_mimebundle_()
-                    fresh[section] = ({**data, "text/plain": repr(commentary)}, metadata)
+        report = load_context(la, year, data_dir, reference_dir, commentary_dir, dataset=dataset,
+                              disclosure=policy.mode, threshold=policy.threshold)
+        fresh = {}
+        for _, _, output in found:
+            section = output["metadata"]["cpstats"]["commentary"]["section"]
+            if section not in fresh:
+                commentary = report.commentary(section)
+                data, metadata = commentary._repr_mimebundle_()
+                fresh[section] = ({**data, "text/plain": repr(commentary)}, metadata)
         if memo:
             memo.put(fresh)
     changed = set()
@@ -984,27 +974,25 @@ class _ReportVersion:
         write_revisions(site_dir, self.revisions, info.title, info.subtitle, info.lang)
 
 
-def _published_figures(figures: dict, policy: Policy) -> dict:
-    """Figures as a report for ``policy``'s readers may show them: in public, small counts withheld as ``[c]``,
-    with the parts of a breakdown its total would reveal and the rates beside them
-    (:func:`cpstats.figures.disclosure.protect_figures`)."""
-    from cpstats.figures.disclosure import protect_figures
+def _protected_figures(dataset, year: ReportingYear, reference_dir: Path, policy: Policy, cache_dir: Path | None):
+    """The report's figures as the policy lets its readers see them (:func:`cpstats.figures.figures.report_figures`)."""
+    from cpstats.figures.figures import report_figures
 
-    return protect_figures(figures, policy)
+    return report_figures(dataset, year, reference_dir, policy, cache_dir=cache_dir)
 
 
 def _version_of_report(dataset, year: ReportingYear, reference_dir: Path, policy: Policy, target: Path,
                        build_dir: Path, project_dir: Path, record: BuildRecord,
-                       fingerprint: str | None = None) -> _ReportVersion:
+                       fingerprint: str | None = None, cache_dir: Path | None = None) -> _ReportVersion:
     """Back-test the year's figures against the published report and decide the version to publish."""
     from cpstats.data.dataset import dataset_fingerprint
-    from cpstats.publish.site import backtest, build_date, provenance, read_published, report_figures, write_backtest
+    from cpstats.publish.site import backtest, build_date, plain_figures, provenance, read_published, write_backtest
 
     memo = _memo(build_dir, "figures", hashlib.sha256(json.dumps(
         [fingerprint, year.label, policy.mode, policy.threshold]).encode()).hexdigest()) if fingerprint else None
     figures = memo.get() if memo else None
     if figures is None:
-        figures = _published_figures(report_figures(dataset, year, reference_dir), policy)
+        figures = plain_figures(_protected_figures(dataset, year, reference_dir, policy, cache_dir).published_flat())
         if memo:
             memo.put(figures)
     published = read_published(target)

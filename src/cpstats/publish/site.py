@@ -43,7 +43,7 @@ __all__ = [
     "VERSIONS_FOLDER",
     "Change",
     "Published",
-    "report_figures",
+    "plain_figures",
     "backtest",
     "write_backtest",
     "format_backtest",
@@ -86,20 +86,9 @@ def _plain(value):
     return value
 
 
-def report_figures(ds, year: str | ReportingYear, reference_dir: Path | None = None) -> dict:
-    """Every figure of one report: the measures and the local measures of the year, flattened.
-
-    The names are :func:`cpstats.figures.compare.flatten`'s, e.g. ``referrals`` and
-    ``category_during_year.EMO``.
-    """
-    from cpstats.figures.compare import flatten
-    from cpstats.figures.measures import compute_local_measures, compute_measures
-    from cpstats.data.reference import population_for
-
-    y = ReportingYear.parse(year)
-    measures = compute_measures(ds, y, population_for(ds.la_code, y, reference_dir))
-    local = compute_local_measures(ds, y)
-    return {name: _plain(value) for name, value in flatten({**measures, **local}).items()}
+def plain_figures(figures: dict) -> dict:
+    """Flat figures (``name.key``) with plain Python values, as ``figures.json`` holds them."""
+    return {name: _plain(value) for name, value in figures.items()}
 
 
 @dataclass(frozen=True)

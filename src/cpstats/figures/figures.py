@@ -1,0 +1,593 @@
+"""The figures of a report: every value with its kind, protected once by the disclosure policy.
+
+Enters: a validated dataset, the report's year, the reference tables and the disclosure policy.
+Leaves: :class:`Figures`, the measures of every year the data cover up to the report's year, each
+value of which is either publishable or a :class:`Withheld`, and nothing else. Tables, charts,
+sentences, commentary placeholders, downloads and ``figures.json`` read these figures only, so no
+output can show a value the policy withholds, or anything worked out from one.
+
+Each figure has a **kind** (:func:`kind_of`):
+
+* ``people``: a count of children, families, victims or forms returned by people. In a public
+  report a count from 1 to the threshold is withheld (primary suppression).
+* ``count``: a count of something else (conferences, audits, months, a target). Never withheld.
+* ``derived``: a rate, percentage, share or mean worked out from a numerator and a denominator
+  (:data:`DERIVED`). Withheld when either is withheld, when the numerator, the denominator or
+  their difference is a count of people from 1 to the threshold (``75.0%`` of 8 children would
+  say that 2 were not), or when it is worked out from withheld figures in any other way.
+
+Secondary suppression runs over every relation a reader could use (:func:`relations`): the parts
+of a breakdown and its total, the flow of plans from one 31 March to the next, the counts behind
+a percentage. Years are protected in order, each with the year before as the reader sees it, so
+the figures of a year are the same whichever report shows them.
+
+Arithmetic on a :class:`Withheld` gives a :class:`Withheld`; turning one into a number raises.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+from cpstats.figures.disclosure import CONFIDENTIAL, Policy, recoverable
+
+__all__ = [
+    "PEOPLE", "COUNT", "DERIVED_KIND", "REFERENCE", "DERIVED", "Withheld", "is_withheld", "kind_of",
+    "flatten", "unflatten", "Figures", "protect_years",
+]
+
+PEOPLE, COUNT, DERIVED_KIND, REFERENCE = "people", "count", "derived", "reference"
+
+PEOPLE_PATTERNS = (
+    "referrals", "s47_enquiries", "icpc_requests", "icpcs", "icpc_working_days_bands.*",
+    "children_on_plan_at_31_march", "plan_starts", "plan_ends", "children_with_plan_during_year",
+    "families_with_plan_during_year", "unborn_at_plan_start", "category_during_year.*",
+    "initial_category_of_starts.*", "latest_category_at_31_march.*", "ended_plans_by_duration.*",
+    "on_plan_2_years_or_more_at_31_march", "icpc_threshold_not_met", "children_with_advocate", "age_bands.*",
+    "sex.*", "ethnicity.*", "disability.*", "marac_victims", "marac_children", "marac_repeat_victims",
+    "feedback_by_respondent.*.forms", "feedback_forms", "children_invited_to_conferences.*",
+)
+"""Figures that count people: children, families, victims, and the people who returned a form."""
+
+COUNT_PATTERNS = (
+    "conferences_held.*", "conferences_with_domestic_abuse", "agency_attendance.*.invited",
+    "agency_attendance.*.attended", "agency_attendance.*.reports_submitted", "case_audits", "case_audits_by_month.*",
+    "case_audit_grades.*", "months_meeting_audit_target", "audit_target_per_month", "audit_months",
+    "months_below_audit_target", "population",
+)
+"""Figures that count something other than people: conferences, reports, audits, months, a target."""
+
+DERIVED: dict[str, tuple[str | None, str]] = {
+    "rereferrals_within_12_months_pct": ("~rereferrals", "referrals"),
+    "icpc_within_15_working_days_pct": ("~icpcs_within_15_working_days", "~icpcs_timed"),
+    "cpp_rate_per_10000_at_31_march": ("children_on_plan_at_31_march", "population"),
+    "plan_start_rate_per_10000": ("plan_starts", "population"),
+    "second_or_subsequent_plan_pct": ("~second_or_subsequent_plans", "plan_starts"),
+    "second_plan_within_2_years_pct": ("~second_plans_within_2_years", "plan_starts"),
+    "ended_plans_2_years_or_more_pct": ("ended_plans_by_duration.2_years_or_more", "plan_ends"),
+    "reviews_in_timescale_pct": ("~children_reviewed_in_time", "~children_reviewed"),
+    "conferences_with_domestic_abuse_pct": ("conferences_with_domestic_abuse", "conferences_held.total"),
+    "agency_attendance.*.attended_pct": ("agency_attendance.*.attended", "agency_attendance.*.invited"),
+    "agency_attendance.*.reports_on_time_pct": ("~agency_attendance.*.reports_on_time", "agency_attendance.*.reports_submitted"),
+    "feedback_by_respondent.*.good_pct": ("~feedback_by_respondent.*.good", "feedback_by_respondent.*.forms"),
+    "feedback_by_respondent.*.mean_rating": (None, "feedback_by_respondent.*.forms"),
+}
+"""Each derived figure's numerator and denominator (``*`` stands for the same key on both sides).
+Names starting ``~`` are counts the report does not show but a reader could work out."""
+
+HIDDEN_PREFIX = "~"
+
+HEADLINE = frozenset({
+    "referrals", "s47_enquiries", "icpcs", "children_on_plan_at_31_march", "plan_starts", "plan_ends",
+    "children_with_plan_during_year", "families_with_plan_during_year",
+})
+"""Figures that secondary suppression withholds last: the totals a report is read for."""
+
+
+# ----------------------------------------------------------------- a withheld value
+
+
+class Withheld:
+    """A value the disclosure policy withholds: shown as ``[c]``, never as a number.
+
+    Arithmetic with it gives a withheld value (a change, share or sum worked out
+    from it is withheld too); ``int()``, ``float()`` and ordering raise, so no
+    output can turn it back into a number by accident.
+
+    >>> w = Withheld(primary=True, threshold=5)
+    >>> str(w), f"{w:,}", str(w + 1), w.phrase
+    ('[c]', '[c]', '[c]', 'fewer than 6')
+    >>> Withheld(primary=False).phrase
+    '[c]'
+    """
+
+    __slots__ = ("primary", "threshold")
+    symbol = CONFIDENTIAL
+
+    def __init__(self, primary: bool = False, threshold: int = 5):
+        self.primary = primary
+        self.threshold = threshold
+
+    @property
+    def phrase(self) -> str:
+        """How prose says it: ``fewer than 6`` for a small count, else ``[c]``."""
+        return f"fewer than {self.threshold + 1}" if self.primary else CONFIDENTIAL
+
+    def __str__(self) -> str:
+        return CONFIDENTIAL
+
+    __repr__ = __str__
+
+    def __format__(self, spec: str) -> str:
+        return CONFIDENTIAL
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Withheld) or other == CONFIDENTIAL
+
+    def __hash__(self) -> int:
+        return hash(CONFIDENTIAL)
+
+    def __bool__(self) -> bool:  # a withheld count is not known to be zero
+        return True
+
+    def _derived(self, *_):
+        return Withheld(False, self.threshold)
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _derived
+    __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __pow__ = _derived
+    __neg__ = __pos__ = __abs__ = __round__ = _derived
+
+    def _refuse(self, *_):
+        raise TypeError("a withheld figure has no number to compare or convert")
+
+    __lt__ = __le__ = __gt__ = __ge__ = __int__ = __float__ = __index__ = _refuse
+
+
+def is_withheld(value) -> bool:
+    """Whether a value is withheld (a :class:`Withheld` or the symbol ``[c]``)."""
+    return isinstance(value, Withheld) or (isinstance(value, str) and value == CONFIDENTIAL)
+
+
+# ----------------------------------------------------------------- kinds
+
+
+def _match(name: str, patterns: Iterable[str]) -> bool:
+    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def derived_sources(name: str) -> tuple[str | None, str] | None:
+    """The numerator and denominator of a derived figure's flat name, or ``None``."""
+    for pattern, (numerator, denominator) in DERIVED.items():
+        if fnmatch.fnmatchcase(name, pattern):
+            if "*" not in pattern:
+                return numerator, denominator
+            regex = "^" + re.escape(pattern).replace(r"\*", "(.+)") + "$"
+            key = re.match(regex, name).group(1)
+            return (numerator.replace("*", key) if numerator else None), denominator.replace("*", key)
+    return None
+
+
+HIDDEN_PEOPLE = ("~rereferrals", "~icpcs_timed", "~icpcs_within_15_working_days", "~second_or_subsequent_plans",
+                 "~second_plans_within_2_years", "~children_reviewed", "~children_reviewed_in_time",
+                 "~children_reviewed_late", "~feedback_by_respondent.*.good")
+HIDDEN_COUNTS = ("~agency_attendance.*.reports_on_time",)
+
+
+def kind_of(name: str) -> str:
+    """The kind of a figure from its flat name; a name the catalogue does not know counts people.
+
+    >>> kind_of("category_during_year.EMO"), kind_of("conferences_held.total"), kind_of("plan_start_rate_per_10000")
+    ('people', 'count', 'derived')
+    >>> kind_of("england:cpp_rate_per_10000_at_31_march"), kind_of("~children_reviewed")
+    ('reference', 'people')
+    """
+    if ":" in name and not name.startswith("<"):
+        return REFERENCE
+    name = name.split(">", 1)[-1]
+    if _match(name, HIDDEN_COUNTS) or _match(name, COUNT_PATTERNS):
+        return COUNT
+    if _match(name, HIDDEN_PEOPLE) or _match(name, PEOPLE_PATTERNS):
+        return PEOPLE
+    if derived_sources(name) is not None:
+        return DERIVED_KIND
+    return PEOPLE
+
+
+# ----------------------------------------------------------------- flat and nested
+
+
+def flatten(measures: Mapping, prefix: str = "") -> dict[str, object]:
+    """Nested breakdowns as ``name.key`` entries.
+
+    >>> flatten({"a": 1, "b": {"x": 2, "y": {"z": None}}})
+    {'a': 1, 'b.x': 2, 'b.y.z': None}
+    """
+    flat: dict[str, object] = {}
+    for name, value in measures.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, key + "."))
+        else:
+            flat[key] = value
+    return flat
+
+
+def unflatten(flat: Mapping[str, object], like: Mapping) -> dict:
+    """``flat`` values put back in the shape of ``like`` (the nested measures they came from)."""
+    def build(node: Mapping, prefix: str) -> dict:
+        out = {}
+        for name, value in node.items():
+            key = f"{prefix}{name}"
+            out[name] = build(value, key + ".") if isinstance(value, Mapping) else flat.get(key, value)
+        return out
+    return build(like, "")
+
+
+# ----------------------------------------------------------------- the counts a reader could work out
+
+
+def _estimate(pct, denominator) -> tuple[float, float] | None:
+    """The range of the count behind a percentage rounded to one decimal place."""
+    if pct is None or denominator is None or isinstance(pct, bool):
+        return None
+    low = max(0.0, (float(pct) - 0.05) * float(denominator) / 100)
+    high = (float(pct) + 0.05) * float(denominator) / 100
+    return low, high
+
+
+def hidden_counts(values: Mapping[str, object], exact: Mapping[str, int] | None = None) -> dict[str, object]:
+    """The counts behind the year's percentages that the report does not show (``~`` names).
+
+    ``exact`` gives those known exactly; the others are worked out from the
+    percentage and its denominator as a range ``(low, high)``.
+    """
+    out: dict[str, object] = dict(exact or {})
+    bands = {k: v for k, v in values.items() if k.startswith("icpc_working_days_bands.")}
+    if bands and all(isinstance(v, int) for v in bands.values()):
+        out.setdefault("~icpcs_timed", sum(bands.values()))
+        out.setdefault("~icpcs_within_15_working_days",
+                       sum(v for k, v in bands.items() if k.endswith(("0_to_10", "11_to_15"))))
+    for name in values:
+        sources = derived_sources(name)
+        if sources is None or sources[0] is None or not sources[0].startswith(HIDDEN_PREFIX) or sources[0] in out:
+            continue
+        denominator = values.get(sources[1], out.get(sources[1]))
+        estimate = _estimate(values[name], denominator) if not isinstance(denominator, tuple) else None
+        if estimate is not None:
+            out[sources[0]] = estimate
+    return out
+
+
+# ----------------------------------------------------------------- relations a reader could use
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A sum the figures obey: ``sum(coefficient * figure) == 0``, e.g. parts minus their total."""
+
+    terms: tuple[tuple[str, int], ...]
+    name: str = ""
+
+
+def _sum_relation(total: str, parts: list[str], values: Mapping, name: str) -> Relation | None:
+    numbers = [values.get(p) for p in [total, *parts]]
+    if len(parts) < 2 or any(not isinstance(n, int) or isinstance(n, bool) for n in numbers):
+        return None
+    if sum(numbers[1:]) != numbers[0]:
+        return None  # a reader could not rely on it: it does not hold
+    return Relation(((total, -1), *((p, 1) for p in parts)), name)
+
+
+def relations(values: Mapping[str, object], previous_on_plan: str | None = None) -> list[Relation]:
+    """Every sum over the year's flat figures (and hidden counts) that holds, a reader's tools."""
+    from cpstats.data.contract import ETHNIC_GROUPS
+
+    def parts(prefix: str) -> list[str]:
+        return [k for k in values if k.startswith(prefix) and k.count(".") == prefix.count(".")]
+
+    found: list[Relation | None] = []
+    children = "children_with_plan_during_year"
+    for prefix in ("category_during_year.", "age_bands.", "sex.", "disability.", "ethnicity.by_group.",
+                   "ethnicity.by_code."):
+        found.append(_sum_relation(children, parts(prefix), values, prefix[:-1]))
+    for group in {g for g in ETHNIC_GROUPS.values()}:
+        codes = [f"ethnicity.by_code.{c}" for c, g in ETHNIC_GROUPS.items() if g == group and f"ethnicity.by_code.{c}" in values]
+        found.append(_sum_relation(f"ethnicity.by_group.{group}", codes, values, f"ethnicity {group}"))
+    found.append(_sum_relation("plan_starts", parts("initial_category_of_starts."), values, "initial category"))
+    found.append(_sum_relation("children_on_plan_at_31_march", parts("latest_category_at_31_march."), values, "latest category"))
+    found.append(_sum_relation("plan_ends", parts("ended_plans_by_duration."), values, "duration"))
+    bands = parts("icpc_working_days_bands.")
+    found.append(_sum_relation("~icpcs_timed", bands, values, "conference timing"))
+    found.append(_sum_relation("icpcs", bands, values, "conference timing"))
+    found.append(_sum_relation("~icpcs_within_15_working_days",
+                               [b for b in bands if b.endswith(("0_to_10", "11_to_15"))], values, "within 15 days"))
+    found.append(_sum_relation("feedback_forms", [k for k in values if k.startswith("feedback_by_respondent.")
+                                                  and k.endswith(".forms")], values, "feedback forms"))
+    found.append(_sum_relation("~children_reviewed", ["~children_reviewed_in_time", "~children_reviewed_late"],
+                               values, "reviews"))
+    if previous_on_plan is not None:
+        flow = [values.get(k) for k in (previous_on_plan, "plan_starts", "plan_ends", "children_on_plan_at_31_march")]
+        if all(isinstance(n, int) for n in flow) and flow[0] + flow[1] - flow[2] == flow[3]:
+            found.append(Relation(((previous_on_plan, 1), ("plan_starts", 1), ("plan_ends", -1),
+                                   ("children_on_plan_at_31_march", -1)), "flow of plans"))
+    return [r for r in found if r is not None]
+
+
+# ----------------------------------------------------------------- protection
+
+
+@dataclass
+class Protected:
+    """One year's figures after the policy: the flat values to publish and what was withheld, and why."""
+
+    values: dict[str, object]
+    log: list[dict] = field(default_factory=list)
+
+
+def _small(value, threshold: int) -> bool:
+    if isinstance(value, tuple):  # a range worked out from a rounded percentage
+        low, high = value
+        return math.floor(high + 1e-9) >= 1 and math.ceil(low - 1e-9) <= threshold and high >= 1 - 1e-9 and low <= threshold
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return 1 <= value <= threshold
+
+
+def _connected(name: str, rels: list[Relation]) -> set[str]:
+    """Every figure joined to ``name`` by the relations, directly or through others."""
+    seen, todo = {name}, [name]
+    while todo:
+        current = todo.pop()
+        for r in rels:
+            names = [n for n, _ in r.terms]
+            if current in names:
+                for n in names:
+                    if n not in seen:
+                        seen.add(n)
+                        todo.append(n)
+    return seen - {name}
+
+
+def protect_year(values: Mapping[str, object], hidden: Mapping[str, object], policy: Policy, *,
+                 previous: Mapping[str, object] | None = None, year: str = "") -> Protected:
+    """Protect one year's flat figures: primary, secondary and derived suppression.
+
+    ``hidden`` holds the counts the report does not show (``~`` names) and
+    ``previous`` the year before as published (for the flow of plans).
+    """
+    if not policy.public:
+        return Protected(dict(values))
+    threshold = policy.threshold
+    everything: dict[str, object] = {**values, **hidden}
+    carried = None
+    if previous is not None and "children_on_plan_at_31_march" in previous:
+        carried = "<previous>children_on_plan_at_31_march"
+        everything[carried] = previous["children_on_plan_at_31_march"]
+    rels = relations(everything, carried)
+    withheld: dict[str, str] = {}
+    log: list[dict] = []
+
+    def hide(name: str, reason: str) -> None:
+        if name not in withheld:
+            withheld[name] = reason
+            log.append({"year": year, "figure": name, "reason": reason})
+
+    for name, value in values.items():
+        if kind_of(name) == PEOPLE and _small(value, threshold) and not isinstance(value, tuple):
+            hide(name, f"primary: a count of people from 1 to {threshold}")
+
+    # secondary: no withheld figure may be worked out from the published ones and the relations
+    def unknown() -> set[str]:
+        names = set(withheld) | {k for k in hidden}
+        if carried is not None and is_withheld(everything[carried]):
+            names.add(carried)
+        return names
+
+    numeric = {k: float(v) for k, v in everything.items()
+               if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    safe: set[str] = set()  # hiding more never exposes a figure again
+    equations = [r.terms for r in rels]
+    while rels:
+        unknowns = unknown()
+        known = {k: v for k, v in numeric.items() if k not in unknowns}
+        to_check = {n for n, why in withheld.items() if why.startswith("primary")} - safe
+        exposed = sorted(recoverable(known, unknowns, equations, to_check))
+        safe |= to_check - set(exposed)
+        if not exposed:
+            break
+        target = exposed[0]
+        near = _connected(target, rels)
+        candidates = sorted((n for n in near if n in values and n not in withheld and kind_of(n) == PEOPLE
+                             and numeric.get(n)), key=lambda n: (n in HEADLINE, numeric[n], n))
+        if not candidates:
+            break  # nothing left that could protect it: every figure of its sums is withheld
+        choice = candidates[0]
+        for candidate in candidates[:12]:  # the first whose withholding protects the target
+            trial = unknowns | {candidate}
+            if target not in recoverable({k: v for k, v in known.items() if k != candidate}, trial, equations, {target}):
+                choice = candidate
+                break
+        hide(choice, f"secondary: protects {target} from being worked out")
+
+    # derived: withheld with what they are worked out from, or when they would reveal a small count
+    for name, value in values.items():
+        sources = derived_sources(name)
+        if sources is None or value is None or name in withheld:
+            continue
+        numerator, denominator = sources
+        if kind_of(denominator) == COUNT and (numerator is None or kind_of(numerator) == COUNT):
+            continue  # a share of conferences or reports: no count of people behind it
+        top = everything.get(numerator) if numerator else None
+        bottom = everything.get(denominator)
+        reasons = []
+        if numerator in withheld or denominator in withheld:
+            reasons.append("worked out from a withheld figure")
+        if numerator and kind_of(numerator) == PEOPLE and _small(top, threshold):
+            reasons.append(f"its count of people is from 1 to {threshold}")
+        if kind_of(denominator) == PEOPLE and _small(bottom, threshold):
+            reasons.append(f"it is out of a count of people from 1 to {threshold}")
+        if kind_of(denominator) == PEOPLE and top is not None and isinstance(bottom, int):
+            low, high = top if isinstance(top, tuple) else (top, top)
+            if _small((bottom - high, bottom - low), threshold):
+                reasons.append(f"the rest of its count of people is from 1 to {threshold}")
+        if reasons:
+            hide(name, "derived: " + "; ".join(reasons))
+
+    published = {name: (Withheld(withheld[name].startswith("primary"), threshold) if name in withheld else value)
+                 for name, value in values.items()}
+    return Protected(published, log)
+
+
+def protect_years(years: Mapping[str, Mapping[str, object]], hidden: Mapping[str, Mapping[str, object]],
+                  policy: Policy) -> dict[str, Protected]:
+    """Protect every year in order (oldest first), each with the year before as published."""
+    out: dict[str, Protected] = {}
+    before = None
+    for label in years:
+        out[label] = protect_year(years[label], hidden.get(label, {}), policy, previous=before, year=label)
+        before = out[label].values
+    return out
+
+
+# ----------------------------------------------------------------- the figures of a report
+
+
+@dataclass
+class Figures:
+    """The protected figures of one report: every year up to the report's, nested as the measures are.
+
+    ``years`` maps each year's label to its nested values (withheld ones are
+    :class:`Withheld`); ``policy`` is the policy they were protected by;
+    ``log`` lists every withheld figure and why (kept out of the public site).
+    """
+
+    year: str
+    years: dict[str, dict]
+    flat: dict[str, dict[str, object]]
+    policy: Policy
+    log: list[dict] = field(default_factory=list)
+
+    @property
+    def values(self) -> dict:
+        """The report's year."""
+        return self.years[self.year]
+
+    def of(self, label: str) -> dict | None:
+        """Another year's figures, or ``None`` when the data do not cover it."""
+        return self.years.get(label)
+
+    def published_flat(self) -> dict[str, object]:
+        """The report's year as flat ``name.key`` figures, withheld values as ``[c]`` (for ``figures.json``)."""
+        return {name: (CONFIDENTIAL if is_withheld(value) else value) for name, value in self.flat[self.year].items()}
+
+
+# ----------------------------------------------------------------- from the data
+
+
+AUDIT_KEYS = ("audit_target_per_month", "audit_months", "months_below_audit_target")
+
+
+def year_values(ds, year, reference_dir) -> tuple[dict, dict]:
+    """One year's nested values (measures, local measures, the population and what follows from them)
+    and the exact counts behind its percentages that the report does not show."""
+    from cpstats.data.reference import population_for
+    from cpstats.figures.measures import (AUDIT_TARGET_PER_MONTH, compute_local_measures, compute_measures,
+                                          plans_reviewed_in_time)
+
+    population = population_for(ds.la_code, year, reference_dir)
+    measures = compute_measures(ds, year, population)
+    local = compute_local_measures(ds, year)
+    extra: dict = {"population": population}
+    months = local.get("case_audits_by_month")
+    extra["audit_target_per_month"] = AUDIT_TARGET_PER_MONTH
+    if months is not None:
+        extra["audit_months"] = len(months)
+        extra["months_below_audit_target"] = sum(n < AUDIT_TARGET_PER_MONTH for n in months.values())
+    feedback = local.get("feedback_by_respondent")
+    if feedback:
+        extra["feedback_forms"] = sum(f["forms"] for f in feedback.values())
+    exact: dict = {}
+    checked = plans_reviewed_in_time(ds, year)
+    if not checked.empty:
+        by_child = checked.groupby("child_id")["in_time"].all()
+        exact["~children_reviewed"] = len(by_child)
+        exact["~children_reviewed_in_time"] = int(by_child.sum())
+        exact["~children_reviewed_late"] = len(by_child) - int(by_child.sum())
+    return {**measures, **local, **extra}, exact
+
+
+def covered_years(ds, year) -> list:
+    """Every year from the first the data hold a referral in, up to ``year``, oldest first."""
+    from cpstats.data.periods import ReportingYear
+
+    last = ReportingYear.parse(year)
+    dates = ds.referrals["referral_date"].dropna()
+    if dates.empty:
+        return [last]
+    start = dates.min()
+    first = ReportingYear(start.year if start.month >= 4 else start.year - 1)
+    years = [ReportingYear(y) for y in range(first.first_calendar_year, last.first_calendar_year + 1)]
+    return years or [last]
+
+
+_MEMORY: dict = {}
+
+
+def report_figures(ds, year, reference_dir, policy: Policy | None = None, cache_dir=None) -> Figures:
+    """The protected figures of a report: every covered year up to ``year``, protected in order.
+
+    Kept in memory for the process and, with ``cache_dir``, on disk, keyed by
+    the data's and reference tables' contents, the year, the policy and this
+    library's source, so the section notebooks of one report share one set.
+    """
+    import hashlib
+    import os
+    import pickle
+    from pathlib import Path
+
+    from cpstats.data.dataset import dataset_fingerprint
+    from cpstats.data.periods import ReportingYear
+
+    policy = policy or Policy()
+    label = ReportingYear.parse(year).label
+    digest = hashlib.sha256()
+    for part in (dataset_fingerprint(ds.files), label, policy.mode, str(policy.threshold)):
+        digest.update(part.encode() + b"\0")
+    for path in sorted(Path(reference_dir).glob("*.csv")):
+        digest.update(path.name.encode() + path.read_bytes())
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    key = digest.hexdigest()
+    if key in _MEMORY:
+        return _MEMORY[key]
+    cached = Path(cache_dir) / f"figures-{key}.pickle" if cache_dir else None
+    if cached is not None and cached.is_file():
+        try:
+            _MEMORY[key] = pickle.loads(cached.read_bytes())
+            return _MEMORY[key]
+        except Exception:  # a damaged cache file is worked out again
+            pass
+    nested, flat, hidden = {}, {}, {}
+    for y in covered_years(ds, label):
+        values, exact = year_values(ds, y, reference_dir)
+        nested[y.label] = values
+        flat[y.label] = flatten(values)
+        hidden[y.label] = hidden_counts(flat[y.label], exact)
+    protected = protect_years(flat, hidden, policy)
+    figures = Figures(
+        year=label,
+        years={y: unflatten(protected[y].values, nested[y]) for y in nested},
+        flat={y: protected[y].values for y in nested},
+        policy=policy,
+        log=[entry for y in nested for entry in protected[y].log],
+    )
+    if cached is not None:
+        partial = cached.with_name(f".{cached.name}.{os.getpid()}")
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(pickle.dumps(figures))
+        os.replace(partial, cached)
+    _MEMORY[key] = figures
+    return figures

@@ -30,7 +30,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 report: $(VENV)/.installed ## build the sample report (LA=sample YEAR=2017-18) and print where it is
 	$(BIN)/cpstats build --la $(LA) --year $(YEAR)
 
-site: $(VENV)/.installed ## build every authority in data/ for YEARS (2014-15:2019-20) into one site, _site/
+site: $(VENV)/.installed ## build every authority in data/ for YEARS (2014-15:2019-20) as drafts into _drafts/
 	$(BIN)/cpstats build --la all --years $(YEARS)
 
 bench: $(VENV)/.installed-dev ## time the build (by hand, cold, rebuilds) and the measures at England's size
@@ -61,4 +61,4 @@ synth: $(VENV)/.installed ## regenerate the synthetic sample in data/sample
 	$(BIN)/cpstats synth --out data/sample
 
 clean: ## remove built output (keeps .venv)
-	rm -rf _build _site
+	rm -rf _build _site _drafts

@@ -246,7 +246,7 @@ def test_a_full_rebuild_gives_byte_identical_files(built):
 
 def _published_site(root: Path) -> Path:
     """An existing published report: the last good version that a failed build must not touch."""
-    site = root / "_site" / "sample" / YEAR
+    site = root / "_drafts" / "sample" / YEAR  # where an internal build publishes
     site.mkdir(parents=True)
     (site / "index.html").write_text("last good version", encoding="utf-8")
     return site

@@ -25,7 +25,7 @@ class Project:
     def __init__(self, root: Path):
         self.root = root
         self.project, self.data_root = make_project(root)
-        self.site = root / "_site" / "sample" / YEAR
+        self.site = root / "_drafts" / "sample" / YEAR  # internal builds publish into _drafts
 
     def build(self, year: str = YEAR, **options) -> BuildRecord:
         record = BuildRecord("sample", year)

@@ -41,7 +41,7 @@ def test_every_authority_and_year_is_published(site):
 def test_site_index_lists_every_report_newest_year_first_with_html_and_pdf(site):
     """_site/index.html: 2017-18 before 2016-17, each with links to its pages and its PDF."""
     root = site[0]
-    index = (root / "_site" / "index.html").read_text(encoding="utf-8")
+    index = (root / "_drafts" / "index.html").read_text(encoding="utf-8")
     rows = re.findall(r"<tr><td>(\d{4}-\d\d)</td><td>([^<]+)</td>(.*?)</tr>", index)
     assert [(year, name) for year, name, _ in rows] == [
         ("2017-18", "Leicestershire (synthetic county)"), ("2017-18", "Rutland (synthetic sample)"),
@@ -89,7 +89,7 @@ def test_changed_figures_publish_a_new_version_and_keep_the_earlier_one(site):
     record = BuildRecord("sample", "2017-18")
     build_report("sample", "2017-18", data_root=data_root, out_root=root / "_site", build_root=root / "_build",
                  renderer="builtin", project_dir=project, jobs=2, progress=False, record=record)
-    target = root / "_site" / "sample" / "2017-18"
+    target = root / "_drafts" / "sample" / "2017-18"
     assert record.version == 2 and record.new_version
     assert {c.figure: (c.published, c.now) for c in record.changes}["referrals"] == (305, 304)
     assert "referrals,305,304" in (root / "_build" / "sample" / "2017-18" / "backtest.csv").read_text(encoding="utf-8")
@@ -99,7 +99,7 @@ def test_changed_figures_publish_a_new_version_and_keep_the_earlier_one(site):
     revisions = (target / "revisions.html").read_text(encoding="utf-8")
     assert "Version 2" in revisions and "<td>referrals</td><td>305</td><td>304</td>" in revisions
     assert 'href="revisions.html"' in (target / "index.html").read_text(encoding="utf-8")
-    assert "version 2" in (root / "_site" / "index.html").read_text(encoding="utf-8")
+    assert "version 2" in (root / "_drafts" / "index.html").read_text(encoding="utf-8")
 
     again = BuildRecord("sample", "2017-18")
     build_report("sample", "2017-18", data_root=data_root, out_root=root / "_site", build_root=root / "_build",

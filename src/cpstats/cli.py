@@ -105,8 +105,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="notebooks (and reports) built at once, each in its own process (default: the number of cores)")
     build.add_argument("--force", action="store_true", help="execute every notebook, even those the cache holds")
     build.add_argument("--data-root", type=Path, default=PROJECT_ROOT / "data", help="folder holding one folder per authority")
-    build.add_argument("--out", type=Path, default=PROJECT_ROOT / "_site", help="published site folder (default: _site)")
+    build.add_argument("--out", type=Path, default=PROJECT_ROOT / "_site", help="public site folder (default: _site)")
     build.add_argument("--build-dir", type=Path, default=PROJECT_ROOT / "_build", help="executed notebooks (default: _build)")
+    build.add_argument("--drafts-out", type=Path, default=None,
+                       help="where internal drafts are published (default: _drafts beside the --out folder); "
+                            "never the public site")
     build.add_argument("--disclosure", choices=("internal", "public"), default="internal",
                        help="internal: a draft showing every count (default); public: counts from 1 to the "
                             "threshold withheld as [c], with whatever would reveal them")
@@ -231,7 +234,7 @@ def _build(args: argparse.Namespace) -> int:
         raise ValueError(f"no authority to build: {args.data_root} has no folder with la.yaml")
     years = [y.label for y in year_range(args.years or args.year)]
     records = build_reports(
-        las, years, data_root=args.data_root, out_root=args.out, build_root=args.build_dir, jobs=args.jobs,
+        las, years, data_root=args.data_root, out_root=args.out, build_root=args.build_dir, drafts_root=args.drafts_out, jobs=args.jobs,
         renderer=args.renderer, final=args.final, force=args.force,
         disclosure=args.disclosure, threshold=args.threshold,
     )

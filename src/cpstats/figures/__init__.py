@@ -4,3 +4,7 @@ Enters: a :class:`~cpstats.data.dataset.Dataset`, a reporting year and the refer
 Leaves: every measure (``measures``), the trends and comparisons across years, and the disclosure
 control (``disclosure``) that turns figures into what a report may publish. Imports only ``cpstats.data``.
 """
+
+from cpstats.figures.disclosure import DEFAULT_THRESHOLD, MODES, Policy  # noqa: E402  (the options of a build)
+
+__all__ = ["DEFAULT_THRESHOLD", "MODES", "Policy"]

@@ -55,8 +55,6 @@ NOT_APPLICABLE = "[z]"
 DEFAULT_THRESHOLD = 5
 MODES = ("internal", "public")
 """``internal``: every count shown (drafts); ``public``: small counts suppressed."""
-SPEC_ATTR = "cpstats.figures.disclosure"
-"""Key of ``DataFrame.attrs`` where a table may say how it adds up (see :func:`protect_table`)."""
 
 Cell = tuple[object, object]  # (row label, column label)
 

@@ -36,7 +36,7 @@ from cpstats.figures.disclosure import CONFIDENTIAL, Policy, recoverable
 
 __all__ = [
     "PEOPLE", "COUNT", "DERIVED_KIND", "REFERENCE", "DERIVED", "Withheld", "is_withheld", "kind_of",
-    "flatten", "unflatten", "Figures", "protect_years",
+    "flatten", "unflatten", "Figures", "protect_years", "report_figures", "CONFIDENTIAL",
 ]
 
 PEOPLE, COUNT, DERIVED_KIND, REFERENCE = "people", "count", "derived", "reference"
@@ -536,8 +536,11 @@ def covered_years(ds, year) -> list:
 _MEMORY: dict = {}
 
 
-def report_figures(ds, year, reference_dir, policy: Policy | None = None, cache_dir=None) -> Figures:
+def report_figures(ds, year, reference_dir, policy: Policy | tuple | None = None, cache_dir=None) -> Figures:
     """The protected figures of a report: every covered year up to ``year``, protected in order.
+
+    ``policy`` is a :class:`~cpstats.figures.disclosure.Policy` or its
+    ``(mode, threshold)``, e.g. a notebook's ``disclosure`` parameters.
 
     Kept in memory for the process and, with ``cache_dir``, on disk, keyed by
     the data's and reference tables' contents, the year, the policy and this
@@ -551,7 +554,7 @@ def report_figures(ds, year, reference_dir, policy: Policy | None = None, cache_
     from cpstats.data.dataset import dataset_fingerprint
     from cpstats.data.periods import ReportingYear
 
-    policy = policy or Policy()
+    policy = Policy(*policy) if isinstance(policy, tuple) else (policy or Policy())
     label = ReportingYear.parse(year).label
     digest = hashlib.sha256()
     for part in (dataset_fingerprint(ds.files), label, policy.mode, str(policy.threshold)):

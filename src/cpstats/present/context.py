@@ -28,7 +28,7 @@ from typing import Sequence
 
 from cpstats.present.commentary import Commentary, Context, commentary_path, key_plan_path, read_key_plan, render_commentary
 from cpstats.data.dataset import Dataset, load_dataset
-from cpstats.figures.disclosure import DEFAULT_THRESHOLD, Policy
+from cpstats.figures import DEFAULT_THRESHOLD
 from cpstats.figures.figures import Figures, report_figures
 from cpstats.figures.measures import referrals
 from cpstats.data.periods import ReportingYear
@@ -201,7 +201,7 @@ def load_context(
     reporting_year = ReportingYear.parse(year)
     reference_dir = resolve_input_dir(reference_dir)
     dataset = dataset if dataset is not None else load_dataset(resolve_input_dir(data_dir))
-    figures = report_figures(dataset, reporting_year, reference_dir, Policy(disclosure, int(threshold)),
+    figures = report_figures(dataset, reporting_year, reference_dir, (disclosure, int(threshold)),
                              cache_dir=os.environ.get(VALIDATED_CACHE_ENV) or None)
     before = reporting_year.previous()
     previous = figures.of(before.label) if referrals(dataset, before) > 0 else None

@@ -23,7 +23,12 @@
    or killed build leaves the last good version as it was; its leftovers are
    removed by the next build.
 
-``disclosure`` (``internal`` for drafts, ``public`` for readers) and its
+``disclosure`` (``internal`` for drafts, ``public`` for readers) decides
+where a report is published: public reports into ``out_root`` (``_site/``),
+internal drafts into a tree of their own, ``drafts_root`` (``_drafts/`` beside
+``_site/`` unless given, :func:`drafts_root_for`), so the two never share a
+folder, a version or a revision. Every page and PDF page of a draft is marked
+:data:`cpstats.publish.render.DRAFT_MARK`. ``disclosure`` and its
 ``threshold`` are passed to every notebook as the papermill parameters
 ``disclosure`` and ``disclosure_threshold`` (see :mod:`cpstats.figures.disclosure`);
 what a public build withholds is listed in
@@ -53,7 +58,7 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from cpstats.data.dataset import VALIDATED_CACHE_ENV, cached_dataset, keep_dataset
-from cpstats.figures.disclosure import DEFAULT_THRESHOLD, Policy
+from cpstats.figures import DEFAULT_THRESHOLD, Policy
 from cpstats.publish.execute import FINGERPRINT_PARAMETER, KERNEL, KERNEL_ARGUMENTS, NotebookJob, execute_jobs, inputs_fingerprint, library_digest
 from cpstats.publish.site import provenance_markdown
 from cpstats.data.paths import _project_root, resolve_input_dir
@@ -83,10 +88,24 @@ __all__ = [
     "write_site_index",
     "BuildRecord",
     "build_reports",
+    "DRAFTS_FOLDER",
+    "drafts_root_for",
     "refresh_commentary",
 ]
 
 RENDERERS = ("auto", "builtin", "quarto")
+DRAFTS_FOLDER = "_drafts"
+"""Where internal drafts are published by default: beside the public site, never in it."""
+
+
+def drafts_root_for(out_root: Path) -> Path:
+    """The drafts' tree for a public site: ``_drafts`` beside it.
+
+    >>> drafts_root_for(Path("project/_site")).as_posix()
+    'project/_drafts'
+    """
+    return Path(out_root).parent / DRAFTS_FOLDER
+
 VALIDATED_FOLDER = ".validated"
 """Under the build root: the authority's data as validated by the build, loaded as they are by its notebooks."""
 
@@ -530,12 +549,13 @@ def _output_list(site_dir: Path) -> list[str]:
     return sorted(files + ["manifest.json"])
 
 
-def write_site_index(out_root: Path, title: str = "Child Protection Annual Reports") -> Path:
-    """Write ``_site/index.html``: every published authority and year, newest year first (see :func:`cpstats.publish.site.site_index_page`)."""
+def write_site_index(out_root: Path, title: str = "Child Protection Annual Reports", *, draft: bool = False) -> Path:
+    """Write ``_site/index.html`` (or ``_drafts/index.html``, marked as drafts): every published authority
+    and year, newest year first (see :func:`cpstats.publish.site.site_index_page`)."""
     from cpstats.publish.site import site_index_page
 
     out_root = Path(out_root)
-    page = site_index_page(out_root, title)
+    page = site_index_page(out_root, title, draft=draft)
     index = out_root / "index.html"
     for leftover in _leftovers(out_root, ".index.html.new-"):
         leftover.unlink(missing_ok=True)
@@ -586,6 +606,7 @@ def build_report(
     data_root: Path = Path("data"),
     out_root: Path = Path("_site"),
     build_root: Path = Path("_build"),
+    drafts_root: Path | None = None,
     reference_dir: Path | None = None,
     renderer: str = "auto",
     project_dir: Path | None = None,
@@ -610,7 +631,10 @@ def build_report(
     data_root : Path
         Folder holding ``<la>/`` (and ``reference/`` unless ``reference_dir`` is given).
     out_root : Path
-        The published site; the report goes to ``<out_root>/<la>/<year>/``.
+        The public site; a public report goes to ``<out_root>/<la>/<year>/``.
+    drafts_root : Path, optional
+        The drafts' tree; an internal report goes to ``<drafts_root>/<la>/<year>/``
+        (:func:`drafts_root_for` ``out_root`` by default: ``_drafts`` beside ``_site``).
     build_root : Path
         Executed notebooks and intermediate files go to ``<build_root>/<la>/<year>/``.
     reference_dir : Path, optional
@@ -649,7 +673,8 @@ def build_report(
     Returns
     -------
     Path
-        The published folder ``<out_root>/<la>/<year>/``.
+        The published folder: ``<out_root>/<la>/<year>/`` for a public report,
+        ``<drafts_root>/<la>/<year>/`` for an internal one.
 
     Raises
     ------
@@ -668,6 +693,9 @@ def build_report(
 
     reporting_year = ReportingYear.parse(year)
     policy = Policy(disclosure, threshold)
+    draft = policy.mode != "public"
+    if draft:  # an internal draft never goes into the public site
+        out_root = Path(drafts_root) if drafts_root is not None else drafts_root_for(out_root)
     data_dir = (Path(data_root) / la).resolve()
     reference_dir = Path(reference_dir or Path(data_root) / "reference").resolve()
     validated = Path(build_root).resolve() / VALIDATED_FOLDER  # the notebooks load the data validated here once
@@ -699,6 +727,7 @@ def build_report(
     refresh_commentary(executed, la, reporting_year, data_dir, reference_dir, commentary_dir, policy, dataset,
                        parameters[FINGERPRINT_PARAMETER], build_dir)
     target = Path(out_root) / la / reporting_year.label
+    _retire_other_mode(target, policy)
     version = _version_of_report(dataset, reporting_year, reference_dir, policy, target, build_dir, project_dir, record,
                                  parameters[FINGERPRINT_PARAMETER], validated)
     write_suppression_log(_protected_figures(dataset, reporting_year, reference_dir, policy, validated).log,
@@ -710,7 +739,7 @@ def build_report(
                              report_timestamp(reporting_year))
     if not (force or not incremental) and _already_published(target, assembly):
         _recover(target)  # nothing to assemble, but clear what a killed build left beside the report
-        write_site_index(Path(out_root))  # nothing to assemble: the published report is this one, byte for byte
+        write_site_index(Path(out_root), draft=draft)  # nothing to assemble: the published report is this one, byte for byte
         record.site = target
         return target
     downloads = prepare_downloads(executed, la, reporting_year.label)
@@ -726,8 +755,9 @@ def build_report(
         downloads=downloads.index_links,
         section_downloads=downloads.section_links,
         about=provenance_markdown(version.provenance, revisions=bool(version.revisions)),
+        draft=draft,
     )
-    metadata = {"la-name": dataset.name, "report-year": reporting_year.label}
+    metadata = {"la-name": dataset.name, "report-year": reporting_year.label, "public": not draft}
 
     def render(site_dir: Path) -> None:
         if chosen == "quarto":
@@ -754,7 +784,7 @@ def build_report(
         (site_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
     published = publish(target, render)
-    write_site_index(Path(out_root))
+    write_site_index(Path(out_root), draft=draft)
     record.site = published
     return published
 
@@ -971,7 +1001,24 @@ class _ReportVersion:
         (Path(site_dir) / FIGURES_FILE).write_text(
             json.dumps(self.figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         keep_versions(target, site_dir, self.published, self.archive)
-        write_revisions(site_dir, self.revisions, info.title, info.subtitle, info.lang)
+        write_revisions(site_dir, self.revisions, info.title, info.subtitle, info.lang, draft=info.draft)
+
+
+def _retire_other_mode(target: Path, policy: Policy) -> None:
+    """A report at ``target`` built for other readers is not carried on: neither kept as a version nor compared.
+
+    Only a tree older than the separate drafts' tree can hold one (an internal
+    draft published into the public site); the new build replaces it whole and
+    starts its versions again, so no draft's counts stay in the public site.
+    """
+    manifest = Path(target) / "manifest.json"
+    try:
+        mode = json.loads(manifest.read_text(encoding="utf-8")).get("parameters", {}).get("disclosure", "internal")
+    except (OSError, ValueError):
+        return
+    if mode != policy.mode:
+        _recover(Path(target))
+        shutil.rmtree(target)
 
 
 def _protected_figures(dataset, year: ReportingYear, reference_dir: Path, policy: Policy, cache_dir: Path | None):
@@ -986,7 +1033,7 @@ def _version_of_report(dataset, year: ReportingYear, reference_dir: Path, policy
                        fingerprint: str | None = None, cache_dir: Path | None = None) -> _ReportVersion:
     """Back-test the year's figures against the published report and decide the version to publish."""
     from cpstats.data.dataset import dataset_fingerprint
-    from cpstats.publish.site import backtest, build_date, plain_figures, provenance, read_published, write_backtest
+    from cpstats.publish.site import Change, backtest, build_date, plain_figures, provenance, read_published, write_backtest
 
     memo = _memo(build_dir, "figures", hashlib.sha256(json.dumps(
         [fingerprint, year.label, policy.mode, policy.threshold]).encode()).hexdigest()) if fingerprint else None
@@ -1004,12 +1051,27 @@ def _version_of_report(dataset, year: ReportingYear, reference_dir: Path, policy
     info = provenance(year=year.label, version=number, cpstats_version=_version("cpstats") or "unknown",
                       commit=git_commit(project_dir), fingerprint=dataset_fingerprint(dataset.files),
                       date=date, date_source=source)
-    revisions = list(published.revisions) if published else []
+    revisions = [{**r, "changes": [_revision_change(Change(c["figure"], c["published"], c["now"])) for c in r["changes"]]}
+                 for r in published.revisions] if published else []
     if archive:
         revisions.append({"version": number, "replaces": published.version, "build_date": info["build_date"],
-                          "changes": [{"figure": c.figure, "published": c.published, "now": c.now} for c in changes]})
+                          "changes": [_revision_change(c) for c in changes]})
     record.changes, record.first, record.version, record.new_version = changes, published is None, number, archive
     return _ReportVersion(number, figures, published, archive, revisions, info)
+
+
+def _revision_change(change) -> dict:
+    """One line of a revision: a value withheld on either side is ``[c]`` on both.
+
+    >>> from cpstats.publish.site import Change
+    >>> _revision_change(Change("age_bands.unborn", 7, "[c]"))
+    {'figure': 'age_bands.unborn', 'published': '[c]', 'now': '[c]'}
+    """
+    from cpstats.figures.figures import CONFIDENTIAL
+
+    if CONFIDENTIAL in (change.published, change.now):
+        return {"figure": change.figure, "published": CONFIDENTIAL, "now": CONFIDENTIAL}
+    return {"figure": change.figure, "published": change.published, "now": change.now}
 
 
 def _assembled_digest(path: Path) -> str:
@@ -1086,6 +1148,7 @@ def build_reports(
     data_root: Path = Path("data"),
     out_root: Path = Path("_site"),
     build_root: Path = Path("_build"),
+    drafts_root: Path | None = None,
     jobs: int | None = None,
     progress: bool | None = None,
     log=None,
@@ -1128,7 +1191,8 @@ def build_reports(
     if len(wanted) > 1:  # one report is validated by build_report itself
         for la in dict.fromkeys(las):
             load_dataset(Path(data_root) / la)
-    common = dict(data_root=Path(data_root), out_root=Path(out_root), build_root=Path(build_root), **options)
+    common = dict(data_root=Path(data_root), out_root=Path(out_root), build_root=Path(build_root),
+                  drafts_root=None if drafts_root is None else Path(drafts_root), **options)
     workers = max(1, jobs or default_jobs())
     if len(wanted) == 1 or workers == 1:
         records = []
@@ -1165,5 +1229,7 @@ def build_reports(
                 bar.step(*queue.get())
         bar.close()
     records = [future.result() for future in futures]
-    write_site_index(Path(out_root))
+    draft = options.get("disclosure", "internal") != "public"
+    root = (Path(drafts_root) if drafts_root is not None else drafts_root_for(out_root)) if draft else Path(out_root)
+    write_site_index(root, draft=draft)
     return records

@@ -10,10 +10,15 @@ writes, under ``downloads/`` in the published report:
   e.g. ``08_numbers-1.csv``. Numbers are written as numbers (no thousands
   separators or ``%`` signs); a cell with a GSS symbol keeps it: ``[c]``
   confidential, ``[x]`` not available, ``[z]`` not applicable. Never blank.
+  Text that a spreadsheet would take for a formula (beginning with ``=``,
+  ``+``, ``-``, ``@``, a tab or a carriage return) is written after a single
+  quote, as OWASP advises (:func:`csv_text`).
 * ``child-protection-tables-<la>-<year>.xlsx``: the same tables in one
   workbook made with the Analysis Function's ``gptables``: a cover sheet, a
   contents sheet, a notes sheet, and one sheet per table (named like its CSV)
-  with the table's title and source. Its creation date is the report's
+  with the table's title and source. Every text is written as a string
+  (xlsxwriter's ``strings_to_formulas`` off), so no cell is a formula,
+  whatever it says. Its creation date is the report's
   timestamp and its zip entries are dated 1 January 1980, so a rebuild gives
   the same bytes.
 
@@ -46,6 +51,8 @@ __all__ = [
     "cell_value",
     "collect_tables",
     "csv_bytes",
+    "csv_text",
+    "FORMULA_START",
     "write_workbook",
     "links_markdown",
     "prepare_downloads",
@@ -60,6 +67,9 @@ GSS_SYMBOLS = {
     "[z]": "not applicable, e.g. a percentage of nothing",
 }
 """The Government Statistical Service symbols a cell may hold instead of a number."""
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What a text cell may not begin with in a CSV, or a spreadsheet opening it may run it as a formula."""
 
 _NUMBER = re.compile(r"^[+-]?\d{1,3}(,\d{3})*(\.\d+)?%?$|^[+-]?\d+(\.\d+)?%?$")
 
@@ -171,12 +181,23 @@ def collect_tables(notebooks: Sequence[Path]) -> list[Table]:
     return found
 
 
+def csv_text(value):
+    r"""A CSV cell no spreadsheet runs: text beginning like a formula gets a leading ``'``; numbers stay numbers.
+
+    >>> [csv_text(v) for v in ["=HYPERLINK(1)", "-2+3+cmd", "@SUM", "\tx", "Police", -0.5, 3, "[c]"]]
+    ["'=HYPERLINK(1)", "'-2+3+cmd", "'@SUM", "'\tx", 'Police', -0.5, 3, '[c]']
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def csv_bytes(table: Table) -> bytes:
-    """A table as CSV (UTF-8, ``\\n`` line ends): its headings, then its rows."""
+    """A table as CSV (UTF-8, ``\\n`` line ends): its headings, then its rows, every text cell :func:`csv_text`."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(table.columns)
-    writer.writerows(table.values())
+    writer.writerow([csv_text(str(column)) for column in table.columns])
+    writer.writerows([csv_text(value) for value in row] for row in table.values())
     return buffer.getvalue().encode("utf-8")
 
 
@@ -260,7 +281,8 @@ def write_workbook(
         workbook = gpt.produce_workbook(
             filename=str(path), sheets=sheets, cover=cover, notes_table=_notes_table(),
             contentsheet_options={"title": f"{title}: contents", "additional_elements": ["subtitles"]},
-            workbook_options={"in_memory": True},
+            # every text a string, never a formula or a link, whatever it begins with
+            workbook_options={"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
         )
         naive = timestamp.astimezone(dt.timezone.utc).replace(tzinfo=None) if timestamp.tzinfo else timestamp
         workbook.set_properties({"title": f"{title}: tables, {subtitle}", "created": naive})

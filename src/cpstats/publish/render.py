@@ -4,23 +4,44 @@ It is built on the engines Quarto itself uses, pandoc (``pypandoc-binary``)
 and Typst (``typst``), and reads the same ``_quarto.yml`` (through
 :mod:`cpstats.publish.quarto`). Steps:
 
-1. Each executed notebook becomes Markdown with nbconvert's Markdown exporter,
-   code hidden (``exclude_input``). Only what a reader should see is kept:
-   Markdown cells, and outputs that are Markdown (sentences, pipe tables,
-   charts) or images. Printed text, warnings and errors are dropped.
-2. Charts arrive as Markdown images with ``data:`` URIs (see
-   :mod:`cpstats.present.charts`); they are written out as files in ``figures/``.
-3. HTML: pandoc turns each section into an HTML fragment, placed in
-   ``templates/page.html`` with contents, previous and next links.
+1. Each executed notebook becomes a pandoc document (pandoc's JSON AST), code
+   hidden. Only what a reader should see is kept: Markdown cells (the
+   notebook's own words, read as pandoc Markdown), tables, charts and the
+   Markdown outputs (sentences and commentary). Printed text, warnings and
+   errors are dropped.
+2. **Text from data stays text, by construction.** A table is built as a
+   pandoc ``Table`` from the structured copy of its cells the notebook output
+   carries (:data:`cpstats.present.tables.TABLE_MIME`): every heading, cell,
+   caption and source is a run of ``Str`` inlines, never Markdown, so ``|``,
+   a newline, ``<script>``, ``$x$`` or `` `#read("x")`{=typst} `` in a cell is
+   printed as it is, in the pages and in the PDF. Markdown outputs (sentences,
+   commentary an analyst writes) are read with :data:`SAFE_MARKDOWN`: no raw
+   HTML, raw Typst/LaTeX, TeX maths, citations or attributes; what is left of
+   them in the document (raw blocks, links to ``javascript:`` or ``data:``,
+   images) is turned into text (:func:`sanitize`). Charts arrive as
+   Markdown images with ``data:`` URIs (see :mod:`cpstats.present.charts`);
+   they are written out as files in ``figures/``, their text alternative kept
+   as text. Values on the front page (``{{< meta key >}}``) are put in as text.
+3. HTML: pandoc writes each section as an HTML fragment, placed in
+   ``templates/page.html`` by Jinja with autoescaping on, with contents,
+   previous and next links. Every page carries a strict
+   Content-Security-Policy (:data:`CONTENT_SECURITY_POLICY`): no script at all.
 4. PDF: the front page and every section go through pandoc to Typst, in
    ``templates/report.typ`` (title page, contents, page numbers), and
    ``typst.compile`` makes the PDF with a fixed timestamp and the fonts
-   matplotlib ships, so the same input gives the same bytes.
+   matplotlib ships, so the same input gives the same bytes. The only Typst
+   written by hand is a string literal, escaped by :func:`typst_string`.
+
+An internal build (``ReportInfo.draft``) says so on every page: a banner on
+each HTML page and a header on every PDF page (:data:`DRAFT_MARK`).
 
 The Quarto Markdown this renderer understands: the front page's YAML header
 (ignored) and ``{{< meta key >}}`` shortcodes; pandoc Markdown elsewhere
 (headings with ``{.unnumbered}``, pipe tables with ``: caption``, images
-with ``{alt="..."}``). Anything else Quarto-specific is passed to pandoc as is.
+with ``{alt="..."}``), and Quarto's conditional content on the front page:
+``::: {.content-visible when-meta="public"}`` (or ``.content-hidden``) keeps
+its contents only when the metadata value is true (or false). Anything else
+Quarto-specific is passed to pandoc as is.
 """
 
 from __future__ import annotations
@@ -28,7 +49,9 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+import json
 import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
@@ -38,6 +61,18 @@ __all__ = [
     "TEMPLATES",
     "PDF_STANDARDS",
     "PANDOC_MARKDOWN",
+    "SAFE_MARKDOWN",
+    "CONTENT_SECURITY_POLICY",
+    "DRAFT_MARK",
+    "text_inlines",
+    "table_blocks",
+    "sanitize",
+    "safe_url",
+    "typst_string",
+    "read_markdown",
+    "notebook_blocks",
+    "front_page_blocks",
+    "blocks_to_html",
     "Section",
     "ReportInfo",
     "report_outputs",
@@ -64,6 +99,30 @@ PDF/UA-1 (universal accessibility: structure tags, title, language, text alterna
 PANDOC_MARKDOWN = "markdown-tex_math_dollars-raw_tex-smart"
 """Pandoc's Markdown without TeX math or raw TeX: a ``$`` or ``\\`` in a sentence stays text."""
 
+SAFE_MARKDOWN = "markdown" + "".join(f"-{extension}" for extension in (
+    "raw_html", "raw_attribute", "raw_tex", "tex_math_dollars", "tex_math_single_backslash",
+    "tex_math_double_backslash", "latex_macros", "citations", "header_attributes", "link_attributes",
+    "inline_code_attributes", "fenced_code_attributes", "table_attributes", "bracketed_spans", "fenced_divs",
+    "native_divs", "native_spans", "markdown_in_html_blocks", "yaml_metadata_block", "pandoc_title_block",
+    "implicit_figures", "smart",
+))
+"""How text that is not the project's own is read (sentences, commentary): Markdown with no way to
+write HTML, Typst, LaTeX, maths, citations or attributes. A ``<script>`` or a raw Typst block is text."""
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; "
+    "img-src 'self' data:; style-src 'self'; style-src-attr 'unsafe-inline'"
+)
+"""The policy every page states in its ``<meta http-equiv="Content-Security-Policy">``: no script of any
+kind, nothing from another site; pandoc's table cells align with a ``style`` attribute, the only inline
+style allowed (no ``<style>`` element)."""
+
+DRAFT_MARK = "Internal draft, not for publication: contains small numbers"
+"""What every page and every PDF page of an internal build says."""
+
+SAFE_URL_SCHEMES = ("http", "https", "mailto")
+"""The only schemes a link in commentary may have; a link without a scheme is relative to the report."""
+
 _DATA_IMAGE = re.compile(
     r"!\[(?P<alt>(?:\\.|[^\]\\])*)\]\(data:image/(?P<kind>svg\+xml|png|jpeg);base64,(?P<data>[A-Za-z0-9+/=\s]+)\)"
 )
@@ -85,12 +144,17 @@ class Section:
     title : str
         Its first level-1 heading, e.g. ``8. Number of Children ...``.
     markdown : str
-        Its content as pandoc Markdown, figures linked as ``figures/<name>``.
+        Its content as pandoc Markdown, figures linked as ``figures/<name>``
+        (kept for reading; the report is laid out from ``blocks``).
+    blocks : list
+        Its content as pandoc AST blocks (JSON), tables and text from data
+        as text (see :func:`notebook_blocks`).
     """
 
     stem: str
     title: str
-    markdown: str
+    markdown: str = ""
+    blocks: list | None = None
 
     @property
     def href(self) -> str:
@@ -128,6 +192,9 @@ class ReportInfo:
         Per section (the notebook's name), Markdown added at the end of its
         web page: the links to its tables (see :mod:`cpstats.publish.downloads`).
         Not in the PDF.
+    draft : bool
+        An internal draft: every HTML page shows a banner and every PDF
+        page a header saying so (:data:`DRAFT_MARK`).
     """
 
     title: str
@@ -140,6 +207,7 @@ class ReportInfo:
     downloads: tuple[tuple[str, str], ...] = ()
     about: str = ""
     section_downloads: tuple[tuple[str, str], ...] = ()
+    draft: bool = False
 
 
 # ----------------------------------------------------------------- notebooks to Markdown
@@ -257,6 +325,333 @@ def front_page_markdown(path: Path, metadata: Mapping[str, str]) -> str:
     return expand_meta(_FRONT_MATTER.sub("", text, count=1), metadata).strip() + "\n"
 
 
+# ----------------------------------------------------------------- pandoc's AST: text from data stays text
+
+_EMPTY_ATTR = ["", [], []]
+_WHITESPACE = re.compile(r"\s+")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+
+
+def text_inlines(text: str) -> list:
+    """Text as pandoc inlines: words as ``Str``, any run of white space (a newline too) as ``Space``.
+
+    Nothing in ``text`` is read as Markdown, HTML or Typst; the writers escape each ``Str``.
+
+    >>> text_inlines("School | 999\\n<b>")
+    [{'t': 'Str', 'c': 'School'}, {'t': 'Space'}, {'t': 'Str', 'c': '|'}, {'t': 'Space'}, {'t': 'Str', 'c': '999'}, {'t': 'Space'}, {'t': 'Str', 'c': '<b>'}]
+    """
+    inlines: list = []
+    for word in _WHITESPACE.split(str(text).strip()):
+        if word:
+            if inlines:
+                inlines.append({"t": "Space"})
+            inlines.append({"t": "Str", "c": word})
+    return inlines
+
+
+def _plain(text: str) -> dict:
+    return {"t": "Plain", "c": text_inlines(text)}
+
+
+_NUMERIC_CELL = re.compile(r"^[+-]?[\d,]*\.?\d+%?$|^\[[cxz]\]$")
+
+
+def _alignments(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """The first column and columns of words to the left, columns of numbers (or GSS symbols) to the right."""
+    def numeric(index: int) -> bool:
+        return bool(rows) and all(_NUMERIC_CELL.match(str(row[index]).strip()) for row in rows if index < len(row))
+
+    return ["AlignLeft"] + ["AlignRight" if numeric(i) else "AlignLeft" for i in range(1, len(columns))]
+
+
+def table_blocks(payload: Mapping) -> list:
+    """A table's structured copy (:func:`cpstats.present.tables.table_payload`) as pandoc blocks.
+
+    A ``Table`` whose caption, headings and cells are text (:func:`text_inlines`),
+    followed by a ``Source: ...`` paragraph when the table names its source.
+    A row shorter than the headings is filled with empty cells; a longer one is
+    a mistake in the notebook and an error.
+
+    >>> [b["t"] for b in table_blocks({"caption": "By age", "source": "DfE", "columns": ["Age"], "rows": [["1"]]})]
+    ['Table', 'Para']
+    """
+    columns = [str(c) for c in payload.get("columns", [])]
+    rows = [[str(cell) for cell in row] for row in payload.get("rows", [])]
+    for row in rows:
+        if len(row) > len(columns):
+            raise ValueError(f"table {payload.get('caption')!r} has a row of {len(row)} cells under {len(columns)} headings")
+        row.extend([""] * (len(columns) - len(row)))
+
+    def cell(text: str) -> list:
+        return [_EMPTY_ATTR, {"t": "AlignDefault"}, 1, 1, [_plain(text)] if text.strip() else []]
+
+    caption = payload.get("caption")
+    table = {"t": "Table", "c": [
+        _EMPTY_ATTR,
+        [None, [_plain(caption)] if caption else []],
+        [[{"t": align}, {"t": "ColWidthDefault"}] for align in _alignments(columns, rows)],
+        [_EMPTY_ATTR, [[_EMPTY_ATTR, [cell(c) for c in columns]]]],
+        [[_EMPTY_ATTR, 0, [], [[_EMPTY_ATTR, [cell(c) for c in row]] for row in rows]]],
+        [_EMPTY_ATTR, []],
+    ]}
+    blocks = [table]
+    source = payload.get("source")
+    if source:
+        blocks.append({"t": "Para", "c": [{"t": "Emph", "c": text_inlines(f"Source: {source}")}]})
+    return blocks
+
+
+def safe_url(url: str) -> bool:
+    """Whether a link from commentary may stay a link: ``http``, ``https``, ``mailto`` or no scheme.
+
+    Control characters and white space are ignored first, as browsers ignore them.
+
+    >>> [safe_url(u) for u in ["https://gov.uk", "08_numbers.html#x", "java\\tscript:alert(1)", "data:text/html,x", "JAVASCRIPT:x"]]
+    [True, True, False, False, False]
+    """
+    match = _SCHEME.match(_INVISIBLE.sub("", str(url)))
+    return match is None or match[1].lower() in SAFE_URL_SCHEMES
+
+
+def _stringify(node) -> str:
+    """The text of inlines or blocks, as pandoc's ``stringify``."""
+    if isinstance(node, list):
+        return "".join(_stringify(item) for item in node)
+    if not isinstance(node, dict):
+        return ""
+    kind, content = node.get("t"), node.get("c")
+    if kind == "Str":
+        return content
+    if kind in ("Space", "SoftBreak", "LineBreak"):
+        return " "
+    if kind in ("Code", "Math", "RawInline"):
+        return content[1]
+    if kind in ("Link", "Image", "Span"):
+        return _stringify(content[1] if kind != "Span" else content[1])
+    if kind in ("Header",):
+        return _stringify(content[2])
+    if kind == "Quoted":
+        return '"' + _stringify(content[1]) + '"'
+    if isinstance(content, list):
+        return _stringify(content)
+    return ""
+
+
+def _clean_attr(attr: list) -> list:
+    """An attribute keeping its identifier only: no classes, no key-value pairs."""
+    return [attr[0] if attr else "", [], []]
+
+
+def sanitize(node):
+    """Text read from outside the project as text only, whatever pandoc made of it.
+
+    On top of :data:`SAFE_MARKDOWN`: a raw block or inline becomes code (its text
+    shown), maths and citations their text, an image its description, a link
+    whose target is not :func:`safe_url` its words; classes and attributes are
+    dropped everywhere.
+    """
+    if isinstance(node, list):
+        return [sanitize(item) for item in node]
+    if not isinstance(node, dict) or "t" not in node:
+        return node
+    kind, content = node["t"], node.get("c")
+    if kind == "RawBlock":
+        return {"t": "CodeBlock", "c": [_EMPTY_ATTR, content[1]]}
+    if kind == "RawInline":
+        return {"t": "Code", "c": [_EMPTY_ATTR, content[1]]}
+    if kind == "Math":
+        return {"t": "Str", "c": content[1]}
+    if kind == "Cite":
+        return {"t": "Span", "c": [_EMPTY_ATTR, sanitize(content[1])]}
+    if kind == "Image":
+        return {"t": "Span", "c": [_EMPTY_ATTR, sanitize(content[1])]}
+    if kind == "Link":
+        if not safe_url(content[2][0]):
+            return {"t": "Span", "c": [_EMPTY_ATTR, sanitize(content[1])]}
+        return {"t": "Link", "c": [_EMPTY_ATTR, sanitize(content[1]), [content[2][0], content[2][1]]]}
+    if kind == "Figure":
+        return {"t": "Div", "c": [_EMPTY_ATTR, sanitize(content[2])]}
+    if kind in ("Code", "CodeBlock"):
+        return {"t": kind, "c": [_clean_attr(content[0]), content[1]]}
+    if kind in ("Div", "Span"):
+        return {"t": kind, "c": [_clean_attr(content[0]), sanitize(content[1])]}
+    if kind == "Header":
+        return {"t": "Header", "c": [content[0], _clean_attr(content[1]), sanitize(content[2])]}
+    if kind == "Table":
+        return {"t": "Table", "c": [_clean_attr(content[0]), *sanitize(content[1:])]}
+    return {"t": kind, "c": sanitize(content)} if "c" in node else dict(node)
+
+
+_API_VERSION: list | None = None
+
+
+def _api_version() -> list:
+    global _API_VERSION
+    if _API_VERSION is None:
+        _API_VERSION = _read_json("", "markdown")["pandoc-api-version"]
+    return _API_VERSION
+
+
+def _read_json(text: str, reader: str) -> dict:
+    import pypandoc
+
+    return json.loads(pypandoc.convert_text(text, "json", format=reader, extra_args=["--wrap=none"]))
+
+
+def _document(blocks: list, meta: Mapping | None = None) -> dict:
+    return {"pandoc-api-version": _api_version(), "meta": dict(meta or {}), "blocks": blocks}
+
+
+def read_markdown(texts: Sequence[str], reader: str = SAFE_MARKDOWN) -> list[list]:
+    """Several Markdown texts as pandoc blocks, one list per text, in one pandoc run where possible.
+
+    The texts are read together, apart by a paragraph holding a word no text can
+    know (a fresh random one); when a text leaves something open that swallows
+    the separator (an unclosed code fence, say), each text is read alone. With
+    :data:`SAFE_MARKDOWN` the blocks are also :func:`sanitize`\\ d.
+    """
+    texts = [str(text) for text in texts]
+    if not texts:
+        return []
+    separator = f"cpstatsseparator{secrets.token_hex(16)}"
+    blocks = _read_json(f"\n\n{separator}\n\n".join(texts), reader)["blocks"]
+    parts: list[list] = [[]]
+    for block in blocks:
+        if block == {"t": "Para", "c": [{"t": "Str", "c": separator}]}:
+            parts.append([])
+        else:
+            parts[-1].append(block)
+    if len(parts) != len(texts) or separator in json.dumps(parts):
+        parts = [_read_json(text, reader)["blocks"] for text in texts]
+    return [sanitize(part) for part in parts] if reader == SAFE_MARKDOWN else parts
+
+
+def _chart(match: re.Match, stem: str, figures: dict[str, bytes]) -> dict:
+    """A chart's Markdown image as a pandoc ``Figure``: its file, and its text alternative as text."""
+    name = f"{stem}-{len(figures) + 1}.{_EXTENSIONS[match['kind']]}"
+    figures[name] = base64.b64decode("".join(match["data"].split()))
+    alt = text_inlines(re.sub(r"\\(.)", r"\1", match["alt"]))
+    image = {"t": "Image", "c": [_EMPTY_ATTR, alt, [f"figures/{name}", ""]]}
+    return {"t": "Figure", "c": [_EMPTY_ATTR, [None, [{"t": "Plain", "c": alt}]], [{"t": "Plain", "c": [image]}]]}
+
+
+def notebook_blocks(path: Path) -> tuple[str, list, dict[str, bytes]]:
+    """An executed notebook as pandoc blocks: its title, the blocks, and its figure files.
+
+    Markdown cells are the project's own words (:data:`PANDOC_MARKDOWN`); a
+    table output is built from its structured copy (:func:`table_blocks`); a
+    chart becomes a figure; any other Markdown output (sentences, commentary)
+    is read with :data:`SAFE_MARKDOWN`.
+    """
+    import nbformat
+
+    from cpstats.present.tables import TABLE_MIME
+
+    path = Path(path)
+    notebook = nbformat.read(path, as_version=4)
+    figures: dict[str, bytes] = {}
+    pieces: list = []  # ("trusted" | "safe", text) or ("blocks", [...])
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            pieces.append(("trusted", cell.source))
+        elif cell.cell_type == "code":
+            for output in report_outputs(cell.get("outputs", [])):
+                data = output.get("data", {})
+                if TABLE_MIME in data:
+                    pieces.append(("blocks", table_blocks(data[TABLE_MIME])))
+                    continue
+                text = data.get("text/markdown")
+                if text is None:
+                    for mime, kind in (("image/svg+xml", "svg+xml"), ("image/png", "png"), ("image/jpeg", "jpeg")):
+                        if mime in data:
+                            raw = data[mime] if kind != "svg+xml" else base64.b64encode(str(data[mime]).encode()).decode()
+                            match = _DATA_IMAGE.fullmatch(f"![Chart](data:image/{kind};base64,{raw})")
+                            pieces.append(("blocks", [_chart(match, path.stem, figures)]))
+                            break
+                    continue
+                text = "".join(text) if isinstance(text, list) else str(text)
+                chart = _DATA_IMAGE.fullmatch(text.strip())
+                if chart:
+                    pieces.append(("blocks", [_chart(chart, path.stem, figures)]))
+                else:
+                    pieces.append(("safe", text))
+    read = {}
+    for reader, kind in ((PANDOC_MARKDOWN, "trusted"), (SAFE_MARKDOWN, "safe")):
+        indexes = [i for i, (k, _) in enumerate(pieces) if k == kind]
+        for index, blocks in zip(indexes, read_markdown([pieces[i][1] for i in indexes], reader)):
+            read[index] = blocks
+    blocks = [block for i, (kind, value) in enumerate(pieces) for block in (value if kind == "blocks" else read[i])]
+    title = next((_stringify(b) for b in blocks if b["t"] == "Header" and b["c"][0] == 1), path.stem)
+    return title.strip(), blocks, figures
+
+
+def _when_meta(blocks: list, metadata: Mapping[str, object]) -> list:
+    """Quarto's conditional content: keep a ``content-visible``/``content-hidden`` div's blocks by ``when-meta``."""
+    kept = []
+    for block in blocks:
+        if block.get("t") == "Div":
+            (_, classes, pairs), inner = block["c"]
+            condition = dict(pairs).get("when-meta")
+            if condition is not None and ("content-visible" in classes or "content-hidden" in classes):
+                if bool(metadata.get(condition)) == ("content-visible" in classes):
+                    kept += _when_meta(inner, metadata)
+                continue
+        kept.append(block)
+    return kept
+
+
+def _substitute(node, values: Mapping[str, str]):
+    """Replace each placeholder word in ``Str`` inlines by its value, as text."""
+    if isinstance(node, list):
+        out = []
+        for item in node:
+            if isinstance(item, dict) and item.get("t") == "Str" and any(key in item["c"] for key in values):
+                pattern = "(" + "|".join(map(re.escape, values)) + ")"
+                for piece in re.split(pattern, item["c"]):
+                    if piece in values:
+                        value = text_inlines(values[piece])
+                        if value and str(values[piece])[:1].isspace():
+                            out.append({"t": "Space"})
+                        out += value
+                    elif piece:
+                        out.append({"t": "Str", "c": piece})
+            else:
+                out.append(_substitute(item, values))
+        return out
+    if isinstance(node, dict):
+        return {key: _substitute(value, values) for key, value in node.items()}
+    return node
+
+
+def front_page_blocks(path: Path, metadata: Mapping[str, object]) -> list:
+    """The front page (``report.qmd``) as pandoc blocks: front matter dropped, ``{{< meta key >}}`` values put
+    in as text, Quarto's ``when-meta`` conditional content kept or dropped."""
+    text = _FRONT_MATTER.sub("", Path(path).read_text(encoding="utf-8"), count=1)
+    nonce = secrets.token_hex(8)
+    values: dict[str, str] = {}
+
+    def placeholder(match: re.Match) -> str:
+        key = match["key"]
+        if key not in metadata:
+            raise KeyError(f"front page uses {{{{< meta {key} >}}}}, which the build does not provide")
+        word = f"cpstatsmeta{nonce}x{len(values)}x"
+        values[word] = str(metadata[key])
+        return word
+
+    text = _META.sub(placeholder, text)
+    (blocks,) = read_markdown([text], PANDOC_MARKDOWN)
+    return _substitute(_when_meta(blocks, metadata), values) if values else _when_meta(blocks, metadata)
+
+
+def blocks_to_html(blocks: list, shift_headings: int = 0) -> str:
+    """Pandoc blocks as an HTML5 fragment."""
+    import pypandoc
+
+    args = ["--wrap=none", *([f"--shift-heading-level-by={shift_headings}"] if shift_headings else [])]
+    return pypandoc.convert_text(json.dumps(_document(blocks)), "html5", format="json", extra_args=args)
+
+
 # ----------------------------------------------------------------- HTML
 
 
@@ -279,41 +674,52 @@ def markdown_to_html(markdown: str, shift_headings: int = 0) -> str:
     return _pandoc(markdown, "html5", args)
 
 
-def _page(info: ReportInfo, page_title: str, body: str, top_nav: str = "", bottom_nav: str = "") -> str:
-    template = Template((TEMPLATES / "page.html").read_text(encoding="utf-8"))
-    return template.substitute(
-        lang=html.escape(info.lang),
-        version=html.escape(info.version),
-        page_title=html.escape(page_title),
-        book_title=html.escape(info.title),
-        subtitle=html.escape(info.subtitle),
-        top_nav=top_nav,
-        body=body,
-        bottom_nav=bottom_nav,
-        footer=html.escape(
-            f"{info.title}, {info.subtitle}. Every figure is computed from the authority's "
-            f"record-level data by cpstats {info.version}."
-        ),
+def _environment():
+    """Jinja, autoescaping every value put in a page; only pandoc's own HTML goes in as markup."""
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+
+
+def html_page(template: str, **values) -> str:
+    """A page from one of :data:`TEMPLATES`, every value escaped (wrap pandoc's HTML in :func:`markupsafe.Markup`).
+
+    Every page states :data:`CONTENT_SECURITY_POLICY`.
+    """
+    return _environment().get_template(template).render(csp=CONTENT_SECURITY_POLICY, **values)
+
+
+def _page(info: ReportInfo, page_title: str, body: str, pager_links: Sequence[tuple] = ()) -> str:
+    from markupsafe import Markup
+
+    return html_page(
+        "page.html",
+        lang=info.lang, version=info.version, page_title=page_title, book_title=info.title,
+        subtitle=info.subtitle, stylesheet="report.css", pager_links=list(pager_links), body=Markup(body),
+        draft=DRAFT_MARK if info.draft else "",
+        footer=(f"{info.title}, {info.subtitle}. Every figure is computed from the authority's "
+                f"record-level data by cpstats {info.version}."),
     )
 
 
-def _pager(sections: Sequence[Section], index: int, label: str) -> str:
-    """Previous, contents and next links for the section at ``index``."""
+def _pager(sections: Sequence[Section], index: int) -> list[tuple[str, str, str, str]]:
+    """Previous, contents and next links for the section at ``index``: (class, href, rel, words)."""
     items = []
     if index > 0:
         previous = sections[index - 1]
-        items.append(f'<li class="previous"><a href="{previous.href}" rel="prev">Previous: {html.escape(previous.title)}</a></li>')
+        items.append(("previous", previous.href, "prev", f"Previous: {previous.title}"))
     else:
-        items.append('<li class="previous"><a href="index.html" rel="prev">Previous: Contents</a></li>')
-    items.append('<li class="contents"><a href="index.html">Contents</a></li>')
+        items.append(("previous", "index.html", "prev", "Previous: Contents"))
+    items.append(("contents", "index.html", "", "Contents"))
     if index + 1 < len(sections):
         following = sections[index + 1]
-        items.append(f'<li class="next"><a href="{following.href}" rel="next">Next: {html.escape(following.title)}</a></li>')
-    return f'<nav class="pager" aria-label="{label}"><ul>{"".join(items)}</ul></nav>'
+        items.append(("next", following.href, "next", f"Next: {following.title}"))
+    return items
 
 
 def _contents(sections: Sequence[Section]) -> str:
-    links = "".join(f'<li><a href="{s.href}">{html.escape(s.title)}</a></li>' for s in sections)
+    links = "".join(f'<li><a href="{html.escape(s.href)}">{html.escape(s.title)}</a></li>' for s in sections)
     return f'<nav class="contents" aria-labelledby="contents"><h2 id="contents">Contents</h2><ul>{links}</ul></nav>'
 
 
@@ -327,8 +733,17 @@ def _downloads(info: ReportInfo) -> str:
     )
 
 
-def render_html(info: ReportInfo, front_page: str, sections: Sequence[Section], site_dir: Path) -> list[Path]:
+def _section_blocks(section: Section) -> list:
+    if section.blocks is not None:
+        return section.blocks
+    (blocks,) = read_markdown([section.markdown], PANDOC_MARKDOWN)
+    return blocks
+
+
+def render_html(info: ReportInfo, front_page, sections: Sequence[Section], site_dir: Path) -> list[Path]:
     """Write ``index.html`` (title page and contents) and one page per section.
+
+    ``front_page`` is pandoc blocks (:func:`front_page_blocks`), or trusted Markdown.
 
     Returns
     -------
@@ -336,19 +751,20 @@ def render_html(info: ReportInfo, front_page: str, sections: Sequence[Section], 
         The pages written.
     """
     site_dir = Path(site_dir)
+    if isinstance(front_page, str):
+        (front_page,) = read_markdown([front_page], PANDOC_MARKDOWN)
     index_body = (
         f"<h1>{html.escape(info.title)}</h1>\n<p class=\"lead\">{html.escape(info.subtitle)}<br>"
         f"{html.escape(info.period)}</p>\n"
-        + markdown_to_html(front_page, shift_headings=1) + _contents(sections) + _downloads(info)
+        + blocks_to_html(front_page, shift_headings=1) + _contents(sections) + _downloads(info)
     )
     pages = {site_dir / "index.html": _page(info, f"{info.title}: {info.subtitle}", index_body)}
     for number, section in enumerate(sections):
         pages[site_dir / section.href] = _page(
             info,
             f"{section.title} - {info.title}: {info.subtitle}",
-            markdown_to_html(section.markdown),
-            _pager(sections, number, "Section navigation"),
-            _pager(sections, number, "Section navigation, end of page"),
+            blocks_to_html(_section_blocks(section)),
+            _pager(sections, number),
         )
     for path, text in pages.items():
         path.write_text(text, encoding="utf-8")
@@ -359,25 +775,53 @@ def render_html(info: ReportInfo, front_page: str, sections: Sequence[Section], 
 # ----------------------------------------------------------------- PDF
 
 
-def _typst_text(text: str) -> str:
-    """Text safe inside a Typst string literal."""
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+def typst_string(text: str) -> str:
+    r"""Text as a Typst string literal, quotes included: the one place Typst is written by hand.
+
+    Backslashes and double quotes are escaped, line breaks and other control
+    characters become spaces, so nothing in ``text`` can end the string.
+
+    >>> print(typst_string('Evil "x") #read("a.csv") \\ \n end'))
+    "Evil \"x\") #read(\"a.csv\") \\   end"
+    """
+    text = re.sub(r"[\x00-\x1f\x7f\u2028\u2029]", " ", str(text))
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def markdown_to_typst(markdown: str, info: ReportInfo) -> str:
-    """The whole report as a Typst document, through pandoc and ``templates/report.typ``."""
+def _typst_args(info: ReportInfo) -> list[str]:
     lang, _, region = info.lang.partition("-")
     args = [
         "--standalone",
         f"--template={TEMPLATES / 'report.typ'}",
-        "--metadata", f"title={info.title}",
-        "--metadata", f"subtitle={info.subtitle}",
-        "--metadata", f"date={info.period}",
-        "--variable", f"title-plain={_typst_text(info.title + ': ' + info.subtitle)}",
-        "--variable", f"text-lang={lang.lower()}",
-        "--variable", f"text-region={(region or 'GB').upper()}",
+        "--variable", f"title-plain={typst_string(info.title + ': ' + info.subtitle)}",
+        "--variable", f"text-lang={typst_string(lang.lower())}",
+        "--variable", f"text-region={typst_string((region or 'GB').upper())}",
     ]
-    return _pandoc(markdown, "typst", args, filters=[str(TEMPLATES / "figures.lua")])
+    if info.draft:
+        args += ["--variable", f"draft-mark={typst_string(DRAFT_MARK)}"]
+    return args
+
+
+def _report_meta(info: ReportInfo) -> dict:
+    """Title, subtitle and period as pandoc metadata made of text: the Typst writer escapes them."""
+    return {key: {"t": "MetaInlines", "c": text_inlines(value)}
+            for key, value in (("title", info.title), ("subtitle", info.subtitle), ("date", info.period)) if value}
+
+
+def markdown_to_typst(markdown: str, info: ReportInfo) -> str:
+    """The whole report as a Typst document, through pandoc and ``templates/report.typ`` (trusted Markdown)."""
+    (blocks,) = read_markdown([markdown], PANDOC_MARKDOWN)
+    return blocks_to_typst(blocks, info)
+
+
+def blocks_to_typst(blocks: list, info: ReportInfo) -> str:
+    """The whole report, as pandoc blocks, as a Typst document in ``templates/report.typ``."""
+    import pypandoc
+
+    return pypandoc.convert_text(
+        json.dumps(_document(blocks, _report_meta(info))), "typst", format="json",
+        extra_args=["--wrap=none", *_typst_args(info)], filters=[str(TEMPLATES / "figures.lua")],
+    )
 
 
 def _font_dir() -> Path:
@@ -465,22 +909,23 @@ def render_builtin(
     list of Path
         Every file written into ``site_dir``.
     """
-    front = front_page_markdown(front_page, metadata)
+    front = front_page_blocks(front_page, metadata)
     if info.about:
-        front = front.rstrip("\n") + "\n\n" + info.about
+        (about,) = read_markdown([info.about], PANDOC_MARKDOWN)
+        front = front + about
     sections, figures = [], {}
     for notebook in notebooks:
-        section, section_figures = load_section(notebook)
-        sections.append(section)
+        title, blocks, section_figures = notebook_blocks(Path(notebook))
+        sections.append(Section(Path(notebook).stem, title, blocks=blocks))
         figures.update(section_figures)
     written: list[Path] = []
     if html_pages:
         links = dict(info.section_downloads)
-        pages = [Section(s.stem, s.title, s.markdown.rstrip("\n") + "\n\n" + links[s.stem] + "\n") if s.stem in links else s
-                 for s in sections]
+        linked = read_markdown([links[s.stem] for s in sections if s.stem in links], PANDOC_MARKDOWN)
+        extra = dict(zip([s.stem for s in sections if s.stem in links], linked))
+        pages = [Section(s.stem, s.title, blocks=s.blocks + extra.get(s.stem, [])) for s in sections]
         written += render_html(info, front, pages, site_dir)
         written += _write_figures(figures, site_dir)
-    whole = "\n\n".join([front, *(section.markdown for section in sections)])
-    written.append(compile_pdf(markdown_to_typst(whole, info), figures, Path(site_dir) / info.pdf_name, work_dir, info.timestamp))
+    whole = front + [block for section in sections for block in section.blocks]
+    written.append(compile_pdf(blocks_to_typst(whole, info), figures, Path(site_dir) / info.pdf_name, work_dir, info.timestamp))
     return written
-

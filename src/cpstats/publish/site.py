@@ -282,7 +282,29 @@ def keep_versions(target: Path, staging: Path, published: Published | None, arch
                         ignore=lambda folder, names: [VERSIONS_FOLDER] if Path(folder) == target else [])
 
 
-def revisions_page(revisions: Sequence[Mapping], title: str, subtitle: str, lang: str = "en-GB") -> str:
+def _head(lang: str, title: str, stylesheet: str | None = None) -> str:
+    """The start of a page: language, the Content-Security-Policy every page states, title and stylesheet."""
+    from cpstats.publish.render import CONTENT_SECURITY_POLICY
+
+    return (
+        f'<!DOCTYPE html>\n<html lang="{html.escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{html.escape(CONTENT_SECURITY_POLICY)}">\n'
+        '<link rel="icon" href="data:,">\n'  # no icon: the browser asks for no /favicon.ico
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n"
+        + (f'<link rel="stylesheet" href="{html.escape(stylesheet)}">\n' if stylesheet else "")
+        + "</head>\n<body>\n"
+    )
+
+
+def _draft_banner(draft: bool) -> str:
+    from cpstats.publish.render import DRAFT_MARK
+
+    return f'<p class="draft-banner" role="note"><strong>{html.escape(DRAFT_MARK)}</strong></p>\n' if draft else ""
+
+
+def revisions_page(revisions: Sequence[Mapping], title: str, subtitle: str, lang: str = "en-GB",
+                   draft: bool = False) -> str:
     """``revisions.html``: each version after the first, newest first, with the figures that changed."""
     from cpstats.present.sentences import date_phrase
 
@@ -303,24 +325,21 @@ def revisions_page(revisions: Sequence[Mapping], title: str, subtitle: str, lang
             f"<tbody>{rows}</tbody></table></section>"
         )
     return (
-        f'<!DOCTYPE html>\n<html lang="{html.escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
-        '<link rel="icon" href="data:,">\n'  # no icon: the browser asks for no /favicon.ico
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>Revisions - {html.escape(title)}: {html.escape(subtitle)}</title>\n"
-        '<link rel="stylesheet" href="report.css">\n</head>\n<body>\n<main>\n'
+        _head(lang, f"Revisions - {title}: {subtitle}", "report.css") + _draft_banner(draft) + "<main>\n"
         f"<h1>Revisions</h1>\n<p class=\"lead\">{html.escape(title)}: {html.escape(subtitle)}</p>\n"
         '<p><a href="index.html">Back to the current version</a></p>\n'
         + "\n".join(parts) + "\n</main>\n</body>\n</html>\n"
     )
 
 
-def write_revisions(staging: Path, revisions: Sequence[Mapping], title: str, subtitle: str, lang: str) -> list[Path]:
+def write_revisions(staging: Path, revisions: Sequence[Mapping], title: str, subtitle: str, lang: str,
+                    draft: bool = False) -> list[Path]:
     """``revisions.json`` and ``revisions.html`` in the new report, when there are revisions."""
     if not revisions:
         return []
     staging = Path(staging)
     (staging / REVISIONS_FILE).write_text(json.dumps(list(revisions), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    (staging / REVISIONS_PAGE).write_text(revisions_page(revisions, title, subtitle, lang), encoding="utf-8")
+    (staging / REVISIONS_PAGE).write_text(revisions_page(revisions, title, subtitle, lang, draft), encoding="utf-8")
     return [staging / REVISIONS_FILE, staging / REVISIONS_PAGE]
 
 
@@ -338,7 +357,7 @@ def authorities(data_root: Path) -> list[str]:
                   if p.is_dir() and p.name != "reference" and not p.name.startswith(".") and (p / "la.yaml").is_file())
 
 
-def site_index_page(out_root: Path, title: str = "Child Protection Annual Reports") -> str:
+def site_index_page(out_root: Path, title: str = "Child Protection Annual Reports", draft: bool = False) -> str:
     """The page ``_site/index.html``: every published authority and year, newest year first.
 
     Each entry links to the report's pages and its PDF and gives its version.
@@ -367,11 +386,10 @@ def site_index_page(out_root: Path, title: str = "Child Protection Annual Report
         version = f"version {e['version']}" if e["version"] else ""
         rows.append(f'<tr><td>{html.escape(e["year"])}</td><td>{html.escape(e["name"])}</td>'
                     f'<td><a href="{folder}/index.html">{name}</a></td><td>{pdf}</td><td>{version}</td></tr>')
+    title = f"{title}: internal drafts" if draft else title
     return (
-        '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
-        '<link rel="icon" href="data:,">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n</head>\n<body>\n<main>\n<h1>{html.escape(title)}</h1>\n"
+        _head("en-GB", title) + _draft_banner(draft)
+        + f"<main>\n<h1>{html.escape(title)}</h1>\n"
         "<table>\n<thead><tr><th>Year</th><th>Authority</th><th>Report (HTML)</th><th>PDF</th><th>Version</th></tr></thead>\n"
         f"<tbody>\n{chr(10).join(rows)}\n</tbody>\n</table>\n</main>\n</body>\n</html>\n"
     )

@@ -757,7 +757,8 @@ def build_report(
         about=provenance_markdown(version.provenance, revisions=bool(version.revisions)),
         draft=draft,
     )
-    metadata = {"la-name": dataset.name, "report-year": reporting_year.label, "public": not draft}
+    metadata = {"la-name": dataset.name, "report-year": reporting_year.label, "public": not draft,
+                "disclosure-threshold": str(policy.threshold), "fewer-than": str(policy.threshold + 1)}
 
     def render(site_dir: Path) -> None:
         if chosen == "quarto":

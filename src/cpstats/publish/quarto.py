@@ -211,6 +211,8 @@ def write_build_project(
     """
     build_dir = Path(build_dir)
     front = book.front_page.read_text(encoding="utf-8")
+    # the book's title is the page's one <h1>: the front page's own headings go one level down
+    front = re.sub(r"^(#+)(?=\s)", r"#\1", front, flags=re.MULTILINE)
     if lead:  # e.g. the authority and year, and the reporting period, under the title
         body = _FRONT_MATTER.search(front)
         at = body.end() if body else 0

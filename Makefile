@@ -10,7 +10,13 @@ YEARS  ?= 2014-15:2019-20
 
 .DEFAULT_GOAL := help
 CHROMIUM := /usr/bin/chromium
-.PHONY: help report site bench test browser metrics validate synth clean
+.PHONY: help report site bench test browser quarto metrics validate synth clean
+
+# Quarto 1.7.34 for the Quarto tests: installed from ../shared/tools/quarto when that folder exists
+# (it runs offline), into a git-ignored folder, and put first on PATH for the test run.
+QUARTO_SRC     ?= ../shared/tools/quarto
+QUARTO_PREFIX  := _build/tools/quarto
+QUARTO_STAMP   := $(QUARTO_PREFIX)/.installed
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,8 +43,17 @@ bench: $(VENV)/.installed-dev ## time the build (by hand, cold, rebuilds) and th
 	$(BIN)/python benchmarks/bench_build.py
 	$(BIN)/python benchmarks/bench_metrics.py
 
-test: $(VENV)/.installed-dev browser ## install dev dependencies (and Chromium) and run every test
-	$(BIN)/python -m pytest
+test: $(VENV)/.installed-dev browser quarto ## install dev dependencies (Chromium, Quarto) and run every test
+	PATH="$(CURDIR)/$(QUARTO_PREFIX)/bin:$$PATH" QUARTO_PYTHON="$(CURDIR)/$(BIN)/python" $(BIN)/python -m pytest
+
+quarto: ## install Quarto from $(QUARTO_SRC) into _build/tools/quarto when that folder exists (once)
+	@if [ -f $(QUARTO_SRC)/install.sh ]; then \
+	  $(MAKE) --no-print-directory $(QUARTO_STAMP); \
+	else echo "make: no $(QUARTO_SRC)/install.sh: the Quarto tests use a quarto on PATH, or are skipped"; fi
+
+$(QUARTO_STAMP): $(QUARTO_SRC)/install.sh | $(VENV)/.installed-dev
+	PYTHON=$(CURDIR)/$(BIN)/python bash $(QUARTO_SRC)/install.sh $(QUARTO_PREFIX)
+	@touch $@
 
 # The browser tests drive Debian's Chromium through Playwright (never `playwright install`), and the
 # same-bytes test moves the clock with faketime: install both from Debian when missing (CI runs as root).

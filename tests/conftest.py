@@ -10,6 +10,7 @@ import pytest
 from cpstats.data.contract import TABLES
 from cpstats.data.dataset import load_dataset
 from tests.sample_builds import public_report  # noqa: F401  (the public build of the sample, once per session)
+from tests.quarto_builds import quarto_report  # noqa: F401  (the same, rendered by Quarto, once per session)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = PROJECT_ROOT / "data" / "sample"

@@ -42,14 +42,15 @@ class _Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-@pytest.fixture(scope="module")
-def server(public_report):
-    """The public site served on 127.0.0.1 (a free port), for the length of the module."""
-    handler = functools.partial(_QuietHandler, directory=str(public_report.out_root))
+@pytest.fixture(scope="module", params=["builtin", "quarto"])
+def server(request):
+    """The public site, from each renderer, served on 127.0.0.1 (a free port), for the length of the module."""
+    report = request.getfixturevalue("public_report" if request.param == "builtin" else "quarto_report")
+    handler = functools.partial(_QuietHandler, directory=str(report.out_root))
     httpd = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", public_report.out_root
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", report.out_root, request.param
     httpd.shutdown()
     httpd.server_close()
     thread.join(timeout=10)
@@ -60,9 +61,10 @@ def visits(server):
     """Each page opened in Chromium: what the browser saw, and a screenshot kept in _build/screenshots."""
     from playwright.sync_api import sync_playwright
 
-    base, root = server
+    base, root, renderer = server
+    shots = SCREENSHOTS if renderer == "builtin" else SCREENSHOTS / renderer
     pages = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.html"))
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shots.mkdir(parents=True, exist_ok=True)
     seen = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -93,24 +95,24 @@ def visits(server):
                         ".map(e => e.href || e.src)"),
                     "ids": page.evaluate("Array.from(document.querySelectorAll('[id]')).map(e => e.id)"),
                 }
-                page.screenshot(path=str(SCREENSHOTS / (name.replace("/", "__").removesuffix(".html") + ".png")),
+                page.screenshot(path=str(shots / (name.replace("/", "__").removesuffix(".html") + ".png")),
                                 full_page=True)
                 page.close()
         finally:
             browser.close()
-    return base, seen
+    return base, seen, shots
 
 
 def test_every_page_opens_without_console_errors_or_failed_requests(visits):
     """Each page answers 200 and the browser reports no error, warning or failed request."""
-    _, seen = visits
+    _, seen, _ = visits
     assert len(seen) >= 3
     assert {name: (v["status"], v["problems"]) for name, v in seen.items() if v["status"] != 200 or v["problems"]} == {}
 
 
 def test_every_link_and_download_resolves(visits):
     """Every link, stylesheet, image and download on every page answers HTTP 200 (or names an anchor that exists)."""
-    base, seen = visits
+    base, seen, _ = visits
     broken, checked = [], set()
     for name, visit in seen.items():
         for link in visit["links"]:
@@ -139,7 +141,7 @@ def test_every_link_and_download_resolves(visits):
 
 def test_every_image_is_shown_and_has_a_text_alternative(visits):
     """Every chart image loads and has non-empty alt text."""
-    _, seen = visits
+    _, seen, _ = visits
     images = [(name, src, alt, shown) for name, v in seen.items() for src, alt, shown in v["images"]]
     assert images
     assert [(name, src) for name, src, alt, shown in images if not (alt or "").strip() or not shown] == []
@@ -147,13 +149,13 @@ def test_every_image_is_shown_and_has_a_text_alternative(visits):
 
 def test_every_page_is_british_english(visits):
     """<html lang="en-GB"> on every page."""
-    _, seen = visits
+    _, seen, _ = visits
     assert {name: v["lang"] for name, v in seen.items() if v["lang"] != "en-GB"} == {}
 
 
 def test_headings_start_at_level_1_and_skip_no_level(visits):
     """Each page has one h1, first; each heading is at most one level below the one before."""
-    _, seen = visits
+    _, seen, _ = visits
     wrong = {}
     for name, visit in seen.items():
         levels = [level for level, _ in visit["headings"]]
@@ -163,8 +165,8 @@ def test_headings_start_at_level_1_and_skip_no_level(visits):
 
 
 def test_a_screenshot_of_every_page_is_kept(visits):
-    """_build/screenshots/ holds a PNG of each page."""
-    _, seen = visits
+    """_build/screenshots/ (quarto/ for Quarto's pages) holds a PNG of each page."""
+    _, seen, shots = visits
     for name in seen:
-        shot = SCREENSHOTS / (name.replace("/", "__").removesuffix(".html") + ".png")
+        shot = shots / (name.replace("/", "__").removesuffix(".html") + ".png")
         assert shot.is_file() and shot.stat().st_size > 1000, shot

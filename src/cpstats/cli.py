@@ -116,7 +116,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--threshold", type=int, default=5,
                        help="with --disclosure public: the largest count withheld (default: 5)")
     build.add_argument("--renderer", choices=("auto", "builtin", "quarto"), default="auto",
-                       help="quarto when installed (auto), or the built-in pandoc + Typst renderer")
+                       help="the HTML by Quarto (quarto; auto when a quarto command is on PATH) or by the built-in "
+                            "pandoc renderer (builtin); the PDF is always the built-in Typst PDF")
     build.add_argument("--final", action="store_true",
                        help="refuse to publish while any section's commentary is not yet written")
     return parser
@@ -135,6 +136,7 @@ def _print_measures(measures: dict, as_json: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     from cpstats.publish.build import BuildError
+    from cpstats.publish.quarto import QuartoError
     from cpstats.data.contract import DataValidationError
 
     args = _parser().parse_args(argv)
@@ -151,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     except BuildError as exc:  # a failed or refused build: nothing was published
         print(f"cpstats: not published: {exc}", file=sys.stderr)
         return 1
+    except QuartoError as exc:  # Quarto's own message, on one line: nothing was published
+        print(f"cpstats: not published: {exc}", file=sys.stderr)
+        return 2
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -227,6 +232,7 @@ def _build(args: argparse.Namespace) -> int:
     """``cpstats build``: one report or many; prints each back-test and where each report is."""
     from cpstats.publish.build import build_reports
     from cpstats.data.periods import year_range
+    from cpstats.publish.quarto import renderer_name
     from cpstats.publish.site import authorities, format_backtest
 
     las = authorities(args.data_root) if args.la == "all" else [la.strip() for la in args.la.split(",") if la.strip()]
@@ -245,7 +251,7 @@ def _build(args: argparse.Namespace) -> int:
         print(format_backtest(record.label, record.changes, record.first))
         kept = f", version {record.version - 1} kept under versions/" if record.new_version else ""
         print(f"{record.site} (version {record.version}{kept}; {len(record.executed)} notebooks executed, "
-              f"{len(record.cached)} from the cache)")
+              f"{len(record.cached)} from the cache; rendered by {renderer_name(record.renderer)})")
     for record in failed:
         print(f"cpstats: not published: {record.label}: {record.error}", file=sys.stderr)
     return 1 if failed else 0

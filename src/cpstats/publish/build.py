@@ -64,7 +64,7 @@ from cpstats.publish.site import provenance_markdown
 from cpstats.data.paths import _project_root, resolve_input_dir
 from cpstats.data.periods import ReportingYear
 from cpstats.publish.quarto import BookConfig, read_book_config, render_with_quarto, quarto_executable, write_build_project
-from cpstats.publish.render import ReportInfo, render_builtin
+from cpstats.publish.render import TEMPLATES, ReportInfo, render_builtin
 
 __all__ = [
     "BuildError",
@@ -717,6 +717,7 @@ def build_report(
     commentary_files = sorted((commentary_dir / la / reporting_year.label).glob("*.md"))
     parameters[FINGERPRINT_PARAMETER] = inputs_fingerprint(data_dir, reference_dir, commentary_dir / la / reporting_year.label)
     record = record if record is not None else BuildRecord(la, reporting_year.label)
+    record.renderer = chosen
     validated = Path(build_root).resolve() / VALIDATED_FOLDER  # the notebooks load the data validated here once
     keep_dataset(dataset, validated)
     executed = execute_notebooks(
@@ -812,10 +813,12 @@ def _render_with_quarto(book: BookConfig, executed: Sequence[Path], build_dir: P
     project.mkdir(parents=True, exist_ok=True)
     write_build_project(
         project, book, executed, subtitle=info.subtitle, output_file=Path(info.pdf_name).stem, metadata=metadata,
-        downloads=info.downloads, about=info.about, section_links=dict(info.section_downloads),
+        downloads=[("The whole report as a PDF (A4)", info.pdf_name), *info.downloads], about=info.about,
+        section_links=dict(info.section_downloads), lead=(info.subtitle, info.period),
     )
     quarto_site = render_with_quarto(project, to="html")
     shutil.copytree(quarto_site, site_dir, dirs_exist_ok=True)
+    shutil.copy2(TEMPLATES / "report.css", site_dir / "report.css")  # the style of pages cpstats writes itself (revisions.html)
     render_builtin(info, book.front_page, executed, site_dir, build_dir, metadata, html_pages=False)
 
 
@@ -859,6 +862,7 @@ class BuildRecord:
     new_version: bool = False
     site: Path | None = None
     error: str | None = None
+    renderer: str = ""
 
     @property
     def label(self) -> str:

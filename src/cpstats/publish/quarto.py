@@ -15,6 +15,7 @@ name, reporting year) is written into the build's ``_quarto.yml`` and used in
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ __all__ = [
     "write_build_project",
     "quarto_executable",
     "render_with_quarto",
+    "quarto_message",
+    "renderer_name",
 ]
 
 
@@ -133,6 +136,7 @@ def book_project(
     output_dir: str,
     output_file: str,
     metadata: Mapping[str, str],
+    favicon: str | None = None,
 ) -> dict:
     """The ``_quarto.yml`` contents for rendering one build, as a dict.
 
@@ -151,18 +155,23 @@ def book_project(
     metadata : mapping
         Extra document metadata, available to ``{{< meta key >}}``.
     """
+    book_config = {
+        # the authority and year are in every page's <title>, as in the built-in renderer's pages
+        "title": f"{book.title}: {subtitle}" if subtitle else book.title,
+        "output-file": output_file,
+        "chapters": ["index.qmd", *notebooks],
+    }
+    if favicon:
+        book_config["favicon"] = favicon
     return {
         "project": {"type": "book", "output-dir": output_dir},
-        "book": {
-            "title": book.title,
-            "subtitle": subtitle,
-            "output-file": output_file,
-            "chapters": ["index.qmd", *notebooks],
-        },
+        "book": book_config,
         "lang": book.lang,
         "execute": {"enabled": False, "echo": False},
         "format": {
-            "html": {"number-sections": False, "toc": True, "code-fold": False},
+            # the page's contents come after its <h1> (toc-location: body), so headings go down in order
+            "html": {"number-sections": False, "toc": True, "toc-location": "body", "toc-title": "On this page",
+                     "toc-depth": 3, "code-fold": False},
             "pdf": {"number-sections": False, "toc": True, "papersize": "a4"},
         },
         **dict(metadata),
@@ -181,6 +190,7 @@ def write_build_project(
     downloads: Sequence[tuple[str, str]] = (),
     about: str = "",
     section_links: Mapping[str, str] | None = None,
+    lead: Sequence[str] = (),
 ) -> Path:
     """Write a Quarto book project over the executed notebooks of one build.
 
@@ -201,6 +211,12 @@ def write_build_project(
     """
     build_dir = Path(build_dir)
     front = book.front_page.read_text(encoding="utf-8")
+    # the book's title is the page's one <h1>: the front page's own headings go one level down
+    front = re.sub(r"^(#+)(?=\s)", r"#\1", front, flags=re.MULTILINE)
+    if lead:  # e.g. the authority and year, and the reporting period, under the title
+        body = _FRONT_MATTER.search(front)
+        at = body.end() if body else 0
+        front = front[:at] + "\n::: {.lead}\n" + "\\\n".join(lead) + "\n:::\n" + front[at:]
     if downloads:
         front = front.rstrip("\n") + "\n\n## Downloads {.unnumbered}\n\n" + "".join(
             f"- [{words}]({href})\n" for words, href in downloads
@@ -209,33 +225,82 @@ def write_build_project(
         front = front.rstrip("\n") + "\n\n" + about
     (build_dir / "index.qmd").write_text(front, encoding="utf-8")
     relative = [_chapter(Path(nb), build_dir, (section_links or {}).get(Path(nb).stem)) for nb in notebooks]
+    (build_dir / FAVICON).write_text(_FAVICON_SVG, encoding="utf-8")
     project = book_project(
         book, relative, subtitle=subtitle, output_dir=output_dir, output_file=output_file, metadata=metadata,
+        favicon=FAVICON,
     )
     target = build_dir / "_quarto.yml"
     target.write_text(yaml.safe_dump(project, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return target
 
 
+FAVICON = "favicon.svg"
+_FAVICON_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#12436D"/></svg>\n'
+)
+_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
+
+
 def _chapter(notebook: Path, build_dir: Path, links: str | None) -> str:
-    """The chapter of one executed notebook, relative to the project: the notebook, or a copy ending with its links."""
+    """The chapter of one executed notebook: a copy in ``build_dir`` holding what a reader sees, as Markdown cells.
+
+    Code is dropped; each Markdown output (sentences, tables, commentary, charts)
+    becomes a Markdown cell, so its headings are in the page's contents. Charts,
+    which the notebooks emit as ``data:`` URI images, are written to
+    ``figures/<section>-<n>.svg`` and linked with ``fig-alt`` (the chart's text
+    alternative, not a visible caption). ``links`` ends the chapter, in a cell
+    tagged :data:`cpstats.publish.downloads.LINKS_TAG`.
+    """
     import nbformat
 
-    inside = notebook.resolve().is_relative_to(build_dir.resolve())
-    if inside and not links:
-        return notebook.resolve().relative_to(build_dir.resolve()).as_posix()
     from cpstats.publish.downloads import LINKS_TAG
+    from cpstats.publish.render import extract_figures, report_outputs
 
-    target = build_dir / notebook.name
     node = nbformat.read(notebook, as_version=4)
+    blocks: list[tuple[str, list[str]]] = []
+    for cell in node.cells:
+        tags = list(cell.get("metadata", {}).get("tags", []))
+        if LINKS_TAG in tags:
+            continue
+        if cell.cell_type == "markdown":
+            blocks.append((cell.source, tags))
+        elif cell.cell_type == "code":
+            for output in report_outputs(cell.get("outputs", [])):
+                text = output.get("data", {}).get("text/markdown")
+                if text:
+                    blocks.append(("".join(text) if isinstance(text, list) else str(text), []))
+    markdown = "\n\n<!-- cell -->\n\n".join(source for source, _ in blocks)
+    markdown, figures = extract_figures(markdown, notebook.stem)
+    markdown = _FIGURE.sub(lambda m: f'![](figures/{m["name"]}){{fig-alt="{_attribute(m["alt"])}"}}', markdown)
+    if figures:
+        (build_dir / "figures").mkdir(exist_ok=True)
+        for name, data in figures.items():
+            _write_if_changed(build_dir / "figures" / name, data)
+    cells = [nbformat.v4.new_markdown_cell(source) for source in markdown.split("\n\n<!-- cell -->\n\n")]
+    for number, cell in enumerate(cells):
+        cell["id"] = f"cell-{number}"
     if links:
         cell = nbformat.v4.new_markdown_cell(links, metadata={"tags": [LINKS_TAG]})
         cell["id"] = LINKS_TAG
-        node.cells = [c for c in node.cells if LINKS_TAG not in c.get("metadata", {}).get("tags", [])] + [cell]
-    text = nbformat.writes(node)
-    if not target.exists() or target.read_text(encoding="utf-8") != text:
-        target.write_text(text, encoding="utf-8")
+        cells.append(cell)
+    copy = nbformat.v4.new_notebook(cells=cells, metadata=node.metadata)
+    target = build_dir / notebook.name
+    _write_if_changed(target, nbformat.writes(copy).encode("utf-8"))
     return target.name
+
+
+_FIGURE = re.compile(r"!\[(?P<alt>(?:\\.|[^\]\\])*)\]\(figures/(?P<name>[^)\s]+)\)")
+
+
+def _attribute(alt: str) -> str:
+    """Markdown image text as a quoted attribute value."""
+    return re.sub(r"\\(.)", r"\1", alt).replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _write_if_changed(path: Path, data: bytes) -> None:
+    if not path.exists() or path.read_bytes() != data:
+        path.write_bytes(data)
 
 
 def quarto_executable() -> str | None:
@@ -264,5 +329,34 @@ def render_with_quarto(build_dir: Path, to: str = "html") -> Path:
         [quarto, "render", str(build_dir), "--to", to], capture_output=True, text=True, check=False,
     )
     if result.returncode != 0:
-        raise QuartoError(f"quarto render failed:\n{result.stderr.strip() or result.stdout.strip()}")
+        raise QuartoError(f"quarto render of {build_dir} failed: {quarto_message(result.stderr or result.stdout)}")
     return Path(build_dir) / config["project"]["output-dir"]
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def quarto_message(output: str) -> str:
+    """Quarto's error on one line: its ``ERROR:`` line, else its last line.
+
+    >>> quarto_message("Rendering\\n\\x1b[31mERROR: Book contents must include a home page\\x1b[39m\\n\\nStack trace:\\n  at x")
+    'ERROR: Book contents must include a home page'
+    """
+    lines = [_ANSI.sub("", line).strip() for line in output.splitlines()]
+    lines = [line for line in lines if line]
+    for line in lines:
+        if line.startswith("ERROR"):
+            return line
+    return lines[-1] if lines else "no message"
+
+
+def renderer_name(renderer: str) -> str:
+    """How the build output names a renderer, with Quarto's version: ``Quarto 1.7.34``."""
+    if renderer != "quarto":
+        return "the built-in renderer (pandoc and Typst)"
+    quarto = quarto_executable()
+    version = None
+    if quarto:
+        result = subprocess.run([quarto, "--version"], capture_output=True, text=True, check=False)
+        version = result.stdout.strip() if result.returncode == 0 else None
+    return f"Quarto {version}" if version else "Quarto"

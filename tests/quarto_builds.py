@@ -1,0 +1,47 @@
+"""A real Quarto for the tests, and the sample report built with it once per session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.sample_builds import LA, PROJECT_ROOT, SAMPLE, YEAR, Build, copy_project
+
+INSTALLED = PROJECT_ROOT / "_build" / "tools" / "quarto" / "bin"
+"""Where ``make test`` installs the offline Quarto of ../shared/tools/quarto."""
+
+
+def quarto_on_path() -> dict | None:
+    """An environment whose PATH finds ``quarto`` (the one on PATH, else ``_build/tools/quarto``), or None."""
+    env = dict(os.environ)
+    if not shutil.which("quarto"):
+        if not (INSTALLED / "quarto").is_file():
+            return None
+        env["PATH"] = f"{INSTALLED}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+@pytest.fixture(scope="session")
+def quarto_report(tmp_path_factory) -> Build:
+    """The public sample report for 2017-18 rendered by Quarto, from a copy of the project."""
+    env = quarto_on_path()
+    if env is None:
+        pytest.skip("no quarto on PATH and none installed in _build/tools/quarto (make test installs it "
+                    "from ../shared/tools/quarto when that folder exists)")
+    if not (SAMPLE / "la.yaml").exists():
+        pytest.skip("data/sample is not generated yet")
+    from cpstats.publish.build import build_report
+
+    project = copy_project(PROJECT_ROOT, tmp_path_factory.mktemp("quarto") / "project")
+    build = Build(project, project / "_site", project / "_build")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PATH", env["PATH"])
+    try:
+        build_report(LA, YEAR, data_root=project / "data", out_root=build.out_root, build_root=build.build_root,
+                     renderer="quarto", project_dir=project, disclosure="public")
+    finally:
+        mp.undo()
+    return build

@@ -63,9 +63,14 @@ __all__ = [
 ]
 
 PLACEHOLDER = re.compile(
-    r"\{\{\s*(?:(?P<scope>previous|england|published|change):)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-    r"(?:\.(?P<key>[A-Za-z0-9_ '.]+?))?\s*\}\}"
+    r"\{\{ *(?:(?P<scope>previous|england|published|change):)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"(?:\.(?P<key>[A-Za-z0-9_'.]+(?: [A-Za-z0-9_'.]+)*))? *\}\}"
 )
+"""A placeholder, e.g. ``{{ referrals }}`` or ``{{ previous:agency_attendance.Adult Mental Health.attended_pct }}``."""
+_BRACES = re.compile(r"\{\{[^{}\n]{0,200}?\}\}")
+"""Anything written between double braces on one line (a placeholder, well formed or not)."""
+_STRAY = re.compile(r"\{\{|\}\}|\{ *[A-Za-z_][A-Za-z0-9_.:]* *\}")
+"""Double braces left unmatched, or a name in single braces: a placeholder mistyped."""
 MISSING_NOTE = "Commentary not yet written for this section."
 KEY_PLAN_COLUMNS = ("action", "who")
 """The columns of ``19_key_plan.csv``: what will be done, and who will do it."""
@@ -147,15 +152,37 @@ def fill(text: str, context: Context, source: str = "commentary") -> str:
     """
     problems = []
 
-    def replace(match: re.Match) -> str:
-        try:
-            return format_value(_lookup(context, match["scope"], match["name"], match["key"]))
-        except KeyError as exc:
-            line = text.count("\n", 0, match.start()) + 1
-            problems.append(f"{source}, line {line}: {match.group(0)} names no known value ({exc.args[0]})")
-            return match.group(0)
+    def where(position: int) -> str:
+        return f"{source}, line {text.count(chr(10), 0, position) + 1}"
 
-    filled = PLACEHOLDER.sub(replace, text)
+    def shown(written: str) -> str:
+        return written if len(written) <= 80 else written[:77] + "..."
+
+    def replace(match: re.Match) -> str:
+        found = PLACEHOLDER.fullmatch(match.group(0))
+        if found is None:
+            problems.append(f"{where(match.start())}: {shown(match.group(0))} is not a placeholder: write "
+                            "{{ name }}, {{ name.key }} or {{ scope:name }} with scope previous, england, "
+                            "published or change")
+            return ""
+        try:
+            return format_value(_lookup(context, found["scope"], found["name"], found["key"]))
+        except KeyError as exc:
+            problems.append(f"{where(match.start())}: {shown(match.group(0))} names no known value ({exc.args[0]})")
+            return ""
+
+    filled_parts, last = [], 0
+    for match in _BRACES.finditer(text):
+        filled_parts.append(text[last:match.start()])
+        filled_parts.append(("\0" * 0) + replace(match))
+        last = match.end()
+    rest = text[last:]
+    filled_parts.append(rest)
+    # what is left of the source once placeholders are taken out: no braces may remain
+    skeleton = _BRACES.sub(lambda m: " " * len(m.group(0)), text)
+    for stray in _STRAY.finditer(skeleton):
+        problems.append(f"{where(stray.start())}: {shown(stray.group(0))} is an unfinished or mistyped placeholder")
+    filled = "".join(filled_parts)
     if problems:
         raise CommentaryError("\n".join(problems))
     return filled

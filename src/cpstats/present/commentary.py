@@ -174,7 +174,7 @@ def fill(text: str, context: Context, source: str = "commentary") -> str:
     filled_parts, last = [], 0
     for match in _BRACES.finditer(text):
         filled_parts.append(text[last:match.start()])
-        filled_parts.append(("\0" * 0) + replace(match))
+        filled_parts.append(replace(match))
         last = match.end()
     rest = text[last:]
     filled_parts.append(rest)

@@ -5,6 +5,11 @@ label comes from the :class:`~cpstats.data.periods.ReportingYear` passed in. The
 functions return Markdown text, one paragraph each, for a notebook to show
 with ``IPython.display.Markdown``.
 
+The words are not here: each sentence is a template in ``wording.yaml``
+beside this module, filled by :func:`say` with the placeholder syntax and the
+checks of commentary. A function here decides which template fits (a first
+year, no change, a withheld figure) and writes the values it needs as words.
+
 Prose rounds percentages to whole numbers, as the model report does ("a 26%
 decrease"); tables show them to one decimal place (see :mod:`cpstats.present.tables`).
 A value that is not applicable (``None``) is never written as zero.
@@ -199,6 +204,17 @@ def _shown(value: int | None) -> str:
     return CONFIDENTIAL if value is None else format_count(value)
 
 
+def article(text: str) -> str:
+    """``a`` or ``an`` before a number written as figures, by how it is said ("an 11% increase").
+
+    >>> article("11%"), article("8"), article("80%"), article("18,000"), article("1"), article("26%")
+    ('an', 'an', 'an', 'an', 'a', 'a')
+    """
+    import re
+
+    return "an" if re.match(r"^(8|1[18](?![\d.]|,\d))|^1[18],\d{3}(?!,)|^1[18]\b", text) else "a"
+
+
 def change_phrase(current: int, previous: int | None) -> str | None:
     """Describe the change from ``previous`` to ``current`` as a whole percentage.
 
@@ -217,7 +233,8 @@ def change_phrase(current: int, previous: int | None) -> str | None:
         return "no change"
     change = percent_of(abs(current - previous), previous)
     direction = "increase" if current > previous else "decrease"
-    return f"a {format_percent(change)} {direction}"
+    shown = format_percent(change)
+    return f"{article(shown)} {shown} {direction}"
 
 
 def date_phrase(day) -> str:
@@ -248,97 +265,110 @@ def england_comparison(value, year: ReportingYear, unit: str = "") -> str:
     return f" (England {year.label}: {shown}{unit})"
 
 
+# ----------------------------------------------------------------- the templates
+
+
+_WORDING = Path(__file__).resolve().parent / "wording.yaml"
+
+
+def _templates() -> dict:
+    import yaml
+
+    global _CATALOGUE
+    if _CATALOGUE is None:
+        _CATALOGUE = yaml.safe_load(_WORDING.read_text(encoding="utf-8"))
+    return _CATALOGUE
+
+
+_CATALOGUE: dict | None = None
+
+
+def say(key: str, **values) -> str:
+    """The template ``key`` of ``wording.yaml`` (e.g. ``"referrals.change"``), filled with ``values``.
+
+    Values are put in as written (strings) or as commentary prints them
+    (numbers); a name the template uses and ``values`` lacks is an error
+    naming the file and the template.
+
+    >>> say("marac", victims="18 victims were", year="2017-18", children="24 children", repeat="8")
+    '18 victims were referred to the Multi Agency Risk Assessment Conference (MARAC) in 2017-18, with 24 children in their households; 8 of the victims were repeat victims.'
+    """
+    from cpstats.present.commentary import Context, fill
+
+    template = _templates()
+    for part in key.split("."):
+        template = template[part]
+    return fill(template, Context({}, words={name: _words(value) for name, value in values.items()}),
+                source=f"{_WORDING.name}: {key}")
+
+
+def _words(value) -> str:
+    return value if isinstance(value, str) else format_count(value)
+
+
 # ----------------------------------------------------------------- section 8
 
 
 def referrals_sentence(current: Mapping, previous: Mapping | None, year: ReportingYear) -> str:
-    """Referrals received in the year, compared with the year before.
-
-    Parameters
-    ----------
-    current, previous : mapping
-        Measures of the year and of the year before (``previous`` may be
-        ``None`` when the data do not cover it).
-    year : ReportingYear
-        The reporting year.
-
-    Returns
-    -------
-    str
-        One sentence.
-    """
+    """Referrals received in the year, compared with the year before."""
     count = current["referrals"]
-    text = f"Children's Social Care received {plural(count, 'referral')} in {year.label}"
+    words = {"referrals": plural(count, "referral"), "year": year.label, "previous_year": year.previous().label}
     if previous is None:
-        return text + "."
+        return say("referrals.first_year", **words)
     before = previous["referrals"]
-    change = change_phrase(count, before)
-    last = year.previous().label
     if is_withheld(count) or is_withheld(before):
-        return text + f", against {format_count(before)} in {last}."
+        return say("referrals.withheld", previous=format_count(before), **words)
+    change = change_phrase(count, before)
     if change is None:
-        return text + f", with none in {last}."
-    return text + f", {change} on {last} ({format_count(before)})."
+        return say("referrals.none_before", **words)
+    return say("referrals.change", change=change, previous=format_count(before), **words)
 
 
 def s47_sentence(measures: Mapping, year: ReportingYear) -> str:
     """Section 47 strategy discussions and requests for an initial conference."""
-    s47 = measures["s47_enquiries"]
-    requests = measures["icpc_requests"]
-    return (
-        f"In {year.label}, {plural(s47, 'referral')} resulted in a section 47 multi-agency "
-        f"strategy discussion, and {format_count(requests)} of those discussions resulted in "
-        "a request for an Initial Child Protection Conference."
-    )
+    return say("s47", year=year.label, enquiries=plural(measures["s47_enquiries"], "referral"),
+               requests=format_count(measures["icpc_requests"]))
 
 
 def icpc_sentence(measures: Mapping, year: ReportingYear) -> str:
     """Initial conferences held, how many on time, and where the threshold was not met."""
     held = measures["icpcs"]
     on_time = measures["icpc_within_15_working_days_pct"]
-    text = _capital(f"{plural(held, 'child', 'children')} had an Initial Child Protection Conference in {year.label}")
-    if on_time is not None and not _percent_withheld(on_time, held):
-        text += f"; {format_percent(on_time)} of these conferences were held within 15 working days of the section 47 enquiry starting"
-    text += "."
+    children = _capital(plural(held, "child", "children"))
+    if on_time is not None and not is_withheld(on_time):
+        text = say("icpc.held_on_time", children=children, year=year.label, on_time=format_percent(on_time))
+    else:
+        text = say("icpc.held", children=children, year=year.label)
     not_met = measures.get("icpc_threshold_not_met")
-    if not_met is not None:
-        text += (
-            f" At Initial Child Protection Conferences the threshold for a plan was not met for "
-            f"{plural(not_met, 'child', 'children')}; a Child in Need plan was made instead."
-        )
+    if not_met is not None and (is_withheld(not_met) or not_met):
+        text += " " + say("icpc.threshold_not_met", children=plural(not_met, "child", "children"))
+    elif not_met == 0 and held:
+        text += " " + say("icpc.threshold_always_met")
     return text
 
 
 def children_during_year_sentence(measures: Mapping, year: ReportingYear) -> str:
     """Children and families with a plan at any time in the year, and the unborn among them."""
     children = measures["children_with_plan_during_year"]
-    families = measures["families_with_plan_during_year"]
     unborn = measures["unborn_at_plan_start"]
-    unborn_phrase = (
-        f"including {plural(unborn, 'unborn baby', 'unborn babies')}" if unborn
-        else "none of them unborn when their plan started"
-    )
-    verb = "was" if _one(children) else "were"
-    return (
-        f"During {year.label} there {verb} {plural(children, 'individual child', 'individual children')} "
-        f"subject of a Child Protection Plan, from {plural(families, 'family', 'families')}, {unborn_phrase}."
-    )
+    words = {"year": year.label, "verb": "was" if _one(children) else "were",
+             "children": plural(children, "individual child", "individual children"),
+             "families": plural(measures["families_with_plan_during_year"], "family", "families")}
+    if unborn:
+        return say("children_during_year.with_unborn", unborn=plural(unborn, "unborn baby", "unborn babies"), **words)
+    return say("children_during_year.no_unborn", **words)
 
 
 def open_at_31_march_sentence(measures: Mapping, year: ReportingYear, england=None) -> str:
     """Children on a plan at 31 March and the rate per 10,000 children, with England's rate."""
     count = measures["children_on_plan_at_31_march"]
     rate = measures["cpp_rate_per_10000_at_31_march"]
-    text = (
-        f"On {date_phrase(year.end)} there {'was' if _one(count) else 'were'} "
-        f"{plural(count, 'child', 'children')} subject of a Child Protection Plan"
-    )
+    words = {"date": date_phrase(year.end), "verb": "was" if _one(count) else "were",
+             "children": plural(count, "child", "children")}
     if rate is None or is_withheld(rate):
-        return text + "."
-    return (
-        text + f", a rate of {format_rate(rate)} per 10,000 children under 18"
-        + england_comparison(england, year, " per 10,000") + "."
-    )
+        return say("open_at_31_march.count", **words)
+    national = "" if england is None else say("open_at_31_march.england", year=year.label, rate=format_rate(england[0]))
+    return say("open_at_31_march.with_rate", rate=format_rate(rate), england=national, **words)
 
 
 # ----------------------------------------------------------------- section 9
@@ -349,7 +379,7 @@ def category_sentence(measures: Mapping, year: ReportingYear) -> str:
 
     >>> category_sentence({"category_during_year": {"EMO": 20, "NEG": 18, "PHY": 0, "SAB": 2, "MUL": 0},
     ...                    "children_with_plan_during_year": 40}, ReportingYear.parse("2017-18"))
-    'Of the 40 children subject of a Child Protection Plan during 2017-18, by the latest category of abuse: 20 (50%) emotional abuse, 18 (45%) neglect and 2 (5%) sexual abuse; no child was recorded under physical abuse or multiple categories.'
+    'Of the 40 children subject of a Child Protection Plan during 2017-18, by the latest category of abuse: 20 (50%) emotional abuse, 18 (45%) neglect and 2 (5%) sexual abuse. No child was recorded under physical abuse or multiple categories.'
     """
     counts = measures["category_during_year"]
     total = measures.get("children_with_plan_during_year", sum(counts.values()))
@@ -357,18 +387,18 @@ def category_sentence(measures: Mapping, year: ReportingYear) -> str:
     ordered = sorted(((code, n) for code, n in shown.items() if n), key=lambda item: -item[1])
     parts = [f"{format_count(n)}{share_phrase(n, total)} {CATEGORY_WORDS[code]}" for code, n in ordered]
     small = [CATEGORY_WORDS[code] for code, n in counts.items() if isinstance(n, Withheld) and n.primary]
-    hidden = [CATEGORY_WORDS[code] for code, n in counts.items() if is_withheld(n) and not (isinstance(n, Withheld) and n.primary)]
+    hidden = [CATEGORY_WORDS[code] for code, n in counts.items() if _secondary(n)]
     if small:  # in a fixed order: sorting by size would say something about them
         parts.append(f"fewer than {counts_threshold(counts) + 1} {_joined(small)}")
-    text = (f"Of the {plural(total, 'child', 'children')} subject of a Child Protection Plan during "
-            f"{year.label}, by the latest category of abuse: {_joined(parts) if parts else 'none is shown'}")
+    text = say("category.listed", children=plural(total, "child", "children"), year=year.label,
+               listed=_joined(parts) if parts else "none is shown")
     none = [CATEGORY_WORDS[code] for code, n in shown.items() if n == 0]
     if none:
-        text += "; no child was recorded under " + (", ".join(none[:-1]) + " or " + none[-1] if len(none) > 1 else none[0])
+        text += " " + say("category.none_recorded", categories=_joined(none, "or"))
     if hidden:
-        text += (f". The number{'s' if len(hidden) > 1 else ''} for {_joined(hidden)} {'are' if len(hidden) > 1 else 'is'} "
-                 "not shown, so that the small numbers cannot be worked out from the total")
-    return text + "."
+        text += " " + say("category.hidden", numbers="numbers" if len(hidden) > 1 else "number",
+                          categories=_joined(hidden), verb="are" if len(hidden) > 1 else "is")
+    return text
 
 
 def counts_threshold(counts: Mapping) -> int:
@@ -376,9 +406,9 @@ def counts_threshold(counts: Mapping) -> int:
     return next((n.threshold for n in counts.values() if isinstance(n, Withheld)), 5)
 
 
-def _joined(items: list[str]) -> str:
-    """``a, b and c``."""
-    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+def _joined(items: list[str], last: str = "and") -> str:
+    """``a, b and c`` (or ``a, b or c``)."""
+    return ", ".join(items[:-1]) + f" {last} " + items[-1] if len(items) > 1 else "".join(items)
 
 
 def domestic_abuse_sentence(measures: Mapping, year: ReportingYear) -> str | None:
@@ -387,12 +417,9 @@ def domestic_abuse_sentence(measures: Mapping, year: ReportingYear) -> str | Non
     with_da = measures.get("conferences_with_domestic_abuse")
     if held is None or with_da is None:
         return None
-    return (
-        f"In {year.label}, {format_count(with_da)} of the "
-        f"{plural(held['total'], 'Child Protection Conference')} held"
-        f"{share_phrase(with_da, held['total'])} had domestic abuse identified "
-        "as a factor."
-    )
+    return say("domestic_abuse", year=year.label, with_abuse=format_count(with_da),
+               conferences=plural(held["total"], "Child Protection Conference"),
+               share=share_phrase(with_da, held["total"]))
 
 
 # ----------------------------------------------------------------- section 10
@@ -401,12 +428,9 @@ def domestic_abuse_sentence(measures: Mapping, year: ReportingYear) -> str | Non
 def population_sentence(population: int | None, la_name: str, year: ReportingYear) -> str:
     """The population denominator used for rates, and where it comes from."""
     if population is None:
-        return f"No population estimate for {la_name} for {year.label} is in the reference data, so no rates are shown."
-    return (
-        f"Rates are per 10,000 children under 18: the ONS mid-{year.population_mid_year} estimate "
-        f"is {format_count(population)} children and young people under the age of 18 living in "
-        f"{la_name}, the denominator DfE uses for {year.label}."
-    )
+        return say("population.unknown", la_name=la_name, year=year.label)
+    return say("population.known", mid_year=str(year.population_mid_year), population=format_count(population),
+               la_name=la_name, year=year.label)
 
 
 def profile_sentence(measures: Mapping, year: ReportingYear) -> str:
@@ -417,33 +441,32 @@ def profile_sentence(measures: Mapping, year: ReportingYear) -> str:
     'Of the children subject of a Child Protection Plan during 2017-18, 22 were male and 17 female (56% male, 44% female, excluding unborn and unknown); 1 was unborn or of unknown sex. 2 children had a disability.'
     """
     sex, disability = measures["sex"], measures["disability"]
-    said = [f"{format_count(sex[k])} {word}" for k, word in (("M", "male"), ("F", "female"))
-            if not _secondary(sex[k])]
-    text = f"Of the children subject of a Child Protection Plan during {year.label}, "
+    said = [f"{format_count(sex[k])} {word}" for k, word in (("M", "male"), ("F", "female")) if not _secondary(sex[k])]
     if said:
         first, *rest = said
-        text += first.replace(" male", " were male").replace(" female", " were female")
-        if rest:
-            text += " and " + rest[0]
-    born = sex["M"] + sex["F"]
-    if not is_withheld(born) and born and not is_withheld(sex["M"]) and not is_withheld(sex["F"]):
-        text += (f" ({format_percent(percent_of(sex['M'], born))} male, "
-                 f"{format_percent(percent_of(sex['F'], born))} female, excluding unborn and unknown)")
-    if not _secondary(sex["U"]) and (is_withheld(sex["U"]) or sex["U"]):
-        text += f"; {format_count(sex['U'])} {'was' if _one(sex['U']) else 'were'} unborn or of unknown sex"
-    if not said:
-        text = f"The numbers of boys and girls subject of a Child Protection Plan during {year.label} are not shown"
-    text += "."
+        sexes = first.replace(" male", " were male").replace(" female", " were female")
+        sexes += f" and {rest[0]}" if rest else ""
+        born = sex["M"] + sex["F"]
+        shares = ""
+        if not is_withheld(born) and born:
+            shares = say("profile.shares", male=format_percent(percent_of(sex["M"], born)),
+                         female=format_percent(percent_of(sex["F"], born)))
+        unborn = ""
+        if not _secondary(sex["U"]) and (is_withheld(sex["U"]) or sex["U"]):
+            unborn = say("profile.unborn", unborn=format_count(sex["U"]), verb="was" if _one(sex["U"]) else "were")
+        text = say("profile.opening", year=year.label, sexes=sexes, shares=shares, unborn=unborn)
+    else:
+        text = say("profile.not_shown", year=year.label)
     if not _secondary(disability["Y"]):
-        text += " " + _capital(f"{plural(disability['Y'], 'child', 'children')} had a disability.")
+        text += " " + say("profile.disability", children=_capital(plural(disability["Y"], "child", "children")))
     if any(_secondary(v) for v in [*sex.values(), *disability.values()]):
-        text += " Some of these numbers are not shown, so that small numbers cannot be worked out from the totals."
+        text += " " + say("profile.some_hidden")
     return text
 
 
 def _secondary(value) -> bool:
     """A value withheld to protect another (not itself small): prose leaves it out."""
-    return isinstance(value, Withheld) and not value.primary or (is_withheld(value) and not isinstance(value, Withheld))
+    return is_withheld(value) and not (isinstance(value, Withheld) and value.primary)
 
 
 # ----------------------------------------------------------------- section 11
@@ -452,30 +475,21 @@ def _secondary(value) -> bool:
 def reviews_sentence(measures: Mapping, year: ReportingYear, england=None) -> str:
     """Reviews in timescale, with England's figure for the same year."""
     pct = measures["reviews_in_timescale_pct"]
+    date = date_phrase(year.end)
     if pct is None:
-        return (
-            f"No child had been subject of a Child Protection Plan for 3 months or more on "
-            f"{date_phrase(year.end)}, so the timeliness of reviews is not applicable."
-        )
-    comparison = ""
-    if england is not None:
-        comparison = f" The national figure for {year.label} was {format_percent(england[0], 1)}."
-    return (
-        "The percentage of children subject of a Child Protection Plan for 3 months or more on "
-        f"{date_phrase(year.end)} whose reviews were all carried out within the required "
-        f"timescales was {format_percent(pct)}.{comparison}"
-    )
+        return say("reviews.not_applicable", date=date)
+    national = "" if england is None else say("reviews.england", year=year.label, share=format_percent(england[0], 1))
+    if is_withheld(pct):
+        return say("reviews.withheld", date=date, england=national)
+    return say("reviews.share", date=date, share=format_percent(pct), england=national)
 
 
 def long_plans_sentence(measures: Mapping, year: ReportingYear) -> str:
     """Children on a plan for 2 years or more at 31 March."""
     count = measures["on_plan_2_years_or_more_at_31_march"]
     if count == 0:
-        return f"No child had been subject of a Child Protection Plan for 2 years or more on {date_phrase(year.end)}."
-    return (
-        f"On {date_phrase(year.end)}, {plural(count, 'child', 'children')} had been subject of a "
-        "Child Protection Plan for 2 years or more."
-    )
+        return say("long_plans.none", date=date_phrase(year.end))
+    return say("long_plans.some", date=date_phrase(year.end), children=plural(count, "child", "children"))
 
 
 # ----------------------------------------------------------------- section 12
@@ -486,22 +500,14 @@ def repeat_plans_sentence(measures: Mapping, year: ReportingYear, england=None) 
     starts = measures["plan_starts"]
     pct = measures["second_or_subsequent_plan_pct"]
     if pct is None:
-        return f"No Child Protection Plan started in {year.label}."
-    national = "" if england is None else f" (England {year.label}: {format_percent(england[0], 1)})"
+        return say("repeat_plans.no_starts", year=year.label)
+    national = "" if england is None else say("repeat_plans.england", year=year.label, share=format_percent(england[0], 1))
+    words = {"plans": plural(starts, "Child Protection Plan"), "year": year.label, "england": national}
     if is_withheld(pct):
-        return (
-            f"Of the {plural(starts, 'Child Protection Plan')} that started in {year.label}, the share that "
-            f"were a second or subsequent plan is not shown, to protect the confidentiality of small numbers{national}."
-        )
+        return say("repeat_plans.withheld", **words)
     if pct == 0:
-        return (
-            f"None of the {plural(starts, 'Child Protection Plan')} that started in {year.label} "
-            f"was a second or subsequent plan{national}."
-        )
-    return (
-        f"Of the {plural(starts, 'Child Protection Plan')} that started in {year.label}, "
-        f"{format_percent(pct)} were a second or subsequent plan for the child{national}."
-    )
+        return say("repeat_plans.none", **words)
+    return say("repeat_plans.share", share=format_percent(pct), **words)
 
 
 # ----------------------------------------------------------------- section 13
@@ -509,16 +515,17 @@ def repeat_plans_sentence(measures: Mapping, year: ReportingYear, england=None) 
 
 def duration_sentence(measures: Mapping, year: ReportingYear) -> str:
     """Plans ended in the year, and the share that lasted from 6 months to under a year."""
-    bands = measures["ended_plans_by_duration"]
     ended = measures["plan_ends"]
     if not ended:
-        return f"No Child Protection Plan ended in {year.label}."
-    expected = bands["over_6_months_to_under_1_year"]
-    return (
-        _capital(f"{plural(ended, 'Child Protection Plan')} ended in {year.label}. ")
-        + _capital(f"{format_count(expected)} of them{share_phrase(expected, ended)} ")
-        + "concluded between 6 and 12 months, the expected time for most plans to reach conclusion."
-    )
+        return say("duration.none", year=year.label)
+    expected = measures["ended_plans_by_duration"]["over_6_months_to_under_1_year"]
+    text = say("duration.ended", plans=_capital(plural(ended, "Child Protection Plan")), year=year.label)
+    if _secondary(expected):
+        return text
+    if expected == 0:
+        return text + " " + say("duration.expected_none")
+    return text + " " + say("duration.expected", expected=_capital(format_count(expected)),
+                            share=share_phrase(expected, ended))
 
 
 # ----------------------------------------------------------------- showing sentences
@@ -550,14 +557,10 @@ def conferences_sentence(values: Mapping, year: ReportingYear) -> str | None:
     held = values.get("conferences_held")
     if held is None:
         return None
-    shown = withheld_breakdown({key: held[key] for key in ("ICPC", "RCPC", "TRANSFER_IN")})
-    kinds = [(shown["ICPC"], "initial"), (shown["RCPC"], "review"), (shown["TRANSFER_IN"], "transfer-in")]
-    listed = [f"{'no' if n == 0 else _shown(n)} {kind}" for n, kind in kinds]
-    verb = "was" if _one(held["total"]) else "were"
-    return _capital(
-        f"{plural(held['total'], 'Child Protection Conference')} {verb} held in {year.label}: "
-        f"{listed[0]}, {listed[1]} and {listed[2]} conferences."
-    )
+    kinds = [(held["ICPC"], "initial"), (held["RCPC"], "review"), (held["TRANSFER_IN"], "transfer-in")]
+    listed = [f"{'no' if not is_withheld(n) and n == 0 else _shown(n)} {kind}" for n, kind in kinds]
+    return say("conferences", conferences=_capital(plural(held["total"], "Child Protection Conference")),
+               verb="was" if _one(held["total"]) else "were", year=year.label, kinds=_joined(listed))
 
 
 def children_at_conferences_sentence(values: Mapping, year: ReportingYear) -> str | None:
@@ -566,14 +569,11 @@ def children_at_conferences_sentence(values: Mapping, year: ReportingYear) -> st
     advocated = values.get("children_with_advocate")
     if invited is None:
         return None
-    text = (
-        f"In {year.label}, {plural(invited['invited'], 'child was', 'children were')} invited to their "
-        f"conference and {format_count(invited['attended'])} attended."
-    )
+    text = say("children_at_conferences.invited", year=year.label,
+               invited=plural(invited["invited"], "child was", "children were"), attended=format_count(invited["attended"]))
     if advocated is not None:
-        text += (
-            f" {plural(advocated, 'child was', 'children were')} supported by the Independent Advocacy Service."
-        )
+        text += " " + say("children_at_conferences.advocate",
+                          advocated=_capital(plural(advocated, "child was", "children were")))
     return text
 
 
@@ -586,14 +586,8 @@ def agency_attendance_sentence(values: Mapping, year: ReportingYear, lowest: int
              if a["attended_pct"] is not None and not is_withheld(a["attended_pct"])]
     if not rated:
         return None
-    worst = sorted(rated)[:lowest]
-    listed = [f"{name} ({CONFIDENTIAL if _percent_withheld(pct, agencies[name].get('invited')) else format_percent(pct)})"
-              for pct, name in worst]
-    joined = ", ".join(listed[:-1]) + " and " + listed[-1] if len(listed) > 1 else listed[0]
-    return (
-        f"Of the agencies invited to conferences in {year.label}, the lowest attendance was from {joined} "
-        "of the conferences they were invited to."
-    )
+    listed = [f"{name} ({format_percent(pct)})" for pct, name in sorted(rated)[:lowest]]
+    return say("agency_attendance", year=year.label, agencies=_joined(listed))
 
 
 # ----------------------------------------------------------------- section 5
@@ -610,20 +604,15 @@ def audits_sentence(values: Mapping, target: int, year: ReportingYear) -> str | 
     if months is None:
         return None
     counts = list(months.values())
-    met = sum(n >= target for n in counts)
-    text = _capital(
-        f"{plural(sum(counts), 'case audit')} {'was' if _one(sum(counts)) else 'were'} completed in "
-        f"{year.label} against a target of {format_count(target)} a month: the target was met in "
-        f"{format_count(met)} of the {format_count(len(counts))} months"
-    )
-    short = sorted({n for n in counts if n < target}, reverse=True)
     parts = []
-    for n in short:
-        number = sum(c == n for c in counts)
-        months_phrase = plural(number, "month")
-        parts.append(f"in {months_phrase} no audit was completed" if n == 0
-                     else f"in {months_phrase} {plural(n, 'audit')} {'was' if _one(n) else 'were'} completed")
-    return text + ("; " + "; ".join(parts) if parts else "") + "."
+    for n in sorted({n for n in counts if n < target}, reverse=True):
+        number = plural(sum(c == n for c in counts), "month")
+        parts.append(f"in {number} no audit was completed" if n == 0
+                     else f"in {number} {plural(n, 'audit')} {'was' if _one(n) else 'were'} completed")
+    return say("audits.completed", audits=_capital(plural(sum(counts), "case audit")),
+               verb="was" if _one(sum(counts)) else "were", year=year.label, target=format_count(target),
+               met=format_count(sum(n >= target for n in counts)), months=format_count(len(counts)),
+               shortfalls="; " + "; ".join(parts) if parts else "")
 
 
 # ----------------------------------------------------------------- section 6
@@ -633,22 +622,17 @@ def timeliness_sentence(measures: Mapping, year: ReportingYear, england=None, pr
     """Initial conferences within 15 working days, with the year before and England the same year."""
     pct = measures["icpc_within_15_working_days_pct"]
     if pct is None:
-        return f"No Initial Child Protection Conference held in {year.label} can be timed from a section 47 enquiry."
-    if _percent_withheld(pct, measures.get("icpcs")):
-        return (
-            f"The share of Initial Child Protection Conferences held within 15 working days of the section 47 "
-            f"enquiry starting in {year.label} is not shown, to protect the confidentiality of small numbers."
-        )
+        return say("timeliness.none", year=year.label)
+    if is_withheld(pct):
+        return say("timeliness.withheld", year=year.label)
     comparators = []
-    if previous is not None and previous.get("icpc_within_15_working_days_pct") is not None:
-        comparators.append(f"{year.previous().label}: {format_percent(previous['icpc_within_15_working_days_pct'])}")
+    before = previous.get("icpc_within_15_working_days_pct") if previous is not None else None
+    if before is not None and not is_withheld(before):
+        comparators.append(f"{year.previous().label}: {format_percent(before)}")
     if england is not None:
         comparators.append(f"England {year.label}: {format_percent(england[0], 1)}")
-    bracket = f" ({'; '.join(comparators)})" if comparators else ""
-    return (
-        f"In {year.label}, {format_percent(pct)} of Initial Child Protection Conferences were held within "
-        f"15 working days of the section 47 enquiry starting{bracket}."
-    )
+    return say("timeliness.share", year=year.label, share=format_percent(pct),
+               comparators=f" ({'; '.join(comparators)})" if comparators else "")
 
 
 # ----------------------------------------------------------------- section 9: domestic abuse and MARAC
@@ -664,11 +648,9 @@ def marac_sentence(values: Mapping, year: ReportingYear) -> str | None:
     victims = values.get("marac_victims")
     if victims is None:
         return None
-    return _capital(
-        f"{plural(victims, 'victim was', 'victims were')} referred to the Multi Agency Risk Assessment "
-        f"Conference (MARAC) in {year.label}, with {plural(values['marac_children'], 'child', 'children')} "
-        f"in their households; {format_count(values['marac_repeat_victims'])} of the victims were repeat victims."
-    )
+    return say("marac", victims=_capital(plural(victims, "victim was", "victims were")), year=year.label,
+               children=plural(values["marac_children"], "child", "children"),
+               repeat=format_count(values["marac_repeat_victims"]))
 
 
 # ----------------------------------------------------------------- section 14
@@ -689,17 +671,16 @@ def feedback_sentence(values: Mapping, year: ReportingYear) -> str | None:
         return None
     total = values.get("feedback_forms", sum(f["forms"] for f in feedback.values()))
     if not total:
-        return f"No feedback forms were returned from conferences in {year.label}."
-    given = [(key, f) for key, f in feedback.items() if f["forms"]]
-    counts = [plural(f["forms"], *RESPONDENT_WORDS[key]) for key, f in given]
-    shares = [f"{CONFIDENTIAL if _percent_withheld(f['good_pct'], f['forms']) else format_percent(f['good_pct'])} "
-              f"of {RESPONDENT_WORDS[key][1]}" for key, f in given]
-    join = lambda items: ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else items[0]  # noqa: E731
-    return _capital(
-        f"{plural(total, 'feedback form')} {'was' if _one(total) else 'were'} returned from conferences in "
-        f"{year.label}, from {join(counts)}. The conference was rated good or very good (4 or 5 out of 5) "
-        f"by {join(shares)}."
-    )
+        return say("feedback.none", year=year.label)
+    given = [(key, f) for key, f in feedback.items() if is_withheld(f["forms"]) or f["forms"]]
+    counts = [plural(f["forms"], *RESPONDENT_WORDS[key]) for key, f in given if not _secondary(f["forms"])]
+    shares = [f"{format_percent(f['good_pct'])} of {RESPONDENT_WORDS[key][1]}" for key, f in given
+              if not is_withheld(f["good_pct"]) and f["good_pct"] is not None]
+    if any(_secondary(f["forms"]) for _, f in given):
+        counts.append("others not shown separately")
+    return say("feedback.returned", forms=_capital(plural(total, "feedback form")),
+               verb="was" if _one(total) else "were", year=year.label, respondents=_joined(counts),
+               shares=_joined(shares) if shares else "a share not shown")
 
 
 # ----------------------------------------------------------------- trends
@@ -715,17 +696,12 @@ def trend_sentence(trend, la_name: str, measure: str = "cpp_rate_per_10000_at_31
     if len(pairs) < 2:
         return None
     below = sum(la < england for _, la, england in pairs)
-    first, last = pairs[0][0], pairs[-1][0]
     if below == len(pairs):
         relation = "below England's rate in every year"
     elif below == 0:
         relation = "at or above England's rate in every year"
     else:
-        relation = (f"below England's rate in {format_count(below)} of the "
-                    f"{format_count(len(pairs))} years")
-    low = min(la for _, la, _ in pairs)
-    high = max(la for _, la, _ in pairs)
-    return (
-        f"From {first} to {last}, the rate of children subject of a Child Protection Plan on 31 March in "
-        f"{la_name} was between {format_rate(low)} and {format_rate(high)} per 10,000 children, {relation}."
-    )
+        relation = f"below England's rate in {format_count(below)} of the {format_count(len(pairs))} years"
+    return say("trend", first=pairs[0][0], last=pairs[-1][0], la_name=la_name,
+               low=format_rate(min(la for _, la, _ in pairs)), high=format_rate(max(la for _, la, _ in pairs)),
+               relation=relation)

@@ -255,7 +255,8 @@ def grouped_bar_chart(
 
     groups = list(dict.fromkeys(data[group]))
     labels = list(dict.fromkeys(data[label]))
-    shown = {(row[label], row[group]): row.get("text") or _number(row[value]) for row in data.to_dict("records")}
+    shown = {(row[label], row[group]): row["text"] if isinstance(row.get("text"), str) else _number(row[value])
+             for row in data.to_dict("records")}
     height = 1.4 + 0.35 * len(labels) * len(groups)
     figure, ax = plt.subplots(figsize=(RC_PARAMS["figure.figsize"][0], height))
     sns.barplot(data=data, y=label, x=value, hue=group, palette=list(PALETTE[: len(groups)]), saturation=1, ax=ax, orient="h")

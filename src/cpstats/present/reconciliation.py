@@ -22,6 +22,7 @@ import pandas as pd
 
 from cpstats.data.periods import ReportingYear
 from cpstats.data.reference import ENGLAND_MEASURES, published_figures
+from cpstats.figures.figures import CONFIDENTIAL, is_withheld
 from cpstats.present.sentences import format_count, format_rate
 from cpstats.present.tables import NOT_AVAILABLE_SYMBOL, _measure_cell
 
@@ -90,6 +91,8 @@ def _cell(name: str, value) -> str:
 def _difference(name: str, value) -> str:
     if value is None:
         return NOT_AVAILABLE_SYMBOL
+    if is_withheld(value):  # worked out from a withheld figure: it would give the figure back
+        return CONFIDENTIAL
     # a difference is no count of children; in a public report show() withholds it with the count it comes from
     shown = format_rate(abs(value)) if isinstance(value, float) else format_count(abs(value))
     return ("+" if value > 0 else "-" if value < 0 else "") + shown
@@ -112,6 +115,15 @@ def _said(name: str, value) -> str:
     return _cell(name, value)
 
 
+def _lower_first(text: str) -> str:
+    """A label inside a sentence: its first letter small, proper names and dates as they are.
+
+    >>> _lower_first("Children subject of a plan on 31 March")
+    'children subject of a plan on 31 March'
+    """
+    return text[:1].lower() + text[1:]
+
+
 def reconciliation_sentence(reconciled: pd.DataFrame, la_name: str, year: ReportingYear) -> str:
     """How many published figures agree, which differ and by how much, and why they can differ."""
     if reconciled.empty:
@@ -119,8 +131,8 @@ def reconciliation_sentence(reconciled: pd.DataFrame, la_name: str, year: Report
             f"DfE's published figures for {la_name} for {year.label} are not in the reference data, "
             "so they cannot be set beside this report's."
         )
-    compared = reconciled[reconciled["difference"].notna()]
-    differ = compared[compared["difference"] != 0]
+    compared = reconciled[[d is not None and not is_withheld(d) for d in reconciled["difference"]]]
+    differ = compared[[d != 0 for d in compared["difference"]]]
     hidden = len(reconciled) - len(compared)
     text = (
         f"DfE published {format_count(len(reconciled))} of this report's figures for {la_name} for "
@@ -129,13 +141,14 @@ def reconciliation_sentence(reconciled: pd.DataFrame, la_name: str, year: Report
     )
     if len(differ):
         listed = [
-            f"{RECONCILED_MEASURES[r.measure].lower()} ({_said(r.measure, r.computed)} here, {_said(r.measure, r.published)} published)"
+            f"{_lower_first(RECONCILED_MEASURES[r.measure])} ({_said(r.measure, r.computed)} here, {_said(r.measure, r.published)} published)"
             for r in differ.itertuples()
         ]
         text += "; the others differ: " + "; ".join(listed)
     text += "."
     if hidden:
-        text += f" {format_count(hidden)} {'was' if hidden == 1 else 'were'} suppressed by DfE or cannot be compared."
+        text += (f" {format_count(hidden)} {'was' if hidden == 1 else 'were'} suppressed by DfE or in this report, "
+                 "or cannot be compared.")
     return text + " " + EXPLANATION
 
 

@@ -153,13 +153,15 @@ def percent_of(part: int, whole: int) -> float | None:
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """``count`` followed by the right form of a noun.
 
-    >>> plural(1, "family", "families"), plural(20, "family", "families")
-    ('1 family', '20 families')
+    >>> plural(1, "family", "families"), plural(20, "family", "families"), plural(0, "family", "families")
+    ('1 family', '20 families', 'no families')
     >>> plural(Withheld(primary=True), "unborn baby", "unborn babies")
     'fewer than 6 unborn babies'
     """
     if is_withheld(count):
         return f"{format_count(count)} {plural_form or singular + 's'}"
+    if count == 0:
+        return f"no {plural_form or singular + 's'}"
     word = singular if count == 1 else (plural_form or singular + "s")
     return f"{format_count(count)} {word}"
 
@@ -351,6 +353,8 @@ def children_during_year_sentence(measures: Mapping, year: ReportingYear) -> str
     """Children and families with a plan at any time in the year, and the unborn among them."""
     children = measures["children_with_plan_during_year"]
     unborn = measures["unborn_at_plan_start"]
+    if not is_withheld(children) and children == 0:
+        return say("children_during_year.none", year=year.label)
     words = {"year": year.label, "verb": "was" if _one(children) else "were",
              "children": plural(children, "individual child", "individual children"),
              "families": plural(measures["families_with_plan_during_year"], "family", "families")}

@@ -575,7 +575,7 @@ def agency_attendance_table(measures: Mapping) -> pd.DataFrame | None:
     ['Police', '51', '21', '41.2%', '36', '72.2%']
     """
     agencies = measures.get("agency_attendance")
-    if agencies is None:
+    if not agencies:  # not collected, or no conference in the year
         return None
     rows = [
         (agency, _count(a["invited"]), _count(a["attended"]), _percent(a["attended_pct"]),

@@ -256,6 +256,8 @@ def write_workbook(
 
     sheets = {}
     for table in tables:
+        if not table.rows:  # a table with no rows has no sheet (gptables refuses one)
+            continue
         frame = pd.DataFrame(table.values(), columns=list(table.columns), dtype=object)
         symbols = any(isinstance(v, str) and v in GSS_SYMBOLS for row in table.values() for v in row)
         sheets[_sheet_label(table)] = gpt.GPTable(

@@ -76,7 +76,8 @@ def _parser() -> argparse.ArgumentParser:
     reference.add_argument("action", choices=("import",))
     reference.add_argument("--ees", type=Path, required=True,
                            help="folder of DfE explore-education-statistics CSVs (c1, c4, d3, d5, ONS population)")
-    reference.add_argument("--la", type=int, action="append", required=True, help="DfE LA code; repeat for several")
+    reference.add_argument("--la", type=int, action="append", default=None,
+                           help="DfE LA code; repeat for several (default: every authority, region and England)")
     reference.add_argument("--out", type=Path, default=PROJECT_ROOT / "data" / "reference", help="folder to write")
 
     census_import = commands.add_parser("import", help="import CIN census returns (XML) into a data folder")

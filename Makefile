@@ -10,7 +10,7 @@ YEARS  ?= 2014-15:2019-20
 
 .DEFAULT_GOAL := help
 CHROMIUM := /usr/bin/chromium
-.PHONY: help report site bench test browser quarto metrics validate synth clean
+.PHONY: help report site bench test browser quarto metrics validate synth clean lab docs hooks reference
 
 # Quarto 1.7.34 for the Quarto tests: installed from ../shared/tools/quarto when that folder exists
 # (it runs offline), into a git-ignored folder, and put first on PATH for the test run.
@@ -28,6 +28,10 @@ $(BIN)/python:
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
+
+$(VENV)/.installed-lab: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[lab]'
+	@touch $@ $(VENV)/.installed
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -66,11 +70,26 @@ browser: ## install Debian's chromium (and faketime) when missing
 	  $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-metrics: $(VENV)/.installed ## print the measures of the sample for YEAR as JSON
+metrics: $(VENV)/.installed ## print the measures of data/LA (LA=sample) for YEAR as JSON
 	$(BIN)/cpstats metrics --data data/$(LA) --year $(YEAR) --json
 
-validate: $(VENV)/.installed ## check data/$(LA) against the data contract
+validate: $(VENV)/.installed ## check data/LA (LA=sample) against the data contract
 	$(BIN)/cpstats validate --data data/$(LA)
+
+lab: $(VENV)/.installed-lab ## start JupyterLab in the project's environment (installs the lab extra)
+	$(BIN)/jupyter lab --notebook-dir=.
+
+docs: $(VENV)/.installed ## write docs/data-contract.md and docs/measures.md from the code
+	$(BIN)/cpstats docs
+
+EES ?= ../shared/reference/dfe
+reference: $(VENV)/.installed ## rewrite data/reference/ from DfE's Children in need files in EES (../shared/reference/dfe)
+	$(BIN)/cpstats reference import --ees $(EES)
+
+hooks: ## install the pre-commit check that refuses record-level data
+	@hook="$$(git rev-parse --git-path hooks)/pre-commit"; mkdir -p "$$(dirname "$$hook")"; \
+	printf '#!/bin/sh\nexec python3 scripts/check_no_record_level_data.py\n' > "$$hook"; chmod +x "$$hook"; \
+	echo "installed $$hook"
 
 synth: $(VENV)/.installed ## regenerate the synthetic sample in data/sample
 	$(BIN)/cpstats synth --out data/sample

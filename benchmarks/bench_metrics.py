@@ -4,7 +4,7 @@ Writes (once) England-sized synthetic datasets at 1/4, 1/2 and full size
 with ``cpstats synth --scale england`` into ``_build/bench/``, then, for each
 size: (1) in a fresh process, loads and validates the folder, timing it and
 keeping the typed tables as Parquet; (2) in another fresh process, computes
-every measure of ``measures.md`` for 2017-18 three times from those tables,
+every measure of ``docs/measures.md`` for 2017-18 three times from those tables,
 and prints the median time and the peak memory (resident set size of the
 process, and the peak of allocations made while computing, from tracemalloc).
 
@@ -104,7 +104,7 @@ def main() -> int:
     for fraction in FRACTIONS:
         folder = dataset(fraction)
         rows.append((fraction, {**_child("--load", folder), **_child("--measure", folder)}))
-    print("\nload = read and validate every table (stage 1, own process); measures = every measure of measures.md")
+    print("\nload = read and validate every table (stage 1, own process); measures = every measure of docs/measures.md")
     print("for 2017-18 from the validated tables (stage 2, own process): median of 3, allocation peak (tracemalloc)")
     print("and peak resident memory of that process, data included.\n")
     print(f"{'size':>6} {'referrals':>10} {'plans':>8} {'load s':>7} {'load RSS MB':>12} {'measures s':>11} "

@@ -5,7 +5,7 @@ Commands
 ``cpstats validate --data DIR``
     Check a data folder against the contract; list every problem.
 ``cpstats metrics [--data DIR] --year 2017-18 [--json]``
-    Print every measure of ``measures.md`` for one year.
+    Print every measure of ``docs/measures.md`` for one year.
 ``cpstats synth [--la sample|county] [--out DIR] [--seed N]``
     Write a synthetic authority: the sample, or the larger county.
 ``cpstats compare --la sample --from 2016-17 --to 2017-18``
@@ -76,8 +76,13 @@ def _parser() -> argparse.ArgumentParser:
     reference.add_argument("action", choices=("import",))
     reference.add_argument("--ees", type=Path, required=True,
                            help="folder of DfE explore-education-statistics CSVs (c1, c4, d3, d5, ONS population)")
-    reference.add_argument("--la", type=int, action="append", required=True, help="DfE LA code; repeat for several")
+    reference.add_argument("--la", type=int, action="append", default=None,
+                           help="DfE LA code; repeat for several (default: every authority, region and England)")
     reference.add_argument("--out", type=Path, default=PROJECT_ROOT / "data" / "reference", help="folder to write")
+
+    docs = commands.add_parser("docs", help="write docs/data-contract.md and docs/measures.md from the code")
+    docs.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs", help="folder to write (default: docs)")
+    docs.add_argument("--check", action="store_true", help="write nothing; exit 1 if the documents differ from the code")
 
     census_import = commands.add_parser("import", help="import CIN census returns (XML) into a data folder")
     census_import.add_argument("format", choices=("cin-census",), help="the format of the files")
@@ -205,6 +210,17 @@ def _run(args: argparse.Namespace) -> int:
         from cpstats.data.reference import import_ees
 
         for path in import_ees(args.ees, args.la, args.out).values():
+            print(path)
+        return 0
+    if args.command == "docs":
+        from cpstats.figures.definitions import stale_docs, write_docs
+
+        if args.check:
+            stale = stale_docs(args.out)
+            for path in stale:
+                print(f"{path}: differs from the code; run `cpstats docs` (make docs)", file=sys.stderr)
+            return 1 if stale else 0
+        for path in write_docs(args.out):
             print(path)
         return 0
     if args.command == "import":

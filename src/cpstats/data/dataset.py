@@ -276,7 +276,7 @@ def load_dataset(folder: Path | str) -> Dataset:
     Parameters
     ----------
     folder
-        A folder laid out as ``data-contract.md`` describes (``la.yaml`` and CSVs).
+        A folder laid out as ``docs/data-contract.md`` describes (``la.yaml`` and CSVs).
 
     Returns
     -------

@@ -122,7 +122,7 @@ def _label(time_period: int) -> str:
     return ReportingYear(int(time_period) - 1).label
 
 
-def write_population_table(ees_dir: Path, la_codes: list[int], years: list[str] | None, out: Path) -> pd.DataFrame:
+def write_population_table(ees_dir: Path, la_codes: list[int] | None, years: list[str] | None, out: Path) -> pd.DataFrame:
     """Write ``population.csv`` from DfE's ONS mid-year population file.
 
     The estimate for mid-year ``Y-1`` is the denominator for reporting year
@@ -132,7 +132,9 @@ def write_population_table(ees_dir: Path, la_codes: list[int], years: list[str] 
     ons = ons[ons["age_group"] == "Children aged 0 to 17 years"]
     national = ons["geographic_level"] == "National"
     ons = ons.assign(la_code=ons["old_la_code"].where(~national, str(ENGLAND_CODE)))
-    ons = ons[ons["la_code"].isin([str(c) for c in la_codes])]
+    ons = ons[ons["geographic_level"].isin(["Local authority", "National"]) & ons["population_estimate"].str.isdigit()]
+    if la_codes is not None:
+        ons = ons[ons["la_code"].isin([str(c) for c in la_codes])]
     table = pd.DataFrame({
         "la_code": ons["la_code"].astype(int),
         "year": ons["time_period"].astype(int).map(lambda mid: ReportingYear(mid).label),
@@ -187,9 +189,33 @@ EES_COLUMNS: dict[str, tuple[str, str]] = {
     "second_or_subsequent_plan_pct": ("d3_", "CPP_subsequent_percent"),
     "children_on_plan_at_31_march": ("d5_", "CPP_At31"),
     "on_plan_2_years_or_more_at_31_march": ("d5_", "2_years_or_more"),
+    "on_plan_2_years_or_more_at_31_march_pct": ("d5_", "2_years_or_more_percent"),
 }
 ICPC_BAND_COLUMNS = ("Duration_0-10_days", "Duration_11-15_days", "Duration_16-20_days", "Duration_21+_days")
 GSS_SUPPRESSED = {"c", "x", "z", "low", "u", ":", ".."}
+"""DfE's symbols for a value not shown, kept as the value's ``status``: ``c`` confidential (small
+number), ``x`` not available, ``z`` not applicable, ``u`` low reliability, ``low`` rounds to zero."""
+
+ENGLAND_AREA = "E92000001"
+DERIVED_RATES = (
+    ("cpp_rate_per_10000_at_31_march", "children_on_plan_at_31_march"),
+    ("plan_start_rate_per_10000", "plan_starts"),
+)
+
+# DfE's boundary changes, as its files show them: a new authority's rows start in the year it
+# was formed, under the DfE code given here; the authorities it replaced keep their own rows
+# up to their last year. Where DfE kept the three-digit code and changed only the ONS code
+# (North Yorkshire, Somerset, Buckinghamshire), the series continues under one code.
+BOUNDARY_CHANGES: tuple[tuple[str, tuple[int, ...], tuple[int, ...], str], ...] = (
+    ("2019-20", (835,), (838,), "Dorset (835) less Christchurch became Dorset (838)"),
+    ("2019-20", (835, 836, 837), (839,),
+     "Bournemouth (837), Poole (836) and Christchurch, from Dorset (835), became Bournemouth, Christchurch and Poole (839)"),
+    ("2020-21", (825,), (825,), "Buckinghamshire became a unitary authority (E10000002 to E06000060), DfE code 825 kept"),
+    ("2021-22", (928,), (940, 941), "Northamptonshire (928) replaced by North (940) and West (941) Northamptonshire"),
+    ("2023-24", (909,), (942, 943), "Cumbria (909) replaced by Cumberland (942) and Westmorland and Furness (943)"),
+    ("2023-24", (815,), (815,), "North Yorkshire became a unitary authority (E10000023 to E06000065), DfE code 815 kept"),
+    ("2023-24", (933,), (933,), "Somerset became a unitary authority (E10000027 to E06000066), DfE code 933 kept"),
+)
 
 
 def _ees_file(ees_dir: Path, prefix: str) -> Path:
@@ -199,55 +225,110 @@ def _ees_file(ees_dir: Path, prefix: str) -> Path:
     return found[-1]
 
 
-def _areas(frame: pd.DataFrame, la_codes: list[int]) -> pd.DataFrame:
-    """Rows for the chosen LAs, their regions and England, with an area code and type."""
+def _source_id(path: Path, column: str | None = None) -> str:
+    """A short source id: the DfE table's letter and number (``d5``) and the column, e.g. ``d5:CPP_At31``."""
+    stem = path.name.split("_")[0]
+    return f"{stem}:{column}" if column else stem
+
+
+def _areas(frame: pd.DataFrame, la_codes: list[int] | None) -> pd.DataFrame:
+    """Rows for the chosen LAs (every LA when ``None``), their regions and England, with an area code and type."""
     la = frame["geographic_level"] == "Local authority"
-    chosen_la = la & frame["old_la_code"].isin([str(c) for c in la_codes])
+    chosen_la = la if la_codes is None else la & frame["old_la_code"].isin([str(c) for c in la_codes])
     regions = set(frame.loc[chosen_la, "region_code"])
-    region = (frame["geographic_level"] == "Regional") & frame["region_code"].isin(regions)
+    region = (frame["geographic_level"] == "Regional") & (frame["region_code"].isin(regions) | (la_codes is None))
     national = frame["geographic_level"] == "National"
     out = frame[chosen_la | region | national].copy()
     out["area_type"] = out["geographic_level"].map({"Local authority": "la", "Regional": "region", "National": "england"})
-    out["area_code"] = out["old_la_code"].where(out["area_type"] == "la", out["region_code"].where(out["area_type"] == "region", "E92000001"))
+    out["area_code"] = out["old_la_code"].where(out["area_type"] == "la", out["region_code"].where(out["area_type"] == "region", ENGLAND_AREA))
     out["area_name"] = out["la_name"].where(out["area_type"] == "la", out["region_name"].where(out["area_type"] == "region", "England"))
     out["year"] = out["time_period"].astype(int).map(_label)
     return out
 
 
-def import_ees(ees_dir: Path | str, la_codes: list[int], out_dir: Path | str) -> dict[str, Path]:
+def import_ees(ees_dir: Path | str, la_codes: list[int] | None, out_dir: Path | str) -> dict[str, Path]:
     """Write the reference tables from DfE's explore-education-statistics CSV files.
 
-    Reads the "Children in need" release files c1, c4, d3, d5 and the ONS
-    population file, in DfE's own format, and writes to ``out_dir``:
+    Reads the "Children in need" release files c1, c4, d3, d5, the ONS
+    population file and, when present beside them, DfE's benchmarking lists
+    ``local_authorities.csv`` and ``statistical_neighbours.csv``, all in DfE's
+    own format, and writes to ``out_dir``:
 
     * ``published.csv``: ``area_type, area_code, area_name, year, measure, value,
-      status, source`` for each chosen LA (by DfE code), its region and England;
-      suppressed cells (``c``, ``x``, ...) are kept with their symbol as status.
+      status, source`` for each chosen LA (every authority DfE published when
+      ``la_codes`` is ``None``), their regions and England; suppressed cells
+      (``c``, ``x``, ``z``, ``u``, ``low``) are kept with their symbol as status;
+      ``source`` is an id of ``sources.csv``.
     * ``population.csv``: the 0-17 denominators of the chosen LAs and England.
+    * ``sources.csv``: ``source, citation``: what each source id names.
+    * ``authorities.csv`` and ``neighbours.csv`` (all authorities only): every
+      DfE code with its names, region and years, boundary changes, and each
+      authority's ten statistical neighbours.
 
     Rates per 10,000 and the ICPC timeliness % are derived exactly as DfE
     derives them (the count over the ONS mid ``Y-1`` estimate; conferences in
     the 0-10 and 11-15 day bands over all four bands) and marked ``derived``.
     """
     ees_dir, out_dir = Path(ees_dir), Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     rows = []
     frames: dict[str, pd.DataFrame] = {}
+    sources: dict[str, str] = {}
     for measure, (prefix, column) in EES_COLUMNS.items():
         path = _ees_file(ees_dir, prefix)
         if prefix not in frames:
             frames[prefix] = _areas(pd.read_csv(path, dtype=str, keep_default_na=False), la_codes)
-        for record in frames[prefix].to_dict("records"):
-            rows.append(_published_row(record, measure, record[column], f"{EES_RELEASE}, file {path.name}, column {column}"))
-    c4_source = f"derived: ICPCs in the 0-10 and 11-15 working day bands of all four, {_ees_file(ees_dir, 'c4_').name}"
+        source = _source_id(path, column)
+        sources[source] = f"{EES_RELEASE}, file {path.name}, column {column}"
+        values = frames[prefix][column].to_numpy()
+        for record, raw in zip(frames[prefix][["area_type", "area_code", "area_name", "year"]].to_dict("records"), values):
+            rows.append(_published_row(record, measure, raw, source))
+    c4 = _ees_file(ees_dir, "c4_")
+    c4_source = _source_id(c4, "icpc_timeliness")
+    sources[c4_source] = f"derived: ICPCs in the 0-10 and 11-15 working day bands of all four (columns {', '.join(ICPC_BAND_COLUMNS)}), {EES_RELEASE}, file {c4.name}"
     for record in frames["c4_"].to_dict("records"):
         rows.append(_published_row(record, "icpc_within_15_working_days_pct", _icpc_timeliness(record), c4_source, derived=True))
     published = pd.DataFrame(rows)
-    population = write_population_table(ees_dir, [*la_codes, ENGLAND_CODE], None, out_dir / "population.csv")
-    published = pd.concat([published, _derived_rates(published, population)], ignore_index=True)
+    chosen = None if la_codes is None else [*la_codes, ENGLAND_CODE]
+    population = write_population_table(ees_dir, chosen, None, out_dir / "population.csv")
+    regions = _region_population(ees_dir, set(published.loc[published["area_type"] == "region", "area_code"]))
+    for rate, count in DERIVED_RATES:
+        sources[f"rate:{count}"] = f"derived: {count} / ONS mid-year 0-17 population (mid Y-1) x 10,000, as DfE computes its rates; population from {ONS_FILE}"
+    published = pd.concat([published, _derived_rates(published, population, regions)], ignore_index=True)
     published = published.sort_values(["area_type", "area_code", "year", "measure"]).reset_index(drop=True)
-    out_dir.mkdir(parents=True, exist_ok=True)
     published.to_csv(out_dir / "published.csv", index=False, lineterminator="\n")
-    return {"published": out_dir / "published.csv", "population": out_dir / "population.csv"}
+    written = {"published": out_dir / "published.csv", "population": out_dir / "population.csv"}
+    if la_codes is None:
+        from cpstats.data.comparators import write_authorities, write_neighbours
+
+        authorities = write_authorities(ees_dir, frames["d5_"], out_dir / "authorities.csv")
+        sources.update(authorities)
+        if (ees_dir / "statistical_neighbours.csv").exists():
+            sources.update(write_neighbours(ees_dir / "statistical_neighbours.csv", out_dir / "neighbours.csv"))
+    table = pd.DataFrame(sorted(sources.items()), columns=["source", "citation"])
+    table.to_csv(out_dir / "sources.csv", index=False, lineterminator="\n")
+    written["sources"] = out_dir / "sources.csv"
+    for name in ("authorities", "neighbours"):
+        if la_codes is None and (out_dir / f"{name}.csv").exists():
+            written[name] = out_dir / f"{name}.csv"
+    _clear_caches()
+    return written
+
+
+def _clear_caches() -> None:
+    for cached in (_population, _england, _published):
+        cached.cache_clear()
+    from cpstats.data.comparators import clear_caches
+
+    clear_caches()
+
+
+def _region_population(ees_dir: Path, region_codes: set[str]) -> dict[tuple[str, str], int]:
+    """The ONS 0-17 estimate of each region, keyed by (region code, reporting year)."""
+    ons = pd.read_csv(Path(ees_dir) / ONS_FILE, dtype=str, keep_default_na=False)
+    ons = ons[(ons["age_group"] == "Children aged 0 to 17 years") & (ons["geographic_level"] == "Regional")]
+    ons = ons[ons["region_code"].isin(region_codes) & ons["population_estimate"].str.isdigit()]
+    return {(r.region_code, ReportingYear(int(r.time_period)).label): int(r.population_estimate) for r in ons.itertuples()}
 
 
 def _icpc_timeliness(record: dict) -> str:
@@ -270,26 +351,73 @@ def _published_row(r: dict, measure: str, raw: str, source: str, derived: bool =
     }
 
 
-def _derived_rates(published: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
-    """Rates per 10,000 from the counts and the ONS denominators, as DfE computes them."""
-    pop = population.assign(area_code=population["la_code"].astype(str).replace({str(ENGLAND_CODE): "E92000001"}))
-    pop = pop.set_index(["area_code", "year"])["population_0_17"]
+def _derived_rates(published: pd.DataFrame, population: pd.DataFrame, regions: dict | None = None) -> pd.DataFrame:
+    """Rates per 10,000 from the counts and the ONS denominators, as DfE computes them.
+
+    A count DfE withheld gives a rate withheld with the same symbol.
+    """
+    pop = population.assign(area_code=population["la_code"].astype(str).replace({str(ENGLAND_CODE): ENGLAND_AREA}))
+    pop = pop.set_index(["area_code", "year"])["population_0_17"].to_dict()
+    pop.update(regions or {})
     out = []
-    for rate, count in (("cpp_rate_per_10000_at_31_march", "children_on_plan_at_31_march"), ("plan_start_rate_per_10000", "plan_starts")):
-        counts = published[(published["measure"] == count) & published["value"].notna()]
+    for rate, count in DERIVED_RATES:
+        counts = published[published["measure"] == count]
         for r in counts.to_dict("records"):
             denominator = pop.get((r["area_code"], r["year"]))
-            if denominator:
-                out.append({**r, "measure": rate, "value": round(r["value"] / denominator * 10000, 1),
-                            "status": "derived", "source": f"derived: {count} / ONS mid-year 0-17 population x 10,000"})
+            if not denominator:
+                # DfE's population file shows no estimate (x) for an area it has re-based, e.g. Dorset before 2019
+                value, status = None, "x"
+            elif r["status"] in ("published", "derived"):
+                value, status = round(r["value"] / denominator * 10000, 1), "derived"
+            else:
+                value, status = None, r["status"]
+            out.append({**r, "measure": rate, "value": value, "status": status, "source": f"rate:{count}"})
     return pd.DataFrame(out)
+
+
+@lru_cache(maxsize=8)
+def _published(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype={"area_type": str, "area_code": str, "year": str, "measure": str, "status": str, "source": str})
+
+
+def published_table(reference_dir: Path | str | None = None) -> pd.DataFrame:
+    """``published.csv``: every DfE-published figure of every area, or an empty table."""
+    path = _dir(reference_dir) / "published.csv"
+    if not path.exists():
+        return pd.DataFrame(columns=["area_type", "area_code", "area_name", "year", "measure", "value", "status", "source"])
+    return _published(path)
+
+
+def published_value(area_code: int | str, measure: str, year: str | ReportingYear, reference_dir: Path | str | None = None):
+    """One published figure: the number, the GSS symbol DfE printed (``"[c]"``), or ``None`` when not in the table."""
+    table = published_table(reference_dir)
+    label = ReportingYear.parse(year).label
+    rows = table[(table["area_code"] == str(area_code)) & (table["measure"] == measure) & (table["year"] == label)]
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    return float(row["value"]) if row["status"] in ("published", "derived") else f"[{row['status']}]"
+
+
+def require_authority(code: int | str, reference_dir: Path | str | None = None) -> str:
+    """The authority's name when ``data/reference`` holds its published figures; a one-line ValueError otherwise.
+
+    >>> require_authority(857)
+    'Rutland'
+    """
+    table = published_table(reference_dir)
+    rows = table[(table["area_type"] == "la") & (table["area_code"] == str(code).strip())]
+    if rows.empty:
+        where = _dir(reference_dir)
+        raise ValueError(
+            f"no reference data for authority {code} in {where}: add it with "
+            f"`cpstats reference import --ees DIR --out {where}` (DIR holding DfE's 'Children in need' CSV files)"
+        )
+    return str(rows["area_name"].iloc[-1])
 
 
 def published_figures(la_code: int | str, year: str, reference_dir: Path | str | None = None) -> dict:
     """The authority's own DfE-published figures for a year from ``published.csv`` (value or GSS symbol)."""
-    path = _dir(reference_dir) / "published.csv"
-    if not path.exists():
-        return {}
-    table = pd.read_csv(path, dtype={"area_code": str, "year": str})
+    table = published_table(reference_dir)
     rows = table[(table["area_type"] == "la") & (table["area_code"] == str(la_code)) & (table["year"] == ReportingYear.parse(year).label)]
     return {r.measure: (r.value if r.status in ("published", "derived") else f"[{r.status}]") for r in rows.itertuples()}

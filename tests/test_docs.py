@@ -1,0 +1,100 @@
+"""The analysts' documents are generated from the code and cannot drift from it."""
+
+from __future__ import annotations
+
+import re
+
+from cpstats.cli import main
+from cpstats.data.contract import TABLES
+from cpstats.figures import measures
+from cpstats.figures.definitions import generate, stale_docs, write_docs
+from tests.conftest import PROJECT_ROOT
+
+DOCS = PROJECT_ROOT / "docs"
+
+
+def test_committed_docs_equal_freshly_generated_ones():
+    """`cpstats docs` (make docs) after any change to the contract or a measure's docstring."""
+    assert stale_docs(DOCS) == [], "run `cpstats docs` (make docs) and commit docs/"
+    assert main(["docs", "--check", "--out", str(DOCS)]) == 0
+
+
+def test_check_fails_on_a_stale_document(tmp_path, capsys):
+    write_docs(tmp_path)
+    assert main(["docs", "--check", "--out", str(tmp_path)]) == 0
+    (tmp_path / "measures.md").write_text("edited by hand\n", encoding="utf-8")
+    assert main(["docs", "--check", "--out", str(tmp_path)]) == 1
+    assert "measures.md" in capsys.readouterr().err
+
+
+def test_the_contract_lists_every_file_and_column_with_an_example():
+    text = generate()["data-contract.md"]
+    for table in TABLES.values():
+        assert f"## `{table.filename}`" in text
+        for f in table.fields:
+            row = re.search(rf"^\| `{re.escape(f.name)}` \|.*\| `[^`]+` \|$", text, re.M)
+            assert row, (table.name, f.name)
+    assert "every `plan_id` is a `plan_id` of `cp_plans.csv`" in text
+    assert "`la_code`" in text and "cpstats reference import" in text
+
+
+def test_every_measure_is_defined_under_its_json_key():
+    text = generate()["measures.md"]
+    for name in (*measures.MEASURE_ORDER, *measures.LOCAL_MEASURE_ORDER):
+        assert f"### `{name}`" in text and f"- JSON key: `{name}`" in text
+    assert "c4_*.csv`, column `ICPC`" in text
+    assert ">>>" not in text
+
+
+def test_no_docstring_points_at_a_document_outside_docs():
+    for path in (PROJECT_ROOT / "src").rglob("*.py"):
+        if path.name == "definitions.py":  # names the files it writes
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"(?<![/\w`])(measures|data-contract)\.md", text), path
+
+
+# ----------------------------------------------------------------- habits: no record-level data in git
+
+
+def _hook():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("hook", PROJECT_ROOT / "scripts" / "check_no_record_level_data.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_pre_commit_check_refuses_record_level_files(tmp_path, monkeypatch, capsys):
+    hook = _hook()
+    monkeypatch.chdir(tmp_path)
+    for folder in ("data/sample", "data/my-la", "exports"):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "data/sample/children.csv").write_text("child_id,sex\nC1,M\n")
+    (tmp_path / "exports/children.csv").write_text("\ufeffChild_ID,sex\nC1,M\n")
+    (tmp_path / "exports/summary.csv").write_text("year,referrals\n2017-18,308\n")
+    (tmp_path / "data/my-la/la.yaml").write_text("name: X\nla_code: 886\n")
+    assert hook.main(["data/sample/children.csv", "exports/summary.csv"]) == 0
+    assert hook.main(["exports/children.csv"]) == 1
+    assert hook.main(["data/my-la/la.yaml"]) == 1
+    err = capsys.readouterr().err
+    assert "exports/children.csv has a child_id column" in err and "data/my-la/la.yaml is under data/" in err
+
+
+def test_every_data_folder_but_the_samples_and_reference_is_ignored():
+    import subprocess
+
+    def ignored(path):
+        return subprocess.run(["git", "check-ignore", "-q", "--no-index", path], cwd=PROJECT_ROOT).returncode == 0
+
+    assert ignored("data/my-la/children.csv") and ignored("data/kent/la.yaml")
+    assert not ignored("data/sample/children.csv") and not ignored("data/county/children.csv")
+    assert not ignored("data/reference/published.csv")
+
+
+def test_make_help_shows_no_make_variable():
+    import subprocess
+
+    out = subprocess.run(["make", "-s", "help"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True).stdout
+    assert "$(" not in out and "make lab" in out and "make docs" in out and "make hooks" in out

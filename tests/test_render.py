@@ -99,7 +99,7 @@ def test_build_project_renders_index_then_the_executed_notebooks(tmp_path, book)
     project = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert project["project"]["type"] == "book"
     assert project["book"]["chapters"] == ["index.qmd", *(f"{s}.ipynb" for s in SECTIONS)]
-    assert project["book"]["title"] == book.title
+    assert project["book"]["title"] == f"{book.title}: Sample, 2017-18"  # the authority and year in every page title
     assert project["execute"] == {"enabled": False, "echo": False}
     assert project["lang"] == "en-GB"
     assert project["la-name"] == "Sample"
@@ -233,7 +233,8 @@ def test_figures_in_data_uris_become_files_named_after_the_section():
 
 def test_front_page_drops_front_matter_and_fills_meta_shortcodes(tmp_path):
     """report.qmd's YAML header is dropped and {{< meta >}} is filled from the build."""
-    markdown = front_page_markdown(PROJECT_ROOT / "report.qmd", {"la-name": "Rutland", "report-year": "2017-18"})
+    markdown = front_page_markdown(PROJECT_ROOT / "report.qmd", {"la-name": "Rutland", "report-year": "2017-18",
+                                                                  "disclosure-threshold": "5", "fewer-than": "6"})
     assert not markdown.startswith("---")
     assert "Report of Rutland for 2017-18" in markdown
     assert "{{<" not in markdown

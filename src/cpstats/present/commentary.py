@@ -12,6 +12,8 @@ placeholder                         value
 ``{{ category_during_year.EMO }}``  one key of a breakdown
 ``{{ previous:referrals }}``        the same measure for the year before
 ``{{ england:referrals }}``         England's published figure, same year
+``{{ region:cpp_rate_per_10000_at_31_march }}``  the region's published figure, same year
+``{{ neighbours:cpp_rate_per_10000_at_31_march }}``  the statistical neighbours' average
 ``{{ agency_attendance.Police.attended_pct }}``  a key of a key (nested breakdowns)
 ``{{ change:referrals }}``          the change on the year before, e.g. "a 26% decrease"
 ``{{ published:referrals }}``       the authority's own figure as DfE published it
@@ -63,7 +65,7 @@ __all__ = [
 ]
 
 PLACEHOLDER = re.compile(
-    r"\{\{ *(?:(?P<scope>previous|england|published|change):)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"\{\{ *(?:(?P<scope>previous|england|region|neighbours|published|change):)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
     r"(?:\.(?P<key>[A-Za-z0-9_'.]+(?: [A-Za-z0-9_'.]+)*))? *\}\}"
 )
 """A placeholder, e.g. ``{{ referrals }}`` or ``{{ previous:agency_attendance.Adult Mental Health.attended_pct }}``."""
@@ -108,6 +110,8 @@ class Context:
     england: dict | None = None
     words: dict | None = None
     published: dict | None = None
+    region: dict | None = None
+    neighbours: dict | None = None
 
 
 def _value(source: dict | None, name: str, key: str | None):
@@ -139,7 +143,7 @@ def _lookup(context: Context, scope: str | None, name: str, key: str | None):
             return CONFIDENTIAL  # a change worked out from a withheld figure
         return change_phrase(current, before)
     source = {"previous": context.previous, "england": context.england, "published": context.published,
-              None: context.measures}[scope]
+              "region": context.region, "neighbours": context.neighbours, None: context.measures}[scope]
     value = _value(source, name, key)
     return value
 
@@ -163,7 +167,7 @@ def fill(text: str, context: Context, source: str = "commentary") -> str:
         if found is None:
             problems.append(f"{where(match.start())}: {shown(match.group(0))} is not a placeholder: write "
                             "{{ name }}, {{ name.key }} or {{ scope:name }} with scope previous, england, "
-                            "published or change")
+                            "region, neighbours, published or change")
             return ""
         try:
             return format_value(_lookup(context, found["scope"], found["name"], found["key"]))

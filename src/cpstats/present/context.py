@@ -133,6 +133,32 @@ class ReportContext:
 
         return reconcile(self.values, published_for(self.dataset.la_code, self.year, self.reference_dir))
 
+    def comparators(self, names: Sequence[str] | None = None) -> dict:
+        """England's, the region's and the statistical neighbours' published figures for the headline measures.
+
+        A :class:`~cpstats.data.comparators.Comparison` per measure, or ``None``
+        where the reference data do not know the authority. The authority's
+        rank among its neighbours is worked out from its own figure only when
+        that figure is published in this report.
+        """
+        from cpstats.data.comparators import HEADLINE_MEASURES, comparator_values
+        from cpstats.figures.figures import is_withheld
+
+        found = {}
+        for name in names or HEADLINE_MEASURES:
+            ours = self.values.get(name)
+            try:
+                found[name] = comparator_values(name, self.year, self.dataset.la_code, self.reference_dir,
+                                                value=None if ours is None or is_withheld(ours) else ours)
+            except (KeyError, ValueError, FileNotFoundError):
+                found[name] = None
+        if any(is_withheld(self.values.get(name)) for name in found):  # no rank beside a withheld figure
+            from dataclasses import replace
+
+            found = {name: (replace(c, rank=None, rank_of=None) if c is not None and is_withheld(self.values.get(name))
+                            else c) for name, c in found.items()}
+        return found
+
     def commentary_context(self) -> Context:
         """The values a commentary placeholder can name."""
         england = {name: pair[0] for name, pair in self.england_values().items() if pair is not None}
@@ -147,7 +173,12 @@ class ReportContext:
         from cpstats.present.reconciliation import published_for
 
         published = published_for(self.dataset.la_code, self.year, self.reference_dir)
-        return Context(dict(self.values), dict(self.previous) if self.previous else None, england, words, published)
+        comparisons = {name: c for name, c in self.comparators().items() if c is not None}
+        region = {name: c.region for name, c in comparisons.items() if c.region is not None}
+        neighbours = {name: c.neighbours_average for name, c in comparisons.items() if c.neighbours_average is not None}
+        words["region_name"] = next((c.region_name for c in comparisons.values()), "")
+        return Context(dict(self.values), dict(self.previous) if self.previous else None, england, words, published,
+                       region, neighbours)
 
     def commentary(self, section: str) -> Commentary:
         """The section's commentary, filled, or the visible "not yet written" note."""

@@ -438,6 +438,51 @@ ENDED_PLAN_ROWS = (
 )
 
 
+COMPARATOR_LABELS = {
+    "cpp_rate_per_10000_at_31_march": "Children subject of a plan on 31 March, per 10,000",
+    "plan_start_rate_per_10000": "Plans started in the year, per 10,000",
+    "second_or_subsequent_plan_pct": "Second or subsequent plans (%)",
+    "reviews_in_timescale_pct": "Children with all reviews in timescale (%)",
+    "ended_plans_2_years_or_more_pct": "Plans ended that lasted 2 years or more (%)",
+    "on_plan_2_years_or_more_at_31_march_pct": "Children on a plan for 2 years or more on 31 March (%)",
+}
+
+
+def comparators_table(measures: Mapping, comparisons: Mapping, la_name: str, year: ReportingYear) -> pd.DataFrame | None:
+    """The headline measures beside England, the region and the statistical neighbours' average, with the rank.
+
+    ``comparisons`` is :meth:`cpstats.present.context.ReportContext.comparators`' answer; the
+    comparators are DfE's published figures. ``None`` where the reference data know no comparator.
+
+    >>> from types import SimpleNamespace as C
+    >>> c = C(england=45.9, region=50.3, region_name="East Midlands", neighbours_average=39.3, rank=11, rank_of=11)
+    >>> comparators_table({"cpp_rate_per_10000_at_31_march": 23.3}, {"cpp_rate_per_10000_at_31_march": c},
+    ...                   "Rutland", ReportingYear.parse("2017-18")).iloc[0].tolist()
+    ['Children subject of a plan on 31 March, per 10,000', '23.3', '45.9', '50.3', '39.3', '11 of 11']
+    """
+    rows = [(name, c) for name, c in comparisons.items()
+            if c is not None and name in COMPARATOR_LABELS and measures.get(name) is not None]
+    if not rows:
+        return None
+    region = next((c.region_name for _, c in rows if c.region_name), "Region")
+
+    def published(name: str, value) -> str:
+        if isinstance(value, str):
+            return value  # DfE's own symbol, e.g. [c]
+        return NOT_AVAILABLE_SYMBOL if value is None else _measure_cell(name, value)
+
+    return pd.DataFrame({
+        "Measure": [COMPARATOR_LABELS[name] for name, _ in rows],
+        f"{la_name} {year.label}": [published(name, measures.get(name)) for name, _ in rows],
+        f"England {year.label}": [published(name, c.england) for name, c in rows],
+        f"{region} {year.label}": [published(name, c.region) for name, c in rows],
+        f"Statistical neighbours' average {year.label}": [published(name, c.neighbours_average) for name, c in rows],
+        "Rank among neighbours (1 = highest)": [
+            f"{c.rank} of {c.rank_of}" if c.rank and not is_withheld(measures.get(name)) else NOT_AVAILABLE_SYMBOL
+            for name, c in rows],
+    })
+
+
 def ended_plans_table(measures: Mapping, la_name: str, year: ReportingYear, england: Mapping[str, object],
                       previous: Mapping | None = None) -> pd.DataFrame:
     """Plans ended and the share that lasted 2 years or more: the year before, the year, and England the same year."""

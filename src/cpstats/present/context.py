@@ -180,6 +180,29 @@ class ReportContext:
         return Context(dict(self.values), dict(self.previous) if self.previous else None, england, words, published,
                        region, neighbours)
 
+    def placeholders(self) -> list[tuple[str, str]]:
+        """Every placeholder commentary may use for this report, with the value it prints (protected)."""
+        from cpstats.figures.figures import flatten
+        from cpstats.present.commentary import fill
+
+        context = self.commentary_context()
+        names = [f"{{{{ {name} }}}}" for name in (context.words or {})]
+        for scope, source in ((None, context.measures), ("previous", context.previous), ("england", context.england),
+                              ("region", context.region), ("neighbours", context.neighbours),
+                              ("published", context.published)):
+            prefix = f"{scope}:" if scope else ""
+            names += [f"{{{{ {prefix}{name} }}}}" for name in flatten(source or {})]
+        if context.previous:
+            names += [f"{{{{ change:{name} }}}}" for name, value in flatten(context.measures).items()
+                      if isinstance(value, int) and name in flatten(context.previous)]
+        found = []
+        for name in names:
+            try:
+                found.append((name, fill(name, context)))
+            except Exception:  # a name its scope cannot fill (e.g. a breakdown's label with a brace) is left out
+                continue
+        return found
+
     def commentary(self, section: str) -> Commentary:
         """The section's commentary, filled, or the visible "not yet written" note."""
         text, written = render_commentary(self.commentary_dir, self.la, self.year.label, section, self.commentary_context())

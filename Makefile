@@ -50,7 +50,7 @@ bench: $(VENV)/.installed-dev ## time the build (by hand, cold, rebuilds) and th
 test: $(VENV)/.installed-dev browser quarto ## install dev dependencies (Chromium, Quarto) and run every test
 	PATH="$(CURDIR)/$(QUARTO_PREFIX)/bin:$$PATH" QUARTO_PYTHON="$(CURDIR)/$(BIN)/python" $(BIN)/python -m pytest
 
-quarto: ## install Quarto from $(QUARTO_SRC) into _build/tools/quarto when that folder exists (once)
+quarto: ## install Quarto from ../shared/tools/quarto into _build/tools/quarto when that folder exists (once)
 	@if [ -f $(QUARTO_SRC)/install.sh ]; then \
 	  $(MAKE) --no-print-directory $(QUARTO_STAMP); \
 	else echo "make: no $(QUARTO_SRC)/install.sh: the Quarto tests use a quarto on PATH, or are skipped"; fi

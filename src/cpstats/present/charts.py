@@ -280,7 +280,7 @@ def comparison_chart(la_name: str, la_value: float | None, england, *, year_labe
     it only the authority's bar is drawn. Returns ``None`` when the
     authority's value is not applicable, so nothing misleading is drawn.
     """
-    if la_value is None:
+    if la_value is None or is_withheld(la_value):  # nothing to draw: a withheld value is never drawn
         return None
     labels, values = [f"{la_name} {year_label}"], [la_value]
     if england is not None:

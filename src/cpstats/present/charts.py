@@ -369,6 +369,16 @@ def _cell_number(cell) -> float | None:
         return None
 
 
+def _as_written(cell, unit: str) -> str:
+    """A table cell as a bar's label: as the table writes it, with the unit once.
+
+    >>> _as_written("45.0%", "%"), _as_written("1,234", "")
+    ('45.0%', '1,234')
+    """
+    text = str(cell).strip()
+    return text if not unit or text.endswith(unit) else text + unit
+
+
 def chart_from_table(
     table: pd.DataFrame,
     *,
@@ -396,7 +406,8 @@ def chart_from_table(
     return bar_chart(
         [label for label, _ in rows], [0.0 if cell == WITHHELD else _cell_number(cell) for _, cell in rows],
         title=title, value_label=value_label or value_column, unit=unit,
-        texts=[WITHHELD if cell == WITHHELD else f"{_number(_cell_number(cell))}{unit}" for _, cell in rows],
+        # each bar is labelled as its cell is written in the table (45.0%, 1,234), so the two agree to the digit
+        texts=[WITHHELD if cell == WITHHELD else _as_written(cell, unit) for _, cell in rows],
         target=target, target_label=target_label,
     )
 

@@ -30,9 +30,9 @@ SECTIONS = ["01_introduction", "02_conference_model", "03_conference_attendance"
             "16_organisational_culture", "17_leadership", "18_consistency", "19_key_plan", "20_reconciliation"]
 SECTION_PAGES = [f"{stem}.html" for stem in SECTIONS]
 CHARTED = ["03_conference_attendance.html", "05_quality_assurance.html", "06_performance.html", "08_numbers.html",
-           "09_categories.html", "10_profile.html", "11_reviews.html", "12_repeat_plans.html", "13_duration.html",
-           "14_feedback.html"]
-"""The sections that draw charts (the narrative sections, the key plan and the reconciliation have none)."""
+           "09_categories.html", "10_profile.html", "13_duration.html", "14_feedback.html"]
+"""The sections that draw charts (the narrative sections, the key plan and the reconciliation have none, and
+reviews and repeat plans, two percentages beside England's, are better read in their tables)."""
 
 pytestmark = pytest.mark.skipif(not (SAMPLE / "la.yaml").exists(), reason="data/sample is not generated yet")
 
@@ -165,8 +165,9 @@ def test_pdf_is_a4_with_title_page_contents_and_page_numbers(built, pdf_text):
     width, height = (float(v) for v in reader.pages[0].mediabox.upper_right)
     assert (round(width), round(height)) == (595, 842)
     first = _normal(reader.pages[0].extract_text())
-    assert first.startswith("Child Protection Annual Report")
-    assert "Contents" in _normal(reader.pages[1].extract_text())
+    assert first.removeprefix("Internal draft, not for publication: contains small numbers").strip().startswith(
+        "Child Protection Annual Report")  # after the draft's header
+    assert "Contents" in first  # the contents list is on the title page
     assert re.search(r"Page 1 of \d+", pdf_text)
     assert "6. Profile" not in pdf_text  # headings keep the model report's numbers, not re-numbered
 

@@ -6,6 +6,15 @@ so the executed notebook carries the picture and its description together:
 Jupyter shows the picture, and the renderers (pandoc, Quarto) make it a figure
 whose image has the text alternative as ``alt`` and as its visible caption.
 
+Following the Analysis Function's charts guidance, a chart has one scale
+(measures of different sizes are drawn as small multiples, each panel with
+its own axis), counts have whole-number ticks, a target is drawn as a line,
+and the title is not drawn in the picture: it is the figure's caption
+(:attr:`Chart.title`), so the picture keeps its room for the data and stays
+legible on a 390 px phone screen. Charts are drawn small (:data:`WIDTH`
+inches) with 11 pt text, so that in the PDF, at their natural size, no text is
+smaller than 9 pt.
+
 Determinism: matplotlib's ``Agg`` backend, fixed rcParams (font, sizes,
 ``svg.hashsalt``) and ``metadata={"Date": None}`` make the SVG identical on
 every run; text is drawn as paths so no font is needed to show it.
@@ -54,6 +63,7 @@ __all__ = [
     "describe_bars",
     "describe_lines",
     "line_chart",
+    "small_multiples",
     "trend_chart",
     "figure_to_svg",
 ]
@@ -73,14 +83,22 @@ PALETTE = tuple(_palette_file()["categorical"])
 MARKERS = tuple(_palette_file()["markers"])
 LINE_STYLES = tuple(_palette_file()["line_styles"])
 WITHHELD = "[c]"
+WIDTH = 5.0
+"""Width of every chart in inches: at its natural size in the PDF its text is 9 pt or more (:data:`RC_PARAMS`)."""
+LABEL_WIDTH = 24
+"""Longer category labels are wrapped onto several lines at this many characters."""
 
 RC_PARAMS = {
     "text.parse_math": False,  # labels from data are plain text: "$x$" is drawn as written, never as mathtext
     "svg.hashsalt": "cpstats",
     "svg.fonttype": "path",
     "font.family": "DejaVu Sans",
-    "font.size": 10,
-    "axes.titlesize": 12,
+    "font.size": 11,
+    "axes.titlesize": 11,
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 10,
     "axes.titlelocation": "left",
     "axes.spines.top": False,
     "axes.spines.right": False,
@@ -89,7 +107,7 @@ RC_PARAMS = {
     "xtick.color": _palette_file()["text"],
     "ytick.color": _palette_file()["text"],
     "text.color": _palette_file()["text"],
-    "figure.figsize": (7.0, 3.6),
+    "figure.figsize": (WIDTH, 3.0),
     "figure.dpi": 100,
     "savefig.bbox": "tight",
     "path.simplify": True,
@@ -107,10 +125,13 @@ class Chart:
         The drawing.
     alt : str
         The text alternative: what the chart shows, with every value.
+    title : str
+        The chart's title, shown as the figure's caption (it is not drawn in the picture).
     """
 
     svg: str
     alt: str
+    title: str = ""
 
     def data_uri(self) -> str:
         """The SVG as a ``data:`` URI."""
@@ -118,9 +139,14 @@ class Chart:
         return f"data:image/svg+xml;base64,{encoded}"
 
     def to_markdown(self) -> str:
-        """A Markdown image whose alt text (and so its caption) is the text alternative."""
+        """A Markdown image whose alt text is the text alternative and whose title is the chart's title.
+
+        The renderers show the title as the figure's caption, and the text
+        alternative as the image's ``alt``.
+        """
         alt = self.alt.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
-        return f"![{alt}]({self.data_uri()})"
+        title = self.title.replace("\\", "\\\\").replace('"', '\\"')
+        return f'![{alt}]({self.data_uri()} "{title}")' if title else f"![{alt}]({self.data_uri()})"
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
@@ -167,6 +193,25 @@ def _withheld_note(texts: Sequence[str]) -> str:
     return " (not shown, to protect the confidentiality of small numbers)" if WITHHELD in texts else ""
 
 
+def _wrap(label: str) -> str:
+    """A category label wrapped onto lines of at most :data:`LABEL_WIDTH` characters."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(str(label), LABEL_WIDTH)) or str(label)
+
+
+def _whole_numbers(values) -> bool:
+    numbers = [float(v) for v in values if v is not None and not is_withheld(v) and v == v]
+    return bool(numbers) and all(v.is_integer() for v in numbers)
+
+
+def _integer_ticks(axis) -> None:
+    """Ticks at whole numbers only: a count has no half."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True, nbins=5))
+
+
 def _label_bars(ax, unit: str, texts: Sequence[Sequence[str]] | None = None) -> None:
     """Write each bar's value at its end, so the chart can be read without the axis.
 
@@ -177,7 +222,7 @@ def _label_bars(ax, unit: str, texts: Sequence[Sequence[str]] | None = None) -> 
         labels = [f"{_number(v)}{unit}" for v in container.datavalues]
         if texts is not None and number < len(texts) and len(texts[number]) == len(labels):
             labels = list(texts[number])
-        ax.bar_label(container, labels=labels, padding=3)
+        ax.bar_label(container, labels=labels, padding=3, fontsize=10)
 
 
 def bar_chart(
@@ -189,6 +234,8 @@ def bar_chart(
     unit: str = "",
     color_index: int = 0,
     texts: Sequence[str] | None = None,
+    target: float | None = None,
+    target_label: str = "Target",
 ) -> Chart:
     """A horizontal bar chart, one bar per label, each bar labelled with its value.
 
@@ -199,7 +246,7 @@ def bar_chart(
     values : sequence of numbers
         Bar values.
     title : str
-        Chart title (left-aligned) and the start of the text alternative.
+        Chart title: the figure's caption and the start of the text alternative.
     value_label : str
         Axis label for the values.
     unit : str
@@ -208,25 +255,44 @@ def bar_chart(
         Which colour of :data:`PALETTE` to use.
     texts : sequence of str, optional
         Each bar's label where it is not its value, e.g. ``[c]``.
+    target : number, optional
+        A target drawn as a dashed line across the bars, named in the legend and the text alternative.
+    target_label : str
+        The target line's name, e.g. ``"Target: 2 a month"``.
 
     Returns
     -------
     Chart
+
+    >>> bar_chart(["May", "June"], [1, 3], title="Audits", value_label="Audits", target=2, target_label="Target: 2 a month").alt
+    'Bar chart: Audits. May 1, June 3. Target: 2 a month.'
     """
     configure_matplotlib()
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    data = pd.DataFrame({"label": list(labels), "value": [float(v) for v in values]})
-    height = 1.2 + 0.45 * len(data)
-    figure, ax = plt.subplots(figsize=(RC_PARAMS["figure.figsize"][0], height))
+    data = pd.DataFrame({"label": [_wrap(label) for label in labels], "value": [float(v) for v in values]})
+    lines = sum(label.count("\n") + 1 for label in data["label"])
+    height = 0.7 + 0.28 * len(data) + 0.1 * lines + (0.25 if target is not None else 0)
+    figure, ax = plt.subplots(figsize=(WIDTH, height))
     sns.barplot(data=data, y="label", x="value", color=PALETTE[color_index], saturation=1, ax=ax, orient="h")
     _label_bars(ax, unit, [texts] if texts is not None else None)
-    ax.set_title(title)
+    if target is not None:
+        # the line is named where it is drawn, above the bars, not in a legend the eye must go to
+        from matplotlib.transforms import blended_transform_factory
+
+        ax.axvline(float(target), color=PALETTE[3], linestyle="dashed", linewidth=2)
+        ax.text(float(target), 1.01, target_label, transform=blended_transform_factory(ax.transData, ax.transAxes),
+                ha="center", va="bottom", fontsize=10, color=_palette_file()["text"])
     ax.set_xlabel(value_label)
     ax.set_ylabel("")
-    ax.margins(x=0.15)
-    return Chart(figure_to_svg(figure), describe_bars(labels, values, title, unit, texts))
+    if _whole_numbers(values) and not unit:
+        _integer_ticks(ax.xaxis)
+    ax.margins(x=0.18)
+    alt = describe_bars(labels, values, title, unit, texts)
+    if target is not None:
+        alt += f" {target_label}."
+    return Chart(figure_to_svg(figure), alt, title)
 
 
 def grouped_bar_chart(
@@ -239,6 +305,9 @@ def grouped_bar_chart(
     value_label: str,
 ) -> Chart:
     """Horizontal bars for each label, one bar per group (e.g. per year).
+
+    Use it for values of one size only: measures of different sizes need
+    one chart each (or :func:`small_multiples`).
 
     Parameters
     ----------
@@ -255,22 +324,24 @@ def grouped_bar_chart(
 
     groups = list(dict.fromkeys(data[group]))
     labels = list(dict.fromkeys(data[label]))
-    shown = {(row[label], row[group]): row["text"] if isinstance(row.get("text"), str) else _number(row[value])
-             for row in data.to_dict("records")}
-    height = 1.4 + 0.35 * len(labels) * len(groups)
-    figure, ax = plt.subplots(figsize=(RC_PARAMS["figure.figsize"][0], height))
-    sns.barplot(data=data, y=label, x=value, hue=group, palette=list(PALETTE[: len(groups)]), saturation=1, ax=ax, orient="h")
+    shown = {(row[label], row[group]): row["text"] if isinstance(row.get("text"), str) else _number(row[value]) for row in data.to_dict("records")}
+    height = 1.0 + 0.32 * len(labels) * len(groups)
+    drawn = data.assign(**{label: data[label].map(_wrap)})
+    figure, ax = plt.subplots(figsize=(WIDTH, height))
+    sns.barplot(data=drawn, y=label, x=value, hue=group, palette=list(PALETTE[: len(groups)]), saturation=1, ax=ax, orient="h")
     # each bar names its group as well as its value: the colour is not the only way to tell them apart
     _label_bars(ax, "", [[f"{g}: {shown.get((name, g), '')}" for name in labels] for g in groups])
-    ax.set_title(title)
     ax.set_xlabel(value_label)
     ax.set_ylabel("")
-    ax.margins(x=0.3)
-    ax.legend(title="", frameon=False, loc="lower right")
+    if _whole_numbers(data[value]):
+        _integer_ticks(ax.xaxis)
+    ax.margins(x=0.35)
+    ax.legend(title="", frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=len(groups))
     parts = []
     for name in labels:
         parts.append(name + ": " + ", ".join(f"{g} {shown[(name, g)]}" for g in groups if (name, g) in shown))
-    return Chart(figure_to_svg(figure), f"Bar chart: {title}. " + "; ".join(parts) + _withheld_note(list(shown.values())) + ".")
+    alt = f"Bar chart: {title}. " + "; ".join(parts) + _withheld_note(list(shown.values())) + "."
+    return Chart(figure_to_svg(figure), alt, title)
 
 
 def comparison_chart(la_name: str, la_value: float | None, england, *, year_label: str, title: str, unit: str = "") -> Chart | None:
@@ -298,6 +369,16 @@ def _cell_number(cell) -> float | None:
         return None
 
 
+def _as_written(cell, unit: str) -> str:
+    """A table cell as a bar's label: as the table writes it, with the unit once.
+
+    >>> _as_written("45.0%", "%"), _as_written("1,234", "")
+    ('45.0%', '1,234')
+    """
+    text = str(cell).strip()
+    return text if not unit or text.endswith(unit) else text + unit
+
+
 def chart_from_table(
     table: pd.DataFrame,
     *,
@@ -306,6 +387,8 @@ def chart_from_table(
     title: str,
     value_label: str | None = None,
     unit: str = "",
+    target: float | None = None,
+    target_label: str = "Target",
 ) -> Chart:
     """A bar chart of one column of a :mod:`cpstats.present.tables` table, without its ``Total`` row.
 
@@ -323,7 +406,9 @@ def chart_from_table(
     return bar_chart(
         [label for label, _ in rows], [0.0 if cell == WITHHELD else _cell_number(cell) for _, cell in rows],
         title=title, value_label=value_label or value_column, unit=unit,
-        texts=[WITHHELD if cell == WITHHELD else f"{_number(_cell_number(cell))}{unit}" for _, cell in rows],
+        # each bar is labelled as its cell is written in the table (45.0%, 1,234), so the two agree to the digit
+        texts=[WITHHELD if cell == WITHHELD else _as_written(cell, unit) for _, cell in rows],
+        target=target, target_label=target_label,
     )
 
 
@@ -385,6 +470,27 @@ def _plotted(value) -> float | None:
     return float(value)
 
 
+def _draw_line(ax, positions, values, number: int, name: str, unit: str) -> None:
+    colour = PALETTE[number % len(PALETTE)]
+    ys = [float("nan") if _plotted(v) is None else _plotted(v) for v in values]
+    # a marker and dash pattern of its own, so that the lines differ by more than colour
+    ax.plot(positions, ys, marker=MARKERS[number % len(MARKERS)], linestyle=LINE_STYLES[number % len(LINE_STYLES)],
+            color=colour, label=name, linewidth=2)
+    for x, v in zip(positions, values):
+        if _plotted(v) is not None:
+            ax.annotate(f"{_number(v)}{unit}", (x, _plotted(v)), textcoords="offset points", xytext=(0, 7),
+                        ha="center", fontsize=10, color=colour)
+
+
+def _value_axis(ax, values, unit: str) -> None:
+    """From zero, with room above the highest point for its label; whole-number ticks for counts."""
+    heights = [_plotted(v) for v in values if _plotted(v) is not None]
+    highest = max(heights, default=0.0)
+    ax.set_ylim(0, highest * 1.25 if highest > 0 else 1)
+    if _whole_numbers(values) and not unit:
+        _integer_ticks(ax.yaxis)
+
+
 def line_chart(
     x_labels: Sequence[str],
     series: dict,
@@ -395,6 +501,10 @@ def line_chart(
 ) -> Chart:
     """Lines over the years, one per series, each point labelled with its value.
 
+    The lines share one axis: give it series of the same measure (the
+    authority's rate and England's); series of different sizes belong in
+    :func:`small_multiples`.
+
     Parameters
     ----------
     x_labels : sequence of str
@@ -403,43 +513,71 @@ def line_chart(
         Line name to its values, one per label; ``None`` where not available
         (the line is broken there).
     title, value_label : str
-        Chart title and the axis label for the values.
+        Chart title (the figure's caption) and the axis label for the values.
     unit : str
         Appended to each value label, e.g. ``"%"``.
     """
     configure_matplotlib()
     import matplotlib.pyplot as plt
 
-    figure, ax = plt.subplots()
+    figure, ax = plt.subplots(figsize=(WIDTH, 3.2))
     positions = list(range(len(x_labels)))
     for number, (name, values) in enumerate(series.items()):
-        colour = PALETTE[number % len(PALETTE)]
-        ys = [float("nan") if _plotted(v) is None else _plotted(v) for v in values]
-        # a marker and dash pattern of its own, so that the lines differ by more than colour
-        ax.plot(positions, ys, marker=MARKERS[number % len(MARKERS)], linestyle=LINE_STYLES[number % len(LINE_STYLES)],
-                color=colour, label=name, linewidth=2)
-        for x, v in zip(positions, values):
-            if _plotted(v) is not None:
-                ax.annotate(f"{_number(v)}{unit}", (x, _plotted(v)), textcoords="offset points", xytext=(0, 7),
-                            ha="center", fontsize=9, color=colour)
+        _draw_line(ax, positions, values, number, name, unit)
     ax.set_xticks(positions, list(x_labels))
-    ax.set_title(title, pad=12)
     ax.set_ylabel(value_label)
-    highest = max((_plotted(v) for values in series.values() for v in values if _plotted(v) is not None), default=0.0)
-    ax.set_ylim(0, highest * 1.2 if highest > 0 else 1)  # room above the highest point for its label
+    _value_axis(ax, [v for values in series.values() for v in values], unit)
     ax.margins(x=0.08)
     if len(series) > 1:  # below the plot, where it cannot cover a line or a label
         ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(series))
-    return Chart(figure_to_svg(figure), describe_lines(x_labels, series, title, unit))
+    return Chart(figure_to_svg(figure), describe_lines(x_labels, series, title, unit), title)
 
 
-def trend_chart(trend: pd.DataFrame, columns: dict, *, title: str, value_label: str, unit: str = "") -> Chart:
+def small_multiples(
+    x_labels: Sequence[str],
+    series: dict,
+    *,
+    title: str,
+    value_label: str = "",
+    unit: str = "",
+) -> Chart:
+    """One small line chart per series, one above the other, each with its own scale from zero.
+
+    For measures of different sizes (referrals in hundreds, plans in tens),
+    which on one axis would flatten the smaller into a line along the bottom.
+    Each panel is titled with its series' name; the years are shared.
+
+    >>> chart = small_multiples(["2016-17", "2017-18"], {"Referrals": [412, 305], "Plans started": [34, 20]}, title="Demand")
+    >>> chart.alt
+    'Line chart: Demand. Referrals: 2016-17 412, 2017-18 305; Plans started: 2016-17 34, 2017-18 20.'
+    """
+    configure_matplotlib()
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(len(series), 1, figsize=(WIDTH, 0.4 + 2.1 * len(series)), sharex=True, squeeze=False)
+    positions = list(range(len(x_labels)))
+    for number, ((name, values), ax) in enumerate(zip(series.items(), axes[:, 0])):
+        _draw_line(ax, positions, values, number, name, unit)
+        ax.set_title(name, fontsize=11, pad=10)
+        ax.set_ylabel(value_label)
+        _value_axis(ax, values, unit)
+        ax.margins(x=0.08)
+    axes[-1, 0].set_xticks(positions, list(x_labels))
+    figure.tight_layout(h_pad=1.2)
+    return Chart(figure_to_svg(figure), describe_lines(x_labels, series, title, unit), title)
+
+
+def trend_chart(trend: pd.DataFrame, columns: dict, *, title: str, value_label: str, unit: str = "",
+                separate: bool = False) -> Chart:
     """A line chart of some columns of :func:`cpstats.figures.trends.headline_trend`'s table.
 
     ``columns`` maps a column of ``trend`` to the line's name in the legend.
+    With ``separate`` each column is a panel of its own, with its own scale
+    (:func:`small_multiples`): for measures of different sizes.
     """
     series = {
         label: [None if v is None or (not is_withheld(v) and v != v) else v for v in trend[column]]
         for column, label in columns.items() if column in trend.columns
     }
-    return line_chart([str(year) for year in trend.index], series, title=title, value_label=value_label, unit=unit)
+    draw = small_multiples if separate else line_chart
+    return draw([str(year) for year in trend.index], series, title=title, value_label=value_label, unit=unit)

@@ -117,6 +117,18 @@ CONTENT_SECURITY_POLICY = (
 kind, nothing from another site; pandoc's table cells align with a ``style`` attribute, the only inline
 style allowed (no ``<style>`` element)."""
 
+MAIN_PARTS = ("01_introduction", "08_numbers", "20_reconciliation")
+"""The sections that open a main part of the report: in the PDF a new page starts before them, and only
+before them (the conference and the service's work; the children subject of a plan and what followed;
+the appendix). Other sections run on from the one before."""
+
+LONG_TABLE = 25
+"""A table of more rows than this may run over a page break in the PDF; a shorter one is kept whole
+(with its source), so that no table is split after a row or two."""
+LONG_TABLE_TEXT = 1500
+"""A table holding more characters than this (a table of sentences, such as the key plan) may run over a
+page break too: kept whole, it could be taller than a page."""
+
 DRAFT_MARK = "Internal draft, not for publication: contains small numbers"
 """What every page and every PDF page of an internal build says."""
 
@@ -124,7 +136,8 @@ SAFE_URL_SCHEMES = ("http", "https", "mailto")
 """The only schemes a link in commentary may have; a link without a scheme is relative to the report."""
 
 _DATA_IMAGE = re.compile(
-    r"!\[(?P<alt>(?:\\.|[^\]\\])*)\]\(data:image/(?P<kind>svg\+xml|png|jpeg);base64,(?P<data>[A-Za-z0-9+/=\s]+)\)"
+    r"!\[(?P<alt>(?:\\.|[^\]\\])*)\]\(data:image/(?P<kind>svg\+xml|png|jpeg);base64,(?P<data>[A-Za-z0-9+/=\s]+?)"
+    r'(?:\s+"(?P<title>(?:\\.|[^"\\])*)")?\)'
 )
 _EXTENSIONS = {"svg+xml": "svg", "png": "png", "jpeg": "jpg"}
 _HEADING = re.compile(r"^#\s+(?P<title>.+?)\s*(\{[^}]*\})?\s*$", re.MULTILINE)
@@ -528,12 +541,16 @@ def read_markdown(texts: Sequence[str], reader: str = SAFE_MARKDOWN) -> list[lis
 
 
 def _chart(match: re.Match, stem: str, figures: dict[str, bytes]) -> dict:
-    """A chart's Markdown image as a pandoc ``Figure``: its file, and its text alternative as text."""
+    """A chart's Markdown image as a pandoc ``Figure``: its file, its text alternative as the image's
+    description (``alt``), and its title, or else its text alternative, as the caption."""
     name = f"{stem}-{len(figures) + 1}.{_EXTENSIONS[match['kind']]}"
     figures[name] = base64.b64decode("".join(match["data"].split()))
     alt = text_inlines(re.sub(r"\\(.)", r"\1", match["alt"]))
+    title = text_inlines(re.sub(r"\\(.)", r"\1", match["title"] or ""))
     image = {"t": "Image", "c": [_EMPTY_ATTR, alt, [f"figures/{name}", ""]]}
-    return {"t": "Figure", "c": [_EMPTY_ATTR, [None, [{"t": "Plain", "c": alt}]], [{"t": "Plain", "c": [image]}]]}
+    # the caption is the chart's title where it has one (its values are in the alt text and the table beside it)
+    caption = title or alt
+    return {"t": "Figure", "c": [_EMPTY_ATTR, [None, [{"t": "Plain", "c": caption}]], [{"t": "Plain", "c": [image]}]]}
 
 
 def notebook_blocks(path: Path) -> tuple[str, list, dict[str, bytes]]:
@@ -733,6 +750,52 @@ def _downloads(info: ReportInfo) -> str:
     )
 
 
+def _has_table(blocks: list) -> bool:
+    return any(block.get("t") == "Table" for block in blocks)
+
+
+def _table_caption(table: dict) -> str:
+    return _stringify(table["c"][1][1]) or "Table"
+
+
+def _scrolling_tables(blocks: list) -> list:
+    """Each table in a box of its own that scrolls sideways (``div.table-scroll``), never the page.
+
+    The box is a labelled region that can take the keyboard's focus, so that it can be scrolled
+    without a mouse.
+    """
+    wrapped = []
+    for block in blocks:
+        if block.get("t") == "Table":
+            attributes = [["role", "region"], ["tabindex", "0"], ["aria-label", _table_caption(block)]]
+            wrapped.append({"t": "Div", "c": [["", ["table-scroll"], attributes], [block]]})
+        else:
+            wrapped.append(block)
+    return wrapped
+
+
+def _pdf_blocks(stem: str, blocks: list, first: bool) -> list:
+    """A section's blocks for the PDF: a page break before a main part, long tables allowed to break."""
+    out = [] if first or stem not in MAIN_PARTS else [{"t": "RawBlock", "c": ["typst", "#pagebreak(weak: true)"]}]
+    index = 0
+    while index < len(blocks):
+        block = blocks[index]
+        index += 1
+        if block.get("t") != "Table":
+            out.append(block)
+            continue
+        kept = [block]
+        if index < len(blocks) and _stringify(blocks[index]).startswith("Source: "):
+            kept.append(blocks[index])  # a table's source stays with it
+            index += 1
+        if sum(len(body[3]) for body in block["c"][4]) > LONG_TABLE or len(_stringify(block)) > LONG_TABLE_TEXT:
+            opening = "#[\n#show figure: set block(breakable: true)"
+        else:
+            opening = "#block(breakable: false, width: 100%)["
+        out += [{"t": "RawBlock", "c": ["typst", opening]}, *kept, {"t": "RawBlock", "c": ["typst", "]"]}]
+    return out
+
+
 def _section_blocks(section: Section) -> list:
     if section.blocks is not None:
         return section.blocks
@@ -743,7 +806,10 @@ def _section_blocks(section: Section) -> list:
 def render_html(info: ReportInfo, front_page, sections: Sequence[Section], site_dir: Path) -> list[Path]:
     """Write ``index.html`` (title page and contents) and one page per section.
 
-    ``front_page`` is pandoc blocks (:func:`front_page_blocks`), or trusted Markdown.
+    ``front_page`` is pandoc blocks (:func:`front_page_blocks`), or trusted Markdown. The index shows the
+    contents and downloads first, then the front page, then the report's version (``info.about``). Every
+    table scrolls within a box of its own (:func:`_scrolling_tables`), so that no page is wider than
+    the screen.
 
     Returns
     -------
@@ -753,17 +819,22 @@ def render_html(info: ReportInfo, front_page, sections: Sequence[Section], site_
     site_dir = Path(site_dir)
     if isinstance(front_page, str):
         (front_page,) = read_markdown([front_page], PANDOC_MARKDOWN)
+    about = []
+    if info.about:
+        (about,) = read_markdown([info.about], PANDOC_MARKDOWN)
+    # what a reader came for first (the contents and downloads), then what the report is, then its version
     index_body = (
         f"<h1>{html.escape(info.title)}</h1>\n<p class=\"lead\">{html.escape(info.subtitle)}<br>"
         f"{html.escape(info.period)}</p>\n"
-        + blocks_to_html(front_page, shift_headings=1) + _contents(sections) + _downloads(info)
+        + _contents(sections) + _downloads(info)
+        + blocks_to_html(_scrolling_tables(front_page + about), shift_headings=1)
     )
     pages = {site_dir / "index.html": _page(info, f"{info.title}: {info.subtitle}", index_body)}
     for number, section in enumerate(sections):
         pages[site_dir / section.href] = _page(
             info,
             f"{section.title} - {info.title}: {info.subtitle}",
-            blocks_to_html(_section_blocks(section)),
+            blocks_to_html(_scrolling_tables(_section_blocks(section))),
             _pager(sections, number),
         )
     for path, text in pages.items():
@@ -910,9 +981,9 @@ def render_builtin(
         Every file written into ``site_dir``.
     """
     front = front_page_blocks(front_page, metadata)
+    about = []
     if info.about:
         (about,) = read_markdown([info.about], PANDOC_MARKDOWN)
-        front = front + about
     sections, figures = [], {}
     for notebook in notebooks:
         title, blocks, section_figures = notebook_blocks(Path(notebook))
@@ -920,12 +991,17 @@ def render_builtin(
         figures.update(section_figures)
     written: list[Path] = []
     if html_pages:
-        links = dict(info.section_downloads)
+        # a section with no table has nothing to download
+        links = {stem: block for stem, block in info.section_downloads
+                 if any(s.stem == stem and _has_table(s.blocks) for s in sections)}
         linked = read_markdown([links[s.stem] for s in sections if s.stem in links], PANDOC_MARKDOWN)
         extra = dict(zip([s.stem for s in sections if s.stem in links], linked))
         pages = [Section(s.stem, s.title, blocks=s.blocks + extra.get(s.stem, [])) for s in sections]
         written += render_html(info, front, pages, site_dir)
         written += _write_figures(figures, site_dir)
-    whole = front + [block for section in sections for block in section.blocks]
+    whole = front + [block for number, section in enumerate(sections)
+                     for block in _pdf_blocks(section.stem, section.blocks, number == 0 and not front)]
+    # the PDF's "About this report" page (after the title and contents) ends with the report's version
+    whole = front + about + whole[len(front):]
     written.append(compile_pdf(blocks_to_typst(whole, info), figures, Path(site_dir) / info.pdf_name, work_dir, info.timestamp))
     return written

@@ -361,6 +361,7 @@ def site_index_page(out_root: Path, title: str = "Child Protection Annual Report
     """The page ``_site/index.html``: every published authority and year, newest year first.
 
     Each entry links to the report's pages and its PDF and gives its version.
+    The page is styled as the reports are, with the stylesheet of the first report it lists.
     Folders whose names start with a dot (a build's temporary folders) are skipped.
     """
     out_root = Path(out_root)
@@ -387,9 +388,16 @@ def site_index_page(out_root: Path, title: str = "Child Protection Annual Report
         rows.append(f'<tr><td>{html.escape(e["year"])}</td><td>{html.escape(e["name"])}</td>'
                     f'<td><a href="{folder}/index.html">{name}</a></td><td>{pdf}</td><td>{version}</td></tr>')
     title = f"{title}: internal drafts" if draft else title
+    # styled as the reports are: their stylesheet, which every published report carries
+    stylesheet = f'{entries[0]["folder"]}/report.css' if entries else None
     return (
-        _head("en-GB", title) + _draft_banner(draft)
-        + f"<main>\n<h1>{html.escape(title)}</h1>\n"
-        "<table>\n<thead><tr><th>Year</th><th>Authority</th><th>Report (HTML)</th><th>PDF</th><th>Version</th></tr></thead>\n"
-        f"<tbody>\n{chr(10).join(rows)}\n</tbody>\n</table>\n</main>\n</body>\n</html>\n"
+        _head("en-GB", title, stylesheet) + _draft_banner(draft)
+        + f'<header class="report-header">\n<p class="report-title">{html.escape(title)}</p>\n'
+        f'<p class="report-subtitle">{len(entries)} report{"s" if len(entries) != 1 else ""}, newest year first</p>\n'
+        "</header>\n"
+        + f'<main id="main">\n<h1>{html.escape(title)}</h1>\n'
+        '<div class="table-scroll" role="region" tabindex="0" aria-label="Reports">\n'
+        "<table>\n<caption>Every published report, with its PDF and version</caption>\n"
+        "<thead><tr><th>Year</th><th>Authority</th><th>Report (HTML)</th><th>PDF</th><th>Version</th></tr></thead>\n"
+        f"<tbody>\n{chr(10).join(rows)}\n</tbody>\n</table>\n</div>\n</main>\n</body>\n</html>\n"
     )

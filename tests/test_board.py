@@ -1,0 +1,208 @@
+"""The sample report read as a safeguarding board reads it: on a phone, on paper, and as prose.
+
+Checks a machine can make on the public build of the sample (the session's
+``public_report``, built once): no page wider than a 390 px phone screen, no
+PDF page left with a few lines, a PDF of the original report's length, no
+"a" before a vowel sound, and percentages in prose written by one rule.
+Screenshots of every page at 390 px are kept in
+``_build/screenshots/phone/``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.sample_builds import PROJECT_ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PHONE = {"width": 390, "height": 844}
+SCREENSHOTS = PROJECT_ROOT / "_build" / "screenshots" / "phone"
+MAX_PDF_PAGES = 29
+MIN_LINES = 8
+
+
+def _pdf(report: Path) -> Path:
+    (pdf,) = sorted(report.glob("*.pdf"))
+    return pdf
+
+
+def prose(markup: str) -> list[str]:
+    """The paragraphs and list items of a page's main content: not its tables, figures, navigation or downloads.
+
+    >>> prose('<main><p>One <b>a</b></p><table><tr><td><p>x</p></td></tr></table><li>Two</li></main>')
+    ['One a', 'Two']
+    """
+    main = re.search(r"<main\b.*?</main>", markup, flags=re.S)
+    body = main.group(0) if main else markup
+    body = re.sub(r"<(table|figure|nav|section)\b.*?</\1>", " ", body, flags=re.S)
+    items = re.findall(r"<(?:p|li)\b[^>]*>(.*?)</(?:p|li)>", body, flags=re.S)
+    return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", item)).split()) for item in items]
+
+
+A_BEFORE_VOWEL = re.compile(
+    r"\b[Aa] (?:(?:8\d*|11|18)(?:[.,]\d+)*(?![\d.,]*\d)|(?!one\b|once\b)[aeioAEIO][\w-]*)"
+)
+"""'a' before a word said with a vowel sound: a vowel letter (not "one", "once"; "u" is left alone, as in
+"a unit"), or a number said "eight...", "eleven" or "eighteen" ("a 11%", "a 8", "a 18.5%")."""
+
+
+def vowel_sound_errors(text: str) -> list[str]:
+    """Each "a" before a vowel sound in ``text``.
+
+    >>> vowel_sound_errors("a 11% increase, a 8 point fall, a one-off, a 110 rise, an 8% fall, a 18,000, a example")
+    ['a 11', 'a 8', 'a 18,000', 'a example']
+    """
+    return A_BEFORE_VOWEL.findall(text)
+
+
+PERCENTAGE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?%")
+
+
+def percentage_rules(texts: list[str]) -> set[str]:
+    """How the percentages in ``texts`` are rounded: ``"whole"`` (38%) and/or ``"one decimal"`` (38.5%).
+
+    >>> sorted(percentage_rules(["38% of them", "and 100%"]))
+    ['whole']
+    >>> sorted(percentage_rules(["38% of them", "England 76.9%"]))
+    ['one decimal', 'whole']
+    """
+    return {("one decimal" if "." in p else "whole") for text in texts for p in PERCENTAGE.findall(text)}
+
+
+# ----------------------------------------------------------------- on a phone
+
+
+@pytest.fixture(scope="module")
+def phone_widths(public_report):
+    """Every page of the public report opened at 390 px: its width in CSS pixels; a full-page screenshot kept."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    pages = sorted(public_report.report.glob("*.html")) + [public_report.out_root / "index.html"]
+    widths = {}
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport=PHONE).new_page()
+            for path in pages:
+                name = path.relative_to(public_report.out_root).as_posix()
+                page.goto(path.resolve().as_uri())
+                widths[name] = page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
+                page.screenshot(path=str(SCREENSHOTS / (name.replace("/", "__").removesuffix(".html") + ".png")),
+                                full_page=True)
+        finally:
+            browser.close()
+    return widths
+
+
+def test_no_page_is_wider_than_a_phone_screen(phone_widths):
+    """At a 390 px viewport no page scrolls sideways: wide tables scroll within their own box."""
+    assert len(phone_widths) > 20
+    assert {name: width for name, width in phone_widths.items() if width > PHONE["width"]} == {}
+
+
+def test_tables_scroll_in_a_box_of_their_own(public_report):
+    """Every table of a section page is inside a focusable, labelled region that scrolls sideways."""
+    for page in sorted(public_report.report.glob("[0-9]*.html")):
+        markup = page.read_text(encoding="utf-8")
+        tables = markup.count("<table")
+        boxes = len(re.findall(r'<div class="table-scroll" role="region" tabindex="0" aria-label="[^"]+">\s*<table', markup))
+        assert tables == boxes, page.name
+
+
+def test_site_index_is_styled_as_the_report(public_report):
+    """_site/index.html links a report's stylesheet, which exists."""
+    markup = (public_report.out_root / "index.html").read_text(encoding="utf-8")
+    stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)">', markup)
+    assert stylesheet and (public_report.out_root / stylesheet.group(1)).is_file()
+
+
+def test_front_page_shows_the_contents_before_the_version(public_report):
+    """The report's front page leads with its contents; the git commit and fingerprint come at the end."""
+    markup = (public_report.report / "index.html").read_text(encoding="utf-8")
+    assert markup.index('<nav class="contents"') < markup.index("Git commit") < markup.index("Data fingerprint")
+    assert markup.index("How we protect privacy") < markup.index("Git commit")
+
+
+def test_no_download_box_on_a_section_without_tables(public_report):
+    """Only a section that shows a table offers its tables for download."""
+    for page in sorted(public_report.report.glob("[0-9]*.html")):
+        markup = page.read_text(encoding="utf-8")
+        assert ("Download the tables" in markup) == ("<table" in markup), page.name
+
+
+def test_chart_captions_name_the_chart_and_the_alt_text_gives_its_values(public_report):
+    """A chart's visible caption is its title; every value (or [c]) is in its text alternative."""
+    for page in sorted(public_report.report.glob("[0-9]*.html")):
+        markup = page.read_text(encoding="utf-8")
+        for figure in re.findall(r"<figure\b.*?</figure>", markup, flags=re.S):
+            caption = html.unescape(re.search(r"<figcaption[^>]*>(.*?)</figcaption>", figure, flags=re.S).group(1))
+            alt = html.unescape(re.search(r'alt="([^"]*)"', figure).group(1))
+            assert not caption.startswith(("Bar chart", "Line chart")), (page.name, caption)
+            assert alt.startswith(("Bar chart: ", "Line chart: ")) and caption.strip() in alt, (page.name, alt)
+
+
+# ----------------------------------------------------------------- on paper
+
+
+@pytest.fixture(scope="module")
+def pdf_pages(public_report) -> list[str]:
+    from pypdf import PdfReader
+
+    return [page.extract_text() or "" for page in PdfReader(_pdf(public_report.report)).pages]
+
+
+def test_pdf_is_the_length_of_the_report_it_replaces(pdf_pages):
+    """Under 30 pages (the hand-typed original had 21; the first computed one 41)."""
+    assert len(pdf_pages) <= MAX_PDF_PAGES
+
+
+def test_no_pdf_page_is_left_with_a_few_lines(pdf_pages):
+    """Every page but the last holds at least 8 lines of text: sections run on, no page is nearly empty."""
+    lines = [len([line for line in text.splitlines() if line.strip()]) for text in pdf_pages]
+    assert [(number, count) for number, count in enumerate(lines[:-1], start=1) if count < MIN_LINES] == []
+
+
+def test_pdf_starts_a_page_only_before_a_main_part(public_report):
+    """The Typst source breaks pages before the main parts only, never before every section."""
+    source = (public_report.build_dir / "report.typ").read_text(encoding="utf-8")
+    from cpstats.publish.render import MAIN_PARTS
+
+    assert source.count("#pagebreak(weak: true)") == len(MAIN_PARTS)
+
+
+# ----------------------------------------------------------------- as prose
+
+
+@pytest.fixture(scope="module")
+def page_prose(public_report) -> dict[str, list[str]]:
+    return {page.name: prose(page.read_text(encoding="utf-8")) for page in sorted(public_report.report.glob("*.html"))}
+
+
+def test_no_a_before_a_vowel_sound(page_prose, pdf_pages):
+    """'an 11% increase', never 'a 11% increase', in the pages and the PDF."""
+    found = {name: vowel_sound_errors(" ".join(texts)) for name, texts in page_prose.items()}
+    assert {name: errors for name, errors in found.items() if errors} == {}
+    assert vowel_sound_errors(" ".join(" ".join(text.split()) for text in pdf_pages)) == []
+
+
+def test_commentary_restates_no_percentage(public_report):
+    """The analysts' words interpret: the sample's commentary embeds no percentage (the section shows them)."""
+    folder = PROJECT_ROOT / "commentary" / "sample" / "2017-18"
+    for path in sorted(folder.glob("*.md")):
+        assert not re.search(r"\}\}\s*%", path.read_text(encoding="utf-8")), path.name
+
+
+@pytest.mark.xfail(reason="the computed sentences still give England's percentages to one decimal beside the "
+                          "authority's whole ones (cpstats.present.sentences)", strict=False)
+def test_every_percentage_in_prose_follows_one_rounding_rule(page_prose):
+    """Percentages in prose are whole numbers, on every page (tables keep one decimal place)."""
+    mixed = {name: sorted(percentage_rules(texts)) for name, texts in page_prose.items()}
+    assert {name: rules for name, rules in mixed.items() if rules and rules != ["whole"]} == {}

@@ -200,8 +200,6 @@ def test_commentary_restates_no_percentage(public_report):
         assert not re.search(r"\}\}\s*%", path.read_text(encoding="utf-8")), path.name
 
 
-@pytest.mark.xfail(reason="the computed sentences still give England's percentages to one decimal beside the "
-                          "authority's whole ones (cpstats.present.sentences)", strict=False)
 def test_every_percentage_in_prose_follows_one_rounding_rule(page_prose):
     """Percentages in prose are whole numbers, on every page (tables keep one decimal place)."""
     mixed = {name: sorted(percentage_rules(texts)) for name, texts in page_prose.items()}

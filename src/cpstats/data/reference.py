@@ -102,15 +102,20 @@ def england_value(measure: str, year: str | ReportingYear, reference_dir: Path |
 
     >>> england_value("cpp_rate_per_10000_at_31_march", "2017-18")[0]
     45.9
+
+    A measure ``england.csv`` does not hold is taken from England's row of ``published.csv``.
     """
     label = ReportingYear.parse(year).label
+    is_count = not (measure.endswith("_pct") or "per_10000" in measure)
     table = _england(_dir(reference_dir) / "england.csv")
     match = table[(table["measure"] == measure) & (table["year"] == label)]
-    if match.empty:
-        return None
+    if match.empty:  # England's row of DfE's files (published.csv), a derived value included
+        found = published_value(ENGLAND_AREA, measure, label, reference_dir)
+        if not isinstance(found, float):
+            return None
+        return (int(found) if is_count else found), "DfE, Children in need statistics (published.csv)"
     row = match.iloc[0]
     value = float(row["value"])
-    is_count = not (measure.endswith("_pct") or "per_10000" in measure)
     return (int(value) if is_count else value), row["source"]
 
 

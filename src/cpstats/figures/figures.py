@@ -68,6 +68,7 @@ DERIVED: dict[str, tuple[str | None, str]] = {
     "second_or_subsequent_plan_pct": ("~second_or_subsequent_plans", "plan_starts"),
     "second_plan_within_2_years_pct": ("~second_plans_within_2_years", "plan_starts"),
     "ended_plans_2_years_or_more_pct": ("ended_plans_by_duration.2_years_or_more", "plan_ends"),
+    "on_plan_2_years_or_more_at_31_march_pct": ("on_plan_2_years_or_more_at_31_march", "children_on_plan_at_31_march"),
     "reviews_in_timescale_pct": ("~children_reviewed_in_time", "~children_reviewed"),
     "conferences_with_domestic_abuse_pct": ("conferences_with_domestic_abuse", "conferences_held.total"),
     "agency_attendance.*.attended_pct": ("agency_attendance.*.attended", "agency_attendance.*.invited"),
@@ -506,6 +507,9 @@ def year_values(ds, year, reference_dir) -> tuple[dict, dict]:
     if months is not None:
         extra["audit_months"] = len(months)
         extra["months_below_audit_target"] = sum(n < AUDIT_TARGET_PER_MONTH for n in months.values())
+    long_plans, on_plan = measures.get("on_plan_2_years_or_more_at_31_march"), measures.get("children_on_plan_at_31_march")
+    if isinstance(long_plans, int) and isinstance(on_plan, int):
+        extra["on_plan_2_years_or_more_at_31_march_pct"] = round(100 * long_plans / on_plan, 1) if on_plan else None
     feedback = local.get("feedback_by_respondent")
     if feedback:
         extra["feedback_forms"] = sum(f["forms"] for f in feedback.values())

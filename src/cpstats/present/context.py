@@ -105,7 +105,7 @@ class ReportContext:
         """England's figures (``(value, source)`` pairs or ``None``) for the named measures, or for all."""
         from cpstats.data.reference import ENGLAND_MEASURES
 
-        return {name: self.england(name) for name in (names or ENGLAND_MEASURES)}
+        return {name: self.england(name) for name in (names or [*ENGLAND_MEASURES, *ENGLAND_ONLY])}
 
     @cached_property
     def trend(self):
@@ -219,6 +219,10 @@ class ReportContext:
         from cpstats.present.tables import key_plan_table, show
 
         return show(key_plan_table(plan), caption, source=f"{self.la_name}: the report's key plan")
+
+
+ENGLAND_ONLY = ("on_plan_2_years_or_more_at_31_march_pct",)
+"""Measures whose England figure comes from DfE's published files only (not ``england.csv``)."""
 
 
 def _date(day) -> str:

@@ -482,7 +482,7 @@ def reviews_sentence(measures: Mapping, year: ReportingYear, england=None) -> st
     date = date_phrase(year.end)
     if pct is None:
         return say("reviews.not_applicable", date=date)
-    national = "" if england is None else say("reviews.england", year=year.label, share=format_percent(england[0], 1))
+    national = "" if england is None else say("reviews.england", year=year.label, share=format_percent(england[0]))
     if is_withheld(pct):
         return say("reviews.withheld", date=date, england=national)
     return say("reviews.share", date=date, share=format_percent(pct), england=national)
@@ -505,7 +505,7 @@ def repeat_plans_sentence(measures: Mapping, year: ReportingYear, england=None) 
     pct = measures["second_or_subsequent_plan_pct"]
     if pct is None:
         return say("repeat_plans.no_starts", year=year.label)
-    national = "" if england is None else say("repeat_plans.england", year=year.label, share=format_percent(england[0], 1))
+    national = "" if england is None else say("repeat_plans.england", year=year.label, share=format_percent(england[0]))
     words = {"plans": plural(starts, "Child Protection Plan"), "year": year.label, "england": national}
     if is_withheld(pct):
         return say("repeat_plans.withheld", **words)
@@ -634,7 +634,7 @@ def timeliness_sentence(measures: Mapping, year: ReportingYear, england=None, pr
     if before is not None and not is_withheld(before):
         comparators.append(f"{year.previous().label}: {format_percent(before)}")
     if england is not None:
-        comparators.append(f"England {year.label}: {format_percent(england[0], 1)}")
+        comparators.append(f"England {year.label}: {format_percent(england[0])}")
     return say("timeliness.share", year=year.label, share=format_percent(pct),
                comparators=f" ({'; '.join(comparators)})" if comparators else "")
 

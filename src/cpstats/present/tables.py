@@ -371,6 +371,11 @@ def _measure_cell(name: str, value) -> str:
     return _count(value)
 
 
+def _comparable(name: str) -> bool:
+    """Whether England's figure can stand beside an authority's: a rate or percentage, not a count."""
+    return name.endswith("_pct") or "per_10000" in name
+
+
 def comparison_table(
     rows: Sequence[tuple[str, str]],
     current: Mapping,
@@ -405,6 +410,8 @@ def comparison_table(
 
     def national(name: str) -> str:
         value = england.get(name)
+        if not _comparable(name):  # England's count beside an authority's says nothing: [z]
+            return NOT_APPLICABLE_SYMBOL
         return NOT_AVAILABLE_SYMBOL if value is None else _measure_cell(name, value[0])
 
     table = pd.DataFrame({"Measure": [heading for heading, _ in rows]})
@@ -418,6 +425,7 @@ def comparison_table(
 REVIEW_ROWS = (
     ("Children on a plan for 3 months or more with all reviews in timescale (%)", "reviews_in_timescale_pct"),
     ("Children on a plan for 2 years or more on 31 March", "on_plan_2_years_or_more_at_31_march"),
+    ("Children on a plan for 2 years or more on 31 March (% of those on a plan)", "on_plan_2_years_or_more_at_31_march_pct"),
 )
 REPEAT_PLAN_ROWS = (
     ("Child Protection Plans started", "plan_starts"),

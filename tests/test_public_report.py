@@ -17,13 +17,10 @@ import pytest
 from cpstats.publish.build import SUPPRESSION_LOG
 from cpstats.figures.disclosure import CONFIDENTIAL
 from tests.sample_builds import csv_rows, html_tables, html_text, pdf_text, xlsx_cells
-from tests.test_attacker import PEOPLE
+from tests.test_attacker import NOT_PEOPLE_COLUMNS, NOT_PEOPLE_ROWS, PEOPLE
 
 THRESHOLD = 5
-NOT_COUNTS = {"Target", "Case audits", "Held", "Invited", "Attended", "Reports submitted"}
-"""Column headings whose whole numbers count no people: audits, the monthly target, conferences and reports."""
-NOT_PEOPLE_ROWS = re.compile(r"conferences$|^All conferences$|^Conferences with domestic abuse", re.IGNORECASE)
-"""Row labels whose whole numbers count conferences, not people."""
+NOT_COUNTS = NOT_PEOPLE_COLUMNS
 COUNT = re.compile(r"^\d{1,3}(,\d{3})*$")
 
 

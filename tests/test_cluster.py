@@ -133,3 +133,45 @@ def test_a_killed_worker_leaves_the_site_whole_and_a_rerun_completes(project, cl
     assert [r.error for r in rerun] == [None] * 4
     _whole(site)
     assert _files(site) == _files(local_site)
+
+
+# ----------------------------------------------------------------- the national dataset the batch runs on
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DFE = Path(os.environ.get("CPSTATS_SHARED_REFERENCE", PROJECT_ROOT.parent / "shared" / "reference")) / "dfe"
+
+
+@pytest.mark.skipif(not (DFE / "local_authorities.csv").is_file(), reason=f"DfE's files are not in {DFE}")
+def test_national_synth_writes_each_authority_at_its_published_volumes(tmp_path):
+    """Three authorities (the list cut short): a valid folder each, each year's referrals and enquiries the
+    published ones, the same bytes from the same seed."""
+    import shutil
+
+    import pandas as pd
+
+    from cpstats.cli import main
+    from cpstats.data.dataset import load_dataset
+    from cpstats.data.scale import published_volumes
+    from cpstats.figures.measures import compute_measures
+
+    dfe = tmp_path / "dfe"
+    dfe.mkdir()
+    for path in DFE.glob("*.csv"):
+        shutil.copy(path, dfe)
+    everyone = pd.read_csv(DFE / "local_authorities.csv")
+    everyone[everyone["la_code"].isin([855, 857, 420])].to_csv(dfe / "local_authorities.csv", index=False)
+    for out in ("one", "two"):
+        assert main(["synth", "--national", "--out", str(tmp_path / out), "--dfe", str(dfe),
+                     "--years", "2018-19:2019-20"]) == 0
+    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == ["isles-of-scilly", "leicestershire", "rutland"]
+    assert _files(tmp_path / "one") == _files(tmp_path / "two")
+    published = published_volumes(dfe)
+    ds = load_dataset(tmp_path / "one" / "leicestershire")
+    assert ds.la_code == 855 and "Leicestershire" in ds.name
+    for year in ("2018-19", "2019-20"):
+        measures = compute_measures(ds, year, population=140_000)
+        assert measures["referrals"] == published.loc[(855, year), "referrals"]
+        assert abs(measures["s47_enquiries"] - published.loc[(855, year), "s47_enquiries"]) < 0.05 * measures["s47_enquiries"]
+        assert 0.5 * published.loc[(855, year), "plan_starts"] < measures["plan_starts"] < 1.5 * published.loc[(855, year), "plan_starts"]
+    scilly = load_dataset(tmp_path / "one" / "isles-of-scilly")  # published counts withheld or tiny: the floors
+    assert len(scilly.referrals) >= 40 and len(scilly.cp_plans) >= 1

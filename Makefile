@@ -33,9 +33,10 @@ report: $(VENV)/.installed ## build the sample report (LA=sample YEAR=2017-18) a
 site: $(VENV)/.installed ## build every authority in data/ for YEARS (2014-15:2019-20) into one site, _site/
 	$(BIN)/cpstats build --la all --years $(YEARS)
 
-bench: $(VENV)/.installed-dev ## time the build (by hand, cold, rebuilds) and the measures at England's size
+bench: $(VENV)/.installed-dev ## time the build (by hand, cold, rebuilds), the measures at England's size and a batch on Dask
 	$(BIN)/python benchmarks/bench_build.py
 	$(BIN)/python benchmarks/bench_metrics.py
+	$(BIN)/python benchmarks/bench_batch.py
 
 test: $(VENV)/.installed-dev browser ## install dev dependencies (and Chromium) and run every test
 	$(BIN)/python -m pytest

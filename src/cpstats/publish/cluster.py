@@ -252,6 +252,8 @@ def build_on_cluster(
                         record.error = f"{type(error).__name__}: {error}"
                     else:
                         record.site = out_root / la / year
+                if record.error is not None:
+                    record.site = None  # the staged copy goes with the run; nothing was published
                 what = (f"FAILED: {record.error}" if record.error else
                         f"published version {record.version}" + ("" if changed else " (unchanged)"))
                 seconds = time.perf_counter() - started

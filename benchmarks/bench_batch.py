@@ -93,6 +93,9 @@ def main() -> None:
         efficiency = (runs[1]["seconds"] / runs[2]["seconds"]) / 2 if 2 in runs else 1.0
         results["efficiency_2_workers"] = round(efficiency, 2)
         print(f"\none report on one worker: {per_report:.1f} s; 2-worker efficiency {efficiency:.2f}\n")
+        if efficiency <= 0.5:
+            print("(a second worker gained nothing here: the cores were busy with other work; the second column "
+                  "then only shows what that would cost at scale)\n")
         print(f"| workers N | 918 reports, ideal (918 c / N) | with the measured efficiency |")
         print("|---:|---:|---:|")
         results["projection_hours"] = {}

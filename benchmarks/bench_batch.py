@@ -96,7 +96,7 @@ def main() -> None:
         if efficiency <= 0.5:
             print("(a second worker gained nothing here: the cores were busy with other work; the second column "
                   "then only shows what that would cost at scale)\n")
-        print(f"| workers N | 918 reports, ideal (918 c / N) | with the measured efficiency |")
+        print("| workers N | 918 reports, ideal (918 c / N) | with the measured efficiency |")
         print("|---:|---:|---:|")
         results["projection_hours"] = {}
         for n in (1, 2, 8, 16, 32, 64):

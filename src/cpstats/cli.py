@@ -8,6 +8,8 @@ Commands
     Print every measure of ``docs/measures.md`` for one year.
 ``cpstats synth [--la sample|county] [--out DIR] [--seed N]``
     Write a synthetic authority: the sample, or the larger county.
+``cpstats synth --national --out DIR [--dfe DIR] [--years 2018-19:2019-20]``
+    One folder per current English authority, at its published volumes.
 ``cpstats compare --la sample --from 2016-17 --to 2017-18``
     Every measure for both years with the change; also written as CSV.
 ``cpstats import cin-census FILE.xml [FILE.xml ...] --out DIR [--families CSV]``
@@ -17,7 +19,7 @@ Commands
 ``cpstats reference import --ees DIR --la 857``
     Write population and published figures (LA, region, England) from DfE's files.
 ``cpstats build --la sample --year 2017-18 [--final]``
-``cpstats build --la all --years 2014-15:2019-20 [--jobs N] [--force]``
+``cpstats build --la all --years 2014-15:2019-20 [--jobs N] [--force] [--scheduler tcp://host:8786]``
     Execute the section notebooks and publish the report to ``_site``;
     ``--final`` refuses while any section's commentary is not yet written.
 
@@ -63,6 +65,13 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument("--scale", choices=("england",), default=None,
                        help="write an England-sized dataset for benchmarks instead of the sample")
     synth.add_argument("--fraction", type=float, default=1.0, help="with --scale: a fraction of England's volumes")
+    synth.add_argument("--national", action="store_true",
+                       help="write one folder per current English authority at its published volumes (needs --out)")
+    synth.add_argument("--dfe", type=Path, default=None,
+                       help="with --national: folder of DfE's files (local_authorities.csv and the c1, c4, d3 "
+                            "'Children in need' CSVs; default: $CPSTATS_SHARED_REFERENCE/dfe)")
+    synth.add_argument("--years", default=None,
+                       help="with --national: reporting years, e.g. 2018-19:2019-20 (the default)")
 
     compare = commands.add_parser("compare", help="every measure for two years, with the change")
     compare.add_argument("--la", default="sample", help="authority folder name under data/ (default: sample)")
@@ -109,6 +118,10 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--jobs", type=int, default=None,
                        help="notebooks (and reports) built at once, each in its own process (default: the number of cores)")
     build.add_argument("--force", action="store_true", help="execute every notebook, even those the cache holds")
+    build.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="run the reports on the Dask cluster of this scheduler, e.g. tcp://host:8786 "
+                            "(default: $DASK_SCHEDULER_ADDRESS, else a local cluster of --jobs worker processes "
+                            "for several reports)")
     build.add_argument("--data-root", type=Path, default=PROJECT_ROOT / "data", help="folder holding one folder per authority")
     build.add_argument("--out", type=Path, default=PROJECT_ROOT / "_site", help="public site folder (default: _site)")
     build.add_argument("--build-dir", type=Path, default=PROJECT_ROOT / "_build", help="executed notebooks (default: _build)")
@@ -178,6 +191,22 @@ def _run(args: argparse.Namespace) -> int:
         _print_measures(report_measures(args.data, args.year, args.reference), args.json)
         return 0
     if args.command == "synth":
+        if args.national:
+            import os
+
+            from cpstats.data.periods import year_range
+            from cpstats.data.scale import NATIONAL_YEARS, write_national
+
+            if args.out is None or args.out == DEFAULT_DATA:
+                raise ValueError("--national writes 153 folders: give --out, a folder other than data/sample")
+            dfe = args.dfe or (Path(os.environ["CPSTATS_SHARED_REFERENCE"]) / "dfe"
+                               if os.environ.get("CPSTATS_SHARED_REFERENCE") else None)
+            if dfe is None:
+                raise ValueError("--national reads DfE's files: give --dfe DIR (or set CPSTATS_SHARED_REFERENCE)")
+            years = [y.label for y in year_range(args.years)] if args.years else list(NATIONAL_YEARS)
+            written = write_national(args.out, dfe, years, seed=153 if args.seed is None else args.seed)
+            print(f"{len(written)} authorities, {years[0]} to {years[-1]}, in {args.out}")
+            return 0
         if args.scale:
             from cpstats.data.scale import write_scaled
 
@@ -258,7 +287,7 @@ def _build(args: argparse.Namespace) -> int:
     records = build_reports(
         las, years, data_root=args.data_root, out_root=args.out, build_root=args.build_dir, drafts_root=args.drafts_out, jobs=args.jobs,
         renderer=args.renderer, final=args.final, force=args.force,
-        disclosure=args.disclosure, threshold=args.threshold,
+        disclosure=args.disclosure, threshold=args.threshold, scheduler=args.scheduler,
     )
     failed = [r for r in records if r.error]
     for record in records:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from cpstats.data.contract import CATEGORY_CODES, ETHNICITY_CODES, REFERRAL_SOURCES, TABLES
 
-__all__ = ["ENGLAND_VOLUMES", "write_scaled"]
+__all__ = ["ENGLAND_VOLUMES", "NATIONAL_YEARS", "write_scaled", "write_volumes", "write_national", "published_volumes"]
 
 ENGLAND_VOLUMES = {"referrals": 650_000, "s47_enquiries": 200_000, "plan_starts": 70_000}
 FIRST_YEAR, YEARS = 2015, 5
@@ -54,20 +54,35 @@ def _write(frame: pd.DataFrame, folder: Path, name: str) -> Path:
 def write_scaled(out_dir: Path | str, fraction: float = 1.0, seed: int = 970) -> list[Path]:
     """Write an England-sized dataset (times ``fraction``) to ``out_dir``; return the files written."""
     rng = np.random.default_rng(seed)
+    volumes = {name: int(value * YEARS * fraction) for name, value in ENGLAND_VOLUMES.items()}
+    la_yaml = "name: England-sized synthetic dataset\nla_code: 970\nregion: England\nstatistical_neighbours: []\n"
+    return write_volumes(out_dir, rng, FIRST_YEAR, YEARS, volumes, fraction, la_yaml)
+
+
+def write_volumes(out_dir: Path | str, rng: np.random.Generator, first_year: int, years: int, volumes: dict,
+                  fraction: float, la_yaml: str, per_year: dict | None = None) -> list[Path]:
+    """Write every table of the contract for ``years`` reporting years from April ``first_year``.
+
+    ``volumes`` gives the totals over the years (``referrals``, ``s47_enquiries``,
+    ``plan_starts``); ``per_year``, when given, the referrals and enquiries of
+    each year (lists of ``years`` numbers under the same names), which are then
+    drawn year by year. ``fraction`` scales the local tables (audits, MARAC)
+    from England's size.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    start = np.datetime64(f"{FIRST_YEAR}-04-01")
-    days = int((np.datetime64(f"{FIRST_YEAR + YEARS}-04-01") - start).astype(int))
+    start = np.datetime64(f"{first_year}-04-01")
+    days = int((np.datetime64(f"{first_year + years}-04-01") - start).astype(int))
     extract = start + np.timedelta64(days, "D")  # the day after the last year ends
-    n_ref = int(ENGLAND_VOLUMES["referrals"] * YEARS * fraction)
-    n_s47 = int(ENGLAND_VOLUMES["s47_enquiries"] * YEARS * fraction)
-    n_plan = int(ENGLAND_VOLUMES["plan_starts"] * YEARS * fraction)
-    n_children = int(n_ref * 0.8)
+    n_ref = int(volumes["referrals"])
+    n_s47 = int(volumes["s47_enquiries"])
+    n_plan = int(volumes["plan_starts"])
+    n_children = max(int(n_ref * 0.8), 1)
     written = []
 
     # children
     child_ids = _ids("C", n_children)
-    born = _dates(np.datetime64("1998-01-01"), rng.integers(0, 365 * 22, n_children))
+    born = _dates(np.datetime64(f"{first_year - 17}-01-01"), rng.integers(0, 365 * (17 + years), n_children))
     unborn = born >= extract
     children = pd.DataFrame({
         "child_id": child_ids,
@@ -82,7 +97,12 @@ def write_scaled(out_dir: Path | str, fraction: float = 1.0, seed: int = 970) ->
 
     # referrals
     ref_child = rng.integers(0, n_children, n_ref)
-    ref_date = _dates(start, rng.integers(0, days, n_ref))
+    if per_year is None:
+        ref_date = _dates(start, rng.integers(0, days, n_ref))
+    else:  # each year's referrals within it
+        bounds = [np.datetime64(f"{first_year + i}-04-01") for i in range(years + 1)]
+        ref_date = np.concatenate([_dates(bounds[i], rng.integers(0, int((bounds[i + 1] - bounds[i]).astype(int)), n))
+                                   for i, n in enumerate(per_year["referrals"])])
     closed = rng.random(n_ref) < 0.9
     referrals = pd.DataFrame({
         "referral_id": _ids("R", n_ref, 9),
@@ -96,7 +116,12 @@ def write_scaled(out_dir: Path | str, fraction: float = 1.0, seed: int = 970) ->
     written.append(_write(referrals, out, "referrals"))
 
     # section 47 enquiries, from distinct referrals
-    s47_ref = rng.choice(n_ref, n_s47, replace=False)
+    if per_year is None:
+        s47_ref = rng.choice(n_ref, n_s47, replace=False)
+    else:  # each year's enquiries from its referrals
+        first = np.cumsum([0, *per_year["referrals"]])
+        s47_ref = np.concatenate([first[i] + rng.choice(per_year["referrals"][i], n, replace=False)
+                                  for i, n in enumerate(per_year["s47_enquiries"])]).astype(np.int64)
     strategy = ref_date[s47_ref] + rng.integers(0, 10, n_s47).astype("timedelta64[D]")
     s47_start = strategy + rng.integers(0, 3, n_s47).astype("timedelta64[D]")
     requested = rng.random(n_s47) < 0.45
@@ -157,11 +182,8 @@ def write_scaled(out_dir: Path | str, fraction: float = 1.0, seed: int = 970) ->
     reviews = pd.DataFrame({"plan_id": plans["plan_id"].to_numpy()[plan_index], "review_date": _iso(review[held])})
     written.append(_write(reviews, out, "cp_reviews"))
 
-    written += _write_local_tables(out, rng, children, plans, review, held, extract, start, days, fraction)
-    (out / "la.yaml").write_text(
-        "name: England-sized synthetic dataset\nla_code: 970\nregion: England\nstatistical_neighbours: []\n",
-        encoding="utf-8",
-    )
+    written += _write_local_tables(out, rng, children, plans, review, held, extract, start, days, fraction, years)
+    (out / "la.yaml").write_text(la_yaml, encoding="utf-8")
     written.append(out / "la.yaml")
     return written
 
@@ -172,7 +194,7 @@ def _ethnicity_weights() -> np.ndarray:
     return weights / weights.sum()
 
 
-def _write_local_tables(out, rng, children, plans, review, held, extract, start, days, fraction) -> list[Path]:
+def _write_local_tables(out, rng, children, plans, review, held, extract, start, days, fraction, years=YEARS) -> list[Path]:
     """Conferences (an ICPC per plan start, an RCPC per review), attendance, audits, feedback, MARAC."""
     family = dict(zip(children["child_id"], children["family_id"]))
     icpc_dates = plans["start_date"].to_numpy()
@@ -215,14 +237,14 @@ def _write_local_tables(out, rng, children, plans, review, held, extract, start,
         "respondent": rng.choice(["PARENT", "CHILD", "FAMILY_MEMBER", "PROFESSIONAL"], n_feedback),
         "rating": rng.integers(1, 6, n_feedback),
     })
-    n_audits = max(int(150 * 24 * YEARS * fraction), 1)
+    n_audits = max(int(150 * 24 * years * fraction), 1)
     audits = pd.DataFrame({
         "audit_id": _ids("A", n_audits, 7),
         "audit_date": _iso(_dates(start, rng.integers(0, days, n_audits))),
         "child_id": rng.choice(plan_children, n_audits),
         "grade": rng.choice(["OUTSTANDING", "GOOD", "REQUIRES_IMPROVEMENT", "INADEQUATE"], n_audits),
     })
-    n_marac = max(int(100_000 * YEARS * fraction), 1)
+    n_marac = max(int(100_000 * years * fraction), 1)
     marac = pd.DataFrame({
         "victim_id": np.char.add("V", rng.integers(0, n_marac // 2 + 1, n_marac).astype(str)),
         "referral_date": _iso(_dates(start, rng.integers(0, days, n_marac))),
@@ -234,3 +256,127 @@ def _write_local_tables(out, rng, children, plans, review, held, extract, start,
         _write(agencies, out, "conference_agencies"), _write(feedback, out, "feedback"),
         _write(audits, out, "case_audits"), _write(marac, out, "marac"),
     ]
+
+
+# ----------------------------------------------------------------- every authority at its own volumes
+
+NATIONAL_YEARS = ("2018-19", "2019-20")
+"""The reporting years ``cpstats synth --national`` writes by default."""
+MINIMUM_VOLUMES = {"referrals": 20, "s47_enquiries": 6, "plan_starts": 4}
+"""Floors of a year's volumes, so that the smallest authorities (Isles of Scilly, City of London),
+whose published counts are tiny or withheld, still have a plan or two to report on."""
+_DFE_FILES = {
+    "referrals": ("c1_children_in_need_referrals_and_rereferrals", "referral_count"),
+    "s47_enquiries": ("c4_children_in_need_section_47s_and_icpcs", "Section47"),
+    "plan_starts": ("d3_cpps_subsequent_plan", "CPP_start"),
+}
+
+
+def _dfe_file(dfe_dir: Path, stem: str) -> Path:
+    found = sorted(Path(dfe_dir).glob(f"{stem}*.csv"))
+    if not found:
+        raise FileNotFoundError(f"no {stem}*.csv in {dfe_dir} (DfE's 'Children in need' release files)")
+    return found[-1]
+
+
+def published_volumes(dfe_dir: Path | str) -> pd.DataFrame:
+    """Each authority's published referrals, section 47 enquiries and plan starts, by reporting year.
+
+    Read from DfE's explore-education-statistics files c1, c4 and d3 (as
+    downloaded); one row per authority (``la_code``) and year (``2018-19``),
+    withheld or missing values as NaN.
+    """
+    frames = []
+    for measure, (stem, column) in _DFE_FILES.items():
+        table = pd.read_csv(_dfe_file(Path(dfe_dir), stem), usecols=["time_period", "geographic_level", "old_la_code", column],
+                            dtype=str)
+        table = table[table["geographic_level"] == "Local authority"]
+        end = table["time_period"].str[:4].astype(int)
+        frames.append(pd.DataFrame({
+            "la_code": pd.to_numeric(table["old_la_code"], errors="coerce"),
+            "year": (end - 1).astype(str) + "-" + (end % 100).map("{:02d}".format),
+            measure: pd.to_numeric(table[column], errors="coerce"),
+        }).dropna(subset=["la_code"]).astype({"la_code": int}).set_index(["la_code", "year"]))
+    return pd.concat(frames, axis=1).sort_index()
+
+
+def _slug(name: str) -> str:
+    """An authority's folder name.
+
+    >>> _slug("Kingston upon Hull, City of")
+    'kingston-upon-hull-city-of'
+    """
+    return "-".join("".join(c if c.isalnum() else " " for c in name.lower()).split())
+
+
+def _yearly(volumes: pd.DataFrame, la_code: int, years: list[str], measure: str) -> list[int]:
+    """The authority's published value for each year; a withheld or missing one from its nearest year."""
+    try:
+        series = volumes.loc[la_code, measure].dropna()
+    except KeyError:
+        series = pd.Series(dtype=float)
+    found = []
+    for year in years:
+        if year in series.index:
+            value = series[year]
+        elif len(series):
+            nearest = min(series.index, key=lambda y: (abs(int(y[:4]) - int(year[:4])), y))
+            value = series[nearest]
+        else:
+            value = 0
+        found.append(max(int(value), MINIMUM_VOLUMES[measure]))
+    return found
+
+
+def write_national(out_dir: Path | str, dfe_dir: Path | str, years: tuple[str, ...] | list[str] = NATIONAL_YEARS,
+                   seed: int = 153) -> list[Path]:
+    """Write one folder per current English authority at its published volumes; return the folders.
+
+    Parameters
+    ----------
+    out_dir : Path
+        Where the folders go, one per authority, named from its name (``leicestershire``).
+    dfe_dir : Path
+        DfE's files as downloaded: ``local_authorities.csv`` (the authorities),
+        ``statistical_neighbours.csv`` (optional) and the c1, c4 and d3 files
+        of the "Children in need" release (referrals, section 47 enquiries and
+        plan starts of each year).
+    years : sequence of str
+        Consecutive reporting years, e.g. ``("2018-19", "2019-20")``.
+    seed : int
+        With each authority's DfE code, seeds its random generator: the same
+        seed writes the same bytes.
+
+    Each authority's referrals and enquiries of each year are its published
+    ones (from the nearest published year where withheld or missing, and at
+    least :data:`MINIMUM_VOLUMES`); its plans come from its conferences at
+    about its published plan starts. The tables are drawn as in
+    :func:`write_scaled`.
+    """
+    from cpstats.data.periods import ReportingYear
+
+    dfe_dir, out = Path(dfe_dir), Path(out_dir)
+    labels = [ReportingYear.parse(year).label for year in years]
+    first_year = int(labels[0][:4])
+    if labels != [f"{first_year + i}-{(first_year + i + 1) % 100:02d}" for i in range(len(labels))]:
+        raise ValueError(f"the years must follow one another: {', '.join(labels)}")
+    authorities = pd.read_csv(dfe_dir / "local_authorities.csv", dtype={"la_code": int})
+    neighbours_file = dfe_dir / "statistical_neighbours.csv"
+    neighbours = (pd.read_csv(neighbours_file).sort_values(["la_code", "rank"]).groupby("la_code")["neighbour_la_code"]
+                  .apply(list).to_dict() if neighbours_file.is_file() else {})
+    volumes = published_volumes(dfe_dir)
+    england = ENGLAND_VOLUMES["referrals"]
+    folders = []
+    for row in authorities.itertuples(index=False):
+        per_year = {measure: _yearly(volumes, row.la_code, labels, measure) for measure in _DFE_FILES}
+        per_year["s47_enquiries"] = [min(s, r) for s, r in zip(per_year["s47_enquiries"], per_year["referrals"])]
+        totals = {measure: sum(values) for measure, values in per_year.items()}
+        region = "London" if row.region_name in ("Inner London", "Outer London") else row.region_name
+        la_yaml = (f"name: {row.la_name} (synthetic)\nla_code: {row.la_code}\nregion: {region}\n"
+                   f"statistical_neighbours: [{', '.join(str(int(n)) for n in neighbours.get(row.la_code, []))}]\n")
+        folder = out / _slug(row.la_name)
+        rng = np.random.default_rng([seed, int(row.la_code)])
+        write_volumes(folder, rng, first_year, len(labels), totals, totals["referrals"] / len(labels) / england,
+                      la_yaml, per_year)
+        folders.append(folder)
+    return folders

@@ -619,6 +619,7 @@ def build_report(
     force: bool = False,
     progress=None,
     record: "BuildRecord | None" = None,
+    cache_root: Path | None = None,
 ) -> Path:
     """Build and publish the report of one authority for one year.
 
@@ -669,6 +670,9 @@ def build_report(
     record : BuildRecord, optional
         Filled with what the build did: notebooks executed and cached, the
         back-test and the version published.
+    cache_root : Path, optional
+        The folder holding the jupyter-cache (``.jupyter_cache``); ``build_root``
+        by default (a Dask worker keeps its own, see :mod:`cpstats.publish.cluster`).
 
     Returns
     -------
@@ -722,7 +726,7 @@ def build_report(
     keep_dataset(dataset, validated)
     executed = execute_notebooks(
         book.notebooks, build_dir, parameters, kernel_name=kernel_name, jobs=jobs, force=force or not incremental,
-        cache_root=Path(build_root).resolve(), label=f"{la} {reporting_year.label}", progress=progress, record=record,
+        cache_root=Path(cache_root or build_root).resolve(), label=f"{la} {reporting_year.label}", progress=progress, record=record,
         environment={VALIDATED_CACHE_ENV: str(validated)},
     )
     refresh_commentary(executed, la, reporting_year, data_dir, reference_dir, commentary_dir, policy, dataset,
@@ -1132,20 +1136,6 @@ def _already_published(target: Path, assembly: str) -> bool:
         (Path(target) / name).is_file() for name in published.get("outputs", []))
 
 
-def _build_in_worker(arguments: dict, queue) -> BuildRecord:
-    """One report in a worker process of :func:`build_reports`; failures come back in the record."""
-    record = BuildRecord(arguments["la"], arguments["year"])
-
-    def step(label: str, what: str, seconds: float) -> None:
-        queue.put((label, what, seconds))
-
-    try:
-        build_report(**arguments, progress=step, record=record)
-    except Exception as error:  # reported by the parent, with the others
-        record.error = f"{type(error).__name__}: {error}"
-    return record
-
-
 def build_reports(
     las: Sequence[str],
     years: Sequence[str],
@@ -1157,15 +1147,20 @@ def build_reports(
     jobs: int | None = None,
     progress: bool | None = None,
     log=None,
+    scheduler: str | None = None,
+    retries: int | None = None,
     **options,
 ) -> list[BuildRecord]:
     """Build and publish several reports: every year of every authority named.
 
     Each authority's data are validated first, all of them before anything
     runs. One report builds in the calling process with its notebooks in
-    ``jobs`` worker processes; several build side by side, one per worker
-    process (``jobs``, the number of cores by default), each publishing its
-    own folder atomically. ``_site/index.html`` lists them all at the end.
+    ``jobs`` worker processes. Several build on Dask distributed, one task per
+    report (:mod:`cpstats.publish.cluster`): on a local cluster of ``jobs``
+    worker processes (the number of cores by default), or on the existing
+    cluster at ``scheduler`` (or ``DASK_SCHEDULER_ADDRESS``); the client
+    publishes each report atomically as its task finishes, and
+    ``_site/index.html`` lists them all at the end.
 
     Parameters
     ----------
@@ -1173,6 +1168,10 @@ def build_reports(
         Authority folder names under ``data_root`` (see :func:`cpstats.publish.site.authorities` for all).
     years : sequence of str
         Reporting years, e.g. from :func:`cpstats.data.periods.year_range`.
+    scheduler : str, optional
+        Address of a Dask scheduler, e.g. ``tcp://host:8786``; a single report goes there too.
+    retries : int, optional
+        Times Dask runs a report's task again after it raised (see :func:`cpstats.publish.cluster.build_on_cluster`).
     options
         Passed to :func:`build_report` (``renderer``, ``project_dir``, ``force``, ``final``, ...).
 
@@ -1186,55 +1185,29 @@ def build_reports(
     cpstats.data.contract.DataValidationError
         An authority's data break the contract; nothing was built.
     """
-    import time
-    from concurrent.futures import ProcessPoolExecutor
-
     from cpstats.data.dataset import load_dataset
-    from cpstats.publish.execute import _Progress, default_jobs, process_context
+    from cpstats.publish.cluster import DEFAULT_RETRIES, build_on_cluster, scheduler_address
+    from cpstats.publish.execute import default_jobs
 
     wanted = [(la, ReportingYear.parse(year).label) for la in las for year in years]
-    if len(wanted) > 1:  # one report is validated by build_report itself
+    address = scheduler_address(scheduler)
+    if len(wanted) > 1 or address:  # one report is validated by build_report itself
         for la in dict.fromkeys(las):
             load_dataset(Path(data_root) / la)
-    common = dict(data_root=Path(data_root), out_root=Path(out_root), build_root=Path(build_root),
-                  drafts_root=None if drafts_root is None else Path(drafts_root), **options)
-    workers = max(1, jobs or default_jobs())
-    if len(wanted) == 1 or workers == 1:
-        records = []
-        for la, year in wanted:
-            record = BuildRecord(la, year)
-            try:
-                build_report(la, year, jobs=workers, progress=progress, record=record, **common)
-            except (BuildError, ValueError, OSError) as error:
-                if len(wanted) == 1:
-                    raise
-                record.error = f"{type(error).__name__}: {error}"
-            records.append(record)
-        return records
-
-    stream = log or sys.stderr
-    book = read_book_config(find_project_dir(options.get("project_dir")) / "_quarto.yml")
-    context = process_context()
-    with context.Manager() as manager:
-        queue = manager.Queue()
-        bar = _Progress(len(wanted) * len(book.notebooks), stream, progress)
-        with ProcessPoolExecutor(max_workers=min(workers, len(wanted)), mp_context=context) as pool:
-            futures = [pool.submit(_build_in_worker, dict(la=la, year=year, jobs=1, **common), queue) for la, year in wanted]
-            pending = set(futures)
-            while pending:
-                while not queue.empty():
-                    bar.step(*queue.get())
-                for future in [f for f in pending if f.done()]:
-                    pending.discard(future)
-                    record = future.result()
-                    what = f"FAILED: {record.error}" if record.error else f"published version {record.version}"
-                    print(f"{record.label}: {what}", file=stream, flush=True)
-                time.sleep(0.1)
-            while not queue.empty():
-                bar.step(*queue.get())
-        bar.close()
-    records = [future.result() for future in futures]
     draft = options.get("disclosure", "internal") != "public"
-    root = (Path(drafts_root) if drafts_root is not None else drafts_root_for(out_root)) if draft else Path(out_root)
-    write_site_index(root, draft=draft)
-    return records
+    if draft:  # an internal draft never goes into the public site
+        out_root = Path(drafts_root) if drafts_root is not None else drafts_root_for(out_root)
+    common = dict(data_root=Path(data_root).resolve(), **options)
+    if options.get("project_dir") is not None:
+        common["project_dir"] = Path(options["project_dir"]).resolve()
+    if len(wanted) == 1 and not address:
+        la, year = wanted[0]
+        record = BuildRecord(la, year)
+        build_report(la, year, out_root=Path(out_root), drafts_root=Path(out_root), build_root=Path(build_root),
+                     jobs=jobs, progress=progress, record=record, **common)
+        return [record]
+    common.setdefault("project_dir", find_project_dir(None))
+    return build_on_cluster(wanted, out_root=Path(out_root), build_root=Path(build_root), scheduler=address,
+                            workers=min(max(1, jobs or default_jobs()), len(wanted)),
+                            retries=DEFAULT_RETRIES if retries is None else retries, progress=progress, log=log,
+                            options=common)

@@ -185,8 +185,9 @@ _LOCKS_HELD: dict[str, int] = {}
 def cache_lock(build_root: Path):
     """Hold the cache alone: jupyter-cache's SQLite index is not safe for writers in several processes.
 
-    Reports built side by side (:func:`cpstats.publish.build.build_reports`) share one
-    cache, and the workers of one build may open a new one at the same moment,
+    The notebooks of one report run in several processes that share one cache
+    (and reports built side by side on one machine may share one too: see
+    :mod:`cpstats.publish.cluster`), and they may open a new one at the same moment,
     so every opening, read and write of it happens under an exclusive lock on
     ``<build_root>/.jupyter_cache.lock`` (where ``fcntl`` exists). A process
     already holding the lock may take it again.

@@ -1,0 +1,272 @@
+"""Batches of reports on Dask distributed: one task per report, the site published by the client.
+
+``cpstats build --la all --years A:B`` (more than one report) runs on a
+`dask.distributed <https://distributed.dask.org>`_ cluster:
+
+- **Where.** A :class:`~distributed.LocalCluster` of worker processes (one
+  thread each, ``--jobs`` of them, the number of cores by default) started for
+  the batch and stopped after it; or, with ``--scheduler tcp://host:8786`` (or
+  the environment variable ``DASK_SCHEDULER_ADDRESS``), an existing cluster
+  started with ``dask scheduler`` and ``dask worker``.
+- **One task per report.** Each task runs :func:`cpstats.publish.build.build_report`
+  on a worker, its notebooks one after another in the worker's one kernel. Its
+  executed notebooks go to the build folder (``--build-dir``) as in a local
+  build; its jupyter-cache is the worker's own,
+  ``<build dir>/.workers/<worker name>/.jupyter_cache``; and the report is
+  rendered into a staging folder, ``<build dir>/.staging/<run>/<la>/<year>/``,
+  seeded with a copy of the published report so that the back-test and the
+  versions are those of the published site. On several machines the build
+  folder and the site must be shared storage that every worker reaches under
+  the same path.
+- **Publishing.** The client takes each report as its task finishes
+  (:func:`distributed.as_completed`) and swaps it into ``_site/<la>/<year>/``
+  with the same atomic publish as a local build
+  (:func:`cpstats.publish.build.publish`), then writes ``_site/index.html``
+  once at the end. A report whose task failed is not published; the version
+  published before stays whole.
+- **Lost workers.** A worker that dies mid-task is noticed by the scheduler
+  and its task runs again on another worker (up to Dask's
+  ``distributed.scheduler.allowed-failures``, 3 by default); a task that
+  raises an error other than a build error (an ``OSError`` on shared storage,
+  say) is retried ``retries`` times (:meth:`distributed.Client.submit`). A
+  failing notebook or bad data is not retried: it fails the same way again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import socket
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+
+__all__ = ["SCHEDULER_ENV", "STAGING_FOLDER", "WORKERS_FOLDER", "scheduler_address", "batch_client",
+           "build_task", "build_on_cluster"]
+
+SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
+"""Environment variable naming the scheduler of an existing cluster (as Dask itself reads it)."""
+STAGING_FOLDER = ".staging"
+"""Under the build folder: reports rendered by the workers, waiting for the client to publish them."""
+WORKERS_FOLDER = ".workers"
+"""Under the build folder: one folder per worker, holding its own jupyter-cache."""
+DEFAULT_RETRIES = 2
+
+
+def scheduler_address(scheduler: str | None = None, environ: Mapping[str, str] | None = None) -> str | None:
+    """The scheduler to use: the one given, else ``DASK_SCHEDULER_ADDRESS``, else ``None`` (a local cluster).
+
+    >>> scheduler_address("tcp://10.0.0.5:8786", environ={})
+    'tcp://10.0.0.5:8786'
+    >>> scheduler_address(None, environ={"DASK_SCHEDULER_ADDRESS": "tcp://h:8786"})
+    'tcp://h:8786'
+    >>> scheduler_address(None, environ={}) is None
+    True
+    """
+    environ = os.environ if environ is None else environ
+    return scheduler or environ.get(SCHEDULER_ENV) or None
+
+
+@contextmanager
+def batch_client(scheduler: str | None = None, workers: int | None = None):
+    """A :class:`distributed.Client` on the cluster at ``scheduler``, or on a new :class:`~distributed.LocalCluster`.
+
+    The local cluster has ``workers`` worker processes (the number of cores by
+    default) of one thread each, no dashboard, and is closed on leaving.
+    """
+    from distributed import Client, LocalCluster
+
+    address = scheduler_address(scheduler)
+    if address:
+        with Client(address, timeout="30s") as client:
+            yield client
+        return
+    from cpstats.publish.execute import default_jobs
+
+    with LocalCluster(n_workers=max(1, workers or default_jobs()), threads_per_worker=1, processes=True,
+                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        yield client
+
+
+def _folder_name(name: object) -> str:
+    """A worker's name as a folder name.
+
+    >>> _folder_name("tcp://127.0.0.1:40123")
+    'tcp-127.0.0.1-40123'
+    """
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", str(name)).strip("-") or "worker"
+
+
+def _worker_name() -> str:
+    """The name of the Dask worker running this task (``local`` outside one)."""
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+    except (ImportError, ValueError):
+        return "local"
+    name = worker.name
+    # a worker started without --name is named by its address, which changes with every start: then the host
+    return _folder_name(name if not str(name).startswith(("tcp://", "tls://", "inproc://")) else socket.gethostname())
+
+
+def build_task(la: str, year: str, *, staging_root: str, out_root: str, build_root: str, options: dict):
+    """One report, on a worker: rendered into ``staging_root/<la>/<year>`` from a copy of the published one.
+
+    Returns the :class:`cpstats.publish.build.BuildRecord`; a build error (a
+    notebook that failed, bad data, missing commentary in a final build) is
+    returned in ``record.error`` rather than raised, so that Dask does not
+    retry what would fail again. Anything else is raised and retried.
+    """
+    from cpstats.data.contract import DataValidationError
+    from cpstats.publish.build import BuildError, BuildRecord, build_report
+
+    record = BuildRecord(la, year)
+    staged = Path(staging_root) / la / year
+    shutil.rmtree(staged, ignore_errors=True)  # what an earlier attempt of this task left
+    published = Path(out_root) / la / year
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    if (published / "manifest.json").is_file():
+        shutil.copytree(published, staged, symlinks=True)
+    cache_root = Path(build_root) / WORKERS_FOLDER / _worker_name()
+    try:
+        # a draft or a public report alike is staged in the run's folder; the client publishes it into its tree
+        build_report(la, year, out_root=Path(staging_root), build_root=Path(build_root), cache_root=cache_root,
+                     jobs=1, progress=lambda *step: None, record=record,
+                     **{**options, "drafts_root": Path(staging_root)})
+    except (BuildError, DataValidationError) as error:
+        record.error = f"{type(error).__name__}: {error}"
+    return record
+
+
+def _same_report(staged: Path, target: Path) -> bool:
+    """Whether the published report is already the staged one (same manifest, every output there)."""
+    try:
+        if (staged / "manifest.json").read_bytes() != (target / "manifest.json").read_bytes():
+            return False
+    except OSError:
+        return False
+    import json
+
+    outputs = json.loads((target / "manifest.json").read_text(encoding="utf-8")).get("outputs", [])
+    return all((target / name).is_file() for name in outputs)
+
+
+def _publish_staged(staged: Path, target: Path) -> bool:
+    """Swap the staged report into ``target`` atomically; ``False`` when it was already published as it is."""
+    from cpstats.publish.build import BuildError, publish
+
+    if not (staged / "manifest.json").is_file():
+        raise BuildError(f"the report was not rendered: no {staged / 'manifest.json'}")
+    if _same_report(staged, target):
+        return False
+    publish(target, lambda folder: shutil.copytree(staged, folder, symlinks=True, dirs_exist_ok=True))
+    return True
+
+
+def _clear_stale_runs(staging: Path) -> None:
+    """Remove staging folders of earlier runs on this host whose client is no longer running."""
+    from cpstats.publish.build import _pid_alive
+
+    host = _folder_name(socket.gethostname())
+    for folder in staging.glob(f"{host}-*-*"):
+        match = re.fullmatch(re.escape(host) + r"-(\d+)-[0-9a-f]+", folder.name)
+        if match and int(match[1]) != os.getpid() and not _pid_alive(int(match[1])):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def build_on_cluster(
+    wanted: Sequence[tuple[str, str]],
+    *,
+    out_root: Path,
+    build_root: Path,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    retries: int = DEFAULT_RETRIES,
+    progress: bool | None | Callable[[str, str, float], None] = None,
+    log=None,
+    options: Mapping | None = None,
+) -> list:
+    """Build the reports ``wanted`` (pairs of authority and year) on a Dask cluster and publish them.
+
+    Parameters
+    ----------
+    wanted : sequence of (str, str)
+        The reports, e.g. ``[("sample", "2017-18"), ("county", "2017-18")]``.
+    out_root, build_root : Path
+        The published site and the build folder (shared storage on several machines).
+    scheduler : str, optional
+        Address of an existing scheduler; else ``DASK_SCHEDULER_ADDRESS``; else a local cluster.
+    workers : int, optional
+        Worker processes of the local cluster (the number of cores by default).
+    retries : int
+        Times a task that raised is run again (:meth:`distributed.Client.submit`).
+    progress : bool or callable, optional
+        A callable gets each report's label, what became of it and its seconds;
+        otherwise one line per report is printed to ``log`` as it finishes.
+    options : mapping
+        Passed to :func:`cpstats.publish.build.build_report` (``renderer``, ``project_dir``, ``force``, ...).
+
+    Returns
+    -------
+    list of cpstats.publish.build.BuildRecord
+        In the order of ``wanted``; a report not published has ``error`` set.
+    """
+    from distributed import as_completed
+
+    from cpstats.publish.build import BuildRecord, write_site_index
+
+    stream = log or sys.stderr
+    out_root, build_root = Path(out_root).resolve(), Path(build_root).resolve()
+    staging = build_root / STAGING_FOLDER
+    staging.mkdir(parents=True, exist_ok=True)
+    _clear_stale_runs(staging)
+    run = staging / f"{_folder_name(socket.gethostname())}-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    run.mkdir()
+    options = dict(options or {})
+    records: dict[tuple[str, str], BuildRecord] = {}
+    started = time.perf_counter()
+    try:
+        with batch_client(scheduler, workers) as client:
+            futures = {}
+            for la, year in wanted:
+                future = client.submit(build_task, la, year, staging_root=str(run), out_root=str(out_root),
+                                       build_root=str(build_root), options=options, retries=retries, pure=False,
+                                       key=f"cpstats-report-{la}-{year}-{run.name}")
+                futures[future] = (la, year)
+            for done, future in enumerate(as_completed(futures), start=1):
+                la, year = futures[future]
+                try:
+                    record = future.result()
+                except Exception as error:  # noqa: BLE001 - a worker lost too often, or an error retried in vain
+                    record = BuildRecord(la, year)
+                    record.error = f"{type(error).__name__}: {error}"
+                changed = False
+                if record.error is None:
+                    try:
+                        changed = _publish_staged(run / la / year, out_root / la / year)
+                    except Exception as error:  # noqa: BLE001 - reported with the others; the old report stays
+                        record.error = f"{type(error).__name__}: {error}"
+                    else:
+                        record.site = out_root / la / year
+                if record.error is not None:
+                    record.site = None  # the staged copy goes with the run; nothing was published
+                what = (f"FAILED: {record.error}" if record.error else
+                        f"published version {record.version}" + ("" if changed else " (unchanged)"))
+                seconds = time.perf_counter() - started
+                if callable(progress):
+                    progress(record.label, what, seconds)
+                else:
+                    print(f"[{done}/{len(futures)}] {record.label}: {what} "
+                          f"({len(record.executed)} notebooks executed, {len(record.cached)} cached; {seconds:.1f} s)",
+                          file=stream, flush=True)
+                records[(la, year)] = record
+    finally:
+        shutil.rmtree(run, ignore_errors=True)
+    write_site_index(out_root, draft=options.get("disclosure", "internal") != "public")
+    return [records[pair] for pair in wanted]

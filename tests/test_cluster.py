@@ -1,0 +1,177 @@
+"""Batches on Dask distributed: a real LocalCluster of worker processes builds the site a local build does.
+
+Two authorities x two years of the small project (two sections), so that each
+build takes seconds: a local build report by report, the same four reports on
+a LocalCluster of two workers (the same bytes), then a build during which one
+worker process is killed (the site stays whole) and a rerun (it completes).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import dask
+import pytest
+from distributed import Client, LocalCluster
+
+from cpstats.publish.build import build_report, build_reports, write_site_index
+from cpstats.publish.cluster import STAGING_FOLDER, WORKERS_FOLDER, scheduler_address
+from tests.small_project import make_project
+
+LAS = ["sample", "county"]
+YEARS = ["2016-17", "2017-18"]
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _whole(site: Path) -> None:
+    """Every report in the site has every output its manifest lists, and no staging folder is left beside it."""
+    import json
+
+    for manifest in site.glob("*/*/manifest.json"):
+        outputs = json.loads(manifest.read_text(encoding="utf-8"))["outputs"]
+        assert all((manifest.parent / name).is_file() for name in outputs), manifest.parent
+    assert not [p for p in site.rglob(".*") if ".new-" in p.name or ".old-" in p.name]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cluster")
+    project_dir, data_root = make_project(root, authorities=tuple(LAS))
+    options = dict(data_root=data_root, renderer="builtin", project_dir=project_dir)
+    local_site, local_build = root / "local" / "_site", root / "local" / "_build"
+    for la in LAS:  # the local build: one report after another, no cluster
+        for year in YEARS:
+            build_report(la, year, out_root=local_site, build_root=local_build, jobs=1, progress=False, **options)
+    write_site_index(local_site)
+    return root, options, local_site
+
+
+@pytest.fixture(scope="module")
+def cluster_site(project):
+    """The same four reports on the default engine: a LocalCluster of two worker processes."""
+    root, options, _ = project
+    site, build = root / "cluster" / "_site", root / "cluster" / "_build"
+    lines = []
+    records = build_reports(LAS, YEARS, out_root=site, build_root=build, jobs=2,
+                            progress=lambda label, what, seconds: lines.append((label, what)), **options)
+    return site, build, records, lines
+
+
+def test_scheduler_address_from_flag_or_environment(monkeypatch):
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "tcp://127.0.0.1:8786")
+    assert scheduler_address(None) == "tcp://127.0.0.1:8786"
+    assert scheduler_address("tcp://10.1.1.1:8786") == "tcp://10.1.1.1:8786"
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS")
+    assert scheduler_address(None) is None
+
+
+def test_local_cluster_builds_the_same_site_byte_for_byte(project, cluster_site):
+    """Four reports as four tasks on two worker processes: every published byte is the local build's."""
+    _, _, local_site = project
+    site, build, records, lines = cluster_site
+    assert [(r.la, r.year, r.error) for r in records] == [(la, y, None) for la in LAS for y in YEARS]
+    assert all(len(r.executed) == 2 for r in records)  # executed on the workers, not taken from the local build
+    assert sorted(label for label, _ in lines) == sorted(f"{la} {y}" for la in LAS for y in YEARS)
+    assert all(what == "published version 1" for _, what in lines)
+    assert _files(site) == _files(local_site)
+    _whole(site)
+    caches = sorted(p.parent.name for p in (build / WORKERS_FOLDER).glob("*/.jupyter_cache"))
+    assert len(caches) == 2  # each worker its own jupyter-cache
+    assert not list((build / STAGING_FOLDER).iterdir())  # the staging run is removed
+
+
+def _kill_first_busy_worker(scheduler: str, killed: list, stop: threading.Event) -> None:
+    """Watch the cluster; once a report's task is running, kill that worker's process (SIGKILL)."""
+    with Client(scheduler, timeout="30s") as watcher:
+        while not stop.is_set():
+            busy = [address for address, keys in watcher.processing().items() if keys]
+            if busy:
+                time.sleep(1.0)  # let it get into the build
+                pid = watcher.run(os.getpid, workers=[busy[0]])[busy[0]]
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+                return
+            time.sleep(0.05)
+
+
+def test_a_killed_worker_leaves_the_site_whole_and_a_rerun_completes(project, cluster_site):
+    """A worker killed mid-build (with no second chance for its task): the site stays whole, its report as it
+    was; a rerun publishes every report, the local build's bytes."""
+    _, options, local_site = project
+    site, build, _, _ = cluster_site
+    before = _files(site)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        killed, stop = [], threading.Event()
+        watcher = threading.Thread(target=_kill_first_busy_worker, args=(cluster.scheduler_address, killed, stop))
+        watcher.start()
+        try:
+            records = build_reports(LAS, YEARS, out_root=site, build_root=build, scheduler=cluster.scheduler_address,
+                                    force=True, progress=lambda *step: None, **options)
+        finally:
+            stop.set()
+            watcher.join()
+        assert killed
+        failed = [r for r in records if r.error]
+        assert len(failed) >= 1 and all("KilledWorker" in r.error for r in failed)
+        _whole(site)
+        after = _files(site)
+        for record in failed:  # the killed report is the one published before, byte for byte
+            prefix = f"{record.la}/{record.year}/"
+            assert {k: v for k, v in after.items() if k.startswith(prefix)} == \
+                   {k: v for k, v in before.items() if k.startswith(prefix)}
+
+        rerun = build_reports(LAS, YEARS, out_root=site, build_root=build, scheduler=cluster.scheduler_address,
+                              progress=lambda *step: None, **options)
+    assert [r.error for r in rerun] == [None] * 4
+    _whole(site)
+    assert _files(site) == _files(local_site)
+
+
+# ----------------------------------------------------------------- the national dataset the batch runs on
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DFE = Path(os.environ.get("CPSTATS_SHARED_REFERENCE", PROJECT_ROOT.parent / "shared" / "reference")) / "dfe"
+
+
+@pytest.mark.skipif(not (DFE / "local_authorities.csv").is_file(), reason=f"DfE's files are not in {DFE}")
+def test_national_synth_writes_each_authority_at_its_published_volumes(tmp_path):
+    """Three authorities (the list cut short): a valid folder each, each year's referrals and enquiries the
+    published ones, the same bytes from the same seed."""
+    import shutil
+
+    import pandas as pd
+
+    from cpstats.cli import main
+    from cpstats.data.dataset import load_dataset
+    from cpstats.data.scale import published_volumes
+    from cpstats.figures.measures import compute_measures
+
+    dfe = tmp_path / "dfe"
+    dfe.mkdir()
+    for path in DFE.glob("*.csv"):
+        shutil.copy(path, dfe)
+    everyone = pd.read_csv(DFE / "local_authorities.csv")
+    everyone[everyone["la_code"].isin([855, 857, 420])].to_csv(dfe / "local_authorities.csv", index=False)
+    for out in ("one", "two"):
+        assert main(["synth", "--national", "--out", str(tmp_path / out), "--dfe", str(dfe),
+                     "--years", "2018-19:2019-20"]) == 0
+    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == ["isles-of-scilly", "leicestershire", "rutland"]
+    assert _files(tmp_path / "one") == _files(tmp_path / "two")
+    published = published_volumes(dfe)
+    ds = load_dataset(tmp_path / "one" / "leicestershire")
+    assert ds.la_code == 855 and "Leicestershire" in ds.name
+    for year in ("2018-19", "2019-20"):
+        measures = compute_measures(ds, year, population=140_000)
+        assert measures["referrals"] == published.loc[(855, year), "referrals"]
+        assert abs(measures["s47_enquiries"] - published.loc[(855, year), "s47_enquiries"]) < 0.05 * measures["s47_enquiries"]
+        assert 0.5 * published.loc[(855, year), "plan_starts"] < measures["plan_starts"] < 1.5 * published.loc[(855, year), "plan_starts"]
+    scilly = load_dataset(tmp_path / "one" / "isles-of-scilly")  # published counts withheld or tiny: the floors
+    assert len(scilly.referrals) >= 40 and len(scilly.cp_plans) >= 1

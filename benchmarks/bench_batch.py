@@ -48,7 +48,7 @@ def main() -> None:
     from distributed import Client, LocalCluster
 
     from cpstats.data.periods import year_range
-    from cpstats.publish.build import build_reports
+    from cpstats.publish.cluster import build_reports
 
     las = [la.strip() for la in args.las.split(",")]
     years = [y.label for y in year_range(args.years)]

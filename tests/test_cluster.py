@@ -18,7 +18,8 @@ import dask
 import pytest
 from distributed import Client, LocalCluster
 
-from cpstats.publish.build import build_report, build_reports, write_site_index
+from cpstats.publish.build import build_report, write_site_index
+from cpstats.publish.cluster import build_reports
 from cpstats.publish.cluster import STAGING_FOLDER, WORKERS_FOLDER, scheduler_address
 from tests.small_project import make_project
 

@@ -9,7 +9,8 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from cpstats.publish.build import BuildRecord, build_report, build_reports
+from cpstats.publish.build import BuildRecord, build_report
+from cpstats.publish.cluster import build_reports
 from cpstats.data.dataset import dataset_fingerprint, load_dataset
 from cpstats.publish.site import authorities, data_date
 from tests.small_project import PROJECT_ROOT, make_project

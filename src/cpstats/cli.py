@@ -275,7 +275,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     """``cpstats build``: one report or many; prints each back-test and where each report is."""
-    from cpstats.publish.build import build_reports
+    from cpstats.publish.cluster import build_reports
     from cpstats.data.periods import year_range
     from cpstats.publish.quarto import renderer_name
     from cpstats.publish.site import authorities, format_backtest

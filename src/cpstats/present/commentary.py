@@ -134,7 +134,7 @@ def _lookup(context: Context, scope: str | None, name: str, key: str | None):
     if scope is None and context.words and name in context.words and key is None:
         return context.words[name]
     if scope == "change":
-        from cpstats.present.sentences import change_phrase
+        from cpstats.present.numbers import change_phrase
 
         current, before = _value(context.measures, name, key), _value(context.previous, name, key)
         if current is None or before is None:

@@ -226,7 +226,7 @@ ENGLAND_ONLY = ("on_plan_2_years_or_more_at_31_march_pct",)
 
 
 def _date(day) -> str:
-    from cpstats.present.sentences import date_phrase
+    from cpstats.present.numbers import date_phrase
 
     return date_phrase(day)
 

@@ -23,7 +23,7 @@ import pandas as pd
 from cpstats.data.periods import ReportingYear
 from cpstats.data.reference import ENGLAND_MEASURES, published_figures
 from cpstats.figures.figures import CONFIDENTIAL, is_withheld
-from cpstats.present.sentences import format_count, format_rate
+from cpstats.present.numbers import format_count, format_rate
 from cpstats.present.tables import NOT_AVAILABLE_SYMBOL, _measure_cell
 
 __all__ = ["RECONCILED_MEASURES", "reconcile", "reconciliation_table", "reconciliation_sentence", "EXPLANATION"]

@@ -29,7 +29,7 @@ import pandas as pd
 
 from cpstats.figures.figures import is_withheld
 from cpstats.data.periods import ReportingYear
-from cpstats.present.sentences import format_count, format_percent, format_rate, percent_of
+from cpstats.present.numbers import format_count, format_percent, format_rate, percent_of
 
 __all__ = [
     "NOT_APPLICABLE_SYMBOL",

@@ -57,8 +57,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from cpstats.data.dataset import VALIDATED_CACHE_ENV, cached_dataset, keep_dataset
+from cpstats.data.dataset import VALIDATED_CACHE_ENV
 from cpstats.figures import DEFAULT_THRESHOLD, Policy
+from cpstats.publish.caches import BuildCaches
 from cpstats.publish.execute import FINGERPRINT_PARAMETER, KERNEL, KERNEL_ARGUMENTS, NotebookJob, execute_jobs, inputs_fingerprint, library_digest
 from cpstats.publish.site import provenance_markdown
 from cpstats.data.paths import _project_root, resolve_input_dir
@@ -87,7 +88,6 @@ __all__ = [
     "build_manifest",
     "write_site_index",
     "BuildRecord",
-    "build_reports",
     "DRAFTS_FOLDER",
     "drafts_root_for",
     "refresh_commentary",
@@ -106,7 +106,6 @@ def drafts_root_for(out_root: Path) -> Path:
     """
     return Path(out_root).parent / DRAFTS_FOLDER
 
-VALIDATED_FOLDER = ".validated"
 """Under the build root: the authority's data as validated by the build, loaded as they are by its notebooks."""
 
 
@@ -594,7 +593,7 @@ def write_suppression_log(log: Sequence[dict], path: Path) -> Path:
 
 
 def _period(year: ReportingYear) -> str:
-    from cpstats.present.sentences import date_phrase
+    from cpstats.present.numbers import date_phrase
 
     return f"{date_phrase(year.start)} to {date_phrase(year.end)}"
 
@@ -691,108 +690,140 @@ def build_report(
     BuildError
         Other failures (unknown renderer, Quarto failure); nothing was published.
     """
-    from cpstats.present.commentary import unwritten_sections
-    from cpstats.data.dataset import load_dataset
-    from cpstats.publish.downloads import prepare_downloads
+    report = _plan(la, year, data_root=data_root, out_root=out_root, drafts_root=drafts_root, build_root=build_root,
+                   reference_dir=reference_dir, renderer=renderer, project_dir=project_dir,
+                   policy=Policy(disclosure, threshold))
+    caches = BuildCaches(build_root, cache_root)
+    record = record if record is not None else BuildRecord(la, report.year.label)
+    record.renderer = report.renderer
+    dataset = caches.dataset(report.data_dir)                                   # 1. the data, validated once
+    executed = execute_notebooks(                                               # 2-3. figures, tables, charts
+        report.book.notebooks, report.build_dir, report.parameters, kernel_name=kernel_name, jobs=jobs,
+        force=force or not incremental, cache_root=caches.notebooks, label=f"{la} {report.year.label}",
+        progress=progress, record=record, environment={VALIDATED_CACHE_ENV: str(caches.validated)})
+    refresh_commentary(executed, la, report.year, report.data_dir, report.reference_dir, report.commentary_dir,
+                       report.policy, dataset, report.fingerprint, report.build_dir)
+    _retire_other_mode(report.target, report.policy)
+    version = _version_of_report(dataset, report.year, report.reference_dir, report.policy, report.target,
+                                 report.build_dir, report.project_dir, record, report.fingerprint, caches)
+    write_suppression_log(caches.figures(dataset, report.year, report.reference_dir, report.policy).log,
+                          report.build_dir / SUPPRESSION_LOG)
+    _refuse_unwritten(executed, report) if final else None
+    assembly = _assembly_key(executed, report.book, report.renderer, report.policy, version, report.parameters,
+                             report.commentary_files, report_timestamp(report.year))
+    if not (force or not incremental) and caches.assembly_unchanged(report.target, assembly):
+        _recover(report.target)  # nothing to assemble: clear only what a killed build left beside the report
+        published = report.target
+    else:                                                                       # 4. pages, PDF, downloads
+        published = publish(report.target, _assembler(report, dataset, executed, version, assembly))
+    write_site_index(report.out_root, draft=report.draft)
+    record.site = published
+    return published
 
+
+@dataclass(frozen=True)
+class _Report:
+    """What one build makes, for whom, from what, and where everything goes."""
+
+    la: str
+    year: ReportingYear
+    policy: Policy
+    data_dir: Path
+    reference_dir: Path
+    project_dir: Path
+    book: BookConfig
+    renderer: str
+    build_dir: Path
+    out_root: Path
+    parameters: dict
+
+    @property
+    def draft(self) -> bool:
+        return self.policy.mode != "public"
+
+    @property
+    def target(self) -> Path:
+        return self.out_root / self.la / self.year.label
+
+    @property
+    def commentary_dir(self) -> Path:
+        return self.project_dir / "commentary"
+
+    @property
+    def commentary_files(self) -> list[Path]:
+        return sorted((self.commentary_dir / self.la / self.year.label).glob("*.md"))
+
+    @property
+    def fingerprint(self) -> str:
+        return self.parameters[FINGERPRINT_PARAMETER]
+
+
+def _plan(la: str, year: str, *, data_root: Path, out_root: Path, drafts_root: Path | None, build_root: Path,
+          reference_dir: Path | None, renderer: str, project_dir: Path | None, policy: Policy) -> _Report:
+    """Where a report's inputs are and where it goes: a draft into the drafts' tree, never the public site."""
     reporting_year = ReportingYear.parse(year)
-    policy = Policy(disclosure, threshold)
-    draft = policy.mode != "public"
-    if draft:  # an internal draft never goes into the public site
+    if policy.mode != "public":
         out_root = Path(drafts_root) if drafts_root is not None else drafts_root_for(out_root)
     data_dir = (Path(data_root) / la).resolve()
     reference_dir = Path(reference_dir or Path(data_root) / "reference").resolve()
-    validated = Path(build_root).resolve() / VALIDATED_FOLDER  # the notebooks load the data validated here once
-    dataset = cached_dataset(data_dir, validated)
-    if dataset is None:
-        dataset = load_dataset(data_dir)
-        keep_dataset(dataset, validated)
-    chosen = choose_renderer(renderer)
     project_dir = find_project_dir(project_dir)
-    book = read_book_config(project_dir / "_quarto.yml")
-
-    build_dir = (Path(build_root) / la / reporting_year.label).resolve()
     commentary_dir = project_dir / "commentary"
     parameters = {
         "la": la, "year": reporting_year.label, "data_dir": str(data_dir),
         "reference_dir": str(reference_dir), "commentary_dir": str(commentary_dir),
         "disclosure": policy.mode, "disclosure_threshold": policy.threshold,
+        FINGERPRINT_PARAMETER: inputs_fingerprint(data_dir, reference_dir, commentary_dir / la / reporting_year.label),
     }
-    commentary_files = sorted((commentary_dir / la / reporting_year.label).glob("*.md"))
-    parameters[FINGERPRINT_PARAMETER] = inputs_fingerprint(data_dir, reference_dir, commentary_dir / la / reporting_year.label)
-    record = record if record is not None else BuildRecord(la, reporting_year.label)
-    record.renderer = chosen
-    validated = Path(build_root).resolve() / VALIDATED_FOLDER  # the notebooks load the data validated here once
-    keep_dataset(dataset, validated)
-    executed = execute_notebooks(
-        book.notebooks, build_dir, parameters, kernel_name=kernel_name, jobs=jobs, force=force or not incremental,
-        cache_root=Path(cache_root or build_root).resolve(), label=f"{la} {reporting_year.label}", progress=progress, record=record,
-        environment={VALIDATED_CACHE_ENV: str(validated)},
-    )
-    refresh_commentary(executed, la, reporting_year, data_dir, reference_dir, commentary_dir, policy, dataset,
-                       parameters[FINGERPRINT_PARAMETER], build_dir)
-    target = Path(out_root) / la / reporting_year.label
-    _retire_other_mode(target, policy)
-    version = _version_of_report(dataset, reporting_year, reference_dir, policy, target, build_dir, project_dir, record,
-                                 parameters[FINGERPRINT_PARAMETER], validated)
-    write_suppression_log(_protected_figures(dataset, reporting_year, reference_dir, policy, validated).log,
-                          build_dir / SUPPRESSION_LOG)
-    unwritten = unwritten_sections(executed) if final else []
-    if unwritten:
-        raise UnwrittenCommentaryError(unwritten, _display_path(commentary_dir, project_dir))
-    assembly = _assembly_key(executed, book, chosen, policy, version, parameters, commentary_files,
-                             report_timestamp(reporting_year))
-    if not (force or not incremental) and _already_published(target, assembly):
-        _recover(target)  # nothing to assemble, but clear what a killed build left beside the report
-        write_site_index(Path(out_root), draft=draft)  # nothing to assemble: the published report is this one, byte for byte
-        record.site = target
-        return target
-    downloads = prepare_downloads(executed, la, reporting_year.label)
+    return _Report(la, reporting_year, policy, data_dir, reference_dir, project_dir,
+                   read_book_config(project_dir / "_quarto.yml"), choose_renderer(renderer),
+                   (Path(build_root) / la / reporting_year.label).resolve(), Path(out_root), parameters)
 
+
+def _refuse_unwritten(executed: Sequence[Path], report: _Report) -> None:
+    """A final build refuses while any section shows "commentary not yet written"."""
+    from cpstats.present.commentary import unwritten_sections
+
+    unwritten = unwritten_sections(executed)
+    if unwritten:
+        raise UnwrittenCommentaryError(unwritten, _display_path(report.commentary_dir, report.project_dir))
+
+
+def _assembler(report: _Report, dataset, executed: Sequence[Path], version: "_ReportVersion", assembly: str):
+    """What lays the report out into a folder: pages and PDF, downloads, versions and the manifest."""
+    from cpstats.publish.downloads import prepare_downloads
+
+    downloads = prepare_downloads(executed, report.la, report.year.label)
     info = ReportInfo(
-        title=book.title,
-        subtitle=f"{dataset.name}, {reporting_year.label}",
-        period=_period(reporting_year),
-        lang=book.lang,
-        version=_version("cpstats") or "unknown",
-        pdf_name=pdf_name(la, reporting_year),
-        timestamp=report_timestamp(reporting_year),
-        downloads=downloads.index_links,
+        title=report.book.title, subtitle=f"{dataset.name}, {report.year.label}", period=_period(report.year),
+        lang=report.book.lang, version=_version("cpstats") or "unknown", pdf_name=pdf_name(report.la, report.year),
+        timestamp=report_timestamp(report.year), downloads=downloads.index_links,
         section_downloads=downloads.section_links,
-        about=provenance_markdown(version.provenance, revisions=bool(version.revisions)),
-        draft=draft,
+        about=provenance_markdown(version.provenance, revisions=bool(version.revisions)), draft=report.draft,
     )
-    metadata = {"la-name": dataset.name, "report-year": reporting_year.label, "public": not draft,
-                "disclosure-threshold": str(policy.threshold), "fewer-than": str(policy.threshold + 1)}
+    metadata = {"la-name": dataset.name, "report-year": report.year.label, "public": not report.draft,
+                "disclosure-threshold": str(report.policy.threshold), "fewer-than": str(report.policy.threshold + 1)}
 
     def render(site_dir: Path) -> None:
-        if chosen == "quarto":
-            _render_with_quarto(book, executed, build_dir, site_dir, info, metadata)
+        if report.renderer == "quarto":
+            _render_with_quarto(report.book, executed, report.build_dir, site_dir, info, metadata)
         else:
-            render_builtin(info, book.front_page, executed, site_dir, build_dir, metadata)
+            render_builtin(info, report.book.front_page, executed, site_dir, report.build_dir, metadata)
         downloads.write(site_dir, title=info.title, subtitle=info.subtitle, period=info.period,
                         source=f"Source: {dataset.name}, record-level data, computed by cpstats {info.version}",
                         timestamp=info.timestamp)
-        version.write(target, site_dir, info)
+        version.write(report.target, site_dir, info)
+        shown = {"data_dir": report.data_dir, "reference_dir": report.reference_dir, "commentary_dir": report.commentary_dir}
         manifest = build_manifest(
-            project_dir=project_dir,
-            parameters={**parameters, "data_dir": _display_path(data_dir, project_dir),
-                        "reference_dir": _display_path(reference_dir, project_dir),
-                        "commentary_dir": _display_path(commentary_dir, project_dir), "la_name": dataset.name},
-            renderer=chosen,
-            data_files=dataset.files,
-            reference_dir=reference_dir,
-            commentary_files=commentary_files,
-            book=book,
-            outputs=_output_list(site_dir),
+            project_dir=report.project_dir,
+            parameters={**report.parameters, **{k: _display_path(v, report.project_dir) for k, v in shown.items()},
+                        "la_name": dataset.name},
+            renderer=report.renderer, data_files=dataset.files, reference_dir=report.reference_dir,
+            commentary_files=report.commentary_files, book=report.book, outputs=_output_list(site_dir),
         )
         manifest.update(version=version.number, provenance=version.provenance, assembly_key=assembly)
         (site_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
-    published = publish(target, render)
-    write_site_index(Path(out_root), draft=draft)
-    record.site = published
-    return published
+    return render
 
 
 def _inputs_digest(paths: Sequence[Path]) -> str:
@@ -852,7 +883,7 @@ class BuildRecord:
     site : Path or None
         The published folder.
     error : str or None
-        Why the report was not published (in :func:`build_reports`).
+        Why the report was not published (in :func:`cpstats.publish.cluster.build_reports`).
     """
 
     la: str
@@ -929,7 +960,7 @@ def refresh_commentary(executed: Sequence[Path], la: str, year: ReportingYear, d
     if not found:
         note_filled()
         return 0
-    memo = _memo(memo_dir if fingerprint else None, "commentary", commentary_key or "")
+    memo = BuildCaches.memo(memo_dir if fingerprint else None, "commentary", commentary_key or "")
     fresh = memo.get() if memo else None
     if fresh is None:
         report = load_context(la, year, data_dir, reference_dir, commentary_dir, dataset=dataset,
@@ -956,30 +987,6 @@ def refresh_commentary(executed: Sequence[Path], la: str, year: ReportingYear, d
             os.replace(partial, path)
     note_filled()
     return len(changed)
-
-
-@dataclass
-class _Memo:
-    """A value worked out for one report, kept in its build folder with the key it was worked out for."""
-
-    path: Path
-    key: str
-
-    def get(self):
-        try:
-            kept = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return kept.get("value") if kept.get("key") == self.key else None
-
-    def put(self, value) -> None:
-        partial = self.path.with_name(f".{self.path.name}.{os.getpid()}")
-        partial.write_text(json.dumps({"key": self.key, "value": value}), encoding="utf-8")  # keeps the order
-        os.replace(partial, self.path)
-
-
-def _memo(folder: Path | None, name: str, key: str) -> _Memo | None:
-    return _Memo(Path(folder) / f".{name}.json", key) if folder is not None else None
 
 
 def _commentary_key(la: str, year: ReportingYear, commentary_dir: Path, policy: Policy, fingerprint: str | None) -> str:
@@ -1030,25 +1037,19 @@ def _retire_other_mode(target: Path, policy: Policy) -> None:
         shutil.rmtree(target)
 
 
-def _protected_figures(dataset, year: ReportingYear, reference_dir: Path, policy: Policy, cache_dir: Path | None):
-    """The report's figures as the policy lets its readers see them (:func:`cpstats.figures.figures.report_figures`)."""
-    from cpstats.figures.figures import report_figures
-
-    return report_figures(dataset, year, reference_dir, policy, cache_dir=cache_dir)
-
-
 def _version_of_report(dataset, year: ReportingYear, reference_dir: Path, policy: Policy, target: Path,
                        build_dir: Path, project_dir: Path, record: BuildRecord,
-                       fingerprint: str | None = None, cache_dir: Path | None = None) -> _ReportVersion:
+                       fingerprint: str | None = None, caches: BuildCaches | None = None) -> _ReportVersion:
     """Back-test the year's figures against the published report and decide the version to publish."""
     from cpstats.data.dataset import dataset_fingerprint
     from cpstats.publish.site import Change, backtest, build_date, plain_figures, provenance, read_published, write_backtest
 
-    memo = _memo(build_dir, "figures", hashlib.sha256(json.dumps(
+    memo = BuildCaches.memo(build_dir, "figures", hashlib.sha256(json.dumps(
         [fingerprint, year.label, policy.mode, policy.threshold]).encode()).hexdigest()) if fingerprint else None
     figures = memo.get() if memo else None
     if figures is None:
-        figures = plain_figures(_protected_figures(dataset, year, reference_dir, policy, cache_dir).published_flat())
+        caches = caches or BuildCaches(build_dir)
+        figures = plain_figures(caches.figures(dataset, year, reference_dir, policy).published_flat())
         if memo:
             memo.put(figures)
     published = read_published(target)
@@ -1123,91 +1124,3 @@ def _assembly_key(executed: Sequence[Path], book: BookConfig, renderer: str, pol
         "library": library_digest(), "tools": _tool_versions(),
     }, sort_keys=True, default=str).encode())
     return digest.hexdigest()
-
-
-def _already_published(target: Path, assembly: str) -> bool:
-    """Whether ``target`` holds a complete report assembled from the same things."""
-    manifest = Path(target) / "manifest.json"
-    try:
-        published = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return published.get("assembly_key") == assembly and all(
-        (Path(target) / name).is_file() for name in published.get("outputs", []))
-
-
-def build_reports(
-    las: Sequence[str],
-    years: Sequence[str],
-    *,
-    data_root: Path = Path("data"),
-    out_root: Path = Path("_site"),
-    build_root: Path = Path("_build"),
-    drafts_root: Path | None = None,
-    jobs: int | None = None,
-    progress: bool | None = None,
-    log=None,
-    scheduler: str | None = None,
-    retries: int | None = None,
-    **options,
-) -> list[BuildRecord]:
-    """Build and publish several reports: every year of every authority named.
-
-    Each authority's data are validated first, all of them before anything
-    runs. One report builds in the calling process with its notebooks in
-    ``jobs`` worker processes. Several build on Dask distributed, one task per
-    report (:mod:`cpstats.publish.cluster`): on a local cluster of ``jobs``
-    worker processes (the number of cores by default), or on the existing
-    cluster at ``scheduler`` (or ``DASK_SCHEDULER_ADDRESS``); the client
-    publishes each report atomically as its task finishes, and
-    ``_site/index.html`` lists them all at the end.
-
-    Parameters
-    ----------
-    las : sequence of str
-        Authority folder names under ``data_root`` (see :func:`cpstats.publish.site.authorities` for all).
-    years : sequence of str
-        Reporting years, e.g. from :func:`cpstats.data.periods.year_range`.
-    scheduler : str, optional
-        Address of a Dask scheduler, e.g. ``tcp://host:8786``; a single report goes there too.
-    retries : int, optional
-        Times Dask runs a report's task again after it raised (see :func:`cpstats.publish.cluster.build_on_cluster`).
-    options
-        Passed to :func:`build_report` (``renderer``, ``project_dir``, ``force``, ``final``, ...).
-
-    Returns
-    -------
-    list of BuildRecord
-        One per report, in the order asked; a report that failed has ``error`` set.
-
-    Raises
-    ------
-    cpstats.data.contract.DataValidationError
-        An authority's data break the contract; nothing was built.
-    """
-    from cpstats.data.dataset import load_dataset
-    from cpstats.publish.cluster import DEFAULT_RETRIES, build_on_cluster, scheduler_address
-    from cpstats.publish.execute import default_jobs
-
-    wanted = [(la, ReportingYear.parse(year).label) for la in las for year in years]
-    address = scheduler_address(scheduler)
-    if len(wanted) > 1 or address:  # one report is validated by build_report itself
-        for la in dict.fromkeys(las):
-            load_dataset(Path(data_root) / la)
-    draft = options.get("disclosure", "internal") != "public"
-    if draft:  # an internal draft never goes into the public site
-        out_root = Path(drafts_root) if drafts_root is not None else drafts_root_for(out_root)
-    common = dict(data_root=Path(data_root).resolve(), **options)
-    if options.get("project_dir") is not None:
-        common["project_dir"] = Path(options["project_dir"]).resolve()
-    if len(wanted) == 1 and not address:
-        la, year = wanted[0]
-        record = BuildRecord(la, year)
-        build_report(la, year, out_root=Path(out_root), drafts_root=Path(out_root), build_root=Path(build_root),
-                     jobs=jobs, progress=progress, record=record, **common)
-        return [record]
-    common.setdefault("project_dir", find_project_dir(None))
-    return build_on_cluster(wanted, out_root=Path(out_root), build_root=Path(build_root), scheduler=address,
-                            workers=min(max(1, jobs or default_jobs()), len(wanted)),
-                            retries=DEFAULT_RETRIES if retries is None else retries, progress=progress, log=log,
-                            options=common)

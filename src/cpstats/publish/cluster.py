@@ -46,7 +46,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-__all__ = ["SCHEDULER_ENV", "STAGING_FOLDER", "WORKERS_FOLDER", "scheduler_address", "batch_client",
+from cpstats.data.periods import ReportingYear
+
+__all__ = [
+    "build_reports","SCHEDULER_ENV", "STAGING_FOLDER", "WORKERS_FOLDER", "scheduler_address", "batch_client",
            "build_task", "build_on_cluster"]
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
@@ -270,3 +273,80 @@ def build_on_cluster(
         shutil.rmtree(run, ignore_errors=True)
     write_site_index(out_root, draft=options.get("disclosure", "internal") != "public")
     return [records[pair] for pair in wanted]
+
+
+def build_reports(
+    las: Sequence[str],
+    years: Sequence[str],
+    *,
+    data_root: Path = Path("data"),
+    out_root: Path = Path("_site"),
+    build_root: Path = Path("_build"),
+    drafts_root: Path | None = None,
+    jobs: int | None = None,
+    progress: bool | None = None,
+    log=None,
+    scheduler: str | None = None,
+    retries: int | None = None,
+    **options,
+) -> list:
+    """Build and publish several reports: every year of every authority named.
+
+    Each authority's data are validated first, all of them before anything
+    runs. One report builds in the calling process with its notebooks in
+    ``jobs`` worker processes. Several build on Dask distributed, one task per
+    report (:mod:`cpstats.publish.cluster`): on a local cluster of ``jobs``
+    worker processes (the number of cores by default), or on the existing
+    cluster at ``scheduler`` (or ``DASK_SCHEDULER_ADDRESS``); the client
+    publishes each report atomically as its task finishes, and
+    ``_site/index.html`` lists them all at the end.
+
+    Parameters
+    ----------
+    las : sequence of str
+        Authority folder names under ``data_root`` (see :func:`cpstats.publish.site.authorities` for all).
+    years : sequence of str
+        Reporting years, e.g. from :func:`cpstats.data.periods.year_range`.
+    scheduler : str, optional
+        Address of a Dask scheduler, e.g. ``tcp://host:8786``; a single report goes there too.
+    retries : int, optional
+        Times Dask runs a report's task again after it raised (see :func:`cpstats.publish.cluster.build_on_cluster`).
+    options
+        Passed to :func:`build_report` (``renderer``, ``project_dir``, ``force``, ``final``, ...).
+
+    Returns
+    -------
+    list of BuildRecord
+        One per report, in the order asked; a report that failed has ``error`` set.
+
+    Raises
+    ------
+    cpstats.data.contract.DataValidationError
+        An authority's data break the contract; nothing was built.
+    """
+    from cpstats.data.dataset import load_dataset
+    from cpstats.publish.build import BuildRecord, build_report, drafts_root_for, find_project_dir
+    from cpstats.publish.execute import default_jobs
+
+    wanted = [(la, ReportingYear.parse(year).label) for la in las for year in years]
+    address = scheduler_address(scheduler)
+    if len(wanted) > 1 or address:  # one report is validated by build_report itself
+        for la in dict.fromkeys(las):
+            load_dataset(Path(data_root) / la)
+    draft = options.get("disclosure", "internal") != "public"
+    if draft:  # an internal draft never goes into the public site
+        out_root = Path(drafts_root) if drafts_root is not None else drafts_root_for(out_root)
+    common = dict(data_root=Path(data_root).resolve(), **options)
+    if options.get("project_dir") is not None:
+        common["project_dir"] = Path(options["project_dir"]).resolve()
+    if len(wanted) == 1 and not address:
+        la, year = wanted[0]
+        record = BuildRecord(la, year)
+        build_report(la, year, out_root=Path(out_root), drafts_root=Path(out_root), build_root=Path(build_root),
+                     jobs=jobs, progress=progress, record=record, **common)
+        return [record]
+    common.setdefault("project_dir", find_project_dir(None))
+    return build_on_cluster(wanted, out_root=Path(out_root), build_root=Path(build_root), scheduler=address,
+                            workers=min(max(1, jobs or default_jobs()), len(wanted)),
+                            retries=DEFAULT_RETRIES if retries is None else retries, progress=progress, log=log,
+                            options=common)

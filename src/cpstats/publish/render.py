@@ -54,7 +54,6 @@ import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from string import Template
 from typing import Mapping, Sequence
 
 __all__ = [

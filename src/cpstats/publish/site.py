@@ -238,7 +238,7 @@ def provenance_markdown(info: Mapping, revisions: bool = False) -> str:
     - Build date: 31 March 2020 (from the data)
     <BLANKLINE>
     """
-    from cpstats.present.sentences import date_phrase
+    from cpstats.present.numbers import date_phrase
 
     date = info.get("build_date")
     shown = f"{date_phrase(pd.Timestamp(date))} (from {info.get('build_date_source')})" if date else "not known"
@@ -306,7 +306,7 @@ def _draft_banner(draft: bool) -> str:
 def revisions_page(revisions: Sequence[Mapping], title: str, subtitle: str, lang: str = "en-GB",
                    draft: bool = False) -> str:
     """``revisions.html``: each version after the first, newest first, with the figures that changed."""
-    from cpstats.present.sentences import date_phrase
+    from cpstats.present.numbers import date_phrase
 
     parts = []
     for revision in sorted(revisions, key=lambda r: r["version"], reverse=True):

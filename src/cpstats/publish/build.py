@@ -710,7 +710,7 @@ def build_report(
                           report.build_dir / SUPPRESSION_LOG)
     _refuse_unwritten(executed, report) if final else None
     assembly = _assembly_key(executed, report.book, report.renderer, report.policy, version, report.parameters,
-                             report.commentary_files, report_timestamp(report.year))
+                             report.commentary_files, _stated_date(version, report.year))
     if not (force or not incremental) and caches.assembly_unchanged(report.target, assembly):
         _recover(report.target)  # nothing to assemble: clear only what a killed build left beside the report
         published = report.target
@@ -779,6 +779,15 @@ def _plan(la: str, year: str, *, data_root: Path, out_root: Path, drafts_root: P
                    (Path(build_root) / la / reporting_year.label).resolve(), Path(out_root), parameters)
 
 
+def _stated_date(version: "_ReportVersion", year: ReportingYear) -> dt.datetime:
+    """The one date of a report: the build date its front page states, also the PDF's and the workbook's."""
+    stated = version.provenance.get("build_date")
+    if stated:
+        day = dt.date.fromisoformat(stated)
+        return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+    return report_timestamp(year)
+
+
 def _refuse_unwritten(executed: Sequence[Path], report: _Report) -> None:
     """A final build refuses while any section shows "commentary not yet written"."""
     from cpstats.present.commentary import unwritten_sections
@@ -796,7 +805,7 @@ def _assembler(report: _Report, dataset, executed: Sequence[Path], version: "_Re
     info = ReportInfo(
         title=report.book.title, subtitle=f"{dataset.name}, {report.year.label}", period=_period(report.year),
         lang=report.book.lang, version=_version("cpstats") or "unknown", pdf_name=pdf_name(report.la, report.year),
-        timestamp=report_timestamp(report.year), downloads=downloads.index_links,
+        timestamp=_stated_date(version, report.year), downloads=downloads.index_links,
         section_downloads=downloads.section_links,
         about=provenance_markdown(version.provenance, revisions=bool(version.revisions)), draft=report.draft,
     )

@@ -77,7 +77,7 @@ class BuildCaches:
         dataset = cached_dataset(folder, self.validated)
         if dataset is None:
             dataset = load_dataset(folder)
-        keep_dataset(dataset, self.validated)
+            keep_dataset(dataset, self.validated)
         return dataset
 
     def figures(self, dataset, year, reference_dir: Path, policy):

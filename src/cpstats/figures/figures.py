@@ -177,6 +177,10 @@ HIDDEN_PEOPLE = ("~rereferrals", "~icpcs_timed", "~icpcs_within_15_working_days"
 HIDDEN_COUNTS = ("~agency_attendance.*.reports_on_time",)
 
 
+LOCAL_KINDS: dict[str, str] = {}
+"""The kinds of the project's local measures (:mod:`cpstats.figures.local`), by name, as last loaded."""
+
+
 def kind_of(name: str) -> str:
     """The kind of a figure from its flat name; a name the catalogue does not know counts people.
 
@@ -188,6 +192,8 @@ def kind_of(name: str) -> str:
     if ":" in name and not name.startswith("<"):
         return REFERENCE
     name = name.split(">", 1)[-1]
+    if name.split(".", 1)[0] in LOCAL_KINDS:
+        return COUNT if LOCAL_KINDS[name.split(".", 1)[0]] == "count" else PEOPLE
     if _match(name, HIDDEN_COUNTS) or _match(name, COUNT_PATTERNS):
         return COUNT
     if _match(name, HIDDEN_PEOPLE) or _match(name, PEOPLE_PATTERNS):
@@ -491,7 +497,7 @@ class Figures:
 AUDIT_KEYS = ("audit_target_per_month", "audit_months", "months_below_audit_target")
 
 
-def year_values(ds, year, reference_dir) -> tuple[dict, dict]:
+def year_values(ds, year, reference_dir, local_measures=()) -> tuple[dict, dict]:
     """One year's nested values (measures, local measures, the population and what follows from them)
     and the exact counts behind its percentages that the report does not show."""
     from cpstats.data.reference import population_for
@@ -520,7 +526,14 @@ def year_values(ds, year, reference_dir) -> tuple[dict, dict]:
         exact["~children_reviewed"] = len(by_child)
         exact["~children_reviewed_in_time"] = int(by_child.sum())
         exact["~children_reviewed_late"] = len(by_child) - int(by_child.sum())
-    return {**measures, **local, **extra}, exact
+    values = {**measures, **local, **extra}
+    for measure in local_measures:  # the project's own measures (measures/*.py)
+        if measure.name in values:
+            from cpstats.figures.local import LocalMeasureError
+
+            raise LocalMeasureError(f"{measure.file}: {measure.name} is already a measure of cpstats; name it otherwise")
+        values[measure.name] = measure(ds, year)
+    return values, exact
 
 
 def covered_years(ds, year) -> list:
@@ -540,11 +553,13 @@ def covered_years(ds, year) -> list:
 _MEMORY: dict = {}
 
 
-def report_figures(ds, year, reference_dir, policy: Policy | tuple | None = None, cache_dir=None) -> Figures:
+def report_figures(ds, year, reference_dir, policy: Policy | tuple | None = None, cache_dir=None,
+                   measures_dir=None) -> Figures:
     """The protected figures of a report: every covered year up to ``year``, protected in order.
 
     ``policy`` is a :class:`~cpstats.figures.disclosure.Policy` or its
-    ``(mode, threshold)``, e.g. a notebook's ``disclosure`` parameters.
+    ``(mode, threshold)``, e.g. a notebook's ``disclosure`` parameters;
+    ``measures_dir`` the project's local measures (:mod:`cpstats.figures.local`).
 
     Kept in memory for the process and, with ``cache_dir``, on disk, keyed by
     the data's and reference tables' contents, the year, the policy and this
@@ -567,6 +582,12 @@ def report_figures(ds, year, reference_dir, policy: Policy | tuple | None = None
         digest.update(path.name.encode() + path.read_bytes())
     for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
         digest.update(path.read_bytes())
+    from cpstats.figures.local import find_local_measures, measures_digest
+
+    digest.update(measures_digest(measures_dir).encode())
+    local_measures = find_local_measures(measures_dir)
+    LOCAL_KINDS.clear()
+    LOCAL_KINDS.update({m.name: m.kind for m in local_measures})
     key = digest.hexdigest()
     if key in _MEMORY:
         return _MEMORY[key]
@@ -579,7 +600,7 @@ def report_figures(ds, year, reference_dir, policy: Policy | tuple | None = None
             pass
     nested, flat, hidden = {}, {}, {}
     for y in covered_years(ds, label):
-        values, exact = year_values(ds, y, reference_dir)
+        values, exact = year_values(ds, y, reference_dir, local_measures)
         nested[y.label] = values
         flat[y.label] = flatten(values)
         hidden[y.label] = hidden_counts(flat[y.label], exact)

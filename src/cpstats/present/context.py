@@ -241,6 +241,7 @@ def load_context(
     *,
     disclosure: str = "internal",
     threshold: int = DEFAULT_THRESHOLD,
+    measures_dir: str | Path | None = None,
 ) -> ReportContext:
     """Load and validate the data and the report's figures, protected for ``disclosure``.
 
@@ -250,6 +251,8 @@ def load_context(
     from ``data_dir`` is used as it is (the build assembling a report has one).
     ``disclosure`` is ``internal`` (every count) or ``public`` (counts of people
     from 1 to ``threshold`` withheld, and whatever would reveal them).
+    ``measures_dir`` holds the project's local measures (``measures/``, found
+    like the other folders by default; see :mod:`cpstats.figures.local`).
     """
     import os
 
@@ -259,8 +262,11 @@ def load_context(
     reporting_year = ReportingYear.parse(year)
     reference_dir = resolve_input_dir(reference_dir)
     dataset = dataset if dataset is not None else load_dataset(resolve_input_dir(data_dir))
+    from cpstats.figures.local import MEASURES_FOLDER
+
+    measures_dir = resolve_input_dir(measures_dir or MEASURES_FOLDER)
     figures = report_figures(dataset, reporting_year, reference_dir, (disclosure, int(threshold)),
-                             cache_dir=os.environ.get(VALIDATED_CACHE_ENV) or None)
+                             cache_dir=os.environ.get(VALIDATED_CACHE_ENV) or None, measures_dir=measures_dir)
     before = reporting_year.previous()
     previous = figures.of(before.label) if referrals(dataset, before) > 0 else None
     return ReportContext(

@@ -59,6 +59,7 @@ from typing import Callable, Mapping, Sequence
 
 from cpstats.data.dataset import VALIDATED_CACHE_ENV
 from cpstats.figures import DEFAULT_THRESHOLD, Policy
+from cpstats.figures.local import MEASURES_FOLDER
 from cpstats.publish.caches import BuildCaches
 from cpstats.publish.execute import FINGERPRINT_PARAMETER, KERNEL, KERNEL_ARGUMENTS, NotebookJob, execute_jobs, inputs_fingerprint, library_digest
 from cpstats.publish.site import provenance_markdown
@@ -706,7 +707,8 @@ def build_report(
     _retire_other_mode(report.target, report.policy)
     version = _version_of_report(dataset, report.year, report.reference_dir, report.policy, report.target,
                                  report.build_dir, report.project_dir, record, report.fingerprint, caches)
-    write_suppression_log(caches.figures(dataset, report.year, report.reference_dir, report.policy).log,
+    write_suppression_log(caches.figures(dataset, report.year, report.reference_dir, report.policy,
+                                         report.measures_dir).log,
                           report.build_dir / SUPPRESSION_LOG)
     _refuse_unwritten(executed, report) if final else None
     assembly = _assembly_key(executed, report.book, report.renderer, report.policy, version, report.parameters,
@@ -754,6 +756,10 @@ class _Report:
         return sorted((self.commentary_dir / self.la / self.year.label).glob("*.md"))
 
     @property
+    def measures_dir(self) -> Path:
+        return self.project_dir / MEASURES_FOLDER
+
+    @property
     def fingerprint(self) -> str:
         return self.parameters[FINGERPRINT_PARAMETER]
 
@@ -772,7 +778,8 @@ def _plan(la: str, year: str, *, data_root: Path, out_root: Path, drafts_root: P
         "la": la, "year": reporting_year.label, "data_dir": str(data_dir),
         "reference_dir": str(reference_dir), "commentary_dir": str(commentary_dir),
         "disclosure": policy.mode, "disclosure_threshold": policy.threshold,
-        FINGERPRINT_PARAMETER: inputs_fingerprint(data_dir, reference_dir, commentary_dir / la / reporting_year.label),
+        FINGERPRINT_PARAMETER: inputs_fingerprint(data_dir, reference_dir, commentary_dir / la / reporting_year.label,
+                                                  measures_dir=project_dir / MEASURES_FOLDER),
     }
     return _Report(la, reporting_year, policy, data_dir, reference_dir, project_dir,
                    read_book_config(project_dir / "_quarto.yml"), choose_renderer(renderer),
@@ -973,7 +980,8 @@ def refresh_commentary(executed: Sequence[Path], la: str, year: ReportingYear, d
     fresh = memo.get() if memo else None
     if fresh is None:
         report = load_context(la, year, data_dir, reference_dir, commentary_dir, dataset=dataset,
-                              disclosure=policy.mode, threshold=policy.threshold)
+                              disclosure=policy.mode, threshold=policy.threshold,
+                              measures_dir=Path(commentary_dir).parent / MEASURES_FOLDER)
         fresh = {}
         for _, _, output in found:
             section = output["metadata"]["cpstats"]["commentary"]["section"]
@@ -1058,7 +1066,8 @@ def _version_of_report(dataset, year: ReportingYear, reference_dir: Path, policy
     figures = memo.get() if memo else None
     if figures is None:
         caches = caches or BuildCaches(build_dir)
-        figures = plain_figures(caches.figures(dataset, year, reference_dir, policy).published_flat())
+        figures = plain_figures(caches.figures(dataset, year, reference_dir, policy,
+                                               Path(project_dir) / MEASURES_FOLDER).published_flat())
         if memo:
             memo.put(figures)
     published = read_published(target)

@@ -80,11 +80,11 @@ class BuildCaches:
             keep_dataset(dataset, self.validated)
         return dataset
 
-    def figures(self, dataset, year, reference_dir: Path, policy):
+    def figures(self, dataset, year, reference_dir: Path, policy, measures_dir: Path | None = None):
         """The report's protected figures (:func:`cpstats.figures.figures.report_figures`), computed once."""
         from cpstats.figures.figures import report_figures
 
-        return report_figures(dataset, year, reference_dir, policy, cache_dir=self.validated)
+        return report_figures(dataset, year, reference_dir, policy, cache_dir=self.validated, measures_dir=measures_dir)
 
     @staticmethod
     def memo(build_dir: Path | None, name: str, key: str) -> Memo | None:

@@ -117,7 +117,7 @@ def _version(package: str) -> str | None:
 
 
 def inputs_fingerprint(data_dir: Path, reference_dir: Path, commentary_dir: Path | None = None,
-                       *, library: str | None = None) -> str:
+                       *, library: str | None = None, measures_dir: Path | None = None) -> str:
     """What a section's outputs depend on besides its code and parameters, as one SHA-256.
 
     Parameters
@@ -131,11 +131,14 @@ def inputs_fingerprint(data_dir: Path, reference_dir: Path, commentary_dir: Path
         its files other than ``.md`` count (the key plan is a table a section shows).
     library : str, optional
         The library digest; :func:`library_digest` by default.
+    measures_dir : Path, optional
+        The project's local measures (``measures/``): every file counts.
     """
     parts = {
         "data": files_digest(_folder_files(data_dir)),
         "reference": files_digest(_folder_files(reference_dir)),
         "commentary-data": files_digest(_folder_files(commentary_dir, lambda p: p.suffix != ".md")) if commentary_dir else "",
+        "measures": files_digest(_folder_files(measures_dir)) if measures_dir and Path(measures_dir).is_dir() else "",
         "cpstats": _version("cpstats") or "",
         "library": library or library_digest(),
         "python": platform.python_version(),

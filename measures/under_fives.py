@@ -1,0 +1,16 @@
+"""Local measures of this project: every public function (ds, year) here is a figure of the report.
+
+See ``cpstats.figures.local``: the figure is named after the function, protected like any other
+(``KINDS`` says whether it counts people, the default, or something else), shown in notebooks as
+``report.values["under_5s"]`` and named in commentary as ``{{ under_5s }}``.
+"""
+
+KINDS = {"under_5s": "people"}
+
+
+def under_5s(ds, year):
+    """Children subject of a plan at any time in the year who were under 5 on 31 March (or unborn)."""
+    from cpstats.figures.measures import age_bands
+
+    bands = age_bands(ds, year)
+    return bands["unborn"] + bands["under_1"] + bands["1_to_4"]

@@ -28,7 +28,8 @@ class BadInput:
     def is_named_in(self, message: str) -> bool:
         """Whether a line of ``message`` points at this file, row and column."""
         for line in message.splitlines():
-            where = line.strip().split(": ", 1)[0]
+            line = line.strip().removeprefix("cpstats: refused: ")
+            where = line.split(": ", 1)[0]
             parts = where.split(", ")
             if parts[0].endswith(self.file) and (self.row is None or f"row {self.row}" in parts) and (
                 self.column is None or f"column {self.column}" in parts

@@ -11,7 +11,8 @@ row 2.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import re
 
@@ -247,7 +248,13 @@ class DataValidationError(ValueError):
     def __init__(self, problems: list[Problem], folder: str = ""):
         self.problems = sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
         self.folder = folder
-        lines = [f"{len(self.problems)} problem(s) in the input data{f' in {folder}' if folder else ''}:"]
+        if len(self.problems) == 1:  # one line: the file (with its folder), row, column and why
+            only = self.problems[0]
+            if folder and not Path(only.file).is_absolute() and not only.file.startswith(folder):
+                only = replace(only, file=str(Path(folder) / only.file))
+            super().__init__(str(only))
+            return
+        lines = [f"{len(self.problems)} problems in the input data{f' in {folder}' if folder else ''}:"]
         shown = self.problems[:200]
         lines += [f"  {p}" for p in shown]
         if len(self.problems) > len(shown):

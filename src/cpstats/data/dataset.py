@@ -23,11 +23,12 @@ import pandas as pd
 import pandera.pandas as pa
 import yaml
 
-from cpstats.data.contract import TABLES, DataValidationError, Problem, Table, schema_for, shorten, text_problem
+from cpstats.data.contract import KEY_PLAN, TABLES, DataValidationError, Problem, Table, schema_for, shorten, text_problem
 from cpstats.data.periods import ReportingYear
 
 __all__ = ["Dataset", "Coverage", "load_dataset", "file_fingerprint", "dataset_fingerprint", "VALIDATED_CACHE_ENV",
-           "cached_dataset", "keep_dataset", "check_year_covered", "special_files", "read_text_table"]
+           "cached_dataset", "keep_dataset", "check_year_covered", "special_files", "read_text_table",
+           "check_key_plan"]
 
 LA_FILE = "la.yaml"
 VALIDATED_CACHE_ENV = "CPSTATS_VALIDATED_CACHE"
@@ -88,7 +89,8 @@ class Coverage:
     first: ReportingYear | None
     last: ReportingYear | None
     file: str
-    column: str | None
+    first_column: str | None
+    last_column: str | None = None
 
     def covers(self, year: ReportingYear) -> bool:
         return self.first is not None and self.last is not None and self.first <= year <= self.last
@@ -149,14 +151,15 @@ def coverage_of(la: dict, referrals: pd.DataFrame) -> Coverage:
     dates = referrals["referral_date"].dropna() if referrals is not None and len(referrals) else pd.Series([], dtype="datetime64[ns]")
     if first is None and last is None:
         if dates.empty:
-            return Coverage(None, None, "referrals.csv", "referral_date")
-        return Coverage(_year_of(dates.min()), _year_of(dates.max()), "referrals.csv", "referral_date")
+            return Coverage(None, None, "referrals.csv", "referral_date", "referral_date")
+        return Coverage(_year_of(dates.min()), _year_of(dates.max()), "referrals.csv", "referral_date", "referral_date")
+    first_column = "first_year" if first is not None else "referral_date"
+    last_column = "last_year" if la.get("last_year") is not None else ("extract_date" if last is not None else "referral_date")
     if first is None:
         first = _year_of(dates.min()) if not dates.empty else last
     if last is None:
         last = _year_of(dates.max()) if not dates.empty else first
-    column = "first_year" if la.get("first_year") is not None else ("last_year" if la.get("last_year") is not None else "extract_date")
-    return Coverage(first, last, LA_FILE, column)
+    return Coverage(first, last, LA_FILE, first_column, last_column)
 
 
 def check_year_covered(dataset: "Dataset", *years) -> None:
@@ -168,12 +171,16 @@ def check_year_covered(dataset: "Dataset", *years) -> None:
         Naming the year, the coverage and where it comes from (``la.yaml`` or ``referrals.csv``).
     """
     coverage = dataset.coverage
-    where = "declared in la.yaml" if coverage.file == LA_FILE else "the years of the earliest and latest referral"
+    where = {LA_FILE: "from la.yaml first_year, last_year or extract_date, else the referrals"}.get(
+        coverage.file, "the years of the earliest and latest referral; la.yaml may declare first_year and last_year")
     problems = []
     for year in years:
         year = ReportingYear.parse(year)
         if not coverage.covers(year):
-            problems.append(Problem(coverage.file, None, coverage.column,
+            early = coverage.first is not None and year < coverage.first
+            column = coverage.first_column if early else (coverage.last_column or coverage.first_column)
+            file = coverage.file if column in ("first_year", "last_year", "extract_date") else "referrals.csv"
+            problems.append(Problem(file, None, column,
                                     f"the data do not cover {year.label}: they cover {coverage.label} ({where})"))
     if problems:
         raise DataValidationError(problems, str(dataset.path))
@@ -492,6 +499,29 @@ def _check_extract_date(t: dict[str, pd.DataFrame | None], la: dict, problems: l
                 problems.append(Problem(table.filename, int(row), f.name, f"{frame.at[row, f.name].date()} {why}"))
             if int(late.sum()) > 20:
                 problems.append(Problem(table.filename, None, f.name, f"... {int(late.sum()) - 20} more dates {why}"))
+
+
+def check_key_plan(path: Path, shown: str | None = None) -> list[Problem]:
+    """The problems of a key plan CSV (columns ``action``, ``who``): each with the file, row and column.
+
+    Its text is published in pages, the PDF and the downloads, so it follows
+    the rules of published text: one line, no control characters, no formula
+    start (``= + - @``, tab, carriage return), at most 500 characters for an
+    action and 200 for who. ``shown`` is the file's name in messages.
+    """
+    path = Path(path)
+    shown = shown or path.name
+    if not path.exists():
+        return []
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        return [Problem(shown, None, None, f"cannot be read: {exc.strerror}")]
+    if not stat.S_ISREG(mode):
+        return [Problem(shown, None, None, "is not a regular file; it was not read")]
+    problems: list[Problem] = []
+    read_text_table(path, KEY_PLAN, problems)
+    return [Problem(shown, p.row, p.column, p.message) for p in problems]
 
 
 # ----------------------------------------------------------------- entry point

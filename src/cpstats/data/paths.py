@@ -119,6 +119,8 @@ def check_output_folder(folder: Path, option: str, protected: dict[str, Path]) -
         path = Path(path).resolve()
         if resolved == path or resolved in path.parents:
             raise InputError(f"{shown} is {what} or holds it ({path}); publishing there would replace it")
+    for what, path in protected.items():
+        path = Path(path).resolve()
         if what.startswith("the data") and path in resolved.parents:
             raise InputError(f"{shown} is inside {what} ({path}); write the report elsewhere, e.g. _site")
     if resolved.exists() and not resolved.is_dir():

@@ -163,6 +163,18 @@ def named_pipe(name: str) -> Callable[[Path], None]:
     return change
 
 
+def unix_socket(name: str) -> Callable[[Path], None]:
+    """Leave a listening Unix socket called ``name`` in the folder (bound, then the socket object closed)."""
+
+    def change(folder: Path) -> None:
+        import socket
+
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+            server.bind(str(folder / name))
+
+    return change
+
+
 def blank_lines_then(table: str, row: int, column: str, value: str, blank_after: int = 2) -> Callable[[Path], None]:
     """Insert two blank lines after spreadsheet row ``blank_after``, then set ``value`` at row ``row`` as it now stands."""
 
@@ -229,6 +241,7 @@ HOSTILE: list[BadInput] = [
     # files that are not regular files
     BadInput("named pipe as a table", named_pipe("marac.csv"), "marac.csv"),
     BadInput("named pipe beside the tables", named_pipe("notes.txt"), "notes.txt"),
+    BadInput("socket beside the tables", unix_socket("s.sock"), "s.sock"),
     # rows as a spreadsheet numbers them
     BadInput("bad cell after blank lines", blank_lines_then("children", 6, "sex", "X"), "children.csv", 6, "sex"),
     BadInput("bad cell before trailing empty rows", both(trailing_empty_rows("children"), set_cell("children", 3, "sex", "X")), "children.csv", 3, "sex"),

@@ -151,6 +151,14 @@ def test_out_that_would_overwrite_or_cannot_be_written_is_refused(project, out, 
     assert tree_hashes(project.parent) == before
 
 
+def test_build_dir_in_the_data_is_refused(project):
+    project, data_root, site = project
+    before = tree_hashes(project.parent)
+    assert_refused(build(project, data_root, "--la", "sample", build_dir=data_root),
+                   f"--build-dir {data_root} is the data root or holds it")
+    assert tree_hashes(project.parent) == before
+
+
 def test_read_only_out_is_refused_before_any_notebook_runs(project):
     """A folder this user cannot write is refused up front (skipped for a user who can write anywhere)."""
     project, data_root, site = project

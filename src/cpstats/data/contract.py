@@ -6,7 +6,15 @@ from that description. Values are read as text and checked before they are
 converted, so a bad cell is reported as the analyst typed it.
 
 Rows are numbered as in a spreadsheet: the header is row 1, the first record
-row 2.
+row 2; blank lines and rows with every cell empty are skipped without
+renumbering the others.
+
+Text (``id`` and ``text`` fields) is one line: no control character (C0, C1,
+NUL, tab, newline) and no Unicode line break, at most ``max_length``
+characters. Free text that is published (``text``: agency names, the key plan
+:data:`KEY_PLAN`) may not start with ``= + - @``, tab or carriage return, which
+a spreadsheet reads as a formula; identifiers may not start with ``= + @``, tab
+or carriage return. Messages show at most :data:`SHOWN` characters of a value.
 """
 
 from __future__ import annotations

@@ -142,7 +142,9 @@ def test_la_that_is_not_a_folder_name_is_refused(project, la, where):
     (lambda p, d: p.parent, "is the project folder or holds it"),
     (lambda p, d: p / "_quarto.yml", "is a file, not a folder"),
     (lambda p, d: p / "_quarto.yml" / "site", "cannot be created"),
-], ids=["root", "data root", "data folder", "inside data", "project", "parent of project", "a file", "under a file"])
+    (lambda p, d: Path("/proc/cpstats-site"), "cannot be written"),
+], ids=["root", "data root", "data folder", "inside data", "project", "parent of project", "a file", "under a file",
+        "read-only file system"])
 def test_out_that_would_overwrite_or_cannot_be_written_is_refused(project, out, where):
     project, data_root, site = project
     target = out(project, data_root)
@@ -247,6 +249,14 @@ def test_census_file_that_is_not_plain_census_is_refused_at_its_line(tmp_path, t
     xml = tmp_path / "cin.xml"
     xml.write_text(text, encoding="utf-8")
     assert_refused(cpstats("import", "cin-census", xml, "--out", tmp_path / "la"), where)
+    assert not (tmp_path / "la").exists()
+
+
+def test_census_file_that_is_a_named_pipe_is_refused_without_reading_it(tmp_path):
+    fifo = tmp_path / "cin.xml"
+    os.mkfifo(fifo)
+    assert_refused(cpstats("import", "cin-census", fifo, "--out", tmp_path / "la", timeout=60),
+                   "cin.xml: is not a regular file")
     assert not (tmp_path / "la").exists()
 
 

@@ -206,24 +206,54 @@ def _stop_on_interrupt() -> None:
     stops every process the command started (notebook workers and kernels),
     says what was kept and exits. The build publishes by one atomic rename, so
     whatever was published before stays whole.
+
+    Ctrl-C at a terminal reaches the whole process group, the workers too, and
+    they would print their own KeyboardInterrupt tracebacks. So the processes
+    started from here write their standard error (file descriptor 2) into a
+    pipe that a thread copies to the real one until the interrupt, and no
+    further; this process keeps writing to the real one directly.
     """
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
         return
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     me = os.getpid()
+    sys.stderr.flush()
+    real = os.dup(2)
+    sys.stderr = open(real, "w", buffering=1, encoding=sys.stderr.encoding, errors="backslashreplace", closefd=False)
+    reading, writing = os.pipe()
+    os.dup2(writing, 2)
+    os.close(writing)
+    stopped = threading.Event()
+
+    def copy() -> None:
+        while True:
+            try:
+                data = os.read(reading, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            if not stopped.is_set():
+                try:
+                    os.write(real, data)
+                except OSError:
+                    pass
+
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
 
     def wait() -> None:
         signal.sigwait({signal.SIGINT})
+        stopped.set()
         for child in _descendants(me):
             try:
                 os.kill(child, signal.SIGKILL)
             except OSError:
                 pass
         try:
-            os.write(2, (INTERRUPTED + "\n").encode())
+            os.write(real, (INTERRUPTED + "\n").encode())
         finally:
             os._exit(EXIT_INTERRUPTED)
 
+    threading.Thread(target=copy, name="cpstats-stderr", daemon=True).start()
     threading.Thread(target=wait, name="cpstats-interrupt", daemon=True).start()
 
 

@@ -134,5 +134,5 @@ def check_output_folder(folder: Path, option: str, protected: dict[str, Path]) -
         probe = tempfile.mkdtemp(prefix=".cpstats-write-test-", dir=existing)
         os.rmdir(probe)
     except OSError as exc:
-        raise InputError(f"{shown} cannot be written ({exc.strerror} in {existing})") from None
+        raise InputError(f"{shown} cannot be written (creating a folder in {existing} fails: {exc.strerror})") from None
     return resolved

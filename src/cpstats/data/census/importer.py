@@ -83,6 +83,8 @@ def read_families(path: Path | str) -> tuple[dict[str, str], list[Problem]]:
         ``family_id`` by ``child_id``, and the problems found (file, row, column).
     """
     path = Path(path)
+    if path.exists() and not path.is_file():  # never open a pipe or a device: reading one may wait for ever
+        return {}, [Problem(path.name, None, None, "is not a regular file; it was not read")]
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:

@@ -21,7 +21,9 @@ referral, an assessment authorised before it started).
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -592,6 +594,18 @@ def read_return(path: Path | str) -> CensusReturn:
     """
     census = CensusReturn(path=Path(path))
     reader = _Reader(census)
+    try:
+        regular = stat.S_ISREG(os.stat(census.path).st_mode)
+    except OSError as exc:
+        census.readable = False
+        reader.problem(None, None, f"cannot be read: {exc.strerror}")
+        census.tables = _frames(reader)
+        return census
+    if not regular:  # a named pipe or device is never opened: reading one may wait for ever
+        census.readable = False
+        reader.problem(None, None, "is not a regular file (a named pipe, device or socket); it was not read")
+        census.tables = _frames(reader)
+        return census
     _stream(census, reader)
     census.tables = _frames(reader)
     if not census.readable:

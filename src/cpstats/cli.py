@@ -210,8 +210,8 @@ def _stop_on_interrupt() -> None:
     Ctrl-C at a terminal reaches the whole process group, the workers too, and
     they would print their own KeyboardInterrupt tracebacks. So the processes
     started from here write their standard error (file descriptor 2) into a
-    pipe that a thread copies to the real one until the interrupt, and no
-    further; this process keeps writing to the real one directly.
+    pipe that a thread copies to the real one, each piece a moment late, until
+    the interrupt and no further; this process writes to the real one directly.
     """
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
         return
@@ -232,16 +232,15 @@ def _stop_on_interrupt() -> None:
                 return
             if not data:
                 return
-            if not stopped.is_set():
+            # held back a moment: a Ctrl-C reaches every process at once, and what a worker
+            # writes as it dies must not get out before the interrupt is seen here
+            if not stopped.wait(0.3):
                 try:
                     os.write(real, data)
                 except OSError:
                     pass
 
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-
-    def wait() -> None:
-        signal.sigwait({signal.SIGINT})
+    def stop(*_) -> None:
         stopped.set()
         for child in _descendants(me):
             try:
@@ -252,6 +251,14 @@ def _stop_on_interrupt() -> None:
             os.write(real, (INTERRUPTED + "\n").encode())
         finally:
             os._exit(EXIT_INTERRUPTED)
+
+    def wait() -> None:
+        signal.sigwait({signal.SIGINT})
+        stop()
+
+    # a thread started before now (none should be) could still take the signal: the handler does the same
+    signal.signal(signal.SIGINT, stop)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
 
     threading.Thread(target=copy, name="cpstats-stderr", daemon=True).start()
     threading.Thread(target=wait, name="cpstats-interrupt", daemon=True).start()
@@ -413,8 +420,8 @@ def _build(args: argparse.Namespace) -> int:
         from cpstats.data.paths import InputError
 
         raise InputError(f"{'--years' if args.years else '--year'}: {exc}") from None
+    _stop_on_interrupt()  # before anything starts a thread or a process: they inherit SIGINT blocked
     _check_build(args, las, years)
-    _stop_on_interrupt()
     records = build_reports(
         las, years, data_root=args.data_root, out_root=args.out, build_root=args.build_dir, jobs=args.jobs,
         renderer=args.renderer, final=args.final, force=args.force,

@@ -7,6 +7,7 @@ data, so adding one is one line.
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,8 @@ class BadInput:
     def is_named_in(self, message: str) -> bool:
         """Whether a line of ``message`` points at this file, row and column."""
         for line in message.splitlines():
-            where = line.strip().split(": ", 1)[0]
+            line = line.strip().removeprefix("cpstats: refused: ")
+            where = line.split(": ", 1)[0]
             parts = where.split(", ")
             if parts[0].endswith(self.file) and (self.row is None or f"row {self.row}" in parts) and (
                 self.column is None or f"column {self.column}" in parts
@@ -140,6 +142,113 @@ def _open_plan_row(folder: Path) -> int:
     return int(plans[plans["end_date"] == ""].index[0]) + 2
 
 
+def set_la(**values: str) -> Callable[[Path], None]:
+    """Set keys of ``la.yaml`` (YAML text, written as given after the keys kept)."""
+
+    def change(folder: Path) -> None:
+        kept = [line for line in (folder / "la.yaml").read_text(encoding="utf-8").splitlines()
+                if line.split(":", 1)[0] not in values]
+        (folder / "la.yaml").write_text("\n".join(kept + [f"{k}: {v}" for k, v in values.items()]) + "\n", encoding="utf-8")
+
+    return change
+
+
+def named_pipe(name: str) -> Callable[[Path], None]:
+    """Put a named pipe (FIFO) called ``name`` in the folder, in place of any file of that name."""
+
+    def change(folder: Path) -> None:
+        (folder / name).unlink(missing_ok=True)
+        os.mkfifo(folder / name)
+
+    return change
+
+
+def unix_socket(name: str) -> Callable[[Path], None]:
+    """Leave a listening Unix socket called ``name`` in the folder (bound, then the socket object closed)."""
+
+    def change(folder: Path) -> None:
+        import socket
+
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+            server.bind(str(folder / name))
+
+    return change
+
+
+def blank_lines_then(table: str, row: int, column: str, value: str, blank_after: int = 2) -> Callable[[Path], None]:
+    """Insert two blank lines after spreadsheet row ``blank_after``, then set ``value`` at row ``row`` as it now stands."""
+
+    def change(folder: Path) -> None:
+        path = folder / f"{table}.csv"
+        lines = path.read_text(encoding="utf-8").split("\n")
+        lines[blank_after:blank_after] = ["", ""]
+        path.write_text("\n".join(lines), encoding="utf-8")
+        header = lines[0].split(",")
+        cells = lines[row - 1].split(",")
+        cells[header.index(column)] = value
+        lines[row - 1] = ",".join(cells)
+        path.write_text("\n".join(lines), encoding="utf-8")
+
+    return change
+
+
+def trailing_empty_rows(table: str, count: int = 25) -> Callable[[Path], None]:
+    """Add the empty ``,,,`` rows a spreadsheet leaves at the end of a saved CSV."""
+
+    def change(folder: Path) -> None:
+        path = folder / f"{table}.csv"
+        columns = path.read_text(encoding="utf-8").split("\n", 1)[0].count(",")
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(("," * columns + "\r\n") * count)
+
+    return change
+
+
+def both(*changes: Callable[[Path], None]) -> Callable[[Path], None]:
+    def change(folder: Path) -> None:
+        for one in changes:
+            one(folder)
+
+    return change
+
+
+HOSTILE: list[BadInput] = [
+    # text that is not one line of text
+    BadInput("NUL in agency name", set_cell("conference_agencies", 2, "agency", "Police\x00Nurse"), "conference_agencies.csv", 2, "agency"),
+    BadInput("newline in agency name", set_cell("conference_agencies", 3, "agency", "School\nNurse"), "conference_agencies.csv", 3, "agency"),
+    BadInput("vertical tab in family id", set_cell("children", 4, "family_id", "F1\x0bF2"), "children.csv", 4, "family_id"),
+    BadInput("tab inside child id", set_cell("marac", 3, "victim_id", "V1\tV2"), "marac.csv", 3, "victim_id"),
+    BadInput("escape character in agency name", set_cell("conference_agencies", 4, "agency", "GP\x1b[31m"), "conference_agencies.csv", 4, "agency"),
+    BadInput("line separator in agency name", set_cell("conference_agencies", 5, "agency", "GP\u2028Police"), "conference_agencies.csv", 5, "agency"),
+    BadInput("1 MB agency name", set_cell("conference_agencies", 6, "agency", "A" * 1_000_000), "conference_agencies.csv", 6, "agency"),
+    # formulas in published text, '-' included
+    BadInput("minus formula in agency name", set_cell("conference_agencies", 7, "agency", "-2+3+cmd|' /C calc'!A0"), "conference_agencies.csv", 7, "agency"),
+    BadInput("at formula in agency name", set_cell("conference_agencies", 8, "agency", "@SUM(1+1)"), "conference_agencies.csv", 8, "agency"),
+    # la.yaml
+    BadInput("newline in la name", set_la(name='"Evil\\nCouncil"'), "la.yaml", column="name"),
+    BadInput("NUL in la name", set_la(name='"Evil\\0Council"'), "la.yaml", column="name"),
+    BadInput("formula as la name", set_la(name='"=HYPERLINK(1)"'), "la.yaml", column="name"),
+    BadInput("control character in region", set_la(region='"East\\x07Midlands"'), "la.yaml", column="region"),
+    BadInput("last year not a year", set_la(last_year="2019-2020"), "la.yaml", column="last_year"),
+    BadInput("first year after last year", set_la(first_year="2019-20", last_year="2015-16", extract_date="2020-03-31"), "la.yaml", column="last_year"),
+    BadInput("extract date not a date", set_la(extract_date="soon"), "la.yaml", column="extract_date"),
+    # dates after the extract (la.yaml: extract_date 2020-03-31)
+    BadInput("referral dated 2099", set_cell("referrals", 5, "referral_date", "2099-01-01"), "referrals.csv", 5, "referral_date"),
+    BadInput("plan ending after the extract", set_cell("cp_plans", 4, "end_date", "2020-04-01"), "cp_plans.csv", 4, "end_date"),
+    BadInput("review after the extract", set_cell("cp_reviews", 2, "review_date", "2020-04-01"), "cp_reviews.csv", 2, "review_date"),
+    BadInput("marac referral after last year", both(set_la(extract_date="null"), set_cell("marac", 4, "referral_date", "2020-04-02")),
+             "marac.csv", 4, "referral_date"),
+    # files that are not regular files
+    BadInput("named pipe as a table", named_pipe("marac.csv"), "marac.csv"),
+    BadInput("named pipe beside the tables", named_pipe("notes.txt"), "notes.txt"),
+    BadInput("socket beside the tables", unix_socket("s.sock"), "s.sock"),
+    # rows as a spreadsheet numbers them
+    BadInput("bad cell after blank lines", blank_lines_then("children", 6, "sex", "X"), "children.csv", 6, "sex"),
+    BadInput("bad cell before trailing empty rows", both(trailing_empty_rows("children"), set_cell("children", 3, "sex", "X")), "children.csv", 3, "sex"),
+]
+"""Hostile and messy inputs: each refused with its file, row and column."""
+
+
 CASES: list[BadInput] = [
     # files
     BadInput("missing children file", remove_file("children.csv"), "children.csv"),
@@ -203,6 +312,7 @@ CASES: list[BadInput] = [
     BadInput("formula in agency name", set_cell("conference_agencies", 2, "agency", '=HYPERLINK("http://example.invalid","x")'), "conference_agencies.csv", 2, "agency"),
     BadInput("formula in family id", set_cell("children", 2, "family_id", "+cmd|' /C calc'!A0"), "children.csv", 2, "family_id"),
     BadInput("formula in victim id", set_cell("marac", 2, "victim_id", "@SUM(1+1)"), "marac.csv", 2, "victim_id"),
+    *HOSTILE,
 ]
 
 

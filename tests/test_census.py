@@ -103,10 +103,24 @@ def table(folder: Path, name: str) -> pd.DataFrame:
 
 
 @needs_census_files
-def test_fake_census_imports_with_its_counts(tmp_path):
-    """Data to Insight's 332-child return imports: every child and CIN episode, sex and disability mapped."""
+def test_fake_census_dated_after_its_reference_date_is_refused_at_each_date(tmp_path):
+    """Data to Insight's return (ReferenceDate 2022-07-21) holds referrals up to 2030: each is refused at its line."""
     out = tmp_path / "la"
-    result = import_census([SAMPLES / "fake_CIN_data.xml"], out)
+    with pytest.raises(DataValidationError) as caught:
+        import_census([SAMPLES / "fake_CIN_data.xml"], out)
+    assert {("fake_CIN_data.xml", 3693, "CINreferralDate"), ("fake_CIN_data.xml", 6457, "CINclosureDate")} <= places(caught.value)
+    assert "2030-03-31 is after the data's last_year (2022-23)" in str(caught.value)
+    assert not out.exists()
+
+
+@needs_census_files
+def test_fake_census_imports_with_its_counts(tmp_path):
+    """Data to Insight's 332-child return, its ReferenceDate moved past its latest date, imports: every child
+    and CIN episode, sex and disability mapped, and la.yaml records the year it covers."""
+    out = tmp_path / "la"
+    text = (SAMPLES / "fake_CIN_data.xml").read_text(encoding="utf-8").replace(
+        "<ReferenceDate>2022-07-21</ReferenceDate>", "<ReferenceDate>2031-07-21</ReferenceDate>")
+    result = import_census([write(tmp_path / "fake_CIN_data.xml", text)], out)
     ds = load_dataset(out)
     assert result.counts == {"children": 332, "referrals": 402, "s47_enquiries": 0, "cp_plans": 0,
                              "cp_reviews": 0, "assessment_factors": 0}
@@ -115,10 +129,10 @@ def test_fake_census_imports_with_its_counts(tmp_path):
     assert int(ds.referrals["no_further_action"].sum()) == 402
     assert int(ds.referrals["closure_date"].notna().sum()) == 252
     assert (ds.children["family_id"] == ds.children["child_id"]).all()
-    assert ds.la == {"name": "LA 975", "la_code": 975}
+    assert ds.la == {"name": "LA 975", "la_code": 975, "first_year": "2031-32", "last_year": "2031-32"}
     report = (out / REPORT_FILE).read_text(encoding="utf-8")
     assert "DateOfInitialCPC x350" in report and "PersonDeathDate x21" in report
-    assert "ReferenceDate 2022-07-21 is not 31 March; census year 2022-23" in report
+    assert "ReferenceDate 2031-07-21 is not 31 March; census year 2031-32" in report
 
 
 @needs_census_files
@@ -486,7 +500,9 @@ def test_round_trip_keeps_every_record(round_trip):
 def test_command_line_imports_and_refuses(tmp_path, capsys):
     """`cpstats import cin-census` exits 0 and writes the report; a bad file exits 2 naming line and element."""
     out = tmp_path / "la"
-    assert main(["import", "cin-census", str(SAMPLES / "fake_CIN_data.xml"), "--out", str(out)]) == 0
+    text = (SAMPLES / "fake_CIN_data.xml").read_text(encoding="utf-8").replace(
+        "<ReferenceDate>2022-07-21</ReferenceDate>", "<ReferenceDate>2031-07-21</ReferenceDate>")
+    assert main(["import", "cin-census", str(write(tmp_path / "fake.xml", text)), "--out", str(out)]) == 0
     assert "children (LAchildID): 332 from 332 read" in capsys.readouterr().out
     assert (out / REPORT_FILE).exists()
     assert main(["import", "cin-census", str(SAMPLES / "CIN_Census_2024.xml"), "--out", str(tmp_path / "bad")]) == 2

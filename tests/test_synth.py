@@ -262,9 +262,10 @@ def test_regenerated_sample_is_byte_identical_to_committed_files(tmp_path):
 
 
 def test_la_yaml_names_the_synthetic_authority():
-    """la.yaml has exactly the keys name, la_code, region and statistical_neighbours."""
+    """la.yaml has exactly the keys name, la_code, region, statistical_neighbours and the extract's coverage."""
     la = yaml.safe_load((SAMPLE / "la.yaml").read_text(encoding="utf-8"))
-    assert list(la) == ["name", "la_code", "region", "statistical_neighbours"]
+    assert list(la) == ["name", "la_code", "region", "statistical_neighbours", "extract_date", "first_year", "last_year"]
+    assert str(la["extract_date"]) == "2020-03-31" and (la["first_year"], la["last_year"]) == ("2012-13", "2019-20")
     assert la["name"] == "Rutland (synthetic sample)"
     assert la["la_code"] == 857
     assert la["region"] == "East Midlands"

@@ -99,7 +99,7 @@ def test_every_problem_is_listed_at_once(tmp_path):
     plans = [dict(GOOD["cp_plans"][0], latest_category="ZZZ")]
     error = refused(tmp_path, children=children, cp_plans=plans)
     assert len(error.problems) == 2
-    assert "2 problem(s)" in str(error)
+    assert "2 problems" in str(error)
 
 
 def test_missing_file_missing_column_empty_file_and_non_utf8(tmp_path):

@@ -23,15 +23,21 @@ Commands
     Execute the section notebooks and publish the report to ``_site``;
     ``--final`` refuses while any section's commentary is not yet written.
 
-Exit status is 0 on success, 2 for input data that breaks the contract, and
-1 for any other failure.
+Exit status is 0 on success, 2 for input that cannot be right (data that
+break the contract, a year the data do not cover, a folder or name that is not
+allowed), 130 when stopped by Ctrl-C (SIGINT), 141 when the reader of the
+output went away (``cpstats metrics | head``), and 1 for any other failure.
+Every failure is one line on standard error, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -40,6 +46,9 @@ from cpstats import __version__
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = PROJECT_ROOT / "data" / "sample"
 EXIT_BAD_DATA = 2
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+INTERRUPTED = "cpstats: interrupted: stopped before publishing anything more; every report already published is kept as it was"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     validate = commands.add_parser("validate", help="check a data folder against the data contract")
-    validate.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of one authority's CSV files")
+    validate.add_argument("--data", type=Path, required=True, help="folder of one authority's CSV files, e.g. data/sample")
 
     metrics = commands.add_parser("metrics", help="print every measure for one year")
     metrics.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of one authority's CSV files (default: the sample)")
@@ -156,24 +165,129 @@ def main(argv: list[str] | None = None) -> int:
     from cpstats.publish.build import BuildError
     from cpstats.publish.quarto import QuartoError
     from cpstats.data.contract import DataValidationError
+    from cpstats.data.paths import InputError
 
     args = _parser().parse_args(argv)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore" if args.command == "metrics" and args.json else "default")
-            return _run(args)
+            status = _run(args)
+            sys.stdout.flush()  # a reader that went away is found here, not at exit
+            return status
     except DataValidationError as exc:
         print(f"cpstats: refused: {exc}", file=sys.stderr)
         return EXIT_BAD_DATA
-    except (ValueError, FileNotFoundError) as exc:
-        print(f"cpstats: error: {exc}", file=sys.stderr)
-        return 1
+    except InputError as exc:
+        print(f"cpstats: refused: {exc}", file=sys.stderr)
+        return EXIT_BAD_DATA
+    except BrokenPipeError:  # the reader of standard output went away: stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        print(INTERRUPTED, file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BuildError as exc:  # a failed or refused build: nothing was published
         print(f"cpstats: not published: {exc}", file=sys.stderr)
         return 1
     except QuartoError as exc:  # Quarto's own message, on one line: nothing was published
         print(f"cpstats: not published: {exc}", file=sys.stderr)
         return 2
+    except (ValueError, OSError) as exc:
+        print(f"cpstats: error: {_one_line(exc)}", file=sys.stderr)
+        return 1
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 300 else f"{text[:300]}... ({len(text)} characters)"
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process started by ``pid``, its children's children included (from ``/proc``)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            parents[int(entry)] = int(fields[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, ppid in parents.items() if ppid == parent]
+        found += children
+        frontier += children
+    return found
+
+
+def _stop_on_interrupt() -> None:
+    """From now on Ctrl-C (SIGINT) stops this command within moments: one line, exit status 130.
+
+    SIGINT is blocked in this process (its threads included) and taken by a
+    thread waiting for it, so no Python code is interrupted half-way: the thread
+    stops every process the command started (notebook workers and kernels),
+    says what was kept and exits. The build publishes by one atomic rename, so
+    whatever was published before stays whole.
+
+    Ctrl-C at a terminal reaches the whole process group, the workers too, and
+    they would print their own KeyboardInterrupt tracebacks. So the processes
+    started from here write their standard error (file descriptor 2) into a
+    pipe that a thread copies to the real one, each piece a moment late, until
+    the interrupt and no further; this process writes to the real one directly.
+    """
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        return
+    me = os.getpid()
+    sys.stderr.flush()
+    real = os.dup(2)
+    sys.stderr = open(real, "w", buffering=1, encoding=sys.stderr.encoding, errors="backslashreplace", closefd=False)
+    reading, writing = os.pipe()
+    os.dup2(writing, 2)
+    os.close(writing)
+    stopped = threading.Event()
+
+    def copy() -> None:
+        while True:
+            try:
+                data = os.read(reading, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            # held back a moment: a Ctrl-C reaches every process at once, and what a worker
+            # writes as it dies must not get out before the interrupt is seen here
+            if not stopped.wait(0.3):
+                try:
+                    os.write(real, data)
+                except OSError:
+                    pass
+
+    def stop(*_) -> None:
+        stopped.set()
+        for child in _descendants(me):
+            try:
+                os.kill(child, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            os.write(real, (INTERRUPTED + "\n").encode())
+        finally:
+            os._exit(EXIT_INTERRUPTED)
+
+    def wait() -> None:
+        signal.sigwait({signal.SIGINT})
+        stop()
+
+    # a thread started before now (none should be) could still take the signal: the handler does the same
+    signal.signal(signal.SIGINT, stop)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+    threading.Thread(target=copy, name="cpstats-stderr", daemon=True).start()
+    threading.Thread(target=wait, name="cpstats-interrupt", daemon=True).start()
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -186,9 +300,14 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{args.data}: valid ({len(ds.children)} children, {len(ds.referrals)} referrals, {len(ds.cp_plans)} plans)")
         return 0
     if args.command == "metrics":
-        from cpstats.figures.measures import report_measures
+        from cpstats.data.dataset import check_year_covered, load_dataset
+        from cpstats.data.reference import population_for
+        from cpstats.figures.measures import compute_measures
 
-        _print_measures(report_measures(args.data, args.year, args.reference), args.json)
+        year = _year(args.year, "--year")
+        ds = load_dataset(args.data)
+        check_year_covered(ds, year)
+        _print_measures(compute_measures(ds, year, population_for(ds.la_code, year, args.reference)), args.json)
         return 0
     if args.command == "synth":
         if args.national:
@@ -228,7 +347,14 @@ def _run(args: argparse.Namespace) -> int:
         from cpstats.figures.compare import compare_years, format_comparison
         from cpstats.data.dataset import load_dataset
 
-        table = compare_years(load_dataset(args.data_root / args.la), args.first, args.second)
+        from cpstats.data.dataset import check_year_covered
+        from cpstats.data.paths import check_folder_name
+
+        check_folder_name(args.la)
+        first, second = _year(args.first, "--from"), _year(args.second, "--to")
+        ds = load_dataset(args.data_root / args.la)
+        check_year_covered(ds, first, second)
+        table = compare_years(ds, first, second)
         out = args.csv or PROJECT_ROOT / "_build" / args.la / f"compare_{args.first}_{args.second}.csv"
         out.parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(out, index=False, lineterminator="\n")
@@ -273,22 +399,96 @@ def _run(args: argparse.Namespace) -> int:
     raise AssertionError(f"unknown command {args.command}")
 
 
+def _year(label: str, option: str) -> str:
+    """A reporting year's label as given on the command line, or an :class:`InputError` naming the option."""
+    from cpstats.data.paths import InputError
+    from cpstats.data.periods import ReportingYear
+
+    try:
+        return ReportingYear.parse(label).label
+    except ValueError as exc:
+        raise InputError(f"{option}: {exc}") from None
+
+
+def _check_build(args: argparse.Namespace, las: list[str], years: list[str]) -> None:
+    """Everything a build can refuse before it starts: names, folders, data, years, key plans.
+
+    Raises
+    ------
+    InputError
+        A name or folder that is not allowed (one line).
+    DataValidationError
+        Data that break the contract, years the data do not cover, a key plan
+        that breaks its rules: every problem, with file, row and column.
+    """
+    from cpstats.data.contract import DataValidationError, Problem
+    from cpstats.data.dataset import check_key_plan, check_year_covered, keep_dataset, load_dataset
+    from cpstats.data.reference import require_authority
+    from cpstats.data.paths import check_folder_name, check_output_folder
+    from cpstats.publish.build import find_project_dir
+    from cpstats.publish.caches import VALIDATED_FOLDER
+
+    for la in las:
+        check_folder_name(la)
+    project = find_project_dir(None)
+    data_root = Path(args.data_root)
+    protected = {"the project folder": project, "the data root": data_root,
+                 **{f"the data folder of {la}": data_root / la for la in las}}
+    check_output_folder(args.out, "--out", protected)
+    check_output_folder(args.build_dir, "--build-dir", protected)
+    problems, loaded = [], []
+    for la in las:
+        try:
+            dataset = load_dataset((data_root / la).resolve())
+            check_year_covered(dataset, *years)
+            try:  # an authority without DfE's published figures would have no rates and no comparators
+                require_authority(dataset.la_code, data_root / "reference")
+            except ValueError as exc:
+                problems.append(Problem(f"{la}/la.yaml" if len(las) > 1 else "la.yaml", None, "la_code", str(exc)))
+            loaded.append(dataset)
+        except DataValidationError as exc:
+            if len(las) == 1:
+                problems += exc.problems
+            else:  # name the authority's folder with each file
+                problems += [type(p)(f"{la}/{p.file}", p.row, p.column, p.message) for p in exc.problems]
+        for year in years:
+            problems += check_key_plan(project / "commentary" / la / year / "19_key_plan.csv",
+                                       f"commentary/{la}/{year}/19_key_plan.csv")
+    if problems:
+        raise DataValidationError(problems, str(data_root) if len(las) > 1 else str(data_root / las[0]))
+    for dataset in loaded:  # the build loads each folder from here, as validated now
+        keep_dataset(dataset, Path(args.build_dir).resolve() / VALIDATED_FOLDER)
+
+
 def _build(args: argparse.Namespace) -> int:
     """``cpstats build``: one report or many; prints each back-test and where each report is."""
-    from cpstats.publish.cluster import build_reports
+    from cpstats.data.paths import check_folder_name
     from cpstats.data.periods import year_range
+    from cpstats.publish.cluster import build_reports
     from cpstats.publish.quarto import renderer_name
-    from cpstats.publish.site import authorities, format_backtest
+    from cpstats.publish.site import authorities
 
-    las = authorities(args.data_root) if args.la == "all" else [la.strip() for la in args.la.split(",") if la.strip()]
+    if args.la == "all":
+        las = authorities(args.data_root)
+    else:
+        las = [check_folder_name(la.strip()) for la in args.la.split(",") if la.strip()]
     if not las:
         raise ValueError(f"no authority to build: {args.data_root} has no folder with la.yaml")
-    years = [y.label for y in year_range(args.years or args.year)]
+    try:
+        years = [y.label for y in year_range(args.years or args.year)]
+    except ValueError as exc:
+        from cpstats.data.paths import InputError
+
+        raise InputError(f"{'--years' if args.years else '--year'}: {exc}") from None
+    _stop_on_interrupt()  # before anything starts a thread or a process: they inherit SIGINT blocked
+    _check_build(args, las, years)
     records = build_reports(
         las, years, data_root=args.data_root, out_root=args.out, build_root=args.build_dir, drafts_root=args.drafts_out, jobs=args.jobs,
         renderer=args.renderer, final=args.final, force=args.force,
         disclosure=args.disclosure, threshold=args.threshold, scheduler=args.scheduler,
     )
+    from cpstats.publish.site import format_backtest
+
     failed = [r for r in records if r.error]
     for record in records:
         if record.error:

@@ -6,12 +6,23 @@ from that description. Values are read as text and checked before they are
 converted, so a bad cell is reported as the analyst typed it.
 
 Rows are numbered as in a spreadsheet: the header is row 1, the first record
-row 2.
+row 2; blank lines and rows with every cell empty are skipped without
+renumbering the others.
+
+Text (``id`` and ``text`` fields) is one line: no control character (C0, C1,
+NUL, tab, newline) and no Unicode line break, at most ``max_length``
+characters. Free text that is published (``text``: agency names, the key plan
+:data:`KEY_PLAN`) may not start with ``= + - @``, tab or carriage return, which
+a spreadsheet reads as a formula; identifiers may not start with ``= + @``, tab
+or carriage return. Messages show at most :data:`SHOWN` characters of a value.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import re
 
 import pandas as pd
 import pandera.pandas as pa
@@ -27,6 +38,11 @@ __all__ = [
     "ETHNIC_GROUPS",
     "CATEGORY_CODES",
     "schema_for",
+    "KEY_PLAN",
+    "CONTROL_CHARACTERS",
+    "FORMULA_START",
+    "shorten",
+    "text_problem",
 ]
 
 CONTRACT_VERSION = 1
@@ -50,8 +66,38 @@ REFERRAL_SOURCES = (
 PRIMARY_NEEDS = tuple(f"N{i}" for i in range(10))
 AUDIT_GRADES = ("OUTSTANDING", "GOOD", "REQUIRES_IMPROVEMENT", "INADEQUATE")
 
-# Text that a spreadsheet would run as a formula (CSV injection).
+# Text that a spreadsheet would run as a formula (CSV injection). Identifiers are never
+# published and may start with "-"; free text that is published (agency names, the key
+# plan) may not, since "-2+3+cmd|..." is a formula too.
 _FORMULA_START = ("=", "+", "@", "\t", "\r")
+FORMULA_START = _FORMULA_START + ("-",)
+"""What published free text may not start with: a spreadsheet would read it as a formula."""
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+"""Characters no single-line value may hold: C0 and C1 controls (NUL, tab, newlines) and Unicode line breaks."""
+
+SHOWN = 60
+"""How many characters of a value a message shows."""
+
+
+def shorten(value, limit: int = SHOWN) -> str:
+    """A value as a message shows it: quoted, cut to ``limit`` characters with its length when longer."""
+    text = str(value)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text)} characters)"
+
+
+def text_problem(value: str, *, formula: tuple[str, ...] = FORMULA_START, max_length: int = 100) -> str | None:
+    """Why a single-line text value is refused (control character, formula start, length), or ``None``."""
+    found = CONTROL_CHARACTERS.search(value)
+    if found:
+        return f"holds a control character or line break ({found.group()!r} at character {found.start() + 1}); a value is one line of text"
+    if value.startswith(formula):
+        return f"starts with {value[0]!r}, which a spreadsheet reads as a formula ({' '.join(repr(c) for c in formula)}); refused"
+    if len(value) > max_length:
+        return f"is longer than {max_length} characters"
+    return None
 
 
 @dataclass(frozen=True)
@@ -70,6 +116,7 @@ class Field:
     codes: tuple[str, ...] = ()
     minimum: int | None = None
     maximum: int | None = None
+    max_length: int = 100
 
 
 @dataclass(frozen=True)
@@ -178,6 +225,12 @@ TABLES: dict[str, Table] = {
 }
 """Every table of the contract, in the order of ``docs/data-contract.md``."""
 
+KEY_PLAN = Table("19_key_plan", (
+    Field("action", "text", max_length=500),
+    Field("who", "text", required=False, max_length=200),
+), core=False, optional=True, description="commentary/<la>/<year>/19_key_plan.csv: the report's key plan")
+"""The key plan table written by the report's author (published as text in pages, PDF and downloads)."""
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -203,7 +256,13 @@ class DataValidationError(ValueError):
     def __init__(self, problems: list[Problem], folder: str = ""):
         self.problems = sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
         self.folder = folder
-        lines = [f"{len(self.problems)} problem(s) in the input data{f' in {folder}' if folder else ''}:"]
+        if len(self.problems) == 1:  # one line: the file (with its folder), row, column and why
+            only = self.problems[0]
+            if folder and not Path(only.file).is_absolute() and not only.file.startswith(folder):
+                only = replace(only, file=str(Path(folder) / only.file))
+            super().__init__(str(only))
+            return
+        lines = [f"{len(self.problems)} problems in the input data{f' in {folder}' if folder else ''}:"]
         shown = self.problems[:200]
         lines += [f"  {p}" for p in shown]
         if len(self.problems) > len(shown):
@@ -254,11 +313,17 @@ def _checks_for(f: Field) -> list[pa.Check]:
         checks.append(pa.Check(blank_ok(_is_whole_number), error="is not a whole number"))
         checks.append(pa.Check(_within(f.minimum, f.maximum), error=f"is outside the allowed range {f.minimum} to {f.maximum}"))
     if f.kind in ("id", "text"):
+        starts = FORMULA_START if f.kind == "text" else _FORMULA_START
+        shown = " ".join(repr(c) for c in starts)
         checks.append(pa.Check(
-            lambda s: ~s.str.startswith(_FORMULA_START).fillna(False),
-            error="starts with a spreadsheet formula character (= + @); refused",
+            lambda s: ~s.str.contains(CONTROL_CHARACTERS).fillna(False),
+            error="holds a control character or line break (NUL, tab, newline, ...); a value is one line of text",
         ))
-        checks.append(pa.Check(lambda s: s.str.len() <= 100, error="is longer than 100 characters"))
+        checks.append(pa.Check(
+            lambda s, starts=starts: ~s.str.startswith(starts).fillna(False),
+            error=f"starts with a character a spreadsheet reads as a formula ({shown}); refused",
+        ))
+        checks.append(pa.Check(lambda s, n=f.max_length: s.str.len() <= n, error=f"is longer than {f.max_length} characters"))
     return checks
 
 

@@ -10,9 +10,11 @@ each with its file, row and column.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import pickle
+import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +23,12 @@ import pandas as pd
 import pandera.pandas as pa
 import yaml
 
-from cpstats.data.contract import TABLES, DataValidationError, Problem, Table, schema_for
+from cpstats.data.contract import KEY_PLAN, TABLES, DataValidationError, Problem, Table, schema_for, shorten, text_problem
+from cpstats.data.periods import ReportingYear
 
-__all__ = ["Dataset", "load_dataset", "file_fingerprint", "dataset_fingerprint", "VALIDATED_CACHE_ENV",
-           "cached_dataset", "keep_dataset"]
+__all__ = ["Dataset", "Coverage", "load_dataset", "file_fingerprint", "dataset_fingerprint", "VALIDATED_CACHE_ENV",
+           "cached_dataset", "keep_dataset", "check_year_covered", "special_files", "read_text_table",
+           "check_key_plan"]
 
 LA_FILE = "la.yaml"
 VALIDATED_CACHE_ENV = "CPSTATS_VALIDATED_CACHE"
@@ -66,6 +70,121 @@ class Dataset:
         """The authority's name from ``la.yaml``."""
         return str(self.la["name"])
 
+    @property
+    def coverage(self) -> "Coverage":
+        """The reporting years the data cover completely (see :class:`Coverage`)."""
+        return coverage_of(self.la, self.referrals)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The first and last reporting year the data cover completely, and where that was found.
+
+    From ``la.yaml`` when it says so (``first_year``, ``last_year``; without
+    ``last_year``, the last year ending on or before ``extract_date``);
+    otherwise from the records: the years from the one holding the earliest
+    referral to the one holding the latest.
+    """
+
+    first: ReportingYear | None
+    last: ReportingYear | None
+    file: str
+    first_column: str | None
+    last_column: str | None = None
+
+    def covers(self, year: ReportingYear) -> bool:
+        return self.first is not None and self.last is not None and self.first <= year <= self.last
+
+    @property
+    def label(self) -> str:
+        if self.first is None or self.last is None:
+            return "no year"
+        return self.first.label if self.first == self.last else f"{self.first.label} to {self.last.label}"
+
+
+def _year_of(day) -> ReportingYear:
+    day = pd.Timestamp(day)
+    return ReportingYear(day.year if day.month >= 4 else day.year - 1)
+
+
+def _la_date(value) -> pd.Timestamp | None:
+    if isinstance(value, dt.date):
+        return pd.Timestamp(value)
+    try:
+        return pd.Timestamp(dt.date.fromisoformat(str(value).strip()))
+    except ValueError:
+        return None
+
+
+def extract_limit(la: dict) -> tuple[pd.Timestamp | None, str | None]:
+    """The latest date a record may hold, and the ``la.yaml`` key it comes from (``None`` if undeclared).
+
+    ``extract_date`` when given, else the end of ``last_year``. Today's date is
+    never used: the same files must give the same answer on any day.
+    """
+    if la.get("extract_date") is not None and _la_date(la["extract_date"]) is not None:
+        return _la_date(la["extract_date"]), "extract_date"
+    if la.get("last_year") is not None:
+        try:
+            return ReportingYear.parse(str(la["last_year"])).end, "last_year"
+        except ValueError:
+            return None, None
+    return None, None
+
+
+def coverage_of(la: dict, referrals: pd.DataFrame) -> Coverage:
+    """The complete reporting years of a dataset: declared in ``la.yaml`` or worked out from the referrals."""
+    first = last = None
+    try:
+        if la.get("first_year") is not None:
+            first = ReportingYear.parse(str(la["first_year"]))
+        if la.get("last_year") is not None:
+            last = ReportingYear.parse(str(la["last_year"]))
+    except ValueError:
+        first = last = None
+    if last is None and la.get("extract_date") is not None:
+        extract = _la_date(la["extract_date"])
+        if extract is not None:
+            last = _year_of(extract)
+            if extract < last.end:
+                last = last.previous()
+    dates = referrals["referral_date"].dropna() if referrals is not None and len(referrals) else pd.Series([], dtype="datetime64[ns]")
+    if first is None and last is None:
+        if dates.empty:
+            return Coverage(None, None, "referrals.csv", "referral_date", "referral_date")
+        return Coverage(_year_of(dates.min()), _year_of(dates.max()), "referrals.csv", "referral_date", "referral_date")
+    first_column = "first_year" if first is not None else "referral_date"
+    last_column = "last_year" if la.get("last_year") is not None else ("extract_date" if last is not None else "referral_date")
+    if first is None:
+        first = _year_of(dates.min()) if not dates.empty else last
+    if last is None:
+        last = _year_of(dates.max()) if not dates.empty else first
+    return Coverage(first, last, LA_FILE, first_column, last_column)
+
+
+def check_year_covered(dataset: "Dataset", *years) -> None:
+    """Refuse any reporting year the dataset does not cover completely.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the year, the coverage and where it comes from (``la.yaml`` or ``referrals.csv``).
+    """
+    coverage = dataset.coverage
+    where = {LA_FILE: "from la.yaml first_year, last_year or extract_date, else the referrals"}.get(
+        coverage.file, "the years of the earliest and latest referral; la.yaml may declare first_year and last_year")
+    problems = []
+    for year in years:
+        year = ReportingYear.parse(year)
+        if not coverage.covers(year):
+            early = coverage.first is not None and year < coverage.first
+            column = coverage.first_column if early else (coverage.last_column or coverage.first_column)
+            file = coverage.file if column in ("first_year", "last_year", "extract_date") else "referrals.csv"
+            problems.append(Problem(file, None, column,
+                                    f"the data do not cover {year.label}: they cover {coverage.label} ({where})"))
+    if problems:
+        raise DataValidationError(problems, str(dataset.path))
+
 
 def file_fingerprint(path: Path) -> str:
     """The sha256 of a file's bytes."""
@@ -83,15 +202,88 @@ def dataset_fingerprint(files: dict[str, Path]) -> str:
 # ----------------------------------------------------------------- reading
 
 
+def special_files(folder: Path) -> list[Problem]:
+    """Entries of a data folder that are neither regular files nor folders (pipes, devices, sockets).
+
+    Found with ``lstat``/``stat`` only: such a file is never opened, since
+    reading a named pipe waits for a writer and a device may never end.
+    """
+    problems = []
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        return [Problem(str(folder), None, None, f"cannot be read: {exc.strerror}")]
+    for entry in entries:
+        try:
+            mode = os.stat(entry.path).st_mode  # follows a symbolic link to what it names
+        except OSError:
+            if entry.name == LA_FILE or entry.name.endswith(".csv"):
+                problems.append(Problem(entry.name, None, None, "is a broken link; give a regular file"))
+            continue
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            kind = ("a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+                    else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a special file")
+            problems.append(Problem(entry.name, None, None, f"is {kind}, not a regular file; it was not read. Remove it from the data folder"))
+    return problems
+
+
+_LA_TEXT = ("name", "region")
+"""``la.yaml`` keys whose text is published (the authority's name in every page and the PDF)."""
+
+
+def _la_text_problems(la: dict) -> list[Problem]:
+    problems = []
+
+    def walk(value, key: str) -> None:
+        if isinstance(value, dict):
+            for child in value.values():
+                walk(child, key)
+        elif isinstance(value, (list, tuple)):
+            for child in value:
+                walk(child, key)
+        elif isinstance(value, str):
+            why = text_problem(value) if key in _LA_TEXT else text_problem(value, formula=(), max_length=200)
+            if why:
+                problems.append(Problem(LA_FILE, None, key, f"{shorten(value)} {why}"))
+
+    for key, value in la.items():
+        walk(value, str(key))
+    return problems
+
+
+def _la_coverage_problems(la: dict) -> list[Problem]:
+    problems = []
+    years = {}
+    for key in ("first_year", "last_year"):
+        if la.get(key) is None:
+            continue
+        try:
+            years[key] = ReportingYear.parse(str(la[key]))
+        except ValueError as exc:
+            problems.append(Problem(LA_FILE, None, key, str(exc)))
+    if len(years) == 2 and years["first_year"] > years["last_year"]:
+        problems.append(Problem(LA_FILE, None, "last_year", f"{years['last_year'].label} is before first_year {years['first_year'].label}"))
+    if la.get("extract_date") is not None:
+        extract = _la_date(la["extract_date"])
+        if extract is None:
+            problems.append(Problem(LA_FILE, None, "extract_date", f"{shorten(la['extract_date'])} is not a date written YYYY-MM-DD"))
+        elif "last_year" in years and extract < years["last_year"].end:
+            problems.append(Problem(LA_FILE, None, "last_year",
+                                    f"{years['last_year'].label} ends after extract_date {extract.date()}; a year is complete only when extracted after it ends"))
+    return problems
+
+
 def _read_la(folder: Path, problems: list[Problem]) -> dict:
     path = folder / LA_FILE
     if not path.exists():
         problems.append(Problem(LA_FILE, None, None, "file is missing (name and la_code of the authority)"))
         return {}
+    if not path.is_file():  # a pipe or device is reported by special_files, without opening it
+        return {}
     try:
         la = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        problems.append(Problem(LA_FILE, None, None, f"is not readable YAML: {exc}"))
+        problems.append(Problem(LA_FILE, None, None, f"is not readable YAML: {shorten(' '.join(str(exc).split()), 200)}"))
         return {}
     if not isinstance(la, dict):
         problems.append(Problem(LA_FILE, None, None, "must be a mapping with keys name and la_code"))
@@ -100,7 +292,9 @@ def _read_la(folder: Path, problems: list[Problem]) -> dict:
         if key not in la:
             problems.append(Problem(LA_FILE, None, key, "is missing"))
     if "la_code" in la and not str(la["la_code"]).isdigit():
-        problems.append(Problem(LA_FILE, None, "la_code", f"{la['la_code']!r} is not a DfE LA code (a number such as 857)"))
+        problems.append(Problem(LA_FILE, None, "la_code", f"{shorten(la['la_code'])} is not a DfE LA code (a number such as 857)"))
+    problems.extend(_la_text_problems(la))
+    problems.extend(_la_coverage_problems(la))
     return la
 
 
@@ -120,20 +314,33 @@ def _first_non_utf8(path: Path) -> tuple[int, str | None, int]:
 
 
 def _read_csv_text(path: Path) -> pd.DataFrame:
-    """Every cell as text, blanks as ``""``: Arrow's fast reader, or pandas' own for files it refuses.
+    """Every cell as text, blanks as ``""``, one row per record as a spreadsheet shows it.
 
-    pandas' reader is the one whose errors (encoding, ragged rows, empty file)
-    are turned into the analyst's messages, so any file Arrow cannot read is
-    read again by it.
+    Blank lines are kept while reading, so the index is the record's position
+    in the file (row ``index + 2``, the header being row 1); rows with every
+    cell empty (blank lines, a spreadsheet's trailing ``,,,`` rows) are then
+    dropped without renumbering the others. Arrow's fast reader is used, or
+    pandas' own for files it refuses: pandas' errors (encoding, ragged rows,
+    empty file) are the ones turned into the analyst's messages.
     """
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, engine="pyarrow")
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, engine="pyarrow", skip_blank_lines=False)
     except Exception:  # noqa: BLE001 - pandas' reader below reports the problem precisely
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", skip_blank_lines=False)
+    if len(frame) and len(frame.columns):
+        empty = frame.eq("").all(axis=1)
+        if empty.any():
+            frame = frame[~empty]
+    return frame
 
 
-def _read_table(path: Path, table: Table, problems: list[Problem], notes: list[str]) -> pd.DataFrame | None:
-    """Read one CSV as text and check its cells; ``None`` when it cannot be checked."""
+def read_text_table(path: Path, table: Table, problems: list[Problem], notes: list[str] | None = None) -> pd.DataFrame | None:
+    """Read one CSV of ``table`` as text and check its cells; ``None`` when it cannot be checked.
+
+    Every problem found is added to ``problems`` with the file's name, the
+    row a spreadsheet shows (header = row 1) and the column.
+    """
+    notes = [] if notes is None else notes
     name = table.filename
     try:
         frame = _read_csv_text(path)
@@ -145,26 +352,30 @@ def _read_table(path: Path, table: Table, problems: list[Problem], notes: list[s
         problems.append(Problem(name, None, None, "is empty; it needs at least a header row"))
         return None
     except pd.errors.ParserError as exc:
-        problems.append(Problem(name, None, None, f"is not a well-formed CSV: {exc}"))
+        problems.append(Problem(name, None, None, f"is not a well-formed CSV: {shorten(' '.join(str(exc).split()), 200)}"))
         return None
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     for column in frame.columns:
         frame[column] = frame[column].astype(str).str.strip()
     missing = [c for c in table.columns if c not in frame.columns]
     for column in missing:
-        problems.append(Problem(name, 1, column, f"column is missing (the header has: {', '.join(frame.columns)})"))
+        header = shorten(", ".join(frame.columns), 200)
+        problems.append(Problem(name, 1, column, f"column is missing (the header has: {header})"))
     if missing:
         return None
     extra = [c for c in frame.columns if c not in table.columns]
     if extra:
-        notes.append(f"{name}: extra column(s) ignored: {', '.join(extra)}")
-    frame = frame[table.columns].reset_index(drop=True)
+        notes.append(f"{name}: extra column(s) ignored: {shorten(', '.join(extra), 200)}")
+    frame = frame[table.columns]
     try:
         schema_for(table).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         problems.extend(_problems_from_pandera(name, frame, exc.failure_cases))
         return None
     return frame
+
+
+_read_table = read_text_table
 
 
 def _problems_from_pandera(name: str, frame: pd.DataFrame, cases: pd.DataFrame) -> list[Problem]:
@@ -175,9 +386,9 @@ def _problems_from_pandera(name: str, frame: pd.DataFrame, cases: pd.DataFrame) 
         row = int(index) + 2 if pd.notna(index) else None
         check = str(case.check)
         if check == "field_uniqueness":
-            message = f"{case.failure_case!r} appears more than once; it must be unique"
+            message = f"{shorten(case.failure_case)} appears more than once; it must be unique"
         else:
-            message = f"{case.failure_case!r} {check}" if case.failure_case != "" else check
+            message = f"{shorten(case.failure_case)} {check}" if case.failure_case != "" else check
         found.append(Problem(name, row, column, message))
     return found
 
@@ -194,7 +405,7 @@ def _typed(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
             out[f.name] = out[f.name].eq("Y")
         elif f.kind == "int":
             out[f.name] = out[f.name].astype("int64")
-    out.index = pd.RangeIndex(2, len(out) + 2, name="row")
+    out.index = pd.Index(frame.index.to_numpy() + 2, name="row")
     return out
 
 
@@ -267,6 +478,52 @@ def _check_across_tables(t: dict[str, pd.DataFrame], problems: list[Problem]) ->
             problems.append(Problem("conference_agencies.csv", row, "report_on_time", "is Y but report_submitted is N"))
 
 
+def _check_extract_date(t: dict[str, pd.DataFrame | None], la: dict, problems: list[Problem]) -> None:
+    """Refuse any date after the latest a record could hold (``la.yaml``'s ``extract_date`` or ``last_year``).
+
+    ``expected_date_of_birth`` is exempt: an unborn child's is in the future.
+    """
+    limit, key = extract_limit(la)
+    if limit is None:
+        return
+    why = f"is after the data's {key} ({la[key]}) in la.yaml; a record cannot be dated after its extract"
+    for table in TABLES.values():
+        frame = t.get(table.name)
+        if frame is None:
+            continue
+        for f in table.fields:
+            if f.kind != "date" or f.name == "expected_date_of_birth":
+                continue
+            late = frame[f.name] > limit
+            for row in frame.index[late.fillna(False).to_numpy()][:20]:
+                problems.append(Problem(table.filename, int(row), f.name, f"{frame.at[row, f.name].date()} {why}"))
+            if int(late.sum()) > 20:
+                problems.append(Problem(table.filename, None, f.name, f"... {int(late.sum()) - 20} more dates {why}"))
+
+
+def check_key_plan(path: Path, shown: str | None = None) -> list[Problem]:
+    """The problems of a key plan CSV (columns ``action``, ``who``): each with the file, row and column.
+
+    Its text is published in pages, the PDF and the downloads, so it follows
+    the rules of published text: one line, no control characters, no formula
+    start (``= + - @``, tab, carriage return), at most 500 characters for an
+    action and 200 for who. ``shown`` is the file's name in messages.
+    """
+    path = Path(path)
+    shown = shown or path.name
+    if not path.exists():
+        return []
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        return [Problem(shown, None, None, f"cannot be read: {exc.strerror}")]
+    if not stat.S_ISREG(mode):
+        return [Problem(shown, None, None, "is not a regular file; it was not read")]
+    problems: list[Problem] = []
+    read_text_table(path, KEY_PLAN, problems)
+    return [Problem(shown, p.row, p.column, p.message) for p in problems]
+
+
 # ----------------------------------------------------------------- entry point
 
 
@@ -297,7 +554,9 @@ def load_dataset(folder: Path | str) -> Dataset:
         cached = cached_dataset(folder, Path(cache_dir))
         if cached is not None:
             return cached
-    problems: list[Problem] = []
+    problems: list[Problem] = special_files(folder)
+    if problems:  # never open a pipe or a device: reading one may wait for ever
+        raise DataValidationError(problems, str(folder))
     notes: list[str] = []
     la = _read_la(folder, problems)
     files: dict[str, Path] = {}
@@ -306,6 +565,10 @@ def load_dataset(folder: Path | str) -> Dataset:
     raw: dict[str, pd.DataFrame | None] = {}
     for table in TABLES.values():
         path = folder / table.filename
+        if path.exists() and not path.is_file():
+            problems.append(Problem(table.filename, None, None, "is a folder, not a CSV file"))
+            raw[table.name] = None
+            continue
         if not path.exists():
             if table.core:
                 problems.append(Problem(table.filename, None, None, "file is missing; it is a core table of the data contract"))
@@ -322,6 +585,7 @@ def load_dataset(folder: Path | str) -> Dataset:
         raise DataValidationError(problems, str(folder))
     typed = raw
     _check_across_tables(typed, problems)
+    _check_extract_date(typed, la, problems)
     if problems:
         raise DataValidationError(problems, str(folder))
     for note in notes:

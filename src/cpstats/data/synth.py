@@ -65,7 +65,9 @@ LA_YAML = (
     "name: Rutland (synthetic sample)\n"
     "la_code: 857\n"
     "region: East Midlands\n"
-    "statistical_neighbours: [815, 825, 868, 869, 872, 895, 936]\n"
+    "statistical_neighbours: [815, 825, 868, 869, 872, 895, 936]\n"    "extract_date: 2020-03-31\n"
+    "first_year: 2012-13\n"
+    "last_year: 2019-20\n"
 )
 """``la.yaml``: the DfE code is Rutland's; the neighbours are rural and affluent counties
 (North Yorkshire, Buckinghamshire, Windsor and Maidenhead, West Berkshire, Wokingham,
@@ -1063,7 +1065,9 @@ COUNTY_LA_YAML = (
     "name: Leicestershire (synthetic county)\n"
     "la_code: 855\n"
     "region: East Midlands\n"
-    "statistical_neighbours: [830, 860, 881, 885, 891, 919, 931, 938]\n"
+    "statistical_neighbours: [830, 860, 881, 885, 891, 919, 931, 938]\n"    "extract_date: 2020-03-31\n"
+    "first_year: 2012-13\n"
+    "last_year: 2019-20\n"
 )
 """``la.yaml`` of the county: the DfE code is Leicestershire's, so its population and
 published figures in ``data/reference`` apply; the neighbours are large shire counties

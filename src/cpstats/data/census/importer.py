@@ -24,6 +24,8 @@ from cpstats.data.census.history import FACTORS_TABLE, History, contract_tables,
 from cpstats.data.census.reader import CensusReturn, XmlProblem, read_return
 from cpstats.data.contract import TABLES, DataValidationError, Field, Problem, Table, schema_for
 from cpstats.data.dataset import LA_FILE, load_dataset
+from cpstats.data.paths import check_output_folder
+from cpstats.data.periods import ReportingYear
 
 __all__ = ["ImportResult", "import_census", "read_families", "REPORT_FILE"]
 
@@ -81,6 +83,8 @@ def read_families(path: Path | str) -> tuple[dict[str, str], list[Problem]]:
         ``family_id`` by ``child_id``, and the problems found (file, row, column).
     """
     path = Path(path)
+    if path.exists() and not path.is_file():  # never open a pipe or a device: reading one may wait for ever
+        return {}, [Problem(path.name, None, None, "is not a regular file; it was not read")]
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -137,6 +141,24 @@ def _la_settings(out: Path, lea: str | None) -> tuple[dict, bool, list[Problem]]
         return la, False, []
     code = int(lea) if lea and lea.isdigit() else 0
     return {"name": f"LA {code}", "la_code": code}, True, []
+
+
+def _coverage(years: list[ReportingYear]) -> dict[str, str]:
+    """The years a set of returns covers completely, as ``la.yaml`` records them (``first_year``, ``last_year``).
+
+    A return covers its census year: every child in need during it. Earlier
+    years are seen only through what was still open, so they are not covered;
+    when a year is missing between returns, coverage starts after the gap.
+    """
+    if not years:
+        return {}
+    ordered = sorted(set(years))
+    first = ordered[-1]
+    for year in reversed(ordered[:-1]):
+        if year.next() != first:
+            break
+        first = year
+    return {"first_year": first.label, "last_year": ordered[-1].label}
 
 
 def _locate(problems: list[Problem], provenance: dict[str, pd.DataFrame]) -> list[Problem]:
@@ -300,7 +322,11 @@ def describe(history: History, tables: dict[str, pd.DataFrame], la: dict, new_la
     returns = history.returns
     years = [r.census_year.label for r in returns]
     span = f"census year {years[0]}" if len(years) == 1 else f"census years {years[0]} to {years[-1]}"
-    la_line = f"written (name {la['name']!r})" if new_la else "kept as it was"
+    if new_la:
+        covered = f"; years covered completely: {la['first_year']} to {la['last_year']}" if "first_year" in la else ""
+        la_line = f"written (name {la['name']!r}{covered})"
+    else:
+        la_line = "kept as it was (add first_year and last_year to it: the census years the returns cover)"
     lines = [f"CIN census import: {len(returns)} return(s), {span}", "Files:"]
     lines += [_return_line(r) for r in returns]
     lines.append(f"Authority: LEA {returns[0].lea}; la.yaml {la_line}")
@@ -349,7 +375,10 @@ def import_census(files: list[Path | str], out: Path | str, families: Path | str
     paths = [Path(f) for f in files]
     if not paths:
         raise ValueError("give at least one CIN census XML file")
+    check_output_folder(out, "--out", {})
     returns, la, new_la, family_of = _read_and_check(paths, out, families)
+    if new_la:
+        la.update(_coverage([r.census_year for r in returns if r.census_year is not None]))
     history = merge_returns(returns)
     tables, provenance = contract_tables(history.tables, family_of)
     with tempfile.TemporaryDirectory(prefix="cpstats-import-") as tmp:

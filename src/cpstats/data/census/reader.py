@@ -21,7 +21,9 @@ referral, an assessment authorised before it started).
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -166,7 +168,22 @@ def _name(element) -> str:
 
 
 def _text(element) -> str:
-    return (element.text or "").strip()
+    """An element's whole text: its own and what follows each comment or processing instruction inside it."""
+    parts = [element.text or ""]
+    for child in element:
+        if not isinstance(child.tag, str) or child.tag is etree.Comment or child.tag is etree.ProcessingInstruction:
+            parts.append(child.tail or "")
+    return "".join(parts).strip()
+
+
+def _value_problem(element) -> str | None:
+    """Why an item's value is not plain text: an entity reference or an element inside it (``None`` when it is)."""
+    for child in element:
+        if child.tag is etree.Entity:
+            return f"holds the entity reference {child.text}; write the value itself"
+        if isinstance(child.tag, str):
+            return f"holds the element <{_name(child)}>; a census item's value is text"
+    return None
 
 
 def _first(parent, name: str):
@@ -223,12 +240,19 @@ class _Reader:
         for column, element_name, required in spec:
             found = parts.get(element_name)
             if found:
-                row[column], row[f"line:{column}"] = _text(found[0]), found[0].sourceline
+                row[column], row[f"line:{column}"] = self.value(found[0]), found[0].sourceline
             else:
                 row[column], row[f"line:{column}"] = "", block.sourceline
                 if required:
                     self.problem(block.sourceline, element_name, f"is missing from <{block_name}>; it is required")
         return row
+
+    def value(self, element) -> str:
+        """An item's whole text; an entity reference or element inside it is refused at its line."""
+        why = _value_problem(element)
+        if why:
+            self.problem(element.sourceline, _name(element), why)
+        return _text(element)
 
     def yes_no(self, row: dict, column: str, element: str) -> None:
         """Turn a census yes/no value into ``Y``/``N`` in place (left as written when it is not one)."""
@@ -249,11 +273,11 @@ class _Reader:
         details, source = _first(header, "CollectionDetails"), _first(header, "Source")
         reference, year, lea = _first(details, "ReferenceDate"), _first(details, "Year"), _first(source, "LEA")
         if reference is not None:
-            census.reference_date, census.reference_line = _text(reference), reference.sourceline
+            census.reference_date, census.reference_line = self.value(reference), reference.sourceline
         if year is not None:
-            census.header_year = _text(year)
+            census.header_year = self.value(year)
         if lea is not None:
-            census.lea, census.lea_line = _text(lea), lea.sourceline
+            census.lea, census.lea_line = self.value(lea), lea.sourceline
 
     # ------------------------------------------------------------ child
 
@@ -288,7 +312,7 @@ class _Reader:
             self.problem(block.sourceline, "Sex", "is missing from <ChildIdentifiers> (neither Sex nor GenderCurrent is given)")
             person["sex"], person["line:sex"] = "", block.sourceline
             return person
-        code, line = _text(found[0]), found[0].sourceline
+        code, line = self.value(found[0]), found[0].sourceline
         person["line:sex"] = line
         if code not in SEX_FROM_CENSUS[item]:
             allowed = ", ".join(SEX_FROM_CENSUS[item])
@@ -309,7 +333,7 @@ class _Reader:
             if not codes:
                 self.problem(disabilities.sourceline, "Disabilities", "is empty; list at least one Disability (NONE for none)")
             for code in codes:
-                if _text(code) == "":
+                if self.value(code) == "":
                     self.problem(code.sourceline, "Disability", "is blank; give a disability code or NONE")
                 elif _text(code) != "NONE":
                     row["disability"], row["line:disability"] = "Y", code.sourceline
@@ -351,7 +375,7 @@ class _Reader:
                 self.problem(factors.sourceline, "FactorsIdentifiedAtAssessment",
                              "is empty; list at least one AssessmentFactors (21 when no factor was identified)")
             for code in codes:
-                factor = _text(code)
+                factor = self.value(code)
                 if factor not in ASSESSMENT_FACTORS:
                     self.problem(code.sourceline, "AssessmentFactors", f"{factor!r} is not a census assessment factor code")
                 self.rows["assessment_factors"].append({
@@ -381,7 +405,7 @@ class _Reader:
                 self.problem(reviews.sourceline, "Reviews", "is empty; list at least one CPPreviewDate or leave Reviews out")
             for date in dates:
                 self.rows["cp_reviews"].append({
-                    "child_id": keys["child_id"], "plan_start_date": row["start_date"], "review_date": _text(date),
+                    "child_id": keys["child_id"], "plan_start_date": row["start_date"], "review_date": self.value(date),
                     "line": date.sourceline, "line:plan_id": row["line:start_date"], "line:review_date": date.sourceline,
                 })
 
@@ -412,6 +436,16 @@ def _stream(census: CensusReturn, reader: _Reader) -> None:
         for event, element in events:
             name = _name(element)
             if event == "start":
+                if not open_elements and (name != "Message" or element.tag != "Message" or element.getparent() is not None):
+                    census.readable = False
+                    while element.getparent() is not None:
+                        element = element.getparent()
+                    name = _name(element)
+                    namespace = f" in the namespace {element.tag[1:element.tag.index('}')]!r}" if element.tag[0] == "{" else ""
+                    reader.problem(element.sourceline, name,
+                                   f"is not a CIN census return: the root element is <{name}>{namespace}; "
+                                   "a census return's root is <Message>, in no namespace")
+                    return
                 saw_message = saw_message or (name == "Message" and not open_elements)
                 open_elements.append(name)
                 continue
@@ -560,6 +594,18 @@ def read_return(path: Path | str) -> CensusReturn:
     """
     census = CensusReturn(path=Path(path))
     reader = _Reader(census)
+    try:
+        regular = stat.S_ISREG(os.stat(census.path).st_mode)
+    except OSError as exc:
+        census.readable = False
+        reader.problem(None, None, f"cannot be read: {exc.strerror}")
+        census.tables = _frames(reader)
+        return census
+    if not regular:  # a named pipe or device is never opened: reading one may wait for ever
+        census.readable = False
+        reader.problem(None, None, "is not a regular file (a named pipe, device or socket); it was not read")
+        census.tables = _frames(reader)
+        return census
     _stream(census, reader)
     census.tables = _frames(reader)
     if not census.readable:

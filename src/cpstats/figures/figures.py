@@ -537,15 +537,18 @@ def year_values(ds, year, reference_dir, local_measures=()) -> tuple[dict, dict]
 
 
 def covered_years(ds, year) -> list:
-    """Every year from the first the data hold a referral in, up to ``year``, oldest first."""
+    """Every year from the first complete one the data cover (:attr:`Dataset.coverage`) up to ``year``, oldest first."""
     from cpstats.data.periods import ReportingYear
 
     last = ReportingYear.parse(year)
-    dates = ds.referrals["referral_date"].dropna()
-    if dates.empty:
-        return [last]
-    start = dates.min()
-    first = ReportingYear(start.year if start.month >= 4 else start.year - 1)
+    coverage = getattr(ds, "coverage", None)
+    first = coverage.first if coverage is not None else None
+    if first is None:  # no complete year declared or found: from the first referral
+        dates = ds.referrals["referral_date"].dropna()
+        if dates.empty:
+            return [last]
+        start = dates.min()
+        first = ReportingYear(start.year if start.month >= 4 else start.year - 1)
     years = [ReportingYear(y) for y in range(first.first_calendar_year, last.first_calendar_year + 1)]
     return years or [last]
 

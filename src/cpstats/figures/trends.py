@@ -27,10 +27,17 @@ HEADLINE_TREND = ("referrals", "plan_starts", "children_on_plan_at_31_march", "c
 
 
 def years_in_data(ds: Dataset, year: ReportingYear | str, most: int = TREND_YEARS) -> list[ReportingYear]:
-    """The report's year and up to ``most - 1`` years before it that the data cover, oldest first."""
+    """The report's year and up to ``most - 1`` years before it that the data cover, oldest first.
+
+    A year before the data's first complete year (:attr:`Dataset.coverage`, e.g. the year before the
+    first census return, which holds only the referrals still open) is left out.
+    """
     last = ReportingYear.parse(year)
+    coverage = getattr(ds, "coverage", None)
+    first = coverage.first if coverage is not None else None
     candidates = [ReportingYear(last.first_calendar_year - back) for back in range(most - 1, -1, -1)]
-    return [y for y in candidates if y == last or referrals(ds, y) > 0]
+    return [y for y in candidates
+            if y == last or (referrals(ds, y) > 0 and (first is None or y.first_calendar_year >= first.first_calendar_year))]
 
 
 def headline_trend(

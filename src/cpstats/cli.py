@@ -65,6 +65,13 @@ def _parser() -> argparse.ArgumentParser:
     metrics.add_argument("--reference", type=Path, default=None, help="reference data folder (default: data/reference)")
     metrics.add_argument("--json", action="store_true", help="print JSON (keys are the measure names)")
 
+    names = commands.add_parser("placeholders", help="list every name commentary may use for one report, with its value")
+    names.add_argument("--la", default="sample", help="authority folder name under --data-root (default: sample)")
+    names.add_argument("--year", required=True, help="reporting year, e.g. 2017-18")
+    names.add_argument("--data-root", type=Path, default=Path("data"), help="folder holding one folder per authority")
+    names.add_argument("--disclosure", choices=("internal", "public"), default="internal",
+                       help="the values as an internal draft (default) or a public report shows them")
+
     synth = commands.add_parser("synth", help="write the synthetic sample authority")
     synth.add_argument("--la", choices=("sample", "county"), default="sample",
                        help="sample: Rutland-sized, calibrated to the 2017-18 report (default); county: "
@@ -308,6 +315,20 @@ def _run(args: argparse.Namespace) -> int:
         ds = load_dataset(args.data)
         check_year_covered(ds, year)
         _print_measures(compute_measures(ds, year, population_for(ds.la_code, year, args.reference)), args.json)
+        return 0
+    if args.command == "placeholders":
+        from cpstats.data.dataset import check_year_covered, load_dataset
+        from cpstats.data.paths import check_folder_name
+        from cpstats.present.context import load_context
+
+        check_folder_name(args.la)
+        year = _year(args.year, "--year")
+        ds = load_dataset((args.data_root / args.la).resolve())
+        check_year_covered(ds, year)
+        report = load_context(args.la, year, args.data_root / args.la, args.data_root / "reference", "commentary",
+                              dataset=ds, disclosure=args.disclosure)
+        for name, value in report.placeholders():
+            print(f"{name}\t{value}")
         return 0
     if args.command == "synth":
         if args.national:

@@ -31,7 +31,7 @@ import pandas as pd
 
 from cpstats.data.periods import ReportingYear
 from cpstats.data.reference import (
-    BOUNDARY_CHANGES,
+    CACHE_CLEARERS,
     ENGLAND_AREA,
     _dir,
     england_value,
@@ -46,8 +46,6 @@ __all__ = [
     "neighbours_of",
     "predecessors_of",
     "comparator_values",
-    "write_authorities",
-    "write_neighbours",
 ]
 
 HEADLINE_MEASURES: tuple[str, ...] = (
@@ -62,61 +60,6 @@ HEADLINE_MEASURES: tuple[str, ...] = (
 plans ended after 2 years or more are published for England only, so their region and
 neighbours' figures are ``None``."""
 
-BENCHMARKING = "DfE children's services benchmarking tool, 2025 (Open Government Licence)"
-
-
-# ----------------------------------------------------------------- writing, from DfE's files
-
-
-def write_authorities(ees_dir: Path, d5_areas: pd.DataFrame, out: Path) -> dict[str, str]:
-    """Write ``authorities.csv`` from the LA rows of a "Children in need" file and ``local_authorities.csv``.
-
-    Returns the source ids it used, with their citations, for ``sources.csv``.
-    """
-    la = d5_areas[d5_areas["area_type"] == "la"]
-    current = pd.DataFrame(columns=["la_code"])
-    listed = Path(ees_dir) / "local_authorities.csv"
-    if listed.exists():
-        current = pd.read_csv(listed, dtype=str)
-    replaces: dict[int, set[int]] = {}
-    replaced_by: dict[int, set[int]] = {}
-    changes: dict[int, list[str]] = {}
-    for year, old, new, note in BOUNDARY_CHANGES:
-        for code in new:
-            replaces.setdefault(code, set()).update(c for c in old if c != code)
-            changes.setdefault(code, []).append(f"{year}: {note}")
-        for code in old:
-            replaced_by.setdefault(code, set()).update(c for c in new if c != code)
-            if code not in new:
-                changes.setdefault(code, []).append(f"{year}: {note}")
-    rows = []
-    for code, group in la.groupby("old_la_code"):
-        group = group.sort_values("year")
-        last = group.iloc[-1]
-        number = int(code)
-        is_current = code in set(current["la_code"])
-        rows.append({
-            "la_code": number, "new_la_code": last["new_la_code"], "la_name": last["la_name"],
-            "region_code": last["region_code"], "region_name": last["region_name"],
-            "first_year": group["year"].iloc[0], "last_year": last["year"],
-            "current": "yes" if is_current else "no",
-            "replaces": " ".join(str(c) for c in sorted(replaces.get(number, ()))),
-            "replaced_by": " ".join(str(c) for c in sorted(replaced_by.get(number, ()))),
-            "change": "; ".join(changes.get(number, [])),
-            "source": "dfe:authorities",
-        })
-    table = pd.DataFrame(rows).sort_values("la_code").reset_index(drop=True)
-    table.to_csv(out, index=False, lineterminator="\n")
-    return {"dfe:authorities": f"DfE, Children in need statistics (explore-education-statistics), local authority rows of the "
-                               f"release's files; current authorities and regions from local_authorities.csv, {BENCHMARKING}"}
-
-
-def write_neighbours(neighbours_csv: Path, out: Path) -> dict[str, str]:
-    """Write ``neighbours.csv`` (``la_code, rank, neighbour_la_code``) from DfE's ``statistical_neighbours.csv``."""
-    table = pd.read_csv(neighbours_csv, dtype={"la_code": int, "rank": int, "neighbour_la_code": int})
-    table = table[["la_code", "rank", "neighbour_la_code"]].sort_values(["la_code", "rank"])
-    table.to_csv(out, index=False, lineterminator="\n")
-    return {"dfe:neighbours": f"statistical_neighbours.csv, {BENCHMARKING}"}
 
 
 # ----------------------------------------------------------------- reading
@@ -304,3 +247,6 @@ def comparator_values(
 def clear_caches() -> None:
     _authorities.cache_clear()
     _neighbours.cache_clear()
+
+
+CACHE_CLEARERS.append(clear_caches)  # a new import of the reference tables is read afresh here too

@@ -304,8 +304,6 @@ def import_ees(ees_dir: Path | str, la_codes: list[int] | None, out_dir: Path | 
     published.to_csv(out_dir / "published.csv", index=False, lineterminator="\n")
     written = {"published": out_dir / "published.csv", "population": out_dir / "population.csv"}
     if la_codes is None:
-        from cpstats.data.comparators import write_authorities, write_neighbours
-
         authorities = write_authorities(ees_dir, frames["d5_"], out_dir / "authorities.csv")
         sources.update(authorities)
         if (ees_dir / "statistical_neighbours.csv").exists():
@@ -320,12 +318,70 @@ def import_ees(ees_dir: Path | str, la_codes: list[int] | None, out_dir: Path | 
     return written
 
 
+CACHE_CLEARERS: list = []
+"""Functions that forget what was read from the reference tables (modules reading them add theirs)."""
+
+
 def _clear_caches() -> None:
     for cached in (_population, _england, _published):
         cached.cache_clear()
-    from cpstats.data.comparators import clear_caches
+    for clear in CACHE_CLEARERS:
+        clear()
 
-    clear_caches()
+
+BENCHMARKING = "DfE children's services benchmarking tool, 2025 (Open Government Licence)"
+
+
+def write_authorities(ees_dir: Path, d5_areas: pd.DataFrame, out: Path) -> dict[str, str]:
+    """Write ``authorities.csv`` from the LA rows of a "Children in need" file and ``local_authorities.csv``.
+
+    Returns the source ids it used, with their citations, for ``sources.csv``.
+    """
+    la = d5_areas[d5_areas["area_type"] == "la"]
+    current = pd.DataFrame(columns=["la_code"])
+    listed = Path(ees_dir) / "local_authorities.csv"
+    if listed.exists():
+        current = pd.read_csv(listed, dtype=str)
+    replaces: dict[int, set[int]] = {}
+    replaced_by: dict[int, set[int]] = {}
+    changes: dict[int, list[str]] = {}
+    for year, old, new, note in BOUNDARY_CHANGES:
+        for code in new:
+            replaces.setdefault(code, set()).update(c for c in old if c != code)
+            changes.setdefault(code, []).append(f"{year}: {note}")
+        for code in old:
+            replaced_by.setdefault(code, set()).update(c for c in new if c != code)
+            if code not in new:
+                changes.setdefault(code, []).append(f"{year}: {note}")
+    rows = []
+    for code, group in la.groupby("old_la_code"):
+        group = group.sort_values("year")
+        last = group.iloc[-1]
+        number = int(code)
+        is_current = code in set(current["la_code"])
+        rows.append({
+            "la_code": number, "new_la_code": last["new_la_code"], "la_name": last["la_name"],
+            "region_code": last["region_code"], "region_name": last["region_name"],
+            "first_year": group["year"].iloc[0], "last_year": last["year"],
+            "current": "yes" if is_current else "no",
+            "replaces": " ".join(str(c) for c in sorted(replaces.get(number, ()))),
+            "replaced_by": " ".join(str(c) for c in sorted(replaced_by.get(number, ()))),
+            "change": "; ".join(changes.get(number, [])),
+            "source": "dfe:authorities",
+        })
+    table = pd.DataFrame(rows).sort_values("la_code").reset_index(drop=True)
+    table.to_csv(out, index=False, lineterminator="\n")
+    return {"dfe:authorities": f"DfE, Children in need statistics (explore-education-statistics), local authority rows of the "
+                               f"release's files; current authorities and regions from local_authorities.csv, {BENCHMARKING}"}
+
+
+def write_neighbours(neighbours_csv: Path, out: Path) -> dict[str, str]:
+    """Write ``neighbours.csv`` (``la_code, rank, neighbour_la_code``) from DfE's ``statistical_neighbours.csv``."""
+    table = pd.read_csv(neighbours_csv, dtype={"la_code": int, "rank": int, "neighbour_la_code": int})
+    table = table[["la_code", "rank", "neighbour_la_code"]].sort_values(["la_code", "rank"])
+    table.to_csv(out, index=False, lineterminator="\n")
+    return {"dfe:neighbours": f"statistical_neighbours.csv, {BENCHMARKING}"}
+
 
 
 def _region_population(ees_dir: Path, region_codes: set[str]) -> dict[tuple[str, str], int]:

@@ -248,6 +248,8 @@ def _stop_on_interrupt() -> None:
     """
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
         return
+    if sys.stderr is not sys.__stderr__:  # called from Python with its own stderr (a test, a notebook): leave it be
+        return
     me = os.getpid()
     sys.stderr.flush()
     real = os.dup(2)

@@ -19,7 +19,7 @@ or carriage return. Messages show at most :data:`SHOWN` characters of a value.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import re

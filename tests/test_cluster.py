@@ -45,7 +45,7 @@ def _whole(site: Path) -> None:
 def project(tmp_path_factory):
     root = tmp_path_factory.mktemp("cluster")
     project_dir, data_root = make_project(root, authorities=tuple(LAS))
-    options = dict(data_root=data_root, renderer="builtin", project_dir=project_dir)
+    options = dict(data_root=data_root, renderer="builtin", project_dir=project_dir, disclosure="public")  # into _site
     local_site, local_build = root / "local" / "_site", root / "local" / "_build"
     for la in LAS:  # the local build: one report after another, no cluster
         for year in YEARS:

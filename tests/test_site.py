@@ -121,7 +121,7 @@ def test_the_build_date_is_the_end_of_the_last_reporting_year_in_the_data():
 
 def test_cpstats_build_all_years_asks_for_every_authority_and_year(monkeypatch, capsys):
     """`cpstats build --la all --years 2014-15:2019-20` builds both authorities for six years."""
-    import cpstats.publish.build
+    import cpstats.publish.cluster
     from cpstats.cli import main
 
     asked = {}
@@ -130,7 +130,7 @@ def test_cpstats_build_all_years_asks_for_every_authority_and_year(monkeypatch, 
         asked.update(las=las, years=years, jobs=options["jobs"], force=options["force"])
         return [BuildRecord(la, year, site=PROJECT_ROOT / "_site" / la / year, first=True) for la in las for year in years]
 
-    monkeypatch.setattr(cpstats.publish.build, "build_reports", fake)
+    monkeypatch.setattr(cpstats.publish.cluster, "build_reports", fake)
     assert main(["build", "--la", "all", "--years", "2014-15:2019-20", "--jobs", "3", "--force"]) == 0
     assert asked == {"las": ["county", "sample"], "jobs": 3, "force": True,
                      "years": ["2014-15", "2015-16", "2016-17", "2017-18", "2018-19", "2019-20"]}

@@ -23,7 +23,7 @@ import pandas as pd
 from cpstats.data.periods import ReportingYear
 from cpstats.data.reference import ENGLAND_MEASURES, published_figures
 from cpstats.figures.figures import CONFIDENTIAL, is_withheld
-from cpstats.present.numbers import format_count, format_rate
+from cpstats.present.numbers import format_count, format_percent, format_rate
 from cpstats.present.tables import NOT_AVAILABLE_SYMBOL, _measure_cell
 
 __all__ = ["RECONCILED_MEASURES", "reconcile", "reconciliation_table", "reconciliation_sentence", "EXPLANATION"]
@@ -112,6 +112,8 @@ def _said(name: str, value) -> str:
     """A value as a sentence states it: in a public report a small count is "fewer than 6" (a table shows it as ``[c]``)."""
     if isinstance(value, int) and not isinstance(value, bool) and not name.endswith("_pct") and "per_10000" not in name:
         return format_count(value)
+    if name.endswith("_pct") and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format_percent(value)  # prose rounds percentages to whole numbers; the table keeps one decimal
     return _cell(name, value)
 
 

@@ -127,7 +127,8 @@ def _lower_first(text: str) -> str:
 
 
 def reconciliation_sentence(reconciled: pd.DataFrame, la_name: str, year: ReportingYear) -> str:
-    """How many published figures agree, which differ and by how much, and why they can differ."""
+    """How many published figures agree, and where they differ most (the table beside it gives each; the
+    commentary explains why, measure by measure). :data:`EXPLANATION` is the general reason, for notes."""
     if reconciled.empty:
         return (
             f"DfE's published figures for {la_name} for {year.label} are not in the reference data, "
@@ -142,16 +143,15 @@ def reconciliation_sentence(reconciled: pd.DataFrame, la_name: str, year: Report
         f"{format_count(len(compared))} that can be compared agree exactly"
     )
     if len(differ):
-        listed = [
-            f"{_lower_first(RECONCILED_MEASURES[r.measure])} ({_said(r.measure, r.computed)} here, {_said(r.measure, r.published)} published)"
-            for r in differ.itertuples()
-        ]
-        text += "; the others differ: " + "; ".join(listed)
+        largest = max(differ.itertuples(), key=lambda r: abs(r.difference) / max(abs(r.published), 1))
+        text += (f"; the table sets out the other {format_count(len(differ))}, the largest relative difference being in "
+                 f"{_lower_first(RECONCILED_MEASURES[largest.measure])} ({_said(largest.measure, largest.computed)} here, "
+                 f"{_said(largest.measure, largest.published)} published)")
     text += "."
     if hidden:
         text += (f" {format_count(hidden)} {'was' if hidden == 1 else 'were'} suppressed by DfE or in this report, "
                  "or cannot be compared.")
-    return text + " " + EXPLANATION
+    return text
 
 
 def published_for(la_code: int | str, year: ReportingYear | str, reference_dir: Path | str | None = None) -> dict:

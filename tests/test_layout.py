@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 from pathlib import Path
 
@@ -13,6 +14,7 @@ PACKAGE = Path(cpstats.__file__).resolve().parent
 STAGES = {"data": 0, "figures": 1, "present": 2, "publish": 3, "cli": 4}
 
 
+@functools.lru_cache(maxsize=1)
 def _imports() -> dict[str, set[str]]:
     """Each module of cpstats (dotted, without ``cpstats.``) and the cpstats modules it imports, anywhere in it."""
     found = {}
@@ -49,7 +51,8 @@ def test_imports_point_down_only():
 
 
 def test_no_module_imports_another_that_imports_it_back():
-    graph = {m: {n for n in names if n in _imports()} for m, names in _imports().items()}
+    modules = _imports()
+    graph = {m: {n for n in names if n in modules} for m, names in modules.items()}
     circles = sorted({tuple(sorted((a, b))) for a, targets in graph.items() for b in targets
                       if a != b and a in graph.get(b, set())})
     assert circles == []

@@ -15,24 +15,9 @@ from cpstats.data.dataset import Dataset
 from cpstats.figures.measures import compute_measures, round_half_up
 from cpstats.data.periods import ReportingYear
 from cpstats.data.reference import population_for
+from cpstats.figures.figures import flatten  # noqa: F401  (part of this module's interface)
 
 __all__ = ["flatten", "compare_years", "format_comparison"]
-
-
-def flatten(measures: dict, prefix: str = "") -> dict[str, object]:
-    """Nested breakdowns as ``name.key`` entries.
-
-    >>> flatten({"a": 1, "b": {"x": 2, "y": {"z": None}}})
-    {'a': 1, 'b.x': 2, 'b.y.z': None}
-    """
-    flat: dict[str, object] = {}
-    for name, value in measures.items():
-        key = f"{prefix}{name}"
-        if isinstance(value, dict):
-            flat.update(flatten(value, key + "."))
-        else:
-            flat[key] = value
-    return flat
 
 
 def _change(before, after) -> tuple[float | None, float | None]:

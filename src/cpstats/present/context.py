@@ -139,7 +139,8 @@ class ReportContext:
         A :class:`~cpstats.data.comparators.Comparison` per measure, or ``None``
         where the reference data do not know the authority. The authority's
         rank among its neighbours is worked out from its own figure only when
-        that figure is published in this report.
+        that figure is published in this report (else from DfE's published one;
+        :func:`cpstats.present.tables.comparators_table` shows no rank beside a withheld figure).
         """
         from cpstats.data.comparators import HEADLINE_MEASURES, comparator_values
         from cpstats.figures.figures import is_withheld
@@ -152,11 +153,6 @@ class ReportContext:
                                                 value=None if ours is None or is_withheld(ours) else ours)
             except (KeyError, ValueError, FileNotFoundError):
                 found[name] = None
-        if any(is_withheld(self.values.get(name)) for name in found):  # no rank beside a withheld figure
-            from dataclasses import replace
-
-            found = {name: (replace(c, rank=None, rank_of=None) if c is not None and is_withheld(self.values.get(name))
-                            else c) for name, c in found.items()}
         return found
 
     def commentary_context(self) -> Context:

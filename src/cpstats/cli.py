@@ -10,8 +10,9 @@ Commands
     Write a synthetic authority: the sample, or the larger county.
 ``cpstats synth --national --out DIR [--dfe DIR] [--years 2018-19:2019-20]``
     One folder per current English authority, at its published volumes.
-``cpstats compare --la sample --from 2016-17 --to 2017-18``
-    Every measure for both years with the change; also written as CSV.
+``cpstats compare --la sample --from 2014-15 --to 2019-20 [--disclosure public] [--csv F] [--xlsx F]``
+    The headline measures over a range of years for a board pack: the change,
+    England, the region and the statistical neighbours; also as CSV and XLSX.
 ``cpstats import cin-census FILE.xml [FILE.xml ...] --out DIR [--families CSV]``
     Turn CIN census returns (one or several years) into a data folder.
 ``cpstats export cin-census --data DIR --year 2017-18 --out FILE.xml``
@@ -89,13 +90,15 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument("--years", default=None,
                        help="with --national: reporting years, e.g. 2018-19:2019-20 (the default)")
 
-    compare = commands.add_parser("compare", help="every measure for two years, with the change")
+    compare = commands.add_parser("compare", help="the headline measures over a range of years, for a board pack")
     compare.add_argument("--la", default="sample", help="authority folder name under data/ (default: sample)")
     compare.add_argument("--data-root", type=Path, default=PROJECT_ROOT / "data", help="folder holding one folder per authority")
-    compare.add_argument("--from", dest="first", required=True, help="earlier year, e.g. 2016-17")
-    compare.add_argument("--to", dest="second", required=True, help="later year, e.g. 2017-18")
-    compare.add_argument("--csv", type=Path, default=None,
-                         help="CSV to write (default: _build/<la>/compare_<from>_<to>.csv)")
+    compare.add_argument("--from", dest="first", required=True, help="first year, e.g. 2014-15")
+    compare.add_argument("--to", dest="second", required=True, help="last year, e.g. 2019-20")
+    compare.add_argument("--disclosure", choices=("internal", "public"), default="internal",
+                         help="internal (default): small numbers shown; public: withheld as the public report does")
+    compare.add_argument("--csv", type=Path, default=None, help="also write the table as CSV to this file")
+    compare.add_argument("--xlsx", type=Path, default=None, help="also write the table as an accessible workbook")
 
     reference = commands.add_parser("reference", help="reference data: import DfE's published statistics")
     reference.add_argument("action", choices=("import",))
@@ -367,22 +370,33 @@ def _run(args: argparse.Namespace) -> int:
             print(path)
         return 0
     if args.command == "compare":
-        from cpstats.figures.compare import compare_years, format_comparison
-        from cpstats.data.dataset import load_dataset
-
-        from cpstats.data.dataset import check_year_covered
+        from cpstats.data.dataset import check_year_covered, load_dataset
         from cpstats.data.paths import check_folder_name
+        from cpstats.figures.compare import figures_for_range, years_between
+        from cpstats.figures.disclosure import Policy
+        from cpstats.figures.local import MEASURES_FOLDER, find_local_measures
+        from cpstats.present.board import board_table
+        from cpstats.present.labels import local_labels
+        from cpstats.publish.board import write_board_csv, write_board_workbook
+        from cpstats.publish.build import BuildError, find_project_dir
 
         check_folder_name(args.la)
-        first, second = _year(args.first, "--from"), _year(args.second, "--to")
+        first, last = _year(args.first, "--from"), _year(args.second, "--to")
+        years_between(first, last)
         ds = load_dataset(args.data_root / args.la)
-        check_year_covered(ds, first, second)
-        table = compare_years(ds, first, second)
-        out = args.csv or PROJECT_ROOT / "_build" / args.la / f"compare_{args.first}_{args.second}.csv"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(out, index=False, lineterminator="\n")
-        print(format_comparison(table))
-        print(f"\nwritten: {out}")
+        check_year_covered(ds, first, last)
+        try:
+            measures_dir = find_project_dir() / MEASURES_FOLDER
+        except BuildError:
+            measures_dir = None
+        reference_dir = args.data_root / "reference"
+        figures, years = figures_for_range(ds, first, last, reference_dir, Policy(args.disclosure), measures_dir)
+        table = board_table(figures, years, ds.la_code, ds.name, reference_dir,
+                            local_labels(find_local_measures(measures_dir)))
+        print(table.text(), end="")
+        for path, write in ((args.csv, write_board_csv), (args.xlsx, write_board_workbook)):
+            if path is not None:
+                print(f"written: {write(table, path)}")
         return 0
     if args.command == "reference":
         from cpstats.data.reference import import_ees

@@ -1,62 +1,47 @@
-"""Year on year: every measure for two years side by side, with the change.
+"""A range of years side by side, from the protected figures only.
 
-Breakdowns are flattened to one row per key (``category_during_year.EMO``,
-``agency_attendance.Police.attended_pct``), so the comparison is one tidy
-table that can be printed or saved as CSV.
+:func:`figures_for_range` gives the figures a report of the range's last year
+publishes under its disclosure policy (:func:`cpstats.figures.figures.report_figures`:
+every covered year, each protected with the year before as its reader sees
+it, so a year's figures are those of whichever report shows them) and the
+years of the range. :mod:`cpstats.present.board` lays them out for a board
+pack; nothing here works out a figure of its own, so no comparison can show
+a value the public report withholds.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
-from cpstats.data.dataset import Dataset
-from cpstats.figures.measures import compute_measures, round_half_up
 from cpstats.data.periods import ReportingYear
-from cpstats.data.reference import population_for
-from cpstats.figures.figures import flatten  # noqa: F401  (part of this module's interface)
+from cpstats.figures.disclosure import Policy
+from cpstats.figures.figures import Figures, flatten, report_figures  # noqa: F401  (flatten: part of this module's interface)
 
-__all__ = ["flatten", "compare_years", "format_comparison"]
-
-
-def _change(before, after) -> tuple[float | None, float | None]:
-    if before is None or after is None:
-        return None, None
-    change = after - before
-    pct = None if before == 0 else 100.0 * change / before
-    return change, pct
+__all__ = ["flatten", "years_between", "figures_for_range"]
 
 
-def compare_years(ds: Dataset, first: str, second: str, reference_dir: Path | None = None) -> pd.DataFrame:
-    """Every measure for ``first`` and ``second`` with the change and the % change.
+def years_between(first: str, last: str) -> list[str]:
+    """The reporting years from ``first`` to ``last`` inclusive, oldest first.
 
-    Returns a DataFrame with columns ``measure``, the two year labels,
-    ``change`` and ``change_pct`` (``None`` where a value is not applicable or
-    the first is zero). Percentages change in percentage points.
+    >>> years_between("2016-17", "2018-19")
+    ['2016-17', '2017-18', '2018-19']
+    >>> years_between("2018-19", "2016-17")
+    Traceback (most recent call last):
+    ...
+    ValueError: --from 2018-19 is after --to 2016-17
     """
-    years = [ReportingYear.parse(first), ReportingYear.parse(second)]
-    values = [
-        flatten(compute_measures(ds, y, population_for(ds.la_code, y.label, reference_dir)))
-        for y in years
-    ]
-    rows = []
-    for name in values[1].keys() | values[0].keys():
-        before, after = values[0].get(name), values[1].get(name)
-        change, pct = _change(before, after)
-        rows.append({
-            "measure": name,
-            years[0].label: before,
-            years[1].label: after,
-            "change": round_half_up(change) if isinstance(change, float) else change,
-            "change_pct": round_half_up(pct),
-        })
-    order = {name: i for i, name in enumerate(values[1])}
-    rows.sort(key=lambda r: (order.get(r["measure"], len(order)), r["measure"]))
-    return pd.DataFrame(rows).astype(object).where(lambda f: f.notna(), None)
+    start, end = ReportingYear.parse(first), ReportingYear.parse(last)
+    if start.first_calendar_year > end.first_calendar_year:
+        raise ValueError(f"--from {start.label} is after --to {end.label}")
+    return [ReportingYear(y).label for y in range(start.first_calendar_year, end.first_calendar_year + 1)]
 
 
-def format_comparison(table: pd.DataFrame) -> str:
-    """The comparison as aligned text, 'n/a' where not applicable."""
-    shown = table.astype(object).where(table.notna(), "n/a")
-    return shown.to_string(index=False)
+def figures_for_range(ds, first: str, last: str, reference_dir: Path | str, policy: Policy | None = None,
+                      measures_dir: Path | None = None) -> tuple[Figures, list[str]]:
+    """The protected figures of a report of ``last`` and the years from ``first`` to ``last`` (all among them)."""
+    years = years_between(first, last)
+    figures = report_figures(ds, years[-1], reference_dir, policy or Policy(), measures_dir=measures_dir)
+    missing = [y for y in years if y not in figures.flat]
+    if missing:
+        raise ValueError(f"the data do not cover {missing[0]}: they cover {min(figures.flat)} to {max(figures.flat)}")
+    return figures, years

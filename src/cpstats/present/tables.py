@@ -248,6 +248,22 @@ def _total(counts: Mapping, whole=None):
 # ----------------------------------------------------------------- section 8
 
 
+DEMAND_ROWS = (
+    ("Referrals", "referrals"),
+    ("Section 47 strategy discussions", "s47_enquiries"),
+    ("Requests for an Initial Child Protection Conference", "icpc_requests"),
+    ("Children at an Initial Child Protection Conference", "icpcs"),
+    ("Children for whom the conference threshold was not met", "icpc_threshold_not_met"),
+    ("Child Protection Plans started", "plan_starts"),
+    ("Child Protection Plans ended", "plan_ends"),
+    ("Children subject of a plan during the year", "children_with_plan_during_year"),
+    ("Families of those children", "families_with_plan_during_year"),
+    ("Of those children, unborn when the plan started", "unborn_at_plan_start"),
+    ("Children subject of a plan on 31 March", "children_on_plan_at_31_march"),
+)
+"""The rows of :func:`demand_table`: the words the reader sees and the measure's name."""
+
+
 def demand_table(current: Mapping, previous: Mapping | None, year: ReportingYear) -> pd.DataFrame:
     """Referrals through to plans, for the year and the year before.
 
@@ -258,19 +274,7 @@ def demand_table(current: Mapping, previous: Mapping | None, year: ReportingYear
     year : ReportingYear
         The reporting year; its label and the previous year's head the columns.
     """
-    rows = {
-        "Referrals": "referrals",
-        "Section 47 strategy discussions": "s47_enquiries",
-        "Requests for an Initial Child Protection Conference": "icpc_requests",
-        "Children at an Initial Child Protection Conference": "icpcs",
-        "Children for whom the conference threshold was not met": "icpc_threshold_not_met",
-        "Child Protection Plans started": "plan_starts",
-        "Child Protection Plans ended": "plan_ends",
-        "Children subject of a plan during the year": "children_with_plan_during_year",
-        "Families of those children": "families_with_plan_during_year",
-        "Of those children, unborn when the plan started": "unborn_at_plan_start",
-        "Children subject of a plan on 31 March": "children_on_plan_at_31_march",
-    }
+    rows = dict(DEMAND_ROWS)
     table = pd.DataFrame({"Measure": list(rows)})
     if previous is not None:
         table[year.previous().label] = [_count(previous.get(name)) for name in rows.values()]

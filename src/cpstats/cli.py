@@ -382,7 +382,12 @@ def _run(args: argparse.Namespace) -> int:
 
         check_folder_name(args.la)
         first, last = _year(args.first, "--from"), _year(args.second, "--to")
-        years_between(first, last)
+        try:
+            years_between(first, last)
+        except ValueError as exc:
+            from cpstats.data.paths import InputError
+
+            raise InputError(str(exc)) from None
         ds = load_dataset(args.data_root / args.la)
         check_year_covered(ds, first, last)
         try:

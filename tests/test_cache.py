@@ -6,6 +6,7 @@ thing, builds, checks what was executed, and puts the thing back.
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -99,7 +100,11 @@ def test_a_changed_reference_file_executes_the_sections_again(cold):
 
 
 def test_a_commentary_edit_executes_nothing_and_shows_the_new_words(cold):
-    """Commentary is filled when the report is assembled: an edit re-assembles without executing."""
+    """Commentary is filled when the report is assembled: an edit re-assembles without executing.
+
+    The words published changed, so it is a new version, and the revisions page says where, in the report's words.
+    """
+    cold.build()  # the report as the inputs are now
     words = cold.project / "commentary" / "sample" / YEAR / "01_introduction.md"
     original = words.read_text(encoding="utf-8")
     words.write_text(original + "\nA sentence added by the analyst, with {{ s47_enquiries }} enquiries.\n", encoding="utf-8")
@@ -107,18 +112,32 @@ def test_a_commentary_edit_executes_nothing_and_shows_the_new_words(cold):
         record = cold.build()
         assert record.executed == []
         assert "A sentence added by the analyst, with 94 enquiries." in cold.page("01_introduction")
+        title = re.search(r"<h1[^>]*>(.*?)</h1>", cold.page("01_introduction"), flags=re.S)[1]
+        assert record.new_version and record.what == [{"kind": "commentary", "sections": [html.unescape(title)]}]
+        revisions = html.unescape((cold.site / "revisions.html").read_text(encoding="utf-8"))
+        assert f"Version {record.version}" in revisions and f"Commentary changed in: {html.unescape(title)}" in revisions
+        assert (cold.site / "versions" / str(record.version - 1) / "index.html").is_file()
     finally:
         words.write_text(original, encoding="utf-8")
-    cold.build()
+    again = cold.build()
     assert "A sentence added by the analyst" not in cold.page("01_introduction")
+    assert again.version == record.version + 1 and again.what[0]["kind"] == "commentary"
+    assert cold.build().new_version is False  # nothing published changed: the same version
 
 
-def test_a_key_plan_change_executes_the_sections_again(cold):
-    """The key plan is a table a section shows, so it counts as data."""
-    plan = cold.project / "commentary" / "sample" / YEAR / "19_key_plan.csv"
+def test_a_key_plan_change_executes_only_the_section_that_shows_it(cold):
+    """A table in the commentary folder is an input of the section named like it only (19_key_plan.csv: 19_key_plan)."""
+    folder = cold.project / "commentary" / "sample" / YEAR
+    plan = folder / "19_key_plan.csv"
     plan.write_text("action,who\nAudit every plan,Service manager\n", encoding="utf-8")
     try:
-        assert sorted(cold.build().executed) == SECTIONS
+        assert cold.build().executed == []  # this book has no key plan section
+        shown = folder / "99_counts.csv"
+        shown.write_text("action,who\nCount again,Analyst\n", encoding="utf-8")
+        try:
+            assert cold.build().executed == ["99_counts"]
+        finally:
+            shown.unlink()
     finally:
         plan.unlink()
 

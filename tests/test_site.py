@@ -98,7 +98,8 @@ def test_changed_figures_publish_a_new_version_and_keep_the_earlier_one(site):
     assert json.loads((old / "figures.json").read_text(encoding="utf-8"))["referrals"] == 305
     assert (old / "child-protection-report-sample-2017-18.pdf").is_file() and not (old / "versions").exists()
     revisions = (target / "revisions.html").read_text(encoding="utf-8")
-    assert "Version 2" in revisions and "<td>referrals</td><td>305</td><td>304</td>" in revisions
+    assert "Version 2" in revisions and "<td>Referrals</td><td>305</td><td>304</td>" in revisions
+    assert "Figures changed: Referrals" in revisions and "Data changed" in revisions
     assert 'href="revisions.html"' in (target / "index.html").read_text(encoding="utf-8")
     assert "version 2" in (root / "_drafts" / "index.html").read_text(encoding="utf-8")
 
@@ -135,3 +136,35 @@ def test_cpstats_build_all_years_asks_for_every_authority_and_year(monkeypatch, 
     assert asked == {"las": ["county", "sample"], "jobs": 3, "force": True,
                      "years": ["2014-15", "2015-16", "2016-17", "2017-18", "2018-19", "2019-20"]}
     assert capsys.readouterr().out.count("first publication") == 12
+
+
+def test_uncommitted_changes_are_shown_in_the_provenance(tmp_path):
+    """A report built from notebooks or commentary not yet committed says so beside the commit."""
+    import subprocess
+
+    from cpstats.publish.build import git_commit, git_dirty
+    from cpstats.publish.site import provenance, provenance_markdown
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "01_introduction.ipynb").write_text("{}", encoding="utf-8")
+    git("init", "-q")
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "--allow-empty", "-m", "start")
+    assert git_dirty(tmp_path)  # the notebook is not committed yet
+    git("add", "notebooks")
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "notebook")
+    (tmp_path / "_build").mkdir()
+    (tmp_path / "_build" / "x.ipynb").write_text("{}", encoding="utf-8")  # what a build writes does not count
+    assert not git_dirty(tmp_path)
+    commit = git_commit(tmp_path)
+    clean = provenance_markdown(provenance(year="2017-18", version=1, cpstats_version="0", commit=commit,
+                                           fingerprint="ab" * 32, date=None, date_source="", dirty=False))
+    assert f"Git commit: {commit[:12]}\n" in clean
+    (tmp_path / "notebooks" / "01_introduction.ipynb").write_text('{"edited": 1}', encoding="utf-8")
+    assert git_dirty(tmp_path)
+    dirty = provenance_markdown(provenance(year="2017-18", version=1, cpstats_version="0", commit=commit,
+                                           fingerprint="ab" * 32, date=None, date_source="", dirty=git_dirty(tmp_path)))
+    assert f"Git commit: {commit[:12]} with uncommitted changes" in dirty
+    assert not git_dirty(tmp_path / "nowhere")

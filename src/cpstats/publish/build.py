@@ -61,7 +61,8 @@ from cpstats.data.dataset import VALIDATED_CACHE_ENV
 from cpstats.figures import DEFAULT_THRESHOLD, Policy
 from cpstats.figures.local import MEASURES_FOLDER
 from cpstats.publish.caches import BuildCaches
-from cpstats.publish.execute import FINGERPRINT_PARAMETER, KERNEL, KERNEL_ARGUMENTS, NotebookJob, execute_jobs, inputs_fingerprint, library_digest
+from cpstats.publish.execute import (FINGERPRINT_PARAMETER, KERNEL, KERNEL_ARGUMENTS, NotebookJob, execute_jobs,
+                                     inputs_fingerprint, library_digest, section_fingerprint)
 from cpstats.publish.site import provenance_markdown
 from cpstats.data.paths import _project_root, resolve_input_dir
 from cpstats.data.periods import ReportingYear
@@ -265,6 +266,13 @@ def execute_notebook(notebook: Path, output: Path, parameters: Mapping[str, str]
     return output
 
 
+def _section_parameters(parameters: Mapping[str, str], section: str, commentary: Path | None) -> dict:
+    """One section's parameters: the report's, its fingerprint with the commentary files it shows (the key plan)."""
+    if commentary is None:
+        return dict(parameters)
+    return {**parameters, FINGERPRINT_PARAMETER: section_fingerprint(parameters[FINGERPRINT_PARAMETER], section, commentary)}
+
+
 def execute_notebooks(
     notebooks: Sequence[Path],
     build_dir: Path,
@@ -323,7 +331,10 @@ def execute_notebooks(
     build_dir = Path(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
     outputs = [build_dir / Path(notebook).name for notebook in notebooks]
-    work = [NotebookJob(Path(nb), out, dict(parameters), f"{label} {out.stem}".strip()) for nb, out in zip(notebooks, outputs)]
+    shown = (Path(parameters["commentary_dir"]) / str(parameters["la"]) / str(parameters["year"])
+             if {"commentary_dir", "la", "year", FINGERPRINT_PARAMETER} <= set(parameters) else None)
+    work = [NotebookJob(Path(nb), out, _section_parameters(parameters, Path(nb).stem, shown), f"{label} {out.stem}".strip())
+            for nb, out in zip(notebooks, outputs)]
     summary = execute_jobs(work, Path(cache_root or build_dir), workers=jobs, force=force, kernel_name=kernel_name,
                            progress=progress, environment=environment)
     if record is not None:
@@ -485,6 +496,23 @@ def git_commit(project_dir: Path) -> str | None:
         return None
     commit = result.stdout.strip()
     return commit if result.returncode == 0 and len(commit) == 40 else None
+
+
+DIRTY_PATHS = ("notebooks", "commentary", MEASURES_FOLDER, "src", "_quarto.yml", "report.qmd")
+"""What a report is made from in the project: uncommitted changes here are shown in its provenance."""
+
+
+def git_dirty(project_dir: Path) -> bool:
+    """Whether the notebooks, commentary, local measures, code or book in ``project_dir`` differ from the commit.
+
+    Untracked files there count too (a new commentary file not yet committed); ``False`` outside git.
+    """
+    try:
+        result = subprocess.run(["git", "-C", str(project_dir), "status", "--porcelain", "--", *DIRTY_PATHS],
+                                capture_output=True, text=True, check=False)
+    except OSError:
+        return False
+    return result.returncode == 0 and bool(result.stdout.strip())
 
 
 def _version(package: str) -> str | None:
@@ -705,8 +733,8 @@ def build_report(
     refresh_commentary(executed, la, report.year, report.data_dir, report.reference_dir, report.commentary_dir,
                        report.policy, dataset, report.fingerprint, report.build_dir)
     _retire_other_mode(report.target, report.policy)
-    version = _version_of_report(dataset, report.year, report.reference_dir, report.policy, report.target,
-                                 report.build_dir, report.project_dir, record, report.fingerprint, caches)
+    version = _version_of_report(dataset, report.year, report.reference_dir, report.policy, report.target, report.build_dir,
+                                 report.project_dir, record, report.fingerprint, caches, [report.book.front_page, *executed])
     write_suppression_log(caches.figures(dataset, report.year, report.reference_dir, report.policy,
                                          report.measures_dir).log,
                           report.build_dir / SUPPRESSION_LOG)
@@ -778,8 +806,8 @@ def _plan(la: str, year: str, *, data_root: Path, out_root: Path, drafts_root: P
         "la": la, "year": reporting_year.label, "data_dir": str(data_dir),
         "reference_dir": str(reference_dir), "commentary_dir": str(commentary_dir),
         "disclosure": policy.mode, "disclosure_threshold": policy.threshold,
-        FINGERPRINT_PARAMETER: inputs_fingerprint(data_dir, reference_dir, commentary_dir / la / reporting_year.label,
-                                                  measures_dir=project_dir / MEASURES_FOLDER),
+        # each section adds the commentary files it shows as data (the key plan), see execute_notebooks
+        FINGERPRINT_PARAMETER: inputs_fingerprint(data_dir, reference_dir, measures_dir=project_dir / MEASURES_FOLDER),
     }
     return _Report(la, reporting_year, policy, data_dir, reference_dir, project_dir,
                    read_book_config(project_dir / "_quarto.yml"), choose_renderer(renderer),
@@ -836,7 +864,8 @@ def _assembler(report: _Report, dataset, executed: Sequence[Path], version: "_Re
             renderer=report.renderer, data_files=dataset.files, reference_dir=report.reference_dir,
             commentary_files=report.commentary_files, book=report.book, outputs=_output_list(site_dir),
         )
-        manifest.update(version=version.number, provenance=version.provenance, assembly_key=assembly)
+        manifest.update(version=version.number, provenance=version.provenance, contents=version.contents,
+                        assembly_key=assembly)
         (site_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
     return render
@@ -895,7 +924,9 @@ class BuildRecord:
     version : int
         The version now published.
     new_version : bool
-        The figures changed, so the earlier version was kept under ``versions/``.
+        Something published changed, so the earlier version was kept under ``versions/``.
+    what : list of dict
+        The kinds of change (:func:`cpstats.publish.site.what_changed`).
     site : Path or None
         The published folder.
     error : str or None
@@ -911,6 +942,7 @@ class BuildRecord:
     first: bool = True
     version: int = 1
     new_version: bool = False
+    what: list = field(default_factory=list)
     site: Path | None = None
     error: str | None = None
     renderer: str = ""
@@ -1026,6 +1058,7 @@ class _ReportVersion:
     archive: bool
     revisions: list
     provenance: dict
+    contents: dict = field(default_factory=dict)
 
     def write(self, target: Path, site_dir: Path, info: ReportInfo) -> None:
         """Into the new report: ``figures.json``, the earlier versions and the revisions."""
@@ -1056,10 +1089,18 @@ def _retire_other_mode(target: Path, policy: Policy) -> None:
 
 def _version_of_report(dataset, year: ReportingYear, reference_dir: Path, policy: Policy, target: Path,
                        build_dir: Path, project_dir: Path, record: BuildRecord,
-                       fingerprint: str | None = None, caches: BuildCaches | None = None) -> _ReportVersion:
-    """Back-test the year's figures against the published report and decide the version to publish."""
+                       fingerprint: str | None = None, caches: BuildCaches | None = None,
+                       shown: Sequence[Path] = ()) -> _ReportVersion:
+    """Back-test the year's figures against the published report and decide the version to publish.
+
+    ``shown`` is the front page and the executed notebooks: a new version is published whenever the
+    figures, the data's fingerprint or what a section shows (text, tables, charts, commentary) changed.
+    """
     from cpstats.data.dataset import dataset_fingerprint
-    from cpstats.publish.site import Change, backtest, build_date, plain_figures, provenance, read_published, write_backtest
+    from cpstats.figures.local import find_local_measures
+    from cpstats.present.labels import local_labels
+    from cpstats.publish.site import (Change, backtest, build_date, plain_figures, provenance, read_published,
+                                      section_contents, what_changed, write_backtest)
 
     memo = BuildCaches.memo(build_dir, "figures", hashlib.sha256(json.dumps(
         [fingerprint, year.label, policy.mode, policy.threshold]).encode()).hexdigest()) if fingerprint else None
@@ -1073,33 +1114,44 @@ def _version_of_report(dataset, year: ReportingYear, reference_dir: Path, policy
     published = read_published(target)
     changes = backtest(published.figures if published else None, figures)
     write_backtest(changes, Path(build_dir) / "backtest.csv")
-    archive = published is not None and bool(changes)
+    shown = list(shown)
+    contents = section_contents([p for p in shown if Path(p).suffix == ".ipynb"],
+                                next((p for p in shown if Path(p).suffix != ".ipynb"), None))
+    data = dataset_fingerprint(dataset.files)
+    what = what_changed(published, contents, data, changes)
+    archive = published is not None and bool(what)
     number = 1 if published is None else published.version + (1 if archive else 0)
     date, source = build_date(dataset)
     info = provenance(year=year.label, version=number, cpstats_version=_version("cpstats") or "unknown",
-                      commit=git_commit(project_dir), fingerprint=dataset_fingerprint(dataset.files),
-                      date=date, date_source=source)
-    revisions = [{**r, "changes": [_revision_change(Change(c["figure"], c["published"], c["now"])) for c in r["changes"]]}
+                      commit=git_commit(project_dir), fingerprint=data, date=date, date_source=source,
+                      dirty=git_dirty(project_dir))
+    labels = local_labels(find_local_measures(Path(project_dir) / MEASURES_FOLDER)) if changes else {}
+    revisions = [{**r, "changes": [_revision_change(Change(c["figure"], c["published"], c["now"]),
+                                                    {c["figure"]: c["label"]} if c.get("label") else None)
+                                   for c in r["changes"]]}
                  for r in published.revisions] if published else []
     if archive:
         revisions.append({"version": number, "replaces": published.version, "build_date": info["build_date"],
-                          "changes": [_revision_change(c) for c in changes]})
+                          "what": what, "changes": [_revision_change(c, labels) for c in changes]})
     record.changes, record.first, record.version, record.new_version = changes, published is None, number, archive
-    return _ReportVersion(number, figures, published, archive, revisions, info)
+    record.what = what
+    return _ReportVersion(number, figures, published, archive, revisions, info, contents)
 
 
-def _revision_change(change) -> dict:
-    """One line of a revision: a value withheld on either side is ``[c]`` on both.
+def _revision_change(change, local: Mapping[str, str] | None = None) -> dict:
+    """One line of a revision, with the figure's label: a value withheld on either side is ``[c]`` on both.
 
     >>> from cpstats.publish.site import Change
     >>> _revision_change(Change("age_bands.unborn", 7, "[c]"))
-    {'figure': 'age_bands.unborn', 'published': '[c]', 'now': '[c]'}
+    {'figure': 'age_bands.unborn', 'label': 'Children subject of a plan during the year, age: Unborn', 'published': '[c]', 'now': '[c]'}
     """
     from cpstats.figures.figures import CONFIDENTIAL
+    from cpstats.present.labels import figure_label
 
+    label = figure_label(change.figure, local)
     if CONFIDENTIAL in (change.published, change.now):
-        return {"figure": change.figure, "published": CONFIDENTIAL, "now": CONFIDENTIAL}
-    return {"figure": change.figure, "published": change.published, "now": change.now}
+        return {"figure": change.figure, "label": label, "published": CONFIDENTIAL, "now": CONFIDENTIAL}
+    return {"figure": change.figure, "label": label, "published": change.published, "now": change.now}
 
 
 def _assembled_digest(path: Path) -> str:

@@ -10,9 +10,11 @@ and ``cpstats_inputs``, a SHA-256 (:func:`inputs_fingerprint`) over
 
 - every file in the authority's data folder (names and bytes),
 - every reference table,
-- the commentary folder's files that sections read as data (the key plan CSV;
-  not the ``.md`` commentary, which is filled in when the report is assembled,
-  see :func:`cpstats.publish.build.refresh_commentary`),
+- the commentary folder's files that the section reads as data: those named like
+  the section (``19_key_plan.csv`` for ``19_key_plan``, see :func:`section_fingerprint`),
+  so a key-plan edit executes the one section that shows it; never the ``.md``
+  commentary, which is filled in when the report is assembled, see
+  :func:`cpstats.publish.build.refresh_commentary`),
 - the cpstats version and a digest of its own source files and templates,
 - the versions of Python and of the libraries that draw the outputs.
 
@@ -56,6 +58,7 @@ __all__ = [
     "library_digest",
     "files_digest",
     "inputs_fingerprint",
+    "section_fingerprint",
     "parameterized",
     "strip_timing",
     "open_cache",
@@ -128,7 +131,8 @@ def inputs_fingerprint(data_dir: Path, reference_dir: Path, commentary_dir: Path
         Population and published figures: every file counts.
     commentary_dir : Path, optional
         The commentary of this authority and year (``commentary/<la>/<year>``):
-        its files other than ``.md`` count (the key plan is a table a section shows).
+        its files other than ``.md`` count. A build leaves it out and gives each
+        section only the files it shows (:func:`section_fingerprint`).
     library : str, optional
         The library digest; :func:`library_digest` by default.
     measures_dir : Path, optional
@@ -145,6 +149,22 @@ def inputs_fingerprint(data_dir: Path, reference_dir: Path, commentary_dir: Path
         "libraries": json.dumps({name: _version(name) for name in _LIBRARIES}, sort_keys=True),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def section_fingerprint(fingerprint: str, section: str, commentary_dir: Path | None) -> str:
+    """The inputs' fingerprint of one section: the report's, with the commentary files it shows as data.
+
+    A section shows the files of ``commentary/<la>/<year>`` named like it, other than its
+    ``.md`` commentary: ``19_key_plan.csv`` is the table of ``19_key_plan``. With none, the
+    report's fingerprint is the section's.
+
+    >>> section_fingerprint("abc", "08_numbers", None)
+    'abc'
+    """
+    files = _folder_files(commentary_dir, lambda p: p.suffix != ".md" and p.stem == section) if commentary_dir else {}
+    if not files:
+        return fingerprint
+    return hashlib.sha256(json.dumps([fingerprint, files_digest(files)]).encode()).hexdigest()
 
 
 # ----------------------------------------------------------------- notebooks

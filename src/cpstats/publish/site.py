@@ -7,14 +7,20 @@ the same report is **back-tested** against them (:func:`backtest`): every
 figure whose value changed is listed, printed by the build and written to
 ``_build/<la>/<year>/backtest.csv``.
 
-When the figures changed, the report published until then is kept, whole,
-under ``_site/<la>/<year>/versions/<n>/`` and ``revisions.html`` says what
-changed in each version. A rebuild with the same figures (say, after a
-commentary edit) replaces the report in place and keeps no new version.
+Whenever anything the report publishes changed (its figures, the data's
+fingerprint, or a section's text, tables, charts or commentary, each kept in
+the manifest as a SHA-256 per section and kind, :func:`section_contents`), the
+report published until then is kept, whole, under
+``_site/<la>/<year>/versions/<n>/`` and ``revisions.html`` says in the
+report's words what changed in each version ("Commentary changed in: 8.
+Number of children ...", "Figures changed: Referrals"; :func:`what_changed`).
+A rebuild that publishes the same (say, after a change in a comment of the
+code) replaces the report in place and keeps no new version.
 
 Every report states its version (:func:`provenance`): the reporting year,
-the cpstats version, the git commit, the fingerprint of the data, and a build
-date taken from the data, never the clock (:func:`data_date`), or from
+the cpstats version, the git commit (and whether the notebooks, commentary,
+measures or code had uncommitted changes), the fingerprint of the data, and a
+build date taken from the data, never the clock (:func:`data_date`), or from
 ``SOURCE_DATE_EPOCH`` when set.
 
 ``_site/index.html`` (:func:`site_index_page`) lists every authority and
@@ -53,6 +59,8 @@ __all__ = [
     "provenance",
     "provenance_markdown",
     "keep_versions",
+    "section_contents",
+    "what_changed",
     "revisions_page",
     "site_index_page",
     "authorities",
@@ -152,11 +160,13 @@ def _shown(value) -> str:
 
 @dataclass(frozen=True)
 class Published:
-    """What is published now for one report: its figures, version number and revisions."""
+    """What is published now for one report: its figures, version number, revisions and what it shows."""
 
     figures: dict | None
     version: int
     revisions: list
+    contents: dict | None = None
+    provenance: dict | None = None
 
 
 def read_published(target: Path) -> Published | None:
@@ -166,12 +176,113 @@ def read_published(target: Path) -> Published | None:
         return None
     figures = json.loads((target / FIGURES_FILE).read_text(encoding="utf-8"))
     manifest = target / "manifest.json"
-    version = 1
+    version, contents, about = 1, None, None
     if manifest.is_file():
-        version = int(json.loads(manifest.read_text(encoding="utf-8")).get("version", 1))
+        found = json.loads(manifest.read_text(encoding="utf-8"))
+        version, contents, about = int(found.get("version", 1)), found.get("contents"), found.get("provenance")
     revisions_file = target / REVISIONS_FILE
     revisions = json.loads(revisions_file.read_text(encoding="utf-8")) if revisions_file.is_file() else []
-    return Published(figures, version, revisions)
+    return Published(figures, version, revisions, contents, about)
+
+
+# ----------------------------------------------------------------- what a report shows, and what changed
+
+CONTENT_KINDS = ("text", "tables", "charts", "commentary")
+KIND_WORDS = {
+    "figures": "Figures changed",
+    "data": "Data changed",
+    "text": "Text changed in",
+    "tables": "Tables changed in",
+    "charts": "Charts changed in",
+    "commentary": "Commentary changed in",
+}
+"""How the revisions page names each kind of change."""
+FRONT_PAGE = "Front page"
+
+
+def _kind_of_output(output: Mapping) -> str | None:
+    """Which kind of published content a notebook output is: ``None`` for what a reader never sees."""
+    from cpstats.present.tables import TABLE_MIME
+
+    data = output.get("data", {})
+    if TABLE_MIME in data:
+        return "tables"
+    if output.get("metadata", {}).get("cpstats", {}).get("commentary"):
+        return "commentary"
+    if any(key.startswith("image/") for key in data):
+        return "charts"
+    markdown = data.get("text/markdown")
+    if markdown is None:
+        return None  # printed text, warnings: not published
+    return "charts" if "](data:image/" in "".join(markdown) else "text"
+
+
+def section_contents(notebooks: Sequence[Path], front_page: Path | None = None) -> dict[str, dict[str, str]]:
+    """What each executed section shows, as one SHA-256 per kind (text, tables, charts, commentary), with its title.
+
+    Markdown cells and sentences are text; papermill's injected parameters (which name folders) are left out.
+    The front page (``report.qmd``) is text too.
+    """
+    import hashlib
+
+    import nbformat
+
+    from cpstats.publish.downloads import _title
+
+    out: dict[str, dict[str, str]] = {}
+    if front_page is not None and Path(front_page).is_file():
+        out[Path(front_page).name] = {"title": FRONT_PAGE,
+                                      "text": hashlib.sha256(Path(front_page).read_bytes()).hexdigest()}
+    for path in map(Path, notebooks):
+        notebook = nbformat.read(path, as_version=4)
+        parts: dict[str, list] = {kind: [] for kind in CONTENT_KINDS}
+        for cell in notebook.cells:
+            if cell.cell_type == "markdown":
+                parts["text"].append(cell.source)
+            for output in cell.get("outputs", []):
+                kind = _kind_of_output(output)
+                if kind is not None:
+                    parts[kind].append(output.get("data", {}))
+        out[path.stem] = {"title": _title(notebook.cells) or path.stem,
+                          **{kind: hashlib.sha256(json.dumps(parts[kind], sort_keys=True, default=str).encode()).hexdigest()
+                             for kind in CONTENT_KINDS}}
+    return out
+
+
+def what_changed(published: Published | None, contents: Mapping[str, Mapping[str, str]], fingerprint: str,
+                 figures: Sequence[Change]) -> list[dict]:
+    """The kinds of change since the published version: figures, data, and per kind the sections' titles.
+
+    A kind the published version did not record (a report published before they were kept) counts as unchanged.
+
+    >>> before = Published({}, 1, [], {"08_numbers": {"title": "8. Numbers", "text": "a", "commentary": "b"}},
+    ...                    {"data_fingerprint": "f"})
+    >>> what_changed(before, {"08_numbers": {"title": "8. Numbers", "text": "a", "commentary": "c"}}, "f", [])
+    [{'kind': 'commentary', 'sections': ['8. Numbers']}]
+    """
+    if published is None:
+        return []
+    found: list[dict] = []
+    if figures:
+        found.append({"kind": "figures"})
+    was = (published.provenance or {}).get("data_fingerprint")
+    if was is not None and was != fingerprint:
+        found.append({"kind": "data"})
+    before = published.contents or {}
+
+    def differs(name: str, kind: str) -> bool:
+        if not before or kind not in contents[name]:
+            return False  # nothing recorded to compare with
+        if name not in before:
+            return True  # a new section
+        return kind in before[name] and before[name][kind] != contents[name][kind]
+
+    for kind in CONTENT_KINDS:
+        sections = [now["title"] for name, now in contents.items() if differs(name, kind)]
+        sections += [old["title"] for name, old in before.items() if name not in contents and kind in old]
+        if sections:
+            found.append({"kind": kind, "sections": sections})
+    return found
 
 
 # ----------------------------------------------------------------- the version of a report
@@ -213,12 +324,12 @@ def build_date(ds, environ: Mapping[str, str] | None = None) -> tuple[dt.date | 
 
 
 def provenance(*, year: str, version: int, cpstats_version: str, commit: str | None, fingerprint: str,
-               date: dt.date | None, date_source: str) -> dict:
-    """The version of one report as its pages, PDF and manifest state it."""
+               date: dt.date | None, date_source: str, dirty: bool = False) -> dict:
+    """The version of one report as its pages, PDF and manifest state it (``dirty``: uncommitted changes)."""
     return {
         "version": version, "year": year, "cpstats_version": cpstats_version, "git_commit": commit,
-        "data_fingerprint": fingerprint, "build_date": date.isoformat() if date else None,
-        "build_date_source": date_source,
+        "git_dirty": bool(commit and dirty), "data_fingerprint": fingerprint,
+        "build_date": date.isoformat() if date else None, "build_date_source": date_source,
     }
 
 
@@ -243,12 +354,14 @@ def provenance_markdown(info: Mapping, revisions: bool = False) -> str:
     date = info.get("build_date")
     shown = f"{date_phrase(pd.Timestamp(date))} (from {info.get('build_date_source')})" if date else "not known"
     commit = info.get("git_commit")
+    if commit:
+        commit = commit[:12] + (" with uncommitted changes" if info.get("git_dirty") else "")
     lines = [
         "## This version {.unnumbered}", "",
         f"- Version: {info['version']}",
         f"- Reporting year: {info['year']}",
         f"- cpstats: {info['cpstats_version']}",
-        f"- Git commit: {commit[:12] if commit else 'not in git'}",
+        f"- Git commit: {commit or 'not in git'}",
         f"- Data fingerprint (SHA-256): {info['data_fingerprint'][:16]}",
         f"- Build date: {shown}",
     ]
@@ -303,26 +416,60 @@ def _draft_banner(draft: bool) -> str:
     return f'<p class="draft-banner" role="note"><strong>{html.escape(DRAFT_MARK)}</strong></p>\n' if draft else ""
 
 
+def _figure_words(change: Mapping) -> str:
+    from cpstats.present.labels import figure_label
+
+    return change.get("label") or figure_label(change["figure"])
+
+
+def revision_lines(revision: Mapping) -> list[str]:
+    """What changed in one version, a line per kind, in the report's words.
+
+    >>> revision_lines({"changes": [{"figure": "referrals", "published": 305, "now": 304}],
+    ...                 "what": [{"kind": "figures"}, {"kind": "commentary", "sections": ["8. Numbers"]}]})
+    ['Figures changed: Referrals', 'Commentary changed in: 8. Numbers']
+    """
+    what = revision.get("what") or ([{"kind": "figures"}] if revision.get("changes") else [])
+    lines = []
+    for item in what:
+        words = KIND_WORDS.get(item["kind"], item["kind"])
+        if item["kind"] == "figures":
+            names = [_figure_words(c) for c in revision.get("changes", [])]
+            shown = "; ".join(names[:8]) + (f"; and {len(names) - 8} more (listed below)" if len(names) > 8 else "")
+            lines.append(f"{words}: {shown}")
+        elif item["kind"] == "data":
+            lines.append(f"{words}: the data the report is computed from are not those of the version before "
+                         "(a new data fingerprint)")
+        else:
+            lines.append(f"{words}: {'; '.join(item.get('sections', []))}")
+    return lines
+
+
 def revisions_page(revisions: Sequence[Mapping], title: str, subtitle: str, lang: str = "en-GB",
                    draft: bool = False) -> str:
-    """``revisions.html``: each version after the first, newest first, with the figures that changed."""
+    """``revisions.html``: each version after the first, newest first, with what changed in the report's words."""
     from cpstats.present.numbers import date_phrase
 
     parts = []
     for revision in sorted(revisions, key=lambda r: r["version"], reverse=True):
         date = revision.get("build_date")
         when = f", data to {date_phrase(pd.Timestamp(date))}" if date else ""
-        rows = "".join(
-            f"<tr><td>{html.escape(c['figure'])}</td><td>{html.escape(_shown(c['published']))}</td>"
-            f"<td>{html.escape(_shown(c['now']))}</td></tr>" for c in revision["changes"]
-        )
         previous = revision["replaces"]
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in revision_lines(revision))
+        table = ""
+        if revision.get("changes"):
+            rows = "".join(
+                f"<tr><td>{html.escape(_figure_words(c))}</td><td>{html.escape(_shown(c['published']))}</td>"
+                f"<td>{html.escape(_shown(c['now']))}</td></tr>" for c in revision["changes"]
+            )
+            count = len(revision["changes"])
+            table = (f"<table><caption>{count} figure{'s' if count != 1 else ''} changed</caption>"
+                     f"<thead><tr><th>Figure</th><th>Version {previous}</th><th>Version {revision['version']}</th></tr>"
+                     f"</thead><tbody>{rows}</tbody></table>")
         parts.append(
             f"<section><h2>Version {revision['version']}{html.escape(when)}</h2>"
-            f"<p>Replaces <a href=\"{VERSIONS_FOLDER}/{previous}/index.html\">version {previous}</a>. "
-            f"{len(revision['changes'])} figure{'s' if len(revision['changes']) != 1 else ''} changed:</p>"
-            f"<table><thead><tr><th>Figure</th><th>Version {previous}</th><th>Version {revision['version']}</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table></section>"
+            f"<p>Replaces <a href=\"{VERSIONS_FOLDER}/{previous}/index.html\">version {previous}</a>. What changed:</p>"
+            f"<ul>{items}</ul>{table}</section>"
         )
     return (
         _head(lang, f"Revisions - {title}: {subtitle}", "report.css") + _draft_banner(draft) + "<main>\n"

@@ -38,7 +38,7 @@ MEASURE_LABELS.update({
 
 _CHILDREN = "Children subject of a plan during the year"
 BREAKDOWN_LABELS: dict[str, tuple[str, Mapping[str, str]]] = {
-    "icpc_working_days_bands": ("Initial conferences held", t.ICPC_BAND_LABELS),
+    "icpc_working_days_bands": ("Initial conferences by working days from the section 47 start", t.ICPC_BAND_LABELS),
     "category_during_year": (f"{_CHILDREN} (latest category)", t.CATEGORY_LABELS),
     "initial_category_of_starts": ("Child Protection Plans started (initial category)", t.CATEGORY_LABELS),
     "latest_category_at_31_march": ("Children subject of a plan on 31 March (latest category)", t.CATEGORY_LABELS),
@@ -53,6 +53,16 @@ BREAKDOWN_LABELS: dict[str, tuple[str, Mapping[str, str]]] = {
     "conferences_held": ("Conferences held", t.CONFERENCE_LABELS),
 }
 """A breakdown's flat prefix to the words before its part and the labels of its parts, as its table shows them."""
+
+WHOLE_LABELS = {
+    **{prefix: words for prefix, (words, _) in BREAKDOWN_LABELS.items()},
+    "ethnicity": f"{_CHILDREN}, ethnicity",
+    "agency_attendance": "Agency attendance at conferences",
+    "feedback_by_respondent": "Feedback from conferences",
+    "children_invited_to_conferences": "Children invited to and attending their conference",
+    "case_audits_by_month": "Case audits by month",
+}
+"""A breakdown as a whole (its definition, say) in words."""
 
 _AGENCY_FIELDS = dict(zip(("invited", "attended", "attended_pct", "reports_submitted", "reports_on_time_pct"),
                           t.AGENCY_COLUMNS))
@@ -93,6 +103,8 @@ def figure_label(name: str, local: Mapping[str, str] | None = None) -> str:
         return MEASURE_LABELS[name]
     if name in local:
         return local[name]
+    if name in WHOLE_LABELS:
+        return WHOLE_LABELS[name]
     head, _, rest = name.partition(".")
     if head in local:
         return f"{local[head]}: {rest.replace('_', ' ')}"

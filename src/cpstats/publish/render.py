@@ -78,6 +78,7 @@ __all__ = [
     "notebook_markdown",
     "extract_figures",
     "section_title",
+    "definitions_section",
     "load_section",
     "expand_meta",
     "front_page_markdown",
@@ -945,6 +946,40 @@ def _write_figures(figures: Mapping[str, bytes], site_dir: Path) -> list[Path]:
     return written
 
 
+DEFINITIONS = "definitions"
+"""The appendix that defines every measure (:func:`definitions_section`), after the report's sections."""
+
+
+def definitions_section() -> Section:
+    """The "Definitions" appendix: every measure in the report's words, its definition and DfE's comparable figure.
+
+    Made from :func:`cpstats.figures.definitions.measure_definitions` (the measures' docstrings, as
+    ``docs/measures.md`` is) as pandoc blocks: a heading, a paragraph and a table of text, never Markdown.
+
+    >>> section = definitions_section()
+    >>> section.title, [block["t"] for block in section.blocks][:3]
+    ('Definitions', ['Header', 'Para', 'Table'])
+    """
+    from cpstats.figures.definitions import measure_definitions
+    from cpstats.present.labels import figure_label
+
+    rows = [[figure_label(name), definition, source] for name, definition, source in measure_definitions()]
+    intro = ("How each measure of the report is worked out from the authority's record-level data, following the "
+             "Department for Education's Characteristics of children in need statistics. A reporting year runs from "
+             "1 April to 31 March; percentages and rates are rounded half up to one decimal place. The last column "
+             "names the figure DfE publishes for every authority (file and column of its Children in need "
+             "statistics), when it does.")
+    table, *source = table_blocks({"caption": "Definitions of the measures", "columns": ["Measure", "Definition", "DfE's figure"],
+                                   "rows": rows, "source": "cpstats; every definition is also in docs/measures.md"})
+    table["c"][2] = [[align, {"t": "ColWidth", "c": width}] for (align, _), width in zip(table["c"][2], (0.3, 0.47, 0.23))]
+    blocks = [
+        {"t": "Header", "c": [1, [DEFINITIONS, ["unnumbered"], []], text_inlines("Definitions")]},
+        {"t": "Para", "c": text_inlines(intro)},
+        table, *source,
+    ]
+    return Section(DEFINITIONS, "Definitions", blocks=blocks)
+
+
 def render_builtin(
     info: ReportInfo,
     front_page: Path,
@@ -988,6 +1023,7 @@ def render_builtin(
         title, blocks, section_figures = notebook_blocks(Path(notebook))
         sections.append(Section(Path(notebook).stem, title, blocks=blocks))
         figures.update(section_figures)
+    sections.append(definitions_section())  # the appendix of definitions, in the pages and the PDF
     written: list[Path] = []
     if html_pages:
         # a section with no table has nothing to download

@@ -98,3 +98,30 @@ def test_make_help_shows_no_make_variable():
 
     out = subprocess.run(["make", "-s", "help"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True).stdout
     assert "$(" not in out and "make lab" in out and "make docs" in out and "make hooks" in out
+
+
+def test_the_published_report_ends_with_the_definitions_appendix_in_its_pages_and_pdf(tmp_path):
+    """Every measure's definition, from the same docstrings as docs/measures.md, as a page linked from the contents
+    and as the PDF's last pages."""
+    import datetime as dt
+
+    from pypdf import PdfReader
+
+    from cpstats.figures.definitions import measure_definitions
+    from cpstats.publish.render import ReportInfo, render_builtin
+
+    info = ReportInfo(title="Child Protection Annual Report", subtitle="Rutland, 2017-18", period="2017-18",
+                      lang="en-GB", version="0", pdf_name="report.pdf", timestamp=dt.datetime(2018, 3, 31, tzinfo=dt.timezone.utc))
+    site = tmp_path / "site"
+    site.mkdir()
+    render_builtin(info, PROJECT_ROOT / "report.qmd", [], site, tmp_path, {"la-name": "Rutland", "report-year": "2017-18", "public": True,
+                                                                       "disclosure-threshold": "5", "fewer-than": "6"})
+    assert '<a href="definitions.html">Definitions</a>' in (site / "index.html").read_text(encoding="utf-8")
+    page = (site / "definitions.html").read_text(encoding="utf-8")
+    pdf = " ".join(" ".join(p.extract_text() for p in PdfReader(site / "report.pdf").pages).split())
+    definitions = measure_definitions()
+    assert len(definitions) == len(measures.MEASURE_ORDER) + len(measures.LOCAL_MEASURE_ORDER)
+    for name, definition, _ in definitions[:3]:
+        assert definition in page and "`" not in definition
+        assert " ".join(definition.split()[:4]) in pdf
+    assert "<td>Referrals</td>" in re.sub(r"<td[^>]*>", "<td>", page) and "Definitions" in pdf

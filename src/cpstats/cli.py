@@ -373,7 +373,6 @@ def _run(args: argparse.Namespace) -> int:
         from cpstats.data.dataset import check_year_covered, load_dataset
         from cpstats.data.paths import check_folder_name
         from cpstats.figures.compare import figures_for_range, years_between
-        from cpstats.figures.disclosure import Policy
         from cpstats.figures.local import MEASURES_FOLDER, find_local_measures
         from cpstats.present.board import board_table
         from cpstats.present.labels import local_labels
@@ -395,7 +394,7 @@ def _run(args: argparse.Namespace) -> int:
         except BuildError:
             measures_dir = None
         reference_dir = args.data_root / "reference"
-        figures, years = figures_for_range(ds, first, last, reference_dir, Policy(args.disclosure), measures_dir)
+        figures, years = figures_for_range(ds, first, last, reference_dir, args.disclosure, measures_dir)
         table = board_table(figures, years, ds.la_code, ds.name, reference_dir,
                             local_labels(find_local_measures(measures_dir)))
         print(table.text(), end="")

@@ -36,11 +36,15 @@ def years_between(first: str, last: str) -> list[str]:
     return [ReportingYear(y).label for y in range(start.first_calendar_year, end.first_calendar_year + 1)]
 
 
-def figures_for_range(ds, first: str, last: str, reference_dir: Path | str, policy: Policy | None = None,
+def figures_for_range(ds, first: str, last: str, reference_dir: Path | str, policy: Policy | str | None = None,
                       measures_dir: Path | None = None) -> tuple[Figures, list[str]]:
-    """The protected figures of a report of ``last`` and the years from ``first`` to ``last`` (all among them)."""
+    """The protected figures of a report of ``last`` and the years from ``first`` to ``last`` (all among them).
+
+    ``policy`` is a :class:`~cpstats.figures.disclosure.Policy` or a disclosure mode (``"public"``).
+    """
     years = years_between(first, last)
-    figures = report_figures(ds, years[-1], reference_dir, policy or Policy(), measures_dir=measures_dir)
+    policy = Policy(policy) if isinstance(policy, str) else (policy or Policy())
+    figures = report_figures(ds, years[-1], reference_dir, policy, measures_dir=measures_dir)
     missing = [y for y in years if y not in figures.flat]
     if missing:
         raise ValueError(f"the data do not cover {missing[0]}: they cover {min(figures.flat)} to {max(figures.flat)}")

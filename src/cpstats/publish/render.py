@@ -1046,7 +1046,8 @@ def render_builtin(
         written += _write_figures(figures, site_dir)
     whole = front + [block for number, section in enumerate(sections)
                      for block in _pdf_blocks(section.stem, section.blocks, number == 0 and not front)]
-    # the PDF opens with the report's main points, then its "About this report" ending with its version
-    whole = main_points_blocks(points) + front + about + whole[len(front):]
+    # the PDF's "About this report" page (after the title and contents) ends with the report's version; the
+    # sections' main points open each section (the web front page gathers the headline ones)
+    whole = front + about + whole[len(front):]
     written.append(compile_pdf(blocks_to_typst(whole, info), figures, Path(site_dir) / info.pdf_name, work_dir, info.timestamp))
     return written

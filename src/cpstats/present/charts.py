@@ -545,7 +545,7 @@ def line_chart(
     configure_matplotlib()
     import matplotlib.pyplot as plt
 
-    figure, ax = plt.subplots(figsize=(WIDTH, 2.8))
+    figure, ax = plt.subplots(figsize=(WIDTH + 0.6, 2.8))  # room for five year labels side by side
     positions = list(range(len(x_labels)))
     below = _lower_at_each_step(series)
     for number, (name, values) in enumerate(series.items()):
@@ -580,7 +580,7 @@ def small_multiples(
     configure_matplotlib()
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(len(series), 1, figsize=(WIDTH, 0.4 + 1.8 * len(series)), sharex=True, squeeze=False)
+    figure, axes = plt.subplots(len(series), 1, figsize=(WIDTH + 0.6, 0.4 + 1.8 * len(series)), sharex=True, squeeze=False)
     positions = list(range(len(x_labels)))
     for number, ((name, values), ax) in enumerate(zip(series.items(), axes[:, 0])):
         _draw_line(ax, positions, values, number, name, unit)

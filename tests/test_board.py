@@ -124,11 +124,16 @@ def test_site_index_is_styled_as_the_report(public_report):
     assert stylesheet and (public_report.out_root / stylesheet.group(1)).is_file()
 
 
-def test_front_page_shows_the_contents_before_the_version(public_report):
-    """The report's front page leads with its contents; the git commit and fingerprint come at the end."""
+def test_front_page_shows_the_main_points_and_contents_and_the_version_is_on_the_about_page(public_report):
+    """The report's front page leads with its main points, then its contents; the git commit and the data
+    fingerprint are on the "About this report" page, after what the report is and how it protects privacy."""
     markup = (public_report.report / "index.html").read_text(encoding="utf-8")
-    assert markup.index('<nav class="contents"') < markup.index("Git commit") < markup.index("Data fingerprint")
-    assert markup.index("How we protect privacy") < markup.index("Git commit")
+    assert markup.index(">Main points<") < markup.index('<nav class="contents"')
+    assert "Git commit" not in markup and 'href="about.html"' in markup
+    points = re.search(r">Main points<.*?<ul>(.*?)</ul>", markup, flags=re.S).group(1)
+    assert 3 <= points.count("<li") <= 6
+    about = (public_report.report / "about.html").read_text(encoding="utf-8")
+    assert about.index("How we protect privacy") < about.index("Git commit") < about.index("Data fingerprint")
 
 
 def test_no_download_box_on_a_section_without_tables(public_report):
@@ -204,3 +209,36 @@ def test_every_percentage_in_prose_follows_one_rounding_rule(page_prose):
     """Percentages in prose are whole numbers, on every page (tables keep one decimal place)."""
     mixed = {name: sorted(percentage_rules(texts)) for name, texts in page_prose.items()}
     assert {name: rules for name, rules in mixed.items() if rules and rules != ["whole"]} == {}
+
+
+FIGURE = re.compile(r"(?<![\w.,£-])\d[\d,]*(?:\.\d+)?%?(?![\w-])")
+"""A figure in prose: 305, 8,166, 23.3, 26%."""
+NOT_FIGURES = re.compile(
+    r"\b\d{4}-\d{2}\b|\b(?:19|20)\d\d\b|\b\d{1,2} (?:January|February|March|April|May|June|July|August|September|"
+    r"October|November|December)\b|\bsection 47\b|\b10,000\b|\bunder 18\b|\b\d+ (?:and \d+ )?(?:working days|months|years)\b"
+    r"|\bfewer than \d+\b|\b\d+ out of \d+\b|\b\d+ or \d+\b|\(\d+\)|\b\d+\.\s"
+)
+"""Numbers in prose that are not the section's figures: years, dates, definitions ("section 47", "per 10,000",
+"15 working days", "6 and 12 months"), a scale ("4 or 5 out of 5"), a last year's figure in brackets, a numbering."""
+
+
+def repeated_figures(texts: list[str]) -> set[str]:
+    """The figures stated in more than one paragraph or bullet of ``texts``.
+
+    >>> sorted(repeated_figures(["305 referrals in 2017-18 (412).", "Referrals fell to 305 on 31 March 2018.",
+    ...                          "Reviews within 15 working days: 96%.", "Within 15 working days."]))
+    ['305']
+    """
+    seen: dict[str, int] = {}
+    repeated = set()
+    for number, text in enumerate(texts):
+        for figure in set(FIGURE.findall(NOT_FIGURES.sub(" ", text))):
+            if seen.setdefault(figure, number) != number:
+                repeated.add(figure)
+    return repeated
+
+
+def test_no_figure_is_repeated_in_a_sections_prose(page_prose):
+    """A section's main points state its figures; its definitions and commentary do not state them again."""
+    found = {name: sorted(repeated_figures(texts)) for name, texts in page_prose.items() if name[:2].isdigit()}
+    assert {name: figures for name, figures in found.items() if figures} == {}

@@ -64,11 +64,11 @@ def test_every_draft_page_carries_the_banner_and_says_it_identifies(both):
     assert len(pages) > 20
     for page in pages:
         assert MARK in html_text(page.read_text(encoding="utf-8")), page
-    front = html_text((draft / "index.html").read_text(encoding="utf-8"))
+    front = html_text((draft / "about.html").read_text(encoding="utf-8"))
     assert IDENTIFICATION not in front and "could be identified" in front
     for page in sorted((project / "_site").rglob("*.html")):
         assert MARK not in page.read_text(encoding="utf-8"), page
-    public_front = html_text((public / "index.html").read_text(encoding="utf-8"))
+    public_front = html_text((public / "about.html").read_text(encoding="utf-8"))
     assert IDENTIFICATION in " ".join(public_front.split())
 
 

@@ -54,8 +54,9 @@ def test_site_index_lists_every_report_newest_year_first_with_html_and_pdf(site)
         assert "version 1" in links
 
 
-def test_each_report_states_its_version_on_its_index_page_and_in_its_pdf(site):
-    """Year, cpstats version, commit, data fingerprint and a build date from the data, in HTML and PDF."""
+def test_each_report_states_its_version_on_its_about_page_and_in_its_pdf(site):
+    """Year, cpstats version, commit, data fingerprint and a build date from the data, in HTML (the "About this
+    report" page) and PDF."""
     root, _, data_root, records = site
     record = records[1]
     manifest = json.loads((record.site / "manifest.json").read_text(encoding="utf-8"))
@@ -63,7 +64,7 @@ def test_each_report_states_its_version_on_its_index_page_and_in_its_pdf(site):
     assert about["year"] == "2017-18" and about["version"] == manifest["version"] == 1
     assert about["data_fingerprint"] == dataset_fingerprint(load_dataset(data_root / "sample").files)
     assert about["build_date"] == "2020-03-31"
-    page = (record.site / "index.html").read_text(encoding="utf-8")
+    page = (record.site / "about.html").read_text(encoding="utf-8")
     pdf = " ".join(p.extract_text() for p in PdfReader(record.site / "child-protection-report-sample-2017-18.pdf").pages)
     for text in (page, " ".join(pdf.split())):
         assert "This version" in text and "Reporting year: 2017-18" in text

@@ -463,7 +463,7 @@ def _check_build(args: argparse.Namespace, las: list[str], years: list[str]) -> 
         that breaks its rules: every problem, with file, row and column.
     """
     from cpstats.data.contract import DataValidationError, Problem
-    from cpstats.data.dataset import check_key_plan, check_year_covered, keep_dataset, load_dataset
+    from cpstats.data.dataset import check_key_plan, check_local_figures, check_year_covered, keep_dataset, load_dataset
     from cpstats.data.reference import require_authority
     from cpstats.data.paths import check_folder_name, check_output_folder
     from cpstats.publish.build import find_project_dir
@@ -495,6 +495,8 @@ def _check_build(args: argparse.Namespace, las: list[str], years: list[str]) -> 
         for year in years:
             problems += check_key_plan(project / "commentary" / la / year / "19_key_plan.csv",
                                        f"commentary/{la}/{year}/19_key_plan.csv")
+            problems += check_local_figures(project / "commentary" / la / year / "local_figures.csv",
+                                            f"commentary/{la}/{year}/local_figures.csv")
     if problems:
         raise DataValidationError(problems, str(data_root) if len(las) > 1 else str(data_root / las[0]))
     for dataset in loaded:  # the build loads each folder from here, as validated now

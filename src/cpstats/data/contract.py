@@ -231,6 +231,24 @@ KEY_PLAN = Table("19_key_plan", (
 ), core=False, optional=True, description="commentary/<la>/<year>/19_key_plan.csv: the report's key plan")
 """The key plan table written by the report's author (published as text in pages, PDF and downloads)."""
 
+LOCAL_FIGURE_UNITS = ("people", "count", "percent", "rate", "average", "number")
+"""What a local figure counts or measures: ``people`` is a count of people (children, families, staff),
+withheld from 1 to the threshold in a public report like every count of people; ``count`` a count of
+things (reviews, referrals, meetings); ``percent`` a percentage; ``rate``, ``average`` and ``number``
+any other figure."""
+
+LOCAL_FIGURES = Table("local_figures", (
+    Field("name", "name", unique=True, max_length=60),
+    Field("value", "number"),
+    Field("unit", "code", codes=LOCAL_FIGURE_UNITS),
+    Field("description", "text", max_length=200),
+    Field("source", "text", max_length=300),
+    Field("note", "text", required=False, max_length=300),
+), core=False, optional=True,
+    description="commentary/<la>/<year>/local_figures.csv: figures from other sources than the records")
+"""Figures the records cannot give (caseloads, school census shares, national studies), written by the
+report's author with their source; published as text and numbers in pages, PDF and downloads."""
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -309,6 +327,12 @@ def _checks_for(f: Field) -> list[pa.Check]:
     elif f.kind == "code":
         allowed = ", ".join(f.codes)
         checks.append(pa.Check(blank_ok(lambda s, c=f.codes: s.isin(c)), error=f"is not an allowed code ({allowed})"))
+    elif f.kind == "name":
+        checks.append(pa.Check(blank_ok(lambda s: s.str.fullmatch(r"[a-z][a-z0-9_]*").fillna(False)),
+                               error="is not a name of lower-case letters, digits and _ starting with a letter"))
+    elif f.kind == "number":
+        checks.append(pa.Check(blank_ok(lambda s: s.str.fullmatch(r"\d{1,12}(\.\d{1,6})?").fillna(False)),
+                               error="is not a number written with digits and at most one decimal point (no sign, %, comma or unit)"))
     elif f.kind == "int":
         checks.append(pa.Check(blank_ok(_is_whole_number), error="is not a whole number"))
         checks.append(pa.Check(_within(f.minimum, f.maximum), error=f"is outside the allowed range {f.minimum} to {f.maximum}"))

@@ -23,12 +23,12 @@ import pandas as pd
 import pandera.pandas as pa
 import yaml
 
-from cpstats.data.contract import KEY_PLAN, TABLES, DataValidationError, Problem, Table, schema_for, shorten, text_problem
+from cpstats.data.contract import KEY_PLAN, LOCAL_FIGURES, TABLES, DataValidationError, Problem, Table, schema_for, shorten, text_problem
 from cpstats.data.periods import ReportingYear
 
 __all__ = ["Dataset", "Coverage", "load_dataset", "file_fingerprint", "dataset_fingerprint", "VALIDATED_CACHE_ENV",
            "cached_dataset", "keep_dataset", "check_year_covered", "special_files", "read_text_table",
-           "check_key_plan"]
+           "check_key_plan", "check_local_figures", "read_local_figures"]
 
 LA_FILE = "la.yaml"
 VALIDATED_CACHE_ENV = "CPSTATS_VALIDATED_CACHE"
@@ -522,6 +522,49 @@ def check_key_plan(path: Path, shown: str | None = None) -> list[Problem]:
     problems: list[Problem] = []
     read_text_table(path, KEY_PLAN, problems)
     return [Problem(shown, p.row, p.column, p.message) for p in problems]
+
+
+def check_local_figures(path: Path, shown: str | None = None) -> list[Problem]:
+    """The problems of a local figures CSV (:data:`cpstats.data.contract.LOCAL_FIGURES`), each with file, row, column.
+
+    Every figure needs a name (lower case, unique), a number, a unit, a description and a source; its
+    text follows the rules of published text (one line, no formula start, limited length).
+    """
+    problems: list[Problem] = []
+    read_local_figures(path, shown, problems)
+    return problems
+
+
+def read_local_figures(path: Path, shown: str | None = None, problems: list[Problem] | None = None) -> list[dict] | None:
+    """The rows of a local figures CSV, each a dict with ``value`` a number (``int`` when whole), or ``None``
+    when the file does not exist or breaks its rules.
+
+    The problems found are added to ``problems``; without that list, they raise :class:`DataValidationError`.
+    """
+    path = Path(path)
+    shown = shown or path.name
+    raising = problems is None
+    found: list[Problem] = []
+    if not path.exists():
+        return None
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        found.append(Problem(shown, None, None, "is not a regular file; it was not read"))
+        frame = None
+    else:
+        frame = read_text_table(path, LOCAL_FIGURES, found)
+    found = [Problem(shown, p.row, p.column, p.message) for p in found]
+    if raising and found:
+        raise DataValidationError(found)
+    if problems is not None:
+        problems += found
+    if frame is None or found:
+        return None
+    rows = []
+    for record in frame.to_dict("records"):
+        number = float(record["value"])
+        record["value"] = int(number) if number.is_integer() and "." not in record["value"] else number
+        rows.append(record)
+    return rows
 
 
 # ----------------------------------------------------------------- entry point

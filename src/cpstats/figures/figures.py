@@ -36,7 +36,7 @@ from cpstats.figures.disclosure import CONFIDENTIAL, Policy, recoverable
 
 __all__ = [
     "PEOPLE", "COUNT", "DERIVED_KIND", "REFERENCE", "DERIVED", "Withheld", "is_withheld", "kind_of",
-    "flatten", "unflatten", "Figures", "protect_years", "report_figures", "CONFIDENTIAL",
+    "flatten", "unflatten", "Figures", "protect_years", "report_figures", "CONFIDENTIAL", "protect_local_figures",
 ]
 
 PEOPLE, COUNT, DERIVED_KIND, REFERENCE = "people", "count", "derived", "reference"
@@ -622,3 +622,25 @@ def report_figures(ds, year, reference_dir, policy: Policy | tuple | None = None
         os.replace(partial, cached)
     _MEMORY[key] = figures
     return figures
+
+
+def protect_local_figures(rows, policy: Policy) -> dict[str, dict]:
+    """The report's local figures (:func:`cpstats.data.dataset.read_local_figures`) as the report may show them.
+
+    A figure whose unit is ``people`` is a count of people, withheld like every other one: in a public
+    report a count from 1 to the threshold is a :class:`Withheld` ("fewer than 6", ``[c]``). Other units
+    (counts of things, percentages, averages) are shown as written. Returns ``name`` -> the row, its
+    ``value`` protected.
+
+    >>> rows = [{"name": "staff", "value": 3, "unit": "people"}, {"name": "lado", "value": 87, "unit": "percent"}]
+    >>> {k: v["value"] for k, v in protect_local_figures(rows, Policy("public")).items()}
+    {'staff': [c], 'lado': 87}
+    """
+    shown = {}
+    for row in rows or ():
+        value = row["value"]
+        if row["unit"] == "people" and policy.hides(value):
+            value = Withheld(primary=True, threshold=policy.threshold)
+        shown[row["name"]] = {**row, "value": value}
+    return shown
+

@@ -83,8 +83,12 @@ PALETTE = tuple(_palette_file()["categorical"])
 MARKERS = tuple(_palette_file()["markers"])
 LINE_STYLES = tuple(_palette_file()["line_styles"])
 WITHHELD = "[c]"
-WIDTH = 5.0
-"""Width of every chart in inches: at its natural size in the PDF its text is 9 pt or more (:data:`RC_PARAMS`)."""
+WIDTH = 4.0
+"""Width of every chart's plot in inches. At its natural size in the PDF its text is 10 pt or more
+(:data:`RC_PARAMS`); on a 390 px phone, where a page's column is about 350 px wide, a chart is scaled
+down by less than a tenth, so its smallest text is about 12 px."""
+TEXT_SIZE = 11
+"""Size in points of the smallest text of a chart: tick labels, value labels, legend."""
 LABEL_WIDTH = 24
 """Longer category labels are wrapped onto several lines at this many characters."""
 
@@ -93,12 +97,12 @@ RC_PARAMS = {
     "svg.hashsalt": "cpstats",
     "svg.fonttype": "path",
     "font.family": "DejaVu Sans",
-    "font.size": 11,
-    "axes.titlesize": 11,
-    "axes.labelsize": 11,
-    "xtick.labelsize": 10,
-    "ytick.labelsize": 10,
-    "legend.fontsize": 10,
+    "font.size": 12,
+    "axes.titlesize": 12,
+    "axes.labelsize": 12,
+    "xtick.labelsize": TEXT_SIZE,
+    "ytick.labelsize": TEXT_SIZE,
+    "legend.fontsize": TEXT_SIZE,
     "axes.titlelocation": "left",
     "axes.spines.top": False,
     "axes.spines.right": False,
@@ -222,7 +226,7 @@ def _label_bars(ax, unit: str, texts: Sequence[Sequence[str]] | None = None) -> 
         labels = [f"{_number(v)}{unit}" for v in container.datavalues]
         if texts is not None and number < len(texts) and len(texts[number]) == len(labels):
             labels = list(texts[number])
-        ax.bar_label(container, labels=labels, padding=3, fontsize=10)
+        ax.bar_label(container, labels=labels, padding=3, fontsize=TEXT_SIZE)
 
 
 def bar_chart(
@@ -273,7 +277,7 @@ def bar_chart(
 
     data = pd.DataFrame({"label": [_wrap(label) for label in labels], "value": [float(v) for v in values]})
     lines = sum(label.count("\n") + 1 for label in data["label"])
-    height = 0.7 + 0.28 * len(data) + 0.1 * lines + (0.25 if target is not None else 0)
+    height = 0.6 + 0.25 * len(data) + 0.1 * lines + (0.25 if target is not None else 0)
     figure, ax = plt.subplots(figsize=(WIDTH, height))
     sns.barplot(data=data, y="label", x="value", color=PALETTE[color_index], saturation=1, ax=ax, orient="h")
     _label_bars(ax, unit, [texts] if texts is not None else None)
@@ -283,7 +287,7 @@ def bar_chart(
 
         ax.axvline(float(target), color=PALETTE[3], linestyle="dashed", linewidth=2)
         ax.text(float(target), 1.01, target_label, transform=blended_transform_factory(ax.transData, ax.transAxes),
-                ha="center", va="bottom", fontsize=10, color=_palette_file()["text"])
+                ha="center", va="bottom", fontsize=TEXT_SIZE, color=_palette_file()["text"])
     ax.set_xlabel(value_label)
     ax.set_ylabel("")
     if _whole_numbers(values) and not unit:
@@ -470,16 +474,37 @@ def _plotted(value) -> float | None:
     return float(value)
 
 
-def _draw_line(ax, positions, values, number: int, name: str, unit: str) -> None:
+def _draw_line(ax, positions, values, number: int, name: str, unit: str, below: Sequence[bool] = ()) -> None:
+    """One line, each point labelled with its value: above the point, or below it where ``below`` says so
+    (the lower of two lines at that step, so that labels where lines meet do not overlap)."""
     colour = PALETTE[number % len(PALETTE)]
     ys = [float("nan") if _plotted(v) is None else _plotted(v) for v in values]
     # a marker and dash pattern of its own, so that the lines differ by more than colour
     ax.plot(positions, ys, marker=MARKERS[number % len(MARKERS)], linestyle=LINE_STYLES[number % len(LINE_STYLES)],
             color=colour, label=name, linewidth=2)
-    for x, v in zip(positions, values):
+    for index, (x, v) in enumerate(zip(positions, values)):
         if _plotted(v) is not None:
-            ax.annotate(f"{_number(v)}{unit}", (x, _plotted(v)), textcoords="offset points", xytext=(0, 7),
-                        ha="center", fontsize=10, color=colour)
+            under = index < len(below) and below[index]
+            ax.annotate(f"{_number(v)}{unit}", (x, _plotted(v)), textcoords="offset points",
+                        xytext=(0, -9 if under else 7), ha="center", va="top" if under else "bottom",
+                        fontsize=TEXT_SIZE, color=colour)
+
+
+def _lower_at_each_step(series: dict) -> dict[str, list[bool]]:
+    """For each line, whether it is the lower of the lines at each step (its labels go below its points).
+
+    >>> _lower_at_each_step({"A": [42.9, 23.3], "B": [42.1, 45.9]})
+    {'A': [False, True], 'B': [True, False]}
+    """
+    names = list(series)
+    lower = {name: [] for name in names}
+    for step in range(max((len(v) for v in series.values()), default=0)):
+        heights = {name: _plotted(series[name][step]) if step < len(series[name]) else None for name in names}
+        shown = {name: h for name, h in heights.items() if h is not None}
+        top = max(shown, key=shown.get) if len(shown) > 1 else None
+        for name in names:
+            lower[name].append(top is not None and name in shown and name != top)
+    return lower
 
 
 def _value_axis(ax, values, unit: str) -> None:
@@ -520,10 +545,11 @@ def line_chart(
     configure_matplotlib()
     import matplotlib.pyplot as plt
 
-    figure, ax = plt.subplots(figsize=(WIDTH, 3.2))
+    figure, ax = plt.subplots(figsize=(WIDTH + 0.6, 2.8))  # room for five year labels side by side
     positions = list(range(len(x_labels)))
+    below = _lower_at_each_step(series)
     for number, (name, values) in enumerate(series.items()):
-        _draw_line(ax, positions, values, number, name, unit)
+        _draw_line(ax, positions, values, number, name, unit, below[name])
     ax.set_xticks(positions, list(x_labels))
     ax.set_ylabel(value_label)
     _value_axis(ax, [v for values in series.values() for v in values], unit)
@@ -554,11 +580,11 @@ def small_multiples(
     configure_matplotlib()
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(len(series), 1, figsize=(WIDTH, 0.4 + 2.1 * len(series)), sharex=True, squeeze=False)
+    figure, axes = plt.subplots(len(series), 1, figsize=(WIDTH + 0.6, 0.4 + 1.8 * len(series)), sharex=True, squeeze=False)
     positions = list(range(len(x_labels)))
     for number, ((name, values), ax) in enumerate(zip(series.items(), axes[:, 0])):
         _draw_line(ax, positions, values, number, name, unit)
-        ax.set_title(name, fontsize=11, pad=10)
+        ax.set_title(name, fontsize=12, pad=10)
         ax.set_ylabel(value_label)
         _value_axis(ax, values, unit)
         ax.margins(x=0.08)

@@ -17,6 +17,7 @@ placeholder                         value
 ``{{ agency_attendance.Police.attended_pct }}``  a key of a key (nested breakdowns)
 ``{{ change:referrals }}``          the change on the year before, e.g. "a 26% decrease"
 ``{{ published:referrals }}``       the authority's own figure as DfE published it
+``{{ local:caseload_average }}``    a figure from another source (``local_figures.csv``)
 ``{{ marac_victims }}``             a local measure (MARAC, audits, feedback, ...)
 ``{{ year }}``                      the year's label, e.g. ``2017-18``
 ``{{ previous_year }}``             the year before, e.g. ``2016-17``
@@ -35,6 +36,14 @@ written, so a final build can refuse while any section still shows the note
 (:func:`unwritten_sections`). The key plan is a table,
 ``commentary/<la>/<year>/19_key_plan.csv`` with columns ``action`` and ``who``
 (:func:`read_key_plan`).
+
+Figures the records cannot give (a caseload, a school census share, a national
+study's finding) are a table of their own,
+``commentary/<la>/<year>/local_figures.csv`` (name, value, unit, description,
+source, note; see :data:`cpstats.data.contract.LOCAL_FIGURES`), named in
+commentary as ``{{ local:name }}``: a percentage prints as a whole number with
+its ``%`` (the rule for percentages in prose), a count of people withheld by the
+report's policy as "fewer than 6".
 """
 
 from __future__ import annotations
@@ -65,7 +74,7 @@ __all__ = [
 ]
 
 PLACEHOLDER = re.compile(
-    r"\{\{ *(?:(?P<scope>previous|england|region|neighbours|published|change):)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"\{\{ *(?:(?P<scope>previous|england|region|neighbours|published|change|local):)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
     r"(?:\.(?P<key>[A-Za-z0-9_'.]+(?: [A-Za-z0-9_'.]+)*))? *\}\}"
 )
 """A placeholder, e.g. ``{{ referrals }}`` or ``{{ previous:agency_attendance.Adult Mental Health.attended_pct }}``."""
@@ -112,6 +121,22 @@ class Context:
     published: dict | None = None
     region: dict | None = None
     neighbours: dict | None = None
+    local: dict | None = None
+
+
+def _local(context: Context, name: str, key: str | None) -> str:
+    """A local figure as prose writes it: a percentage whole with its ``%``, a withheld count in words."""
+    from cpstats.present.numbers import format_percent
+
+    if key is not None or not context.local or name not in context.local:
+        raise KeyError(name if key is None else f"{name}.{key}")
+    row = context.local[name]
+    value = row["value"]
+    if is_withheld(value):
+        return value.phrase
+    if row["unit"] == "percent":
+        return format_percent(value)
+    return format_value(value) if isinstance(value, int) else f"{value:,}"
 
 
 def _value(source: dict | None, name: str, key: str | None):
@@ -133,6 +158,8 @@ def _value(source: dict | None, name: str, key: str | None):
 def _lookup(context: Context, scope: str | None, name: str, key: str | None):
     if scope is None and context.words and name in context.words and key is None:
         return context.words[name]
+    if scope == "local":
+        return _local(context, name, key)
     if scope == "change":
         from cpstats.present.numbers import change_phrase
 
@@ -167,7 +194,7 @@ def fill(text: str, context: Context, source: str = "commentary") -> str:
         if found is None:
             problems.append(f"{where(match.start())}: {shown(match.group(0))} is not a placeholder: write "
                             "{{ name }}, {{ name.key }} or {{ scope:name }} with scope previous, england, "
-                            "region, neighbours, published or change")
+                            "region, neighbours, published, change or local")
             return ""
         try:
             return format_value(_lookup(context, found["scope"], found["name"], found["key"]))

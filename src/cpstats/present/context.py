@@ -155,6 +155,18 @@ class ReportContext:
                 found[name] = None
         return found
 
+    @cached_property
+    def local_figures(self) -> dict[str, dict]:
+        """The figures from other sources of ``commentary/<la>/<year>/local_figures.csv``, protected as the
+        report's figures are (a count of people from 1 to the threshold withheld in a public report); ``{}``
+        when there is no such file."""
+        from cpstats.data.dataset import read_local_figures
+        from cpstats.figures.figures import protect_local_figures
+
+        path = Path(self.commentary_dir) / self.la / self.year.label / LOCAL_FIGURES_FILE
+        rows = read_local_figures(path, f"commentary/{self.la}/{self.year.label}/{LOCAL_FIGURES_FILE}")
+        return protect_local_figures(rows, self.figures.policy)
+
     def commentary_context(self) -> Context:
         """The values a commentary placeholder can name."""
         england = {name: pair[0] for name, pair in self.england_values().items() if pair is not None}
@@ -174,7 +186,7 @@ class ReportContext:
         neighbours = {name: c.neighbours_average for name, c in comparisons.items() if c.neighbours_average is not None}
         words["region_name"] = next((c.region_name for c in comparisons.values()), "")
         return Context(dict(self.values), dict(self.previous) if self.previous else None, england, words, published,
-                       region, neighbours)
+                       region, neighbours, self.local_figures)
 
     def placeholders(self) -> list[tuple[str, str]]:
         """Every placeholder commentary may use for this report, with the value it prints (protected)."""
@@ -188,6 +200,7 @@ class ReportContext:
                               ("published", context.published)):
             prefix = f"{scope}:" if scope else ""
             names += [f"{{{{ {prefix}{name} }}}}" for name in flatten(source or {})]
+        names += [f"{{{{ local:{name} }}}}" for name in context.local or {}]
         if context.previous:
             names += [f"{{{{ change:{name} }}}}" for name, value in flatten(context.measures).items()
                       if isinstance(value, int) and name in flatten(context.previous)]
@@ -216,6 +229,9 @@ class ReportContext:
 
         return show(key_plan_table(plan), caption, source=f"{self.la_name}: the report's key plan")
 
+
+LOCAL_FIGURES_FILE = "local_figures.csv"
+"""The figures from other sources, beside a year's commentary (see :data:`cpstats.data.contract.LOCAL_FIGURES`)."""
 
 ENGLAND_ONLY = ("on_plan_2_years_or_more_at_31_march_pct",)
 """Measures whose England figure comes from DfE's published files only (not ``england.csv``)."""

@@ -75,6 +75,9 @@ __all__ = [
     "marac_sentence",
     "feedback_sentence",
     "trend_sentence",
+    "MAIN_POINTS_HEADING",
+    "MainPoints",
+    "main_points",
 ]
 
 WITHHELD_NOTE = "[c]: not shown, to protect the confidentiality of small numbers"
@@ -550,3 +553,49 @@ def trend_sentence(trend, la_name: str, measure: str = "cpp_rate_per_10000_at_31
     return say("trend", first=pairs[0][0], last=pairs[-1][0], la_name=la_name,
                low=format_rate(min(la for _, la, _ in pairs)), high=format_rate(max(la for _, la, _ in pairs)),
                relation=relation)
+
+
+# ----------------------------------------------------------------- main points
+
+
+MAIN_POINTS_HEADING = "Main points"
+"""The heading of the bullets a section opens with, as statistical bulletins open."""
+
+
+class MainPoints:
+    """A section's main points: its computed facts as a bulleted list, under the heading "Main points".
+
+    Each point is a sentence of this module (from the report's protected
+    figures); those that are ``None`` (not collected) are left out. The points
+    listed in ``headline`` (by position) are also the report's headline points,
+    which the front page shows first: the output's metadata carries them
+    (``cpstats.main_points.headline``).
+
+    >>> print(MainPoints(["One.", None, "Two."], headline=(1,)).markdown)
+    ## Main points
+    <BLANKLINE>
+    - One.
+    - Two.
+    >>> MainPoints(["One.", None, "Two."], headline=(1,)).headline
+    ['Two.']
+    """
+
+    def __init__(self, points, headline: tuple[int, ...] = ()):
+        self.points = [" ".join(str(point).split()) for point in points if point]
+        self.headline = [self.points[i] for i in headline if i < len(self.points)]
+
+    @property
+    def markdown(self) -> str:
+        if not self.points:
+            return ""
+        return f"## {MAIN_POINTS_HEADING}\n\n" + "\n".join(f"- {point}" for point in self.points)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/markdown": self.markdown}, {"cpstats": {"main_points": {"headline": self.headline}}}
+
+
+def main_points(*points: str | None, headline: tuple[int, ...] = ()) -> MainPoints:
+    """The main points a section opens with (see :class:`MainPoints`); ``headline`` the positions, among the
+    points given (``None`` ones included), of those the front page shows too."""
+    kept = [i for i, point in enumerate(points) if point]
+    return MainPoints([points[i] for i in kept], headline=tuple(kept.index(i) for i in headline if i in kept))

@@ -27,7 +27,7 @@ from typing import Mapping, Sequence
 
 import pandas as pd
 
-from cpstats.figures.figures import is_withheld
+from cpstats.figures.figures import CONFIDENTIAL, is_withheld
 from cpstats.data.periods import ReportingYear
 from cpstats.present.numbers import format_count, format_percent, format_rate, percent_of
 
@@ -68,6 +68,7 @@ __all__ = [
     "feedback_table",
     "trend_table",
     "key_plan_table",
+    "local_figures_table",
     "to_markdown",
     "TABLE_MIME",
     "table_payload",
@@ -712,6 +713,27 @@ def trend_table(trend: pd.DataFrame, la_name: str) -> pd.DataFrame:
 
 def _missing_as_none(value):
     return None if value is None or (isinstance(value, float) and value != value) else value
+
+
+def local_figures_table(local: Mapping[str, Mapping]) -> pd.DataFrame | None:
+    """The figures from other sources (:attr:`cpstats.present.context.ReportContext.local_figures`), one row
+    each with its source (its note in brackets after its description): ``None`` when there are none. A percentage to one decimal place, as in every table;
+    a withheld count of people ``[c]``."""
+    if not local:
+        return None
+    rows = []
+    for row in local.values():
+        value = row["value"]
+        if is_withheld(value):
+            shown = CONFIDENTIAL
+        elif row["unit"] == "percent":
+            shown = format_percent(value, places=1)
+        else:
+            shown = f"{value:,}"
+        note = row.get("note") or ""
+        rows.append({"Figure": f"{row['description']} ({note})" if note else row["description"], "Value": shown,
+                     "Source": row["source"]})
+    return pd.DataFrame(rows)
 
 
 def key_plan_table(plan: pd.DataFrame) -> pd.DataFrame:

@@ -84,6 +84,9 @@ __all__ = [
     "front_page_markdown",
     "markdown_to_html",
     "render_html",
+    "headline_points",
+    "main_points_blocks",
+    "ABOUT_PAGE",
     "markdown_to_typst",
     "compile_pdf",
     "render_builtin",
@@ -603,6 +606,29 @@ def notebook_blocks(path: Path) -> tuple[str, list, dict[str, bytes]]:
     return title.strip(), blocks, figures
 
 
+def headline_points(path: Path) -> list[str]:
+    """The report's headline points an executed notebook holds: its main points marked for the front page
+    (the ``cpstats.main_points.headline`` metadata of :class:`cpstats.present.sentences.MainPoints`), as Markdown."""
+    import nbformat
+
+    points: list[str] = []
+    for cell in nbformat.read(Path(path), as_version=4).cells:
+        for output in report_outputs(cell.get("outputs", [])) if cell.cell_type == "code" else ():
+            found = output.get("metadata", {}).get("cpstats", {}).get("main_points", {}).get("headline", [])
+            points += [str(point) for point in found]
+    return points
+
+
+def main_points_blocks(points: Sequence[str], level: int = 1) -> list:
+    """The report's headline points as a "Main points" heading and a bulleted list (read as commentary is read:
+    :data:`SAFE_MARKDOWN`), or nothing when there are none."""
+    if not points:
+        return []
+    items = read_markdown(list(points))
+    heading = {"t": "Header", "c": [level, ["main-points", ["unnumbered"], []], text_inlines("Main points")]}
+    return [heading, {"t": "BulletList", "c": [item for item in items if item]}]
+
+
 def _when_meta(blocks: list, metadata: Mapping[str, object]) -> list:
     """Quarto's conditional content: keep a ``content-visible``/``content-hidden`` div's blocks by ``when-meta``."""
     kept = []
@@ -803,13 +829,20 @@ def _section_blocks(section: Section) -> list:
     return blocks
 
 
-def render_html(info: ReportInfo, front_page, sections: Sequence[Section], site_dir: Path) -> list[Path]:
-    """Write ``index.html`` (title page and contents) and one page per section.
+ABOUT_PAGE = "about.html"
+"""The web page of the front page's "About this report" and the report's version (commit, fingerprint)."""
 
-    ``front_page`` is pandoc blocks (:func:`front_page_blocks`), or trusted Markdown. The index shows the
-    contents and downloads first, then the front page, then the report's version (``info.about``). Every
-    table scrolls within a box of its own (:func:`_scrolling_tables`), so that no page is wider than
-    the screen.
+
+def render_html(info: ReportInfo, front_page, sections: Sequence[Section], site_dir: Path,
+                main_points: Sequence[str] = ()) -> list[Path]:
+    """Write ``index.html`` (title, main points, contents), ``about.html`` and one page per section.
+
+    ``front_page`` is pandoc blocks (:func:`front_page_blocks`), or trusted Markdown. The index shows
+    what a reader came for: the report's headline points (``main_points``, Markdown, see
+    :func:`headline_points`), the contents and the downloads. The front page (what the report is, how it
+    protects privacy) and the report's version (``info.about``: commit, data fingerprint) are on a page of
+    their own, :data:`ABOUT_PAGE`, linked from the contents. Every table scrolls within a box of its own
+    (:func:`_scrolling_tables`), so that no page is wider than the screen.
 
     Returns
     -------
@@ -822,14 +855,21 @@ def render_html(info: ReportInfo, front_page, sections: Sequence[Section], site_
     about = []
     if info.about:
         (about,) = read_markdown([info.about], PANDOC_MARKDOWN)
-    # what a reader came for first (the contents and downloads), then what the report is, then its version
+    about_section = Section(Path(ABOUT_PAGE).stem, _about_title(front_page))
     index_body = (
         f"<h1>{html.escape(info.title)}</h1>\n<p class=\"lead\">{html.escape(info.subtitle)}<br>"
         f"{html.escape(info.period)}</p>\n"
-        + _contents(sections) + _downloads(info)
-        + blocks_to_html(_scrolling_tables(front_page + about), shift_headings=1)
+        + (blocks_to_html(main_points_blocks(main_points, level=2)) if main_points else "")
+        + _contents([about_section, *sections]) + _downloads(info)
     )
-    pages = {site_dir / "index.html": _page(info, f"{info.title}: {info.subtitle}", index_body)}
+    pages = {
+        site_dir / "index.html": _page(info, f"{info.title}: {info.subtitle}", index_body),
+        site_dir / ABOUT_PAGE: _page(
+            info, f"{about_section.title} - {info.title}: {info.subtitle}",
+            blocks_to_html(_scrolling_tables(front_page + about)),
+            [("contents", "index.html", "", "Contents")] + ([("next", sections[0].href, "next", f"Next: {sections[0].title}")] if sections else []),
+        ),
+    }
     for number, section in enumerate(sections):
         pages[site_dir / section.href] = _page(
             info,
@@ -841,6 +881,11 @@ def render_html(info: ReportInfo, front_page, sections: Sequence[Section], site_
         path.write_text(text, encoding="utf-8")
     (site_dir / "report.css").write_bytes((TEMPLATES / "report.css").read_bytes())
     return [*pages, site_dir / "report.css"]
+
+
+def _about_title(front_page: list) -> str:
+    """The front page's first heading ("About this report"), or those words."""
+    return next((_stringify(b["c"][2]) for b in front_page if b.get("t") == "Header"), "") or "About this report"
 
 
 # ----------------------------------------------------------------- PDF
@@ -1018,8 +1063,9 @@ def render_builtin(
     about = []
     if info.about:
         (about,) = read_markdown([info.about], PANDOC_MARKDOWN)
-    sections, figures = [], {}
+    sections, figures, points = [], {}, []
     for notebook in notebooks:
+        points += headline_points(Path(notebook))
         title, blocks, section_figures = notebook_blocks(Path(notebook))
         sections.append(Section(Path(notebook).stem, title, blocks=blocks))
         figures.update(section_figures)
@@ -1032,11 +1078,12 @@ def render_builtin(
         linked = read_markdown([links[s.stem] for s in sections if s.stem in links], PANDOC_MARKDOWN)
         extra = dict(zip([s.stem for s in sections if s.stem in links], linked))
         pages = [Section(s.stem, s.title, blocks=s.blocks + extra.get(s.stem, [])) for s in sections]
-        written += render_html(info, front, pages, site_dir)
+        written += render_html(info, front, pages, site_dir, main_points=points)
         written += _write_figures(figures, site_dir)
     whole = front + [block for number, section in enumerate(sections)
                      for block in _pdf_blocks(section.stem, section.blocks, number == 0 and not front)]
-    # the PDF's "About this report" page (after the title and contents) ends with the report's version
+    # the PDF's "About this report" page (after the title and contents) ends with the report's version; the
+    # sections' main points open each section (the web front page gathers the headline ones)
     whole = front + about + whole[len(front):]
     written.append(compile_pdf(blocks_to_typst(whole, info), figures, Path(site_dir) / info.pdf_name, work_dir, info.timestamp))
     return written

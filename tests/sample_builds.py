@@ -26,7 +26,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = PROJECT_ROOT / "data" / "sample"
 LA = "sample"
 YEAR = "2017-18"
-PROJECT_PARTS = ("_quarto.yml", "report.qmd", "notebooks", "commentary", "data/sample", "data/reference")
+PROJECT_PARTS = ("_quarto.yml", "index.qmd", "notebooks", "commentary", "data/sample", "data/reference")
 """What a build reads from the project: the book, the section notebooks, the commentary and the data."""
 
 

@@ -55,8 +55,8 @@ def _info(**changes) -> ReportInfo:
 
 
 def test_book_lists_front_page_then_the_section_notebooks_in_order(book):
-    """The chapters are report.qmd, then notebooks 01 to 20 in order."""
-    assert book.chapters == ("report.qmd", *(f"notebooks/{s}.ipynb" for s in SECTIONS))
+    """The chapters are index.qmd, then notebooks 01 to 20 in order."""
+    assert book.chapters == ("index.qmd", *(f"notebooks/{s}.ipynb" for s in SECTIONS))
 
 
 def test_every_chapter_of_the_book_exists(book):
@@ -66,10 +66,10 @@ def test_every_chapter_of_the_book_exists(book):
 
 
 def test_book_title_and_language(book):
-    """The book is 'Child Protection Annual Report', in British English, as HTML and PDF."""
+    """The book is 'Child Protection Annual Report', in British English; Quarto makes HTML (the PDF is cpstats' own)."""
     assert book.title == "Child Protection Annual Report"
     assert book.lang == "en-GB"
-    assert set(book.formats) == {"html", "pdf"}
+    assert set(book.formats) == {"html"}
 
 
 def test_book_never_executes_code_and_hides_it(book):
@@ -233,8 +233,8 @@ def test_figures_in_data_uris_become_files_named_after_the_section():
 
 
 def test_front_page_drops_front_matter_and_fills_meta_shortcodes(tmp_path):
-    """report.qmd's YAML header is dropped and {{< meta >}} is filled from the build."""
-    markdown = front_page_markdown(PROJECT_ROOT / "report.qmd", {"la-name": "Rutland", "report-year": "2017-18",
+    """index.qmd's YAML header is dropped and {{< meta >}} is filled from the build."""
+    markdown = front_page_markdown(PROJECT_ROOT / "index.qmd", {"la-name": "Rutland", "report-year": "2017-18",
                                                                   "disclosure-threshold": "5", "fewer-than": "6"})
     assert not markdown.startswith("---")
     assert "Report of Rutland for 2017-18" in markdown

@@ -103,8 +103,12 @@ def test_build_project_renders_index_then_the_executed_notebooks(tmp_path, book)
     assert project["execute"] == {"enabled": False, "echo": False}
     assert project["lang"] == "en-GB"
     assert project["la-name"] == "Sample"
-    # the front page, its headings one level below the book's title
-    assert (tmp_path / "index.qmd").read_text() == re.sub(r"(?m)^#", "##", book.front_page.read_text())
+    # the front page, its headings one level below the book's title: shifted in the text, so the front page's
+    # own shift-heading-level-by (for `quarto render` at the root), and the comment above it, are dropped
+    source = book.front_page.read_text()
+    assert "\nshift-heading-level-by: 1\n" in source.split("---")[1]
+    own = re.sub(r"(?m)^#[^\n]*\nshift-heading-level-by: 1\n", "", source, count=1)
+    assert (tmp_path / "index.qmd").read_text() == re.sub(r"(?m)^#", "##", own)
 
 
 # ----------------------------------------------------------------- sentences

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -90,17 +91,14 @@ def prepare(project_dir: Path, settings: Mapping[str, str], *, progress=None) ->
     )
     prepared = project_dir / PREPARED
     prepared.mkdir(parents=True, exist_ok=True)
-    figures = prepared / "figures"
-    before = set(figures.glob("*")) if figures.exists() else set()
     chapters = {}
     for source, executed in zip(report.book.notebooks, report.executed):
-        name = _chapter(Path(executed), prepared, None)
-        chapters[_digest(Path(source).read_bytes())] = name
-    for stale in before - set(figures.glob("*")):  # another report's charts
-        stale.unlink()
-    for name in list(figures.glob("*")):
-        if not any(name.name.startswith(Path(chapter).stem + "-") for chapter in chapters.values()):
-            name.unlink()
+        chapters[_digest(Path(source).read_bytes())] = _chapter(Path(executed), prepared, None)
+    shown = {name for chapter in chapters.values()
+             for name in re.findall(r"\]\(figures/([^)\s]+)\)", (prepared / chapter).read_text(encoding="utf-8"))}
+    for chart in (prepared / "figures").glob("*"):  # e.g. another report's charts
+        if chart.name not in shown:
+            chart.unlink()
     _write_if_changed(prepared / INDEX, json.dumps(chapters, indent=1, sort_keys=True) + "\n")
     _write_if_changed(prepared / FAVICON, _FAVICON_SVG)
     subtitle = f"{report.la_name}, {report.year.label}"

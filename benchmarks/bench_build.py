@@ -46,7 +46,7 @@ def _project() -> tuple[Path, Path, list[str]]:
     if project.exists():
         shutil.rmtree(project)
     project.mkdir(parents=True)
-    for name in ("_quarto.yml", "report.qmd"):
+    for name in ("_quarto.yml", "index.qmd"):
         shutil.copy(ROOT / name, project / name)
     for name in ("notebooks", "commentary"):
         if (ROOT / name).exists():

@@ -26,7 +26,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = PROJECT_ROOT / "data" / "sample"
 LA = "sample"
 YEAR = "2017-18"
-PROJECT_PARTS = ("_quarto.yml", "report.qmd", "notebooks", "commentary", "data/sample", "data/reference")
+PROJECT_PARTS = ("_quarto.yml", "_quarto-public.yml", "index.qmd", "notebooks", "commentary", "data/sample",
+                 "data/reference", "scripts/quarto_prepare.py", ".gitignore")
 """What a build reads from the project: the book, the section notebooks, the commentary and the data."""
 
 

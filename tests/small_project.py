@@ -44,11 +44,11 @@ def make_project(root: Path, authorities=("sample",)) -> tuple[Path, Path]:
     """Write the project and a copy of the data; return (project folder, data root)."""
     project = root / "project"
     (project / "notebooks").mkdir(parents=True)
-    shutil.copy(PROJECT_ROOT / "report.qmd", project)
+    shutil.copy(PROJECT_ROOT / "index.qmd", project)
     shutil.copy(PROJECT_ROOT / "notebooks" / "01_introduction.ipynb", project / "notebooks")
     nbformat.write(counts_notebook(), project / "notebooks" / "99_counts.ipynb")
     (project / "_quarto.yml").write_text(
-        "project:\n  type: book\nbook:\n  title: Child Protection Annual Report\n  chapters:\n    - report.qmd\n"
+        "project:\n  type: book\nbook:\n  title: Child Protection Annual Report\n  chapters:\n    - index.qmd\n"
         "    - notebooks/01_introduction.ipynb\n    - notebooks/99_counts.ipynb\nlang: en-GB\n", encoding="utf-8",
     )
     for la in authorities:

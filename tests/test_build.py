@@ -280,9 +280,9 @@ def test_a_failing_notebook_names_its_section_and_cell_and_nothing_is_published(
     """An error in a section notebook is reported with the section, notebook and cell."""
     project = tmp_path / "project"
     (project / "notebooks").mkdir(parents=True)
-    shutil.copy(PROJECT_ROOT / "report.qmd", project)
+    shutil.copy(PROJECT_ROOT / "index.qmd", project)
     (project / "_quarto.yml").write_text(
-        "project:\n  type: book\nbook:\n  title: Test\n  chapters:\n    - report.qmd\n"
+        "project:\n  type: book\nbook:\n  title: Test\n  chapters:\n    - index.qmd\n"
         "    - notebooks/13_duration.ipynb\n", encoding="utf-8",
     )
     notebook = nbformat.read(PROJECT_ROOT / "notebooks" / "13_duration.ipynb", as_version=4)

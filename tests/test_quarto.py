@@ -64,7 +64,7 @@ def test_a_quarto_failure_is_one_line_exit_2_and_nothing_published(tmp_path):
     if not quarto_on_path():
         pytest.skip("no quarto on PATH and none installed in _build/tools/quarto")
     project = copy_project(PROJECT_ROOT, tmp_path / "project")
-    front = project / "report.qmd"
+    front = project / "index.qmd"
     front.write_text(front.read_text(encoding="utf-8") + "\n{{< include missing-file.qmd >}}\n", encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "cpstats", "build", "--la", "sample", "--year", "2017-18", "--renderer", "quarto",

@@ -55,8 +55,8 @@ def _info(**changes) -> ReportInfo:
 
 
 def test_book_lists_front_page_then_the_section_notebooks_in_order(book):
-    """The chapters are report.qmd, then notebooks 01 to 20 in order."""
-    assert book.chapters == ("report.qmd", *(f"notebooks/{s}.ipynb" for s in SECTIONS))
+    """The chapters are index.qmd, then notebooks 01 to 20 in order."""
+    assert book.chapters == ("index.qmd", *(f"notebooks/{s}.ipynb" for s in SECTIONS))
 
 
 def test_every_chapter_of_the_book_exists(book):
@@ -66,10 +66,10 @@ def test_every_chapter_of_the_book_exists(book):
 
 
 def test_book_title_and_language(book):
-    """The book is 'Child Protection Annual Report', in British English, as HTML and PDF."""
+    """The book is 'Child Protection Annual Report', in British English; Quarto makes HTML (the PDF is cpstats' own)."""
     assert book.title == "Child Protection Annual Report"
     assert book.lang == "en-GB"
-    assert set(book.formats) == {"html", "pdf"}
+    assert set(book.formats) == {"html"}
 
 
 def test_book_never_executes_code_and_hides_it(book):
@@ -103,8 +103,12 @@ def test_build_project_renders_index_then_the_executed_notebooks(tmp_path, book)
     assert project["execute"] == {"enabled": False, "echo": False}
     assert project["lang"] == "en-GB"
     assert project["la-name"] == "Sample"
-    # the front page, its headings one level below the book's title
-    assert (tmp_path / "index.qmd").read_text() == re.sub(r"(?m)^#", "##", book.front_page.read_text())
+    # the front page, its headings one level below the book's title: shifted in the text, so the front page's
+    # own shift-heading-level-by (for `quarto render` at the root), and the comment above it, are dropped
+    source = book.front_page.read_text()
+    assert "\nshift-heading-level-by: 1\n" in source.split("---")[1]
+    own = re.sub(r"(?m)^#[^\n]*\nshift-heading-level-by: 1\n", "", source, count=1)
+    assert (tmp_path / "index.qmd").read_text() == re.sub(r"(?m)^#", "##", own)
 
 
 # ----------------------------------------------------------------- sentences
@@ -233,8 +237,8 @@ def test_figures_in_data_uris_become_files_named_after_the_section():
 
 
 def test_front_page_drops_front_matter_and_fills_meta_shortcodes(tmp_path):
-    """report.qmd's YAML header is dropped and {{< meta >}} is filled from the build."""
-    markdown = front_page_markdown(PROJECT_ROOT / "report.qmd", {"la-name": "Rutland", "report-year": "2017-18",
+    """index.qmd's YAML header is dropped and {{< meta >}} is filled from the build."""
+    markdown = front_page_markdown(PROJECT_ROOT / "index.qmd", {"la-name": "Rutland", "report-year": "2017-18",
                                                                   "disclosure-threshold": "5", "fewer-than": "6"})
     assert not markdown.startswith("---")
     assert "Report of Rutland for 2017-18" in markdown

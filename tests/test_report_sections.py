@@ -110,10 +110,10 @@ def pdf_text(site):
 
 
 def test_book_chapters_are_the_front_page_then_the_model_reports_sections_then_the_appendix():
-    """_quarto.yml lists report.qmd, the 19 sections of the model report in its order, then the reconciliation."""
+    """_quarto.yml lists index.qmd, the 19 sections of the model report in its order, then the reconciliation."""
     book = read_book_config(PROJECT_ROOT / "_quarto.yml")
     stems = [stem for stem, _ in [*MODEL_SECTIONS, APPENDIX]]
-    assert book.chapters == ("report.qmd", *(f"notebooks/{stem}.ipynb" for stem in stems))
+    assert book.chapters == ("index.qmd", *(f"notebooks/{stem}.ipynb" for stem in stems))
 
 
 def test_html_has_every_section_in_the_model_reports_order(site):

@@ -157,6 +157,12 @@ def _parser() -> argparse.ArgumentParser:
                             "pandoc renderer (builtin); the PDF is always the built-in Typst PDF")
     build.add_argument("--final", action="store_true",
                        help="refuse to publish while any section's commentary is not yet written")
+    prepare = commands.add_parser(
+        "quarto-prepare",
+        help="execute the report the root _quarto.yml (and the active Quarto profile) names and write its pages "
+             "into _build/quarto-root/ for `quarto render` and `quarto preview` (Quarto's pre-render step)")
+    prepare.add_argument("--project", type=Path, default=None,
+                         help="the folder with _quarto.yml (default: the working directory)")
     return parser
 
 
@@ -303,6 +309,15 @@ def _stop_on_interrupt() -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "quarto-prepare":
+        from cpstats.publish.quarto_root import active_profiles, prepare, root_settings
+
+        project = (args.project or Path.cwd()).resolve()
+        settings = root_settings(project, active_profiles())
+        prepared = prepare(project, settings)
+        print(f"cpstats: {settings['la']} {settings['year']} ({settings['disclosure']}) laid out in "
+              f"{prepared.relative_to(project).as_posix()}/", file=sys.stderr)
+        return 0
     if args.command == "validate":
         from cpstats.data.dataset import load_dataset
 

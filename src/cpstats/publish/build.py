@@ -75,6 +75,8 @@ __all__ = [
     "UnwrittenCommentaryError",
     "RENDERERS",
     "build_report",
+    "execute_report",
+    "ExecutedReport",
     "resolve_input_dir",
     "find_project_dir",
     "report_timestamp",
@@ -671,7 +673,7 @@ def build_report(
     renderer : {"auto", "builtin", "quarto"}
         How to lay out the HTML (the PDF is always built in).
     project_dir : Path, optional
-        The folder with ``_quarto.yml``, ``report.qmd`` and ``notebooks/``: by
+        The folder with ``_quarto.yml``, ``index.qmd`` and ``notebooks/``: by
         default the nearest one at or above the working directory, else the
         source tree cpstats was installed from.
     kernel_name : str
@@ -725,13 +727,8 @@ def build_report(
     caches = BuildCaches(build_root, cache_root)
     record = record if record is not None else BuildRecord(la, report.year.label)
     record.renderer = report.renderer
-    dataset = caches.dataset(report.data_dir)                                   # 1. the data, validated once
-    executed = execute_notebooks(                                               # 2-3. figures, tables, charts
-        report.book.notebooks, report.build_dir, report.parameters, kernel_name=kernel_name, jobs=jobs,
-        force=force or not incremental, cache_root=caches.notebooks, label=f"{la} {report.year.label}",
-        progress=progress, record=record, environment={VALIDATED_CACHE_ENV: str(caches.validated)})
-    refresh_commentary(executed, la, report.year, report.data_dir, report.reference_dir, report.commentary_dir,
-                       report.policy, dataset, report.fingerprint, report.build_dir)
+    dataset, executed = _execute(report, caches, kernel_name=kernel_name, jobs=jobs, force=force or not incremental,
+                                 progress=progress, record=record)
     _retire_other_mode(report.target, report.policy)
     version = _version_of_report(dataset, report.year, report.reference_dir, report.policy, report.target, report.build_dir,
                                  report.project_dir, record, report.fingerprint, caches, [report.book.front_page, *executed])
@@ -749,6 +746,92 @@ def build_report(
     write_site_index(report.out_root, draft=report.draft)
     record.site = published
     return published
+
+
+def _execute(report: "_Report", caches: BuildCaches, *, kernel_name: str, jobs: int | None, force: bool, progress,
+             record: "BuildRecord"):
+    """Steps 1 to 3: the data validated once, the notebooks executed (or taken from the cache), the commentary filled."""
+    dataset = caches.dataset(report.data_dir)
+    executed = execute_notebooks(
+        report.book.notebooks, report.build_dir, report.parameters, kernel_name=kernel_name, jobs=jobs,
+        force=force, cache_root=caches.notebooks, label=f"{report.la} {report.year.label}",
+        progress=progress, record=record, environment={VALIDATED_CACHE_ENV: str(caches.validated)})
+    refresh_commentary(executed, report.la, report.year, report.data_dir, report.reference_dir, report.commentary_dir,
+                       report.policy, dataset, report.fingerprint, report.build_dir)
+    return dataset, executed
+
+
+@dataclass(frozen=True)
+class ExecutedReport:
+    """The section notebooks of one report as executed, ready to lay out (see :func:`execute_report`).
+
+    Attributes
+    ----------
+    la_name : str
+        The authority's name, e.g. ``Rutland County Council``.
+    year : ReportingYear
+        The reporting year.
+    policy : Policy
+        Who the report is for.
+    book : BookConfig
+        The book (``_quarto.yml``).
+    executed : list of Path
+        The executed notebooks, in the book's order, commentary filled.
+    build_dir : Path
+        ``<build_root>/<la>/<year>/``.
+    """
+
+    la_name: str
+    year: ReportingYear
+    policy: Policy
+    book: BookConfig
+    executed: list
+    build_dir: Path
+
+    @property
+    def metadata(self) -> dict:
+        """What the front page's ``{{< meta key >}}`` shortcodes show."""
+        return _front_metadata(self.la_name, self.year, self.policy)
+
+
+def _front_metadata(la_name: str, year: ReportingYear, policy: Policy) -> dict:
+    return {"la-name": la_name, "report-year": year.label, "public": policy.mode == "public",
+            "disclosure-threshold": str(policy.threshold), "fewer-than": str(policy.threshold + 1)}
+
+
+def execute_report(
+    la: str,
+    year: str,
+    *,
+    data_root: Path = Path("data"),
+    build_root: Path = Path("_build"),
+    reference_dir: Path | None = None,
+    project_dir: Path | None = None,
+    disclosure: str = "internal",
+    threshold: int = DEFAULT_THRESHOLD,
+    kernel_name: str = KERNEL,
+    jobs: int | None = None,
+    progress=None,
+) -> ExecutedReport:
+    """The first three steps of :func:`build_report`, publishing nothing: validate, execute, fill the commentary.
+
+    The notebooks run (or come from the same jupyter-cache ``cpstats build``
+    uses, under ``build_root``) into ``<build_root>/<la>/<year>/``. This is what
+    the Quarto project at the repository root lays out (see
+    :mod:`cpstats.publish.quarto_root`).
+
+    Raises
+    ------
+    cpstats.data.contract.DataValidationError, NotebookError, BuildError
+        As :func:`build_report`.
+    """
+    report = _plan(la, year, data_root=data_root, out_root=Path("_site"), drafts_root=None, build_root=build_root,
+                   reference_dir=reference_dir, renderer="builtin", project_dir=project_dir,
+                   policy=Policy(disclosure, threshold))
+    caches = BuildCaches(build_root, None)
+    dataset, executed = _execute(report, caches, kernel_name=kernel_name, jobs=jobs, force=False, progress=progress,
+                                 record=BuildRecord(la, report.year.label))
+    return ExecutedReport(dataset.name, report.year, report.policy, report.book, list(executed), report.build_dir)
 
 
 @dataclass(frozen=True)
@@ -844,8 +927,7 @@ def _assembler(report: _Report, dataset, executed: Sequence[Path], version: "_Re
         section_downloads=downloads.section_links,
         about=provenance_markdown(version.provenance, revisions=bool(version.revisions)), draft=report.draft,
     )
-    metadata = {"la-name": dataset.name, "report-year": report.year.label, "public": not report.draft,
-                "disclosure-threshold": str(report.policy.threshold), "fewer-than": str(report.policy.threshold + 1)}
+    metadata = _front_metadata(dataset.name, report.year, report.policy)
 
     def render(site_dir: Path) -> None:
         if report.renderer == "quarto":

@@ -1,16 +1,16 @@
 """The Quarto book: read the project's ``_quarto.yml``, write the one used to render a build.
 
 ``_quarto.yml`` at the project root is the one source of truth for the book's
-title, language and chapter list (the front page ``report.qmd``, then the
+title, language and chapter list (the front page ``index.qmd``, then the
 section notebooks in order). The built-in renderer reads it through
 :func:`read_book_config`; when Quarto is installed, :func:`write_build_project`
 writes a Quarto book project over the executed notebooks of one build and
 :func:`render_with_quarto` renders it.
 
-Quarto books need their front page to be called ``index.qmd``, so the build
-project copies ``report.qmd`` there. Metadata the front page shows (authority
+The front page is ``index.qmd`` (a Quarto book's home page must be an
+``index`` file); the build project writes its own copy. Metadata the front page shows (authority
 name, reporting year) is written into the build's ``_quarto.yml`` and used in
-``report.qmd`` through Quarto's ``{{< meta key >}}`` shortcode.
+``index.qmd`` through Quarto's ``{{< meta key >}}`` shortcode.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import yaml
 
 __all__ = [
     "BookConfig",
+    "HTML_FORMAT",
     "QuartoError",
     "read_book_config",
     "book_project",
@@ -70,7 +71,7 @@ class BookConfig:
 
     @property
     def front_page(self) -> Path:
-        """The front page (the first chapter), e.g. ``report.qmd``."""
+        """The front page (the first chapter), e.g. ``index.qmd``."""
         return self.root / self.chapters[0]
 
     @property
@@ -128,6 +129,12 @@ def read_book_config(path: Path | str) -> BookConfig:
     )
 
 
+HTML_FORMAT = {"number-sections": False, "toc": True, "toc-location": "body", "toc-title": "On this page",
+               "toc-depth": 3, "code-fold": False}
+"""Quarto's HTML options for the report's pages, here and in the root ``_quarto.yml``: the page's contents come
+after its ``<h1>`` (``toc-location: body``), so headings go down in order."""
+
+
 def book_project(
     book: BookConfig,
     notebooks: Sequence[str],
@@ -169,9 +176,7 @@ def book_project(
         "lang": book.lang,
         "execute": {"enabled": False, "echo": False},
         "format": {
-            # the page's contents come after its <h1> (toc-location: body), so headings go down in order
-            "html": {"number-sections": False, "toc": True, "toc-location": "body", "toc-title": "On this page",
-                     "toc-depth": 3, "code-fold": False},
+            "html": dict(HTML_FORMAT),
             "pdf": {"number-sections": False, "toc": True, "papersize": "a4"},
         },
         **dict(metadata),
@@ -211,8 +216,10 @@ def write_build_project(
     """
     build_dir = Path(build_dir)
     front = book.front_page.read_text(encoding="utf-8")
-    # the book's title is the page's one <h1>: the front page's own headings go one level down
+    # the book's title is the page's one <h1>: the front page's own headings go one level down (here in the
+    # text, as the built-in renderer does, so the front page's own shift-heading-level-by is dropped)
     front = re.sub(r"^(#+)(?=\s)", r"#\1", front, flags=re.MULTILINE)
+    front = re.sub(r"\A(---\n(?:.*\n)*?)(?:#[^\n]*\n)*shift-heading-level-by:[^\n]*\n", r"\1", front)
     if lead:  # e.g. the authority and year, and the reporting period, under the title
         body = _FRONT_MATTER.search(front)
         at = body.end() if body else 0

@@ -336,7 +336,7 @@ def expand_meta(text: str, metadata: Mapping[str, str]) -> str:
 
 
 def front_page_markdown(path: Path, metadata: Mapping[str, str]) -> str:
-    """The front page (``report.qmd``) as pandoc Markdown: front matter dropped, shortcodes expanded."""
+    """The front page (``index.qmd``) as pandoc Markdown: front matter dropped, shortcodes expanded."""
     text = Path(path).read_text(encoding="utf-8")
     return expand_meta(_FRONT_MATTER.sub("", text, count=1), metadata).strip() + "\n"
 
@@ -668,7 +668,7 @@ def _substitute(node, values: Mapping[str, str]):
 
 
 def front_page_blocks(path: Path, metadata: Mapping[str, object]) -> list:
-    """The front page (``report.qmd``) as pandoc blocks: front matter dropped, ``{{< meta key >}}`` values put
+    """The front page (``index.qmd``) as pandoc blocks: front matter dropped, ``{{< meta key >}}`` values put
     in as text, Quarto's ``when-meta`` conditional content kept or dropped."""
     text = _FRONT_MATTER.sub("", Path(path).read_text(encoding="utf-8"), count=1)
     nonce = secrets.token_hex(8)
@@ -1042,7 +1042,7 @@ def render_builtin(
     info : ReportInfo
         Title, subtitle, language, PDF name and timestamp.
     front_page : Path
-        ``report.qmd``.
+        ``index.qmd``.
     notebooks : sequence of Path
         Executed notebooks, in order.
     site_dir : Path

@@ -114,7 +114,7 @@ def test_the_published_report_ends_with_the_definitions_appendix_in_its_pages_an
                       lang="en-GB", version="0", pdf_name="report.pdf", timestamp=dt.datetime(2018, 3, 31, tzinfo=dt.timezone.utc))
     site = tmp_path / "site"
     site.mkdir()
-    render_builtin(info, PROJECT_ROOT / "report.qmd", [], site, tmp_path, {"la-name": "Rutland", "report-year": "2017-18", "public": True,
+    render_builtin(info, PROJECT_ROOT / "index.qmd", [], site, tmp_path, {"la-name": "Rutland", "report-year": "2017-18", "public": True,
                                                                        "disclosure-threshold": "5", "fewer-than": "6"})
     assert '<a href="definitions.html">Definitions</a>' in (site / "index.html").read_text(encoding="utf-8")
     page = (site / "definitions.html").read_text(encoding="utf-8")

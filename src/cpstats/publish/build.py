@@ -500,7 +500,7 @@ def git_commit(project_dir: Path) -> str | None:
     return commit if result.returncode == 0 and len(commit) == 40 else None
 
 
-DIRTY_PATHS = ("notebooks", "commentary", MEASURES_FOLDER, "src", "_quarto.yml", "report.qmd")
+DIRTY_PATHS = ("notebooks", "commentary", MEASURES_FOLDER, "src", "_quarto.yml", "index.qmd")
 """What a report is made from in the project: uncommitted changes here are shown in its provenance."""
 
 

@@ -221,7 +221,7 @@ def section_contents(notebooks: Sequence[Path], front_page: Path | None = None) 
     """What each executed section shows, as one SHA-256 per kind (text, tables, charts, commentary), with its title.
 
     Markdown cells and sentences are text; papermill's injected parameters (which name folders) are left out.
-    The front page (``report.qmd``) is text too.
+    The front page (``index.qmd``) is text too.
     """
     import hashlib
 

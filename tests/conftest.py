@@ -80,3 +80,25 @@ def sample_report(tmp_path_factory):
         "sample", REPORT_YEAR, data_root=PROJECT_ROOT / "data", out_root=root / "_site",
         build_root=root / "_build", renderer="builtin", project_dir=PROJECT_ROOT,
     )
+
+
+# ----------------------------------------------------------------- running the suite on several processes
+
+SHARED_BUILDS = {
+    "public_report": "sample-public", "quarto_report": "sample-public", "sample_report": "sample-internal",
+    "four_reports": "four-reports",
+}
+"""The builds made once per session, and the group of tests that share each: ``make test`` runs the suite on
+pytest-xdist workers (``--dist loadgroup``), and a group runs on one worker, so each build is made once."""
+
+
+def pytest_collection_modifyitems(config, items):
+    """Put each test in an xdist group: that of the shared build it uses, else that of its module.
+
+    A module's tests stay on one worker, so a module-scoped fixture is made once; tests of several modules that
+    use one session build go to the same worker, so the build is made once for all of them.
+    """
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        group = next((SHARED_BUILDS[name] for name in SHARED_BUILDS if name in names), None)
+        item.add_marker(pytest.mark.xdist_group(group or item.nodeid.split("::")[0]))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sample_builds import LA, PROJECT_ROOT, SAMPLE, YEAR, Build, copy_project
+from tests.sample_builds import LA, PROJECT_ROOT, YEAR, Build
 
 INSTALLED = PROJECT_ROOT / "_build" / "tools" / "quarto" / "bin"
 """Where ``make test`` installs the offline Quarto of ../shared/tools/quarto."""
@@ -25,18 +25,20 @@ def quarto_on_path() -> dict | None:
 
 
 @pytest.fixture(scope="session")
-def quarto_report(tmp_path_factory) -> Build:
-    """The public sample report for 2017-18 rendered by Quarto, from a copy of the project."""
+def quarto_report(public_report) -> Build:
+    """The public sample report for 2017-18 rendered by Quarto, in the project of :func:`public_report`.
+
+    It is published into ``_quarto_site/`` beside that build's ``_site/``, from the same build folder, so the
+    notebooks the built-in build executed are taken from the execution cache: only the rendering differs.
+    """
     env = quarto_on_path()
     if env is None:
         pytest.skip("no quarto on PATH and none installed in _build/tools/quarto (make test installs it "
                     "from ../shared/tools/quarto when that folder exists)")
-    if not (SAMPLE / "la.yaml").exists():
-        pytest.skip("data/sample is not generated yet")
     from cpstats.publish.build import build_report
 
-    project = copy_project(PROJECT_ROOT, tmp_path_factory.mktemp("quarto") / "project")
-    build = Build(project, project / "_site", project / "_build")
+    project = public_report.project
+    build = Build(project, project / "_quarto_site", public_report.build_root)
     mp = pytest.MonkeyPatch()
     mp.setenv("PATH", env["PATH"])
     try:

@@ -45,6 +45,11 @@ class Build:
         return self.out_root / LA / YEAR
 
     @property
+    def draft(self) -> Path:
+        """The internal draft built before the public report, ``_drafts/sample/2017-18``."""
+        return self.project / "_drafts" / LA / YEAR
+
+    @property
     def build_dir(self) -> Path:
         """The executed notebooks and the suppression log, ``_build/sample/2017-18``."""
         return self.build_root / LA / YEAR
@@ -64,17 +69,22 @@ def copy_project(source: Path, target: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def public_report(tmp_path_factory) -> Build:
-    """The sample report for 2017-18 built once with ``disclosure="public"`` from a copy of the project."""
+    """The sample report for 2017-18 built once with ``disclosure="public"`` from a copy of the project.
+
+    The internal draft is built first into the same project (``_drafts/``, :attr:`Build.draft`), as an analyst
+    would before publishing: what the public site holds must not depend on it.
+    """
     if not (SAMPLE / "la.yaml").exists():
         pytest.skip("data/sample is not generated yet")
     from cpstats.publish.build import build_report
 
     project = copy_project(PROJECT_ROOT, tmp_path_factory.mktemp("public") / "project")
     build = Build(project, project / "_site", project / "_build")
-    build_report(
-        LA, YEAR, data_root=project / "data", out_root=build.out_root, build_root=build.build_root,
-        renderer="builtin", project_dir=project, disclosure="public",
-    )
+    for disclosure in ("internal", "public"):  # as an analyst would: a draft first, then the public report
+        build_report(
+            LA, YEAR, data_root=project / "data", out_root=build.out_root, build_root=build.build_root,
+            renderer="builtin", project_dir=project, disclosure=disclosure,
+        )
     return build
 
 

@@ -12,25 +12,17 @@ import json
 
 import pytest
 
-from tests.sample_builds import LA, PROJECT_ROOT, SAMPLE, YEAR, copy_project, html_text
+from tests.sample_builds import LA, YEAR, html_text
 
 MARK = "Internal draft, not for publication: contains small numbers"
 IDENTIFICATION = "no child, family or other person can be identified"
 
 
 @pytest.fixture(scope="module")
-def both(tmp_path_factory):
-    """A draft, then a public build, of the sample into one project."""
-    if not (SAMPLE / "la.yaml").exists():
-        pytest.skip("data/sample is not generated yet")
-    from cpstats.publish.build import build_report
-
-    project = copy_project(PROJECT_ROOT, tmp_path_factory.mktemp("drafts") / "project")
-    common = dict(data_root=project / "data", out_root=project / "_site", build_root=project / "_build",
-                  renderer="builtin", project_dir=project)
-    draft = build_report(LA, YEAR, **common)
-    public = build_report(LA, YEAR, disclosure="public", **common)
-    return project, draft, public
+def both(public_report):
+    """A draft, then a public build, of the sample into one project (the session's public build, see
+    tests/sample_builds.py, is made so)."""
+    return public_report.project, public_report.draft, public_report.report
 
 
 def test_draft_goes_to_drafts_and_public_to_site(both):

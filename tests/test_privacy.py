@@ -69,13 +69,8 @@ def _hits(site: Path) -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="module", params=["public", "internal"])
 def site(request, public_report):
-    """The site of a public build, and of the internal (draft) build when the suite has one."""
-    if request.param == "public":
-        return public_report.out_root
-    try:
-        return request.getfixturevalue("sample_report").parents[1]
-    except pytest.FixtureLookupError:
-        pytest.skip("no internal build of the sample in this suite")
+    """The site of a public build, and the drafts' tree of the internal build made before it."""
+    return public_report.out_root if request.param == "public" else public_report.draft.parents[1]
 
 
 def test_the_scan_knows_the_identifiers_and_dates_it_looks_for():

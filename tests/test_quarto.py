@@ -12,7 +12,6 @@ import sys
 
 import pytest
 
-from tests.sample_builds import PROJECT_ROOT, copy_project
 from tests.quarto_builds import quarto_on_path
 
 
@@ -59,19 +58,25 @@ def test_the_build_says_quarto_rendered_it(quarto_report):
     assert renderer_name("quarto") == "Quarto 1.7.34"
 
 
-def test_a_quarto_failure_is_one_line_exit_2_and_nothing_published(tmp_path):
-    """A front page Quarto cannot render: one line with Quarto's ERROR, exit status 2, no report folder."""
-    if not quarto_on_path():
-        pytest.skip("no quarto on PATH and none installed in _build/tools/quarto")
-    project = copy_project(PROJECT_ROOT, tmp_path / "project")
+def test_a_quarto_failure_is_one_line_exit_2_and_nothing_published(quarto_report, tmp_path):
+    """A front page Quarto cannot render: one line with Quarto's ERROR, exit status 2, no report folder.
+
+    In the project Quarto built (its notebooks in the execution cache, so only the rendering runs again), with
+    its front page broken for the length of the test.
+    """
+    project = quarto_report.project
     front = project / "index.qmd"
-    front.write_text(front.read_text(encoding="utf-8") + "\n{{< include missing-file.qmd >}}\n", encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "cpstats", "build", "--la", "sample", "--year", "2017-18", "--renderer", "quarto",
-         "--data-root", str(project / "data"), "--out", str(tmp_path / "_site"), "--build-dir",
-         str(tmp_path / "_build")],
-        cwd=project, capture_output=True, text=True, env=quarto_on_path(), check=False,
-    )
+    kept = front.read_bytes()
+    front.write_text(kept.decode("utf-8") + "\n{{< include missing-file.qmd >}}\n", encoding="utf-8")
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "cpstats", "build", "--la", "sample", "--year", "2017-18", "--renderer", "quarto",
+             "--disclosure", "public", "--data-root", str(project / "data"), "--out", str(tmp_path / "_site"),
+             "--build-dir", str(quarto_report.build_root)],
+            cwd=project, capture_output=True, text=True, env=quarto_on_path(), check=False,
+        )
+    finally:
+        front.write_bytes(kept)
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert lines[-1].startswith("cpstats: not published: quarto render of ") and "ERROR" in lines[-1], result.stderr

@@ -17,6 +17,8 @@ CHROMIUM := /usr/bin/chromium
 QUARTO_SRC     ?= ../shared/tools/quarto
 QUARTO_PREFIX  := _build/tools/quarto
 QUARTO_STAMP   := $(QUARTO_PREFIX)/.installed
+# pytest-xdist processes for `make test` (each shared build is made once, by the process that runs its group)
+TEST_WORKERS   ?= 2
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -49,7 +51,8 @@ bench: $(VENV)/.installed-dev ## time the build (by hand, cold, rebuilds), the m
 	$(BIN)/python benchmarks/bench_batch.py
 
 test: $(VENV)/.installed-dev browser quarto ## install dev dependencies (Chromium, Quarto) and run every test
-	PATH="$(CURDIR)/$(QUARTO_PREFIX)/bin:$$PATH" QUARTO_PYTHON="$(CURDIR)/$(BIN)/python" $(BIN)/python -m pytest
+	PATH="$(CURDIR)/$(QUARTO_PREFIX)/bin:$$PATH" QUARTO_PYTHON="$(CURDIR)/$(BIN)/python" $(BIN)/python -m pytest \
+	  -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 quarto: ## install Quarto from ../shared/tools/quarto into _build/tools/quarto when that folder exists (once)
 	@if [ -f $(QUARTO_SRC)/install.sh ]; then \

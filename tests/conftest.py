@@ -9,6 +9,7 @@ import pytest
 
 from cpstats.data.contract import TABLES
 from cpstats.data.dataset import load_dataset
+from tests.four_reports import four_reports  # noqa: F401  (four small reports on a LocalCluster, once per session)
 from tests.sample_builds import public_report  # noqa: F401  (the public build of the sample, once per session)
 from tests.quarto_builds import quarto_report  # noqa: F401  (the same, rendered by Quarto, once per session)
 

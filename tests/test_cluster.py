@@ -21,10 +21,8 @@ from distributed import Client, LocalCluster
 from cpstats.publish.build import build_report, write_site_index
 from cpstats.publish.cluster import build_reports
 from cpstats.publish.cluster import STAGING_FOLDER, WORKERS_FOLDER, scheduler_address
-from tests.small_project import make_project
+from tests.four_reports import LAS, YEARS
 
-LAS = ["sample", "county"]
-YEARS = ["2016-17", "2017-18"]
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -42,12 +40,11 @@ def _whole(site: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory):
-    root = tmp_path_factory.mktemp("cluster")
-    project_dir, data_root = make_project(root, authorities=tuple(LAS))
-    options = dict(data_root=data_root, renderer="builtin", project_dir=project_dir, disclosure="public")  # into _site
+def project(four_reports):
+    """The local build of the session's four reports: one report after another, no cluster."""
+    root, options = four_reports.root, four_reports.options
     local_site, local_build = root / "local" / "_site", root / "local" / "_build"
-    for la in LAS:  # the local build: one report after another, no cluster
+    for la in LAS:
         for year in YEARS:
             build_report(la, year, out_root=local_site, build_root=local_build, jobs=1, progress=False, **options)
     write_site_index(local_site)
@@ -55,14 +52,9 @@ def project(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def cluster_site(project):
-    """The same four reports on the default engine: a LocalCluster of two worker processes."""
-    root, options, _ = project
-    site, build = root / "cluster" / "_site", root / "cluster" / "_build"
-    lines = []
-    records = build_reports(LAS, YEARS, out_root=site, build_root=build, jobs=2,
-                            progress=lambda label, what, seconds: lines.append((label, what)), **options)
-    return site, build, records, lines
+def cluster_site(four_reports):
+    """The same four reports on the default engine: a LocalCluster of two worker processes (tests/four_reports.py)."""
+    return four_reports.site, four_reports.build_root, four_reports.records, four_reports.lines
 
 
 def test_scheduler_address_from_flag_or_environment(monkeypatch):

@@ -10,28 +10,21 @@ import pytest
 from pypdf import PdfReader
 
 from cpstats.publish.build import BuildRecord, build_report
-from cpstats.publish.cluster import build_reports
 from cpstats.data.dataset import dataset_fingerprint, load_dataset
 from cpstats.publish.site import authorities, data_date
-from tests.small_project import PROJECT_ROOT, make_project
-
-YEARS = ["2016-17", "2017-18"]
-
+from tests.small_project import PROJECT_ROOT
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """Two years of the sample and the county, built by one call with two worker processes."""
-    root = tmp_path_factory.mktemp("site")
-    project, data_root = make_project(root, authorities=("sample", "county"))
-    records = build_reports(["sample", "county"], YEARS, data_root=data_root, out_root=root / "_site",
-                            build_root=root / "_build", jobs=2, progress=False, renderer="builtin",
-                            project_dir=project)
-    return root, project, data_root, records
+def site(four_reports):
+    """Two years of the sample and the county, built by one call with two worker processes (tests/four_reports.py):
+    (published site, build folder, project, data root, records)."""
+    built = four_reports
+    return built.site, built.build_root, built.project, built.data_root, built.records
 
 
 def test_every_authority_and_year_is_published(site):
     """One call builds each of the four reports, with its HTML and PDF."""
-    root, _, _, records = site
+    _, _, _, _, records = site
     assert [(r.la, r.year, r.error) for r in records] == [
         ("sample", "2016-17", None), ("sample", "2017-18", None), ("county", "2016-17", None), ("county", "2017-18", None)]
     for record in records:
@@ -41,8 +34,7 @@ def test_every_authority_and_year_is_published(site):
 
 def test_site_index_lists_every_report_newest_year_first_with_html_and_pdf(site):
     """_site/index.html: 2017-18 before 2016-17, each with links to its pages and its PDF."""
-    root = site[0]
-    index = (root / "_drafts" / "index.html").read_text(encoding="utf-8")
+    index = (site[0] / "index.html").read_text(encoding="utf-8")
     rows = re.findall(r"<tr><td>(\d{4}-\d\d)</td><td>([^<]+)</td>(.*?)</tr>", index)
     assert [(year, name) for year, name, _ in rows] == [
         ("2017-18", "Leicestershire (synthetic county)"), ("2017-18", "Rutland (synthetic sample)"),
@@ -57,7 +49,7 @@ def test_site_index_lists_every_report_newest_year_first_with_html_and_pdf(site)
 def test_each_report_states_its_version_on_its_about_page_and_in_its_pdf(site):
     """Year, cpstats version, commit, data fingerprint and a build date from the data, in HTML (the "About this
     report" page) and PDF."""
-    root, _, data_root, records = site
+    _, _, _, data_root, records = site
     record = records[1]
     manifest = json.loads((record.site / "manifest.json").read_text(encoding="utf-8"))
     about = manifest["provenance"]
@@ -74,39 +66,46 @@ def test_each_report_states_its_version_on_its_about_page_and_in_its_pdf(site):
 
 def test_figures_are_published_with_each_report_and_the_first_back_test_compares_nothing(site):
     """figures.json holds every figure; the back-test of a first publication lists no change."""
-    root, _, _, records = site
+    _, build_root, _, _, records = site
     figures = json.loads((records[1].site / "figures.json").read_text(encoding="utf-8"))
     assert figures["referrals"] == 305 and figures["category_during_year.EMO"] == 20
     assert all(r.first and r.changes == [] for r in records)
-    assert (root / "_build" / "sample" / "2017-18" / "backtest.csv").read_text(encoding="utf-8") == "figure,published,now\n"
+    assert (build_root / "sample" / "2017-18" / "backtest.csv").read_text(encoding="utf-8") == "figure,published,now\n"
 
 
-def test_changed_figures_publish_a_new_version_and_keep_the_earlier_one(site):
-    """Data that change figures: version 2 published, version 1 kept whole, the changes listed."""
-    root, project, data_root, _ = site
+def test_changed_figures_publish_a_new_version_and_keep_the_earlier_one(four_reports, tmp_path):
+    """Data that change figures: version 2 published, version 1 kept whole, the changes listed (in a copy of the
+    session's four reports, project, data, site and build folder, which other tests read as built)."""
+    import shutil
+
+    shutil.copytree(four_reports.root, tmp_path / "copy", symlinks=True,
+                    ignore=shutil.ignore_patterns("local", ".jupyter_cache*", ".workers"))
+    copy = tmp_path / "copy"
+    project, data_root = copy / "project", copy / "data"
+    site_root, build_root = copy / "cluster" / "_site", copy / "cluster" / "_build"
     referrals = data_root / "sample" / "referrals.csv"
     lines = referrals.read_text(encoding="utf-8").splitlines(keepends=True)
     dropped = next(i for i, line in enumerate(lines) if ",2017-06-" in line and ",Y\n" in line)  # a referral ending in NFA
     referrals.write_text("".join(lines[:dropped] + lines[dropped + 1:]), encoding="utf-8")
     record = BuildRecord("sample", "2017-18")
-    build_report("sample", "2017-18", data_root=data_root, out_root=root / "_site", build_root=root / "_build",
-                 renderer="builtin", project_dir=project, jobs=2, progress=False, record=record)
-    target = root / "_drafts" / "sample" / "2017-18"
+    build_report("sample", "2017-18", data_root=data_root, out_root=site_root, build_root=build_root,
+                 renderer="builtin", project_dir=project, disclosure="public", jobs=2, progress=False, record=record)
+    target = site_root / "sample" / "2017-18"
     assert record.version == 2 and record.new_version
     assert {c.figure: (c.published, c.now) for c in record.changes}["referrals"] == (305, 304)
-    assert "referrals,305,304" in (root / "_build" / "sample" / "2017-18" / "backtest.csv").read_text(encoding="utf-8")
+    assert "referrals,305,304" in (build_root / "sample" / "2017-18" / "backtest.csv").read_text(encoding="utf-8")
     old = target / "versions" / "1"
     assert json.loads((old / "figures.json").read_text(encoding="utf-8"))["referrals"] == 305
     assert (old / "child-protection-report-sample-2017-18.pdf").is_file() and not (old / "versions").exists()
     revisions = (target / "revisions.html").read_text(encoding="utf-8")
     assert "Version 2" in revisions and "<td>Referrals</td><td>305</td><td>304</td>" in revisions
     assert "Figures changed: Referrals" in revisions and "Data changed" in revisions
-    assert 'href="revisions.html"' in (target / "index.html").read_text(encoding="utf-8")
-    assert "version 2" in (root / "_drafts" / "index.html").read_text(encoding="utf-8")
+    assert 'href="revisions.html"' in (target / "about.html").read_text(encoding="utf-8")
+    assert "version 2" in (site_root / "index.html").read_text(encoding="utf-8")
 
     again = BuildRecord("sample", "2017-18")
-    build_report("sample", "2017-18", data_root=data_root, out_root=root / "_site", build_root=root / "_build",
-                 renderer="builtin", project_dir=project, jobs=2, progress=False, record=again)
+    build_report("sample", "2017-18", data_root=data_root, out_root=site_root, build_root=build_root,
+                 renderer="builtin", project_dir=project, disclosure="public", jobs=2, progress=False, record=again)
     assert again.version == 2 and not again.new_version and again.changes == []
     assert sorted(p.name for p in (target / "versions").iterdir()) == ["1"]
 

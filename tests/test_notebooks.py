@@ -8,7 +8,6 @@ import tokenize
 from pathlib import Path
 
 import nbformat
-import papermill
 import pytest
 
 from cpstats.publish.quarto import read_book_config
@@ -77,35 +76,30 @@ TABLE_ONLY = {"11_reviews", "12_repeat_plans", "19_key_plan", "20_reconciliation
 
 
 @pytest.fixture(scope="module")
-def standalone_runs(tmp_path_factory):
-    """Every notebook run from notebooks/ with its defaults, two at a time: what each one showed."""
-    from concurrent.futures import ThreadPoolExecutor
+def standalone_runs():
+    """Every notebook run as it is, from notebooks/, with its defaults: what each one showed.
 
-    folder = tmp_path_factory.mktemp("standalone")
+    One kernel runs them one after another, as ``cpstats build``'s workers do
+    (:class:`cpstats.publish.execute.KernelSession`: the namespace emptied and the
+    working directory set to the notebook's folder before each), so a kernel's
+    start and imports are paid once, not twenty times.
+    """
+    from cpstats.publish.execute import KernelSession
 
-    def execute(path: Path, output: Path) -> None:
-        papermill.execute_notebook(
-            str(path), str(output), kernel_name="python3", progress_bar=False,
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"], resources={"metadata": {"path": str(path.parent)}},
-        )
-
-    def run(path: Path) -> list[str]:
-        output = folder / path.name
-        try:
-            execute(path, output)
-        except papermill.PapermillExecutionError:
-            raise
-        except Exception:  # a kernel that failed to start (two starting at once can race for a port): once more
-            execute(path, output)
-        return [
-            output_["data"]["text/markdown"]
-            for cell in _code_cells(_read(output))
-            for output_ in cell.outputs
-            if "text/markdown" in output_.get("data", {})
-        ]
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip([p.stem for p in NOTEBOOKS], pool.map(run, NOTEBOOKS)))
+    session = KernelSession()
+    shown = {}
+    try:
+        for path in NOTEBOOKS:
+            notebook = session.execute(_read(path), str(path.parent))
+            shown[path.stem] = [
+                output["data"]["text/markdown"]
+                for cell in _code_cells(notebook)
+                for output in cell.outputs
+                if "text/markdown" in output.get("data", {})
+            ]
+    finally:
+        session.shutdown()
+    return shown
 
 
 @needs_sample

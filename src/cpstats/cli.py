@@ -519,9 +519,12 @@ def _unchanged_reports(args: argparse.Namespace, las: list[str], years: list[str
     records = []
     for la in las:
         for year in years:
-            record = unchanged_report(la, year, data_root=args.data_root, out_root=args.out, build_root=args.build_dir,
-                                      drafts_root=args.drafts_out, renderer=args.renderer, final=args.final,
-                                      disclosure=args.disclosure, threshold=args.threshold)
+            try:
+                record = unchanged_report(la, year, data_root=args.data_root, out_root=args.out,
+                                          build_root=args.build_dir, drafts_root=args.drafts_out, renderer=args.renderer,
+                                          final=args.final, disclosure=args.disclosure, threshold=args.threshold)
+            except Exception:  # noqa: BLE001 - an unreadable file, a missing book: the checks below say what
+                record = None
             if record is None:
                 return None
             records.append(record)

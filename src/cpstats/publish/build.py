@@ -2,6 +2,11 @@
 
 :func:`build_report` is the whole build:
 
+0. **Unchanged?** When the rebuild key (every input file, the book, the
+   commentary, the library, the installed packages and tools, the git commit
+   and the options) is the one the last build kept, and the published report,
+   its executed notebooks and suppression log are as that build left them, the
+   build stops there (:func:`unchanged_report`), before loading pandas.
 1. **Validate.** :func:`cpstats.data.dataset.load_dataset` reads the authority's
    folder; bad data raises :class:`cpstats.data.contract.DataValidationError`
    (every problem with file, row and column) before anything is written.
@@ -789,6 +794,8 @@ def _left(report: "_Report", executed: Sequence[Path]) -> dict[str, list[int]]:
 
 def _remember(report: "_Report", assembly: str, version: "_ReportVersion", executed: Sequence[Path], dataset) -> None:
     """Keep the rebuild key with what this build published and left, for the next build (:func:`unchanged_report`)."""
+    if report.digests is not None:
+        report.digests.save()
     BuildCaches.memo(report.build_dir, REBUILD_MEMO, report.rebuild_key).put({
         "assembly": assembly, "version": version.number, "notebooks": [Path(p).name for p in executed],
         "left": _left(report, executed),
@@ -811,6 +818,8 @@ def _unchanged(report: "_Report", record: "BuildRecord") -> bool:
         warnings.warn(note, stacklevel=2)
     _recover(report.target)  # clear only what a killed build left beside the report
     write_site_index(report.out_root, draft=report.draft)
+    if report.digests is not None:
+        report.digests.save()
     record.cached += [path.stem for path in executed]
     record.changes, record.first, record.version, record.new_version = [], False, int(kept["version"]), False
     record.site = report.target
@@ -833,6 +842,7 @@ class _Report:
     out_root: Path
     parameters: dict
     rebuild_key: str = ""
+    digests: FileDigests | None = field(default=None, compare=False, repr=False)
 
     @property
     def draft(self) -> bool:
@@ -881,9 +891,9 @@ def _plan(la: str, year: str, *, data_root: Path, out_root: Path, drafts_root: P
     report = _Report(la, reporting_year, policy, data_dir, reference_dir, project_dir,
                      read_book_config(project_dir / "_quarto.yml"), choose_renderer(renderer),
                      (Path(build_root) / la / reporting_year.label).resolve(), Path(out_root), parameters)
-    report = dataclasses.replace(report, rebuild_key=_rebuild_key(report, digests, final=final, kernel_name=kernel_name))
-    digests.save()
-    return report
+    # the digests are kept by a build that got as far as publishing (nothing is written before the data are checked)
+    return dataclasses.replace(report, rebuild_key=_rebuild_key(report, digests, final=final, kernel_name=kernel_name),
+                               digests=digests)
 
 
 def _rebuild_key(report: _Report, digests: FileDigests, *, final: bool, kernel_name: str) -> str:

@@ -117,7 +117,8 @@ def _folder_files(folder: Path, keep: Callable[[Path], bool] = lambda path: True
     if not folder.is_dir():
         return {}
     return {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*"))
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts) and keep(p)}
+            if p.is_file() and keep(p)
+            and not any(part.startswith(".") or part == "__pycache__" for part in p.relative_to(folder).parts)}
 
 
 def _version(package: str) -> str | None:

@@ -45,7 +45,7 @@ report: $(VENV)/.installed ## build the sample report (LA=sample YEAR=2017-18) a
 site: $(VENV)/.installed ## build every authority in data/ for YEARS (2014-15:2019-20) as drafts into _drafts/
 	$(BIN)/cpstats build --la all --years $(YEARS)
 
-bench: $(VENV)/.installed-dev ## time the build (by hand, cold, rebuilds), the measures at England's size and a batch on Dask
+bench: $(VENV)/.installed-dev ## time the build (by hand, cold, rebuilds, its one-process floor), the measures at England's size and a batch on Dask
 	$(BIN)/python benchmarks/bench_build.py
 	$(BIN)/python benchmarks/bench_metrics.py
 	$(BIN)/python benchmarks/bench_batch.py

@@ -7,7 +7,10 @@ thing, builds, checks what was executed, and puts the thing back.
 from __future__ import annotations
 
 import html
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -70,6 +73,75 @@ def test_a_rebuild_with_nothing_changed_executes_nothing_and_changes_no_byte(col
     record = cold.build()
     assert record.executed == [] and sorted(record.cached) == SECTIONS
     assert cold.files() == before
+
+
+HEAVY = ("pandas", "pandera", "numpy", "papermill", "nbformat", "jupyter_cache", "matplotlib")
+
+
+def _cli_build(project: Project) -> tuple[int, str, str, list[str]]:
+    """``cpstats build`` of the project in a process of its own: status, output, errors, heavy libraries it imported."""
+    script = (
+        "import sys\nfrom cpstats.cli import main\n"
+        f"status = main(['build', '--la', 'sample', '--year', {YEAR!r}, '--data-root', {str(project.data_root)!r}, "
+        f"'--out', {str(project.root / '_site')!r}, '--build-dir', {str(project.root / '_build')!r}, "
+        "'--renderer', 'builtin', '--jobs', '2'])\n"
+        f"print('imported:', sorted(name for name in {HEAVY!r} if name in sys.modules))\nsys.exit(status)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=project.project, capture_output=True, text=True,
+                            env={**os.environ, "CI": "1"})
+    imported = re.search(r"imported: \[(.*)\]", result.stdout)[1]
+    return result.returncode, result.stdout, result.stderr, [n.strip("' ") for n in imported.split(",") if n.strip()]
+
+
+def test_a_rebuild_with_nothing_changed_neither_loads_nor_checks_the_data(cold):
+    """The command stops before pandas, pandera or papermill is even imported: nothing it could check has changed."""
+    cold.build()
+    before = cold.files()
+    status, out, err, imported = _cli_build(cold)
+    assert status == 0, err
+    assert "0 notebooks executed, 2 from the cache" in out and "no figure changed" in out
+    assert imported == []
+    assert cold.files() == before
+
+
+def test_a_bad_edit_is_refused_on_the_rebuild_and_a_good_one_rebuilt(cold):
+    """A changed data file is read and checked again: a bad cell is refused (exit 2, one line), nothing published."""
+    referrals = cold.data_root / "sample" / "referrals.csv"
+    original, was = referrals.read_bytes(), os.stat(referrals)
+    before = cold.files()
+    lines = original.decode().splitlines(keepends=True)
+    header, row = lines[0].rstrip("\n").split(","), lines[1].rstrip("\n").split(",")
+    row[header.index("referral_date")] = "2017-02-30"  # no such day, same length
+    referrals.write_bytes("".join([lines[0], ",".join(row) + "\n", *lines[2:]]).encode())
+    os.utime(referrals, ns=(was.st_atime_ns, was.st_mtime_ns))  # same size, same modification time as before
+    try:
+        status, out, err, _ = _cli_build(cold)
+        assert status == 2
+        assert err.startswith("cpstats: refused: ") and "referrals.csv" in err and "Traceback" not in err
+        assert cold.files() == before
+    finally:
+        referrals.write_bytes(original)
+    status, out, err, imported = _cli_build(cold)  # the data as they were: the report as it is
+    assert status == 0 and "0 notebooks executed" in out and imported == [], err
+
+
+def test_file_digests_see_a_change_that_keeps_the_size_and_the_modification_time(tmp_path):
+    """A digest is reused only while the file's status is the same; rewriting it and setting its time back is seen."""
+    from cpstats.publish.caches import RACY_SECONDS, FileDigests
+
+    kept, data = tmp_path / "digests.json", tmp_path / "la.yaml"
+    data.write_text("name: Rutland\n", encoding="utf-8")
+    old = os.stat(data).st_mtime_ns - (RACY_SECONDS + 5) * 10**9
+    os.utime(data, ns=(old, old))
+    first = FileDigests(kept)
+    digest = first.digest(data)
+    first.save()
+    assert FileDigests(kept).digest(data) == digest  # reused
+    data.write_text("name: Rutlanx\n", encoding="utf-8")
+    os.utime(data, ns=(old, old))  # same size, same modification time: the change time still moves
+    import hashlib
+
+    assert FileDigests(kept).digest(data) == hashlib.sha256(b"name: Rutlanx\n").digest() != digest
 
 
 def test_a_changed_data_file_executes_the_sections_again(cold):
@@ -167,7 +239,7 @@ def test_an_edited_markdown_cell_executes_nothing(cold):
 
 def test_a_change_in_the_library_executes_the_sections_again(cold, monkeypatch):
     """A new cpstats source digest or version means new code behind every figure."""
-    monkeypatch.setattr(cpstats.publish.execute, "library_digest", lambda: "another library")
+    monkeypatch.setattr(cpstats.publish.execute, "library_digest", lambda digests=None: "another library")
     assert sorted(cold.build().executed) == SECTIONS
     monkeypatch.undo()
     version = cpstats.publish.execute._version

@@ -63,3 +63,14 @@ def test_editing_a_local_measure_changes_the_inputs_the_notebooks_are_cached_by(
     before = inputs_fingerprint(DATA, REFERENCE, measures_dir=tmp_path)
     (tmp_path / "mine.py").write_text(MEASURE.replace("return 3", "return 4"), encoding="utf-8")
     assert inputs_fingerprint(DATA, REFERENCE, measures_dir=tmp_path) != before
+
+
+def test_python_compiling_a_local_measure_changes_nothing_the_notebooks_are_cached_by(tmp_path):
+    """Importing a measure writes ``__pycache__/*.pyc`` beside it: not an input, so the next build executes nothing."""
+    import py_compile
+
+    (tmp_path / "mine.py").write_text(MEASURE, encoding="utf-8")
+    before = inputs_fingerprint(DATA, REFERENCE, measures_dir=tmp_path)
+    py_compile.compile(str(tmp_path / "mine.py"), doraise=True)
+    assert list((tmp_path / "__pycache__").glob("*.pyc"))
+    assert inputs_fingerprint(DATA, REFERENCE, measures_dir=tmp_path) == before

@@ -42,8 +42,6 @@ import threading
 import warnings
 from pathlib import Path
 
-from cpstats import __version__
-
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = PROJECT_ROOT / "data" / "sample"
 EXIT_BAD_DATA = 2
@@ -52,9 +50,19 @@ EXIT_BROKEN_PIPE = 141
 INTERRUPTED = "cpstats: interrupted: stopped before publishing anything more; every report already published is kept as it was"
 
 
+class _Version(argparse.Action):
+    """``--version``: the installed version, read only when asked for."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        import cpstats
+
+        print(f"cpstats {cpstats.__version__}")
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cpstats", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--version", action="version", version=f"cpstats {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     commands = parser.add_subparsers(dest="command", required=True)
 
     validate = commands.add_parser("validate", help="check a data folder against the data contract")
@@ -180,7 +188,6 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     from cpstats.publish.build import BuildError
     from cpstats.publish.quarto import QuartoError
-    from cpstats.data.contract import DataValidationError
     from cpstats.data.paths import InputError
 
     args = _parser().parse_args(argv)
@@ -190,9 +197,6 @@ def main(argv: list[str] | None = None) -> int:
             status = _run(args)
             sys.stdout.flush()  # a reader that went away is found here, not at exit
             return status
-    except DataValidationError as exc:
-        print(f"cpstats: refused: {exc}", file=sys.stderr)
-        return EXIT_BAD_DATA
     except InputError as exc:
         print(f"cpstats: refused: {exc}", file=sys.stderr)
         return EXIT_BAD_DATA
@@ -210,8 +214,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cpstats: not published: {exc}", file=sys.stderr)
         return 2
     except (ValueError, OSError) as exc:
+        if _raised(exc, "cpstats.data.contract", "DataValidationError"):  # a ValueError
+            print(f"cpstats: refused: {exc}", file=sys.stderr)
+            return EXIT_BAD_DATA
         print(f"cpstats: error: {_one_line(exc)}", file=sys.stderr)
         return 1
+
+
+def _raised(exc: BaseException, module: str, name: str) -> bool:
+    """Whether ``exc`` is a ``module.name``, without importing the module (and pandas with it) to ask:
+    an exception of a class never imported cannot have been raised."""
+    loaded = sys.modules.get(module)
+    return loaded is not None and isinstance(exc, getattr(loaded, name))
 
 
 def _one_line(exc: BaseException) -> str:
@@ -466,8 +480,16 @@ def _year(label: str, option: str) -> str:
         raise InputError(f"{option}: {exc}") from None
 
 
-def _check_build(args: argparse.Namespace, las: list[str], years: list[str]) -> None:
+def _check_build(args: argparse.Namespace, las: list[str], years: list[str]) -> list | None:
     """Everything a build can refuse before it starts: names, folders, data, years, key plans.
+
+    Returns
+    -------
+    list of BuildRecord or None
+        When every report asked for is published as a build would publish it
+        now (:func:`cpstats.publish.build.unchanged_report`: no input, rule or
+        tool changed since its data were last checked and it was built), their
+        records, and nothing is loaded; else ``None``, after checking everything.
 
     Raises
     ------
@@ -477,12 +499,8 @@ def _check_build(args: argparse.Namespace, las: list[str], years: list[str]) -> 
         Data that break the contract, years the data do not cover, a key plan
         that breaks its rules: every problem, with file, row and column.
     """
-    from cpstats.data.contract import DataValidationError, Problem
-    from cpstats.data.dataset import check_key_plan, check_local_figures, check_year_covered, keep_dataset, load_dataset
-    from cpstats.data.reference import require_authority
     from cpstats.data.paths import check_folder_name, check_output_folder
     from cpstats.publish.build import find_project_dir
-    from cpstats.publish.caches import VALIDATED_FOLDER
 
     for la in las:
         check_folder_name(la)
@@ -492,6 +510,14 @@ def _check_build(args: argparse.Namespace, las: list[str], years: list[str]) -> 
                  **{f"the data folder of {la}": data_root / la for la in las}}
     check_output_folder(args.out, "--out", protected)
     check_output_folder(args.build_dir, "--build-dir", protected)
+    unchanged = _unchanged_reports(args, las, years)
+    if unchanged is not None:
+        return unchanged
+    from cpstats.data.contract import DataValidationError, Problem
+    from cpstats.data.dataset import check_key_plan, check_local_figures, check_year_covered, keep_dataset, load_dataset
+    from cpstats.data.reference import require_authority
+    from cpstats.publish.caches import VALIDATED_FOLDER
+
     problems, loaded = [], []
     for la in las:
         try:
@@ -516,13 +542,34 @@ def _check_build(args: argparse.Namespace, las: list[str], years: list[str]) -> 
         raise DataValidationError(problems, str(data_root) if len(las) > 1 else str(data_root / las[0]))
     for dataset in loaded:  # the build loads each folder from here, as validated now
         keep_dataset(dataset, Path(args.build_dir).resolve() / VALIDATED_FOLDER)
+    return None
+
+
+def _unchanged_reports(args: argparse.Namespace, las: list[str], years: list[str]) -> list | None:
+    """The records of the reports asked for when none needs building (nor its data checking); else ``None``."""
+    if args.force:
+        return None
+    from cpstats.publish.build import unchanged_report
+
+    records = []
+    for la in las:
+        for year in years:
+            try:
+                record = unchanged_report(la, year, data_root=args.data_root, out_root=args.out,
+                                          build_root=args.build_dir, drafts_root=args.drafts_out, renderer=args.renderer,
+                                          final=args.final, disclosure=args.disclosure, threshold=args.threshold)
+            except Exception:  # noqa: BLE001 - an unreadable file, a missing book: the checks below say what
+                record = None
+            if record is None:
+                return None
+            records.append(record)
+    return records
 
 
 def _build(args: argparse.Namespace) -> int:
     """``cpstats build``: one report or many; prints each back-test and where each report is."""
     from cpstats.data.paths import check_folder_name
     from cpstats.data.periods import year_range
-    from cpstats.publish.cluster import build_reports
     from cpstats.publish.quarto import renderer_name
     from cpstats.publish.site import authorities
 
@@ -539,12 +586,15 @@ def _build(args: argparse.Namespace) -> int:
 
         raise InputError(f"{'--years' if args.years else '--year'}: {exc}") from None
     _stop_on_interrupt()  # before anything starts a thread or a process: they inherit SIGINT blocked
-    _check_build(args, las, years)
-    records = build_reports(
-        las, years, data_root=args.data_root, out_root=args.out, build_root=args.build_dir, drafts_root=args.drafts_out, jobs=args.jobs,
-        renderer=args.renderer, final=args.final, force=args.force,
-        disclosure=args.disclosure, threshold=args.threshold, scheduler=args.scheduler,
-    )
+    records = _check_build(args, las, years)  # the reports themselves when nothing changed
+    if records is None:
+        from cpstats.publish.cluster import build_reports
+
+        records = build_reports(
+            las, years, data_root=args.data_root, out_root=args.out, build_root=args.build_dir,
+            drafts_root=args.drafts_out, jobs=args.jobs, renderer=args.renderer, final=args.final, force=args.force,
+            disclosure=args.disclosure, threshold=args.threshold, scheduler=args.scheduler,
+        )
     from cpstats.publish.site import format_backtest
 
     failed = [r for r in records if r.error]

@@ -77,10 +77,10 @@ def check_folder_name(name: str, option: str = "--la") -> str:
     ``data/my-la`` is answered with "use --la my-la"; ``../x``, absolute paths
     and names with other characters are refused.
     """
-    from cpstats.data.contract import shorten
-
     if _FOLDER_NAME.fullmatch(name) and ".." not in name:
         return name
+    from cpstats.data.contract import shorten  # only to refuse: it loads pandas and pandera
+
     path = Path(name)
     hint = ""
     if not path.is_absolute() and len(path.parts) > 1 and ".." not in path.parts and _FOLDER_NAME.fullmatch(path.name):

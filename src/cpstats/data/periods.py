@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import holidays
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # imported where used: naming a year must not load pandas (a rebuild with nothing to do never does)
+    import numpy as np
+    import pandas as pd
 
 __all__ = [
     "ReportingYear",
@@ -72,11 +73,15 @@ class ReportingYear:
     @property
     def start(self) -> pd.Timestamp:
         """1 April, the first day of the year."""
+        import pandas as pd
+
         return pd.Timestamp(self.first_calendar_year, 4, 1)
 
     @property
     def end(self) -> pd.Timestamp:
         """31 March, the last day of the year."""
+        import pandas as pd
+
         return pd.Timestamp(self.first_calendar_year + 1, 3, 31)
 
     @property
@@ -117,11 +122,16 @@ def bank_holidays(first_year: int = 2009, last_year: int = 2035) -> np.ndarray:
     >>> "2022-09-19" in bank_holidays().astype(str)
     True
     """
+    import holidays
+    import numpy as np
+
     days = holidays.country_holidays("GB", subdiv="ENG", years=range(first_year, last_year + 1))
     return np.array(sorted(days.keys()), dtype="datetime64[D]")
 
 
 def _as_days(values) -> np.ndarray:
+    import pandas as pd
+
     return pd.to_datetime(pd.Series(values)).to_numpy(dtype="datetime64[D]")
 
 
@@ -139,6 +149,8 @@ def working_days(start, end):
     >>> working_days("2017-06-05", "2017-06-05")
     0
     """
+    import numpy as np
+
     scalar = np.ndim(start) == 0 and np.ndim(end) == 0
     a = _as_days([start] if np.ndim(start) == 0 else start)
     b = _as_days([end] if np.ndim(end) == 0 else end)
@@ -151,7 +163,10 @@ def working_days(start, end):
 def add_months(dates: pd.Series | pd.Timestamp, months: int):
     """Add calendar months the way pandas' ``DateOffset`` does (30 Nov + 3 = 28/29 Feb).
 
+    >>> import pandas as pd
     >>> add_months(pd.Timestamp("2017-11-30"), 3).date()
     datetime.date(2018, 2, 28)
     """
+    import pandas as pd
+
     return dates + pd.DateOffset(months=months)

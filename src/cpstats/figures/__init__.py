@@ -5,6 +5,6 @@ Leaves: every measure (``measures``), the trends and comparisons across years, a
 control (``disclosure``) that turns figures into what a report may publish. Imports only ``cpstats.data``.
 """
 
-from cpstats.figures.disclosure import DEFAULT_THRESHOLD, MODES, Policy  # noqa: E402  (the options of a build)
+from cpstats.figures.policy import DEFAULT_THRESHOLD, MODES, Policy  # noqa: E402  (the options of a build; no numerical library)
 
 __all__ = ["DEFAULT_THRESHOLD", "MODES", "Policy"]

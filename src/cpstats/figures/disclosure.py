@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cpstats.figures.policy import DEFAULT_THRESHOLD, MODES, Policy  # the policy of a build, applied here
+
 __all__ = [
     "CONFIDENTIAL",
     "NOT_AVAILABLE",
@@ -52,9 +54,6 @@ __all__ = [
 CONFIDENTIAL = "[c]"
 NOT_AVAILABLE = "[x]"
 NOT_APPLICABLE = "[z]"
-DEFAULT_THRESHOLD = 5
-MODES = ("internal", "public")
-"""``internal``: every count shown (drafts); ``public``: small counts suppressed."""
 
 Cell = tuple[object, object]  # (row label, column label)
 
@@ -208,48 +207,6 @@ def suppress_derived(table: pd.DataFrame, suppressed: set[Cell], derived: dict) 
             if any((row, source) in suppressed for source in sources):
                 out.at[row, column] = CONFIDENTIAL
     return out
-
-
-# ----------------------------------------------------------------- the policy of a build
-
-
-@dataclass(frozen=True)
-class Policy:
-    """Who a report is for, and the largest count that is withheld from the public.
-
-    >>> Policy("public").hides(3), Policy("public").hides(0), Policy("internal").hides(3)
-    (True, False, False)
-    >>> Policy("public", threshold=5).fewer_than
-    'fewer than 6'
-    """
-
-    mode: str = "internal"
-    threshold: int = DEFAULT_THRESHOLD
-
-    def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            raise ValueError(f"disclosure must be one of {', '.join(MODES)}, not {self.mode!r}")
-        if int(self.threshold) != self.threshold or self.threshold < 0:
-            raise ValueError(f"the disclosure threshold must be a whole number 0 or more, not {self.threshold!r}")
-
-    @property
-    def public(self) -> bool:
-        """Whether small counts are withheld."""
-        return self.mode == "public"
-
-    def hides(self, value) -> bool:
-        """Whether a count is withheld: in public mode, a count from 1 to the threshold."""
-        if not self.public or value is None or isinstance(value, bool):
-            return False
-        try:
-            return 1 <= float(value) <= self.threshold
-        except (TypeError, ValueError):
-            return False
-
-    @property
-    def fewer_than(self) -> str:
-        """How prose words a withheld count, e.g. ``fewer than 6``."""
-        return f"fewer than {self.threshold + 1}"
 
 
 def recoverable(known: dict[str, float], unknown: set[str], equations, targets: set[str] | None = None) -> set[str]:

@@ -2,6 +2,11 @@
 
 :func:`build_report` is the whole build:
 
+0. **Unchanged?** When the rebuild key (every input file, the book, the
+   commentary, the library, the installed packages and tools, the git commit
+   and the options) is the one the last build kept, and the published report,
+   its executed notebooks and suppression log are as that build left them, the
+   build stops there (:func:`unchanged_report`), before loading pandas.
 1. **Validate.** :func:`cpstats.data.dataset.load_dataset` reads the authority's
    folder; bad data raises :class:`cpstats.data.contract.DataValidationError`
    (every problem with file, row and column) before anything is written.
@@ -41,6 +46,7 @@ commit, the parameters, the SHA-256 of every input file and the outputs.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import errno
 import hashlib
@@ -52,17 +58,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from importlib import metadata as importlib_metadata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from cpstats.data.dataset import VALIDATED_CACHE_ENV
 from cpstats.figures import DEFAULT_THRESHOLD, Policy
 from cpstats.figures.local import MEASURES_FOLDER
-from cpstats.publish.caches import BuildCaches
-from cpstats.publish.execute import (FINGERPRINT_PARAMETER, KERNEL, KERNEL_ARGUMENTS, NotebookJob, execute_jobs,
-                                     inputs_fingerprint, library_digest, section_fingerprint)
+from cpstats.publish.caches import BuildCaches, FileDigests
+from cpstats.publish.execute import (FINGERPRINT_PARAMETER, KERNEL, KERNEL_ARGUMENTS, NotebookJob, _folder_files, execute_jobs,
+                                     files_digest, inputs_fingerprint, installed, library_digest, section_fingerprint)
 from cpstats.publish.site import provenance_markdown
 from cpstats.data.paths import _project_root, resolve_input_dir
 from cpstats.data.periods import ReportingYear
@@ -77,6 +81,7 @@ __all__ = [
     "build_report",
     "execute_report",
     "ExecutedReport",
+    "unchanged_report",
     "resolve_input_dir",
     "find_project_dir",
     "report_timestamp",
@@ -518,10 +523,10 @@ def git_dirty(project_dir: Path) -> bool:
 
 
 def _version(package: str) -> str | None:
-    try:
-        return importlib_metadata.version(package)
-    except importlib_metadata.PackageNotFoundError:
-        return None
+    """The installed version of a distribution, or ``None``."""
+    from cpstats.publish.execute import _version as installed_version
+
+    return installed_version(package)
 
 
 def _tool_versions() -> dict[str, str | None]:
@@ -721,14 +726,16 @@ def build_report(
     BuildError
         Other failures (unknown renderer, Quarto failure); nothing was published.
     """
+    caches = BuildCaches(build_root, cache_root)
     report = _plan(la, year, data_root=data_root, out_root=out_root, drafts_root=drafts_root, build_root=build_root,
                    reference_dir=reference_dir, renderer=renderer, project_dir=project_dir,
-                   policy=Policy(disclosure, threshold))
-    caches = BuildCaches(build_root, cache_root)
+                   policy=Policy(disclosure, threshold), final=final, kernel_name=kernel_name, digests=caches.digests())
     record = record if record is not None else BuildRecord(la, report.year.label)
     record.renderer = report.renderer
+    if incremental and not force and _unchanged(report, record):               # 0. nothing changed: nothing to do
+        return report.target
     dataset, executed = _execute(report, caches, kernel_name=kernel_name, jobs=jobs, force=force or not incremental,
-                                 progress=progress, record=record)
+                                 progress=progress, record=record)             # 1-3. data, notebooks, commentary
     _retire_other_mode(report.target, report.policy)
     version = _version_of_report(dataset, report.year, report.reference_dir, report.policy, report.target, report.build_dir,
                                  report.project_dir, record, report.fingerprint, caches, [report.book.front_page, *executed])
@@ -744,6 +751,7 @@ def build_report(
     else:                                                                       # 4. pages, PDF, downloads
         published = publish(report.target, _assembler(report, dataset, executed, version, assembly))
     write_site_index(report.out_root, draft=report.draft)
+    _remember(report, assembly, version, executed, dataset)                     # what the next build compares with
     record.site = published
     return published
 
@@ -755,7 +763,7 @@ def _execute(report: "_Report", caches: BuildCaches, *, kernel_name: str, jobs: 
     executed = execute_notebooks(
         report.book.notebooks, report.build_dir, report.parameters, kernel_name=kernel_name, jobs=jobs,
         force=force, cache_root=caches.notebooks, label=f"{report.la} {report.year.label}",
-        progress=progress, record=record, environment={VALIDATED_CACHE_ENV: str(caches.validated)})
+        progress=progress, record=record, environment=caches.environment)
     refresh_commentary(executed, report.la, report.year, report.data_dir, report.reference_dir, report.commentary_dir,
                        report.policy, dataset, report.fingerprint, report.build_dir)
     return dataset, executed
@@ -827,11 +835,105 @@ def execute_report(
     """
     report = _plan(la, year, data_root=data_root, out_root=Path("_site"), drafts_root=None, build_root=build_root,
                    reference_dir=reference_dir, renderer="builtin", project_dir=project_dir,
-                   policy=Policy(disclosure, threshold))
+                   policy=Policy(disclosure, threshold), kernel_name=kernel_name)
     caches = BuildCaches(build_root, None)
     dataset, executed = _execute(report, caches, kernel_name=kernel_name, jobs=jobs, force=False, progress=progress,
                                  record=BuildRecord(la, report.year.label))
     return ExecutedReport(dataset.name, report.year, report.policy, report.book, list(executed), report.build_dir)
+
+
+def unchanged_report(
+    la: str,
+    year: str,
+    *,
+    data_root: Path = Path("data"),
+    out_root: Path = Path("_site"),
+    build_root: Path = Path("_build"),
+    drafts_root: Path | None = None,
+    reference_dir: Path | None = None,
+    renderer: str = "auto",
+    project_dir: Path | None = None,
+    kernel_name: str = KERNEL,
+    disclosure: str = "internal",
+    threshold: int = DEFAULT_THRESHOLD,
+    final: bool = False,
+    record: "BuildRecord | None" = None,
+) -> "BuildRecord | None":
+    """What :func:`build_report` would do if nothing it reads has changed since it last published: nothing.
+
+    The rebuild key (:func:`_rebuild_key`: every input file, the book, the
+    commentary, the library, the installed packages and tools, the git commit
+    and the options) is compared with the one the last build of this report
+    kept (``<build dir>/.rebuild.json``), and the published report, the
+    executed notebooks and the suppression log with what that build left. When
+    all are the same the report is as a build would publish it now: the site's
+    index is written, as by every build, and the record of a build that
+    executed nothing is returned; no data are loaded and no notebook is matched.
+    The data were valid when that build read them and every rule they were
+    checked by is in the key, so they are valid now.
+
+    Returns
+    -------
+    BuildRecord or None
+        ``None`` when something changed, so the report must be built.
+    """
+    caches = BuildCaches(build_root)
+    report = _plan(la, year, data_root=data_root, out_root=out_root, drafts_root=drafts_root, build_root=build_root,
+                   reference_dir=reference_dir, renderer=renderer, project_dir=project_dir,
+                   policy=Policy(disclosure, threshold), final=final, kernel_name=kernel_name, digests=caches.digests())
+    record = record if record is not None else BuildRecord(la, report.year.label)
+    record.renderer = report.renderer
+    return record if _unchanged(report, record) else None
+
+
+REBUILD_MEMO = "rebuild"
+"""The memo (``<build dir>/.rebuild.json``) of the last build's rebuild key and what it left."""
+
+
+def _left(report: "_Report", executed: Sequence[Path]) -> dict[str, list[int]]:
+    """The size and modification time of the files a build leaves in its folder."""
+    left = {}
+    for path in [*map(Path, executed), report.build_dir / SUPPRESSION_LOG]:
+        try:
+            status = path.stat()
+        except OSError:
+            continue
+        left[path.name] = [status.st_size, status.st_mtime_ns]
+    return left
+
+
+def _remember(report: "_Report", assembly: str, version: "_ReportVersion", executed: Sequence[Path], dataset) -> None:
+    """Keep the rebuild key with what this build published and left, for the next build (:func:`unchanged_report`)."""
+    if report.digests is not None:
+        report.digests.save()
+    BuildCaches.memo(report.build_dir, REBUILD_MEMO, report.rebuild_key).put({
+        "assembly": assembly, "version": version.number, "notebooks": [Path(p).name for p in executed],
+        "left": _left(report, executed),
+        "warnings": [note for note in dataset.warnings if "extra column" in note],
+    })
+
+
+def _unchanged(report: "_Report", record: "BuildRecord") -> bool:
+    """Whether the report is published as a build would publish it now; if so, fill ``record`` as a build would."""
+    import warnings
+
+    kept = BuildCaches.memo(report.build_dir, REBUILD_MEMO, report.rebuild_key).get()
+    if not isinstance(kept, dict) or not BuildCaches.assembly_unchanged(report.target, kept.get("assembly")):
+        return False
+    executed = [report.build_dir / name for name in kept.get("notebooks", [])]
+    if [path.name for path in executed] != [Path(nb).name for nb in report.book.notebooks] \
+            or _left(report, executed) != kept.get("left"):
+        return False
+    for note in kept.get("warnings", []):  # what the data's check said when it read them
+        warnings.warn(note, stacklevel=2)
+    _recover(report.target)  # clear only what a killed build left beside the report
+    write_site_index(report.out_root, draft=report.draft)
+    if report.digests is not None:
+        report.digests.save()
+    record.cached += [path.stem for path in executed]
+    record.changes, record.first, record.version, record.new_version = [], False, int(kept["version"]), False
+    record.site = report.target
+    return True
 
 
 @dataclass(frozen=True)
@@ -849,6 +951,8 @@ class _Report:
     build_dir: Path
     out_root: Path
     parameters: dict
+    rebuild_key: str = ""
+    digests: FileDigests | None = field(default=None, compare=False, repr=False)
 
     @property
     def draft(self) -> bool:
@@ -876,7 +980,8 @@ class _Report:
 
 
 def _plan(la: str, year: str, *, data_root: Path, out_root: Path, drafts_root: Path | None, build_root: Path,
-          reference_dir: Path | None, renderer: str, project_dir: Path | None, policy: Policy) -> _Report:
+          reference_dir: Path | None, renderer: str, project_dir: Path | None, policy: Policy, final: bool = False,
+          kernel_name: str = KERNEL, digests: FileDigests | None = None) -> _Report:
     """Where a report's inputs are and where it goes: a draft into the drafts' tree, never the public site."""
     reporting_year = ReportingYear.parse(year)
     if policy.mode != "public":
@@ -885,16 +990,55 @@ def _plan(la: str, year: str, *, data_root: Path, out_root: Path, drafts_root: P
     reference_dir = Path(reference_dir or Path(data_root) / "reference").resolve()
     project_dir = find_project_dir(project_dir)
     commentary_dir = project_dir / "commentary"
+    digests = digests or FileDigests()
     parameters = {
         "la": la, "year": reporting_year.label, "data_dir": str(data_dir),
         "reference_dir": str(reference_dir), "commentary_dir": str(commentary_dir),
         "disclosure": policy.mode, "disclosure_threshold": policy.threshold,
         # each section adds the commentary files it shows as data (the key plan), see execute_notebooks
-        FINGERPRINT_PARAMETER: inputs_fingerprint(data_dir, reference_dir, measures_dir=project_dir / MEASURES_FOLDER),
+        FINGERPRINT_PARAMETER: inputs_fingerprint(data_dir, reference_dir, measures_dir=project_dir / MEASURES_FOLDER,
+                                                  digests=digests),
     }
-    return _Report(la, reporting_year, policy, data_dir, reference_dir, project_dir,
-                   read_book_config(project_dir / "_quarto.yml"), choose_renderer(renderer),
-                   (Path(build_root) / la / reporting_year.label).resolve(), Path(out_root), parameters)
+    report = _Report(la, reporting_year, policy, data_dir, reference_dir, project_dir,
+                     read_book_config(project_dir / "_quarto.yml"), choose_renderer(renderer),
+                     (Path(build_root) / la / reporting_year.label).resolve(), Path(out_root), parameters)
+    # the digests are kept by a build that got as far as publishing (nothing is written before the data are checked)
+    return dataclasses.replace(report, rebuild_key=_rebuild_key(report, digests, final=final, kernel_name=kernel_name),
+                               digests=digests)
+
+
+def _rebuild_key(report: _Report, digests: FileDigests, *, final: bool, kernel_name: str) -> str:
+    """SHA-256 of everything a build reads before it publishes but the published report itself.
+
+    The parameters (with the inputs' fingerprint: data, reference tables, key
+    plan, local measures, library, Python and library versions), every
+    commentary file, ``_quarto.yml`` and every chapter, the options, the
+    installed packages and tools (:func:`_environment`) and the git commit
+    (stated in the report). Not the published folder: a report built into a
+    staging folder and published from there (:mod:`cpstats.publish.cluster`)
+    is the same report, and the published one is compared by its manifest.
+    """
+    book = {name: report.book.root / name for name in ("_quarto.yml", *report.book.chapters)}
+    return hashlib.sha256(json.dumps({
+        "parameters": report.parameters, "policy": [report.policy.mode, report.policy.threshold],
+        "commentary": files_digest(_folder_files(report.commentary_dir / report.la / report.year.label), digests),
+        "book": files_digest({name: path for name, path in book.items() if path.is_file()}, digests),
+        "book_files": sorted(book), "renderer": report.renderer, "final": final, "kernel": kernel_name,
+        "build_dir": str(report.build_dir), "environment": _environment(), "commit": git_commit(report.project_dir),
+    }, sort_keys=True).encode()).hexdigest()
+
+
+def _environment() -> dict:
+    """What a report is made with besides cpstats: Python, every installed package, the tools on ``PATH``."""
+    tools = {}
+    for name in ("pandoc", "quarto", "typst"):
+        found = shutil.which(name)
+        if found:
+            real = os.path.realpath(found)
+            status = os.stat(real)
+            tools[name] = [real, status.st_size, status.st_mtime_ns]
+    return {"python": [sys.executable, sys.version], "packages": sorted(installed().items()), "tools": tools,
+            "settings": {name: os.environ.get(name) for name in ("SOURCE_DATE_EPOCH", "PYPANDOC_PANDOC")}}
 
 
 def _stated_date(version: "_ReportVersion", year: ReportingYear) -> dt.datetime:

@@ -35,15 +35,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import platform
+import re
 import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib import metadata as importlib_metadata
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
@@ -82,25 +81,37 @@ _LIBRARIES = ("pandas", "numpy", "matplotlib", "seaborn", "papermill", "nbformat
 # ----------------------------------------------------------------- fingerprints
 
 
-def library_digest() -> str:
-    """SHA-256 over cpstats' own source files and templates: a change in the library re-executes notebooks."""
+def library_digest(digests=None) -> str:
+    """SHA-256 over cpstats' own source files and templates: a change in the library re-executes notebooks.
+
+    ``digests`` (a :class:`cpstats.publish.caches.FileDigests`) reuses the SHA-256 of files not changed since.
+    """
     package = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix in (".py", ".typ", ".html", ".css", ".lua", ".yaml"):
-            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+    return files_digest({path.relative_to(package).as_posix(): path for path in _library_files(package)}, digests)
 
 
-def files_digest(paths: Mapping[str, Path]) -> str:
+def _library_files(package: Path) -> list[Path]:
+    found = []
+    for folder, dirs, files in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        found += [Path(folder, name) for name in files
+                  if name.endswith((".py", ".typ", ".html", ".css", ".lua", ".yaml"))]
+    return sorted(found)
+
+
+def files_digest(paths: Mapping[str, Path], digests=None) -> str:
     """One SHA-256 over names and contents, in name order.
+
+    ``digests`` (a :class:`cpstats.publish.caches.FileDigests`) gives each file's SHA-256 without reading
+    files not changed since it last did.
 
     >>> files_digest({}) == hashlib.sha256().hexdigest()
     True
     """
     digest = hashlib.sha256()
     for name in sorted(paths):
-        digest.update(name.encode() + b"\0" + hashlib.sha256(Path(paths[name]).read_bytes()).digest())
+        content = digests.digest(paths[name]) if digests is not None else hashlib.sha256(Path(paths[name]).read_bytes()).digest()
+        digest.update(name.encode() + b"\0" + content)
     return digest.hexdigest()
 
 
@@ -109,18 +120,50 @@ def _folder_files(folder: Path, keep: Callable[[Path], bool] = lambda path: True
     if not folder.is_dir():
         return {}
     return {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*"))
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts) and keep(p)}
+            if p.is_file() and keep(p)
+            and not any(part.startswith(".") or part == "__pycache__" for part in p.relative_to(folder).parts)}
 
 
 def _version(package: str) -> str | None:
+    """The installed version of a distribution, or ``None``."""
+    found = installed().get(_canonical(package))
+    if found is not None:
+        return found
+    from importlib import metadata as importlib_metadata
+
     try:
         return importlib_metadata.version(package)
     except importlib_metadata.PackageNotFoundError:
         return None
 
 
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@lru_cache(maxsize=1)
+def installed() -> dict[str, str]:
+    """Every distribution installed on ``sys.path``, by canonical name, with its version.
+
+    Read from the names of the ``.dist-info`` folders (one listing per folder,
+    not a metadata file per package); the first on the path wins, as for imports.
+    """
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = sorted(os.listdir(entry or "."))
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info"):
+                package, _, version = name[: -len(".dist-info")].partition("-")
+                if version:
+                    found.setdefault(_canonical(package), version)
+    return found
+
+
 def inputs_fingerprint(data_dir: Path, reference_dir: Path, commentary_dir: Path | None = None,
-                       *, library: str | None = None, measures_dir: Path | None = None) -> str:
+                       *, library: str | None = None, measures_dir: Path | None = None, digests=None) -> str:
     """What a section's outputs depend on besides its code and parameters, as one SHA-256.
 
     Parameters
@@ -137,14 +180,16 @@ def inputs_fingerprint(data_dir: Path, reference_dir: Path, commentary_dir: Path
         The library digest; :func:`library_digest` by default.
     measures_dir : Path, optional
         The project's local measures (``measures/``): every file counts.
+    digests : cpstats.publish.caches.FileDigests, optional
+        The SHA-256 of files as last read, reused for files not changed since.
     """
     parts = {
-        "data": files_digest(_folder_files(data_dir)),
-        "reference": files_digest(_folder_files(reference_dir)),
-        "commentary-data": files_digest(_folder_files(commentary_dir, lambda p: p.suffix != ".md")) if commentary_dir else "",
-        "measures": files_digest(_folder_files(measures_dir)) if measures_dir and Path(measures_dir).is_dir() else "",
+        "data": files_digest(_folder_files(data_dir), digests),
+        "reference": files_digest(_folder_files(reference_dir), digests),
+        "commentary-data": files_digest(_folder_files(commentary_dir, lambda p: p.suffix != ".md"), digests) if commentary_dir else "",
+        "measures": files_digest(_folder_files(measures_dir), digests) if measures_dir and Path(measures_dir).is_dir() else "",
         "cpstats": _version("cpstats") or "",
-        "library": library or library_digest(),
+        "library": library or library_digest(digests),
         "python": platform.python_version(),
         "libraries": json.dumps({name: _version(name) for name in _LIBRARIES}, sort_keys=True),
     }
@@ -564,6 +609,8 @@ class _Progress:
 def process_context():
     """How worker processes start: ``spawn`` (a clean interpreter), or ``fork`` when the main
     program cannot be imported again by a spawned process (code read from standard input)."""
+    import multiprocessing
+
     main = sys.modules.get("__main__")
     path = getattr(main, "__file__", None)
     if path is not None and not os.path.exists(path):
@@ -701,6 +748,8 @@ def execute_jobs(
                     else:
                         os.environ[name] = value
         else:
+            from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
             with ProcessPoolExecutor(max_workers=workers, mp_context=process_context()) as pool:
                 running = {}
                 for job, nb in pending:

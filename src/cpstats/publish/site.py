@@ -39,8 +39,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
-import pandas as pd
-
 from cpstats.data.periods import ReportingYear
 
 __all__ = [
@@ -296,6 +294,8 @@ def data_date(ds) -> dt.date | None:
     year caps a stray future date and keeps the date a report prints a
     reporting-year boundary, never a day that could be a child's.
     """
+    import pandas as pd
+
     latest = None
     for table, columns in _EVENT_COLUMNS.items():
         frame = getattr(ds, table, None)
@@ -349,6 +349,8 @@ def provenance_markdown(info: Mapping, revisions: bool = False) -> str:
     - Build date: 31 March 2020 (from the data)
     <BLANKLINE>
     """
+    import pandas as pd
+
     from cpstats.present.numbers import date_phrase
 
     date = info.get("build_date")
@@ -448,6 +450,8 @@ def revision_lines(revision: Mapping) -> list[str]:
 def revisions_page(revisions: Sequence[Mapping], title: str, subtitle: str, lang: str = "en-GB",
                    draft: bool = False) -> str:
     """``revisions.html``: each version after the first, newest first, with what changed in the report's words."""
+    import pandas as pd
+
     from cpstats.present.numbers import date_phrase
 
     parts = []

@@ -418,8 +418,8 @@ def strip_text(values: pa.Array) -> pa.Array:
     """The cells without white space around them, as pandas' ``str.strip`` (``utf8_trim_whitespace``) leaves them."""
     column = TextColumn(values)
     filled = ~column.blank
-    if not filled.any():
-        return column.values
+    if column.printable_ascii and (not len(column.data) or int(column.data.min()) > 0x20) or not filled.any():
+        return column.values  # no space, control or other than ASCII anywhere
     start = column.offsets[:-1][filled] - column.offsets[0]
     end = column.offsets[1:][filled] - column.offsets[0] - 1
     edges = np.concatenate([column.data[start], column.data[end]])

@@ -442,50 +442,50 @@ def _packed_keys(left: TextColumn, right: TextColumn) -> tuple[np.ndarray, np.nd
     if not width or not len(right) or not np.all(left.lengths == width) or not np.all(right.lengths == width):
         return None
     a, b = left.data.reshape(-1, width), right.data.reshape(-1, width)
-    varying = [j for j in range(width) if not (np.all(a[:, j] == a[0, j]) and np.all(b[:, j] == a[0, j]))]
+    low, high = np.minimum(a.min(axis=0), b.min(axis=0)), np.maximum(a.max(axis=0), b.max(axis=0))
+    varying = np.flatnonzero(low != high)
     if len(varying) > 8:
         return None
     keys = []
     for matrix in (a, b):
-        key = np.zeros(len(matrix), dtype=np.uint64)
-        for j in varying:
-            key = (key << np.uint64(8)) | matrix[:, j].astype(np.uint64)
-        keys.append(key)
+        packed = np.zeros((len(matrix), 8), dtype=np.uint8)
+        packed[:, 8 - len(varying):] = matrix[:, varying]
+        keys.append(packed.view(np.uint64).ravel())
     return keys[0], keys[1]
 
 
 def positions_in(values: pd.Series, keys: pd.Series) -> np.ndarray:
-    """For each of ``values``, the position in ``keys`` of a cell equal to it (``-1`` when none); ``keys`` unique.
+    """For each of ``values``, the position in ``keys`` of the cell equal to it (``-1`` when none); ``keys`` unique.
 
     Text columns (pandas' Arrow-backed ``str``) are compared without a Python
     object per cell: as packed integer keys when they are identifiers of one
     width, else with ``pyarrow.compute.index_in``.
     """
     if not _is_arrow_text(values) or not _is_arrow_text(keys):
-        found = pd.Index(keys).get_indexer(values)
-        return np.asarray(found, dtype=np.int64)
+        return np.asarray(pd.Index(keys).get_indexer(values), dtype=np.int64)
     left, right = TextColumn(_as_arrow_text(values)), TextColumn(_as_arrow_text(keys))
     packed = _packed_keys(left, right)
     if packed is None:
-        found = pc.index_in(left.values, value_set=right.values).to_numpy(zero_copy_only=False)
-        return np.where(np.isnan(found), -1, found).astype(np.int64) if found.dtype.kind == "f" else found.astype(np.int64)
-    lkey, rkey = packed
-    order = np.argsort(rkey, kind="stable")
-    ordered = rkey[order]
-    at = np.minimum(np.searchsorted(ordered, lkey), len(ordered) - 1)
-    return np.where(ordered[at] == lkey, order[at], -1).astype(np.int64)
+        found = pc.index_in(left.values, value_set=right.values)
+        return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return np.asarray(pd.Index(packed[1]).get_indexer(packed[0]), dtype=np.int64)
 
 
 def is_in(values: pd.Series, allowed) -> np.ndarray:
     """Which of ``values`` are among ``allowed``, as a ``bool`` array: ``Series.isin``, without a Python object per cell.
 
     pandas' ``isin`` on Arrow-backed text makes a Python object of each
-    allowed value; text goes to :func:`positions_in` instead.
+    allowed value; text is compared as packed integer keys (identifiers of
+    one width) or with ``pyarrow.compute.is_in``.
     """
     if _is_arrow_text(values):
         allowed = allowed if isinstance(allowed, pd.Series) else pd.Series(allowed, dtype=values.dtype)
         if _is_arrow_text(allowed):
-            return positions_in(values, allowed) >= 0
+            left, right = TextColumn(_as_arrow_text(values)), TextColumn(_as_arrow_text(allowed))
+            packed = _packed_keys(left, right)
+            if packed is not None:
+                return np.isin(packed[0], packed[1])
+            return np.asarray(pc.is_in(left.values, value_set=right.values).to_numpy(zero_copy_only=False), dtype=bool)
     return values.isin(allowed).to_numpy(dtype=bool)
 
 

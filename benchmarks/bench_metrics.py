@@ -1,14 +1,18 @@
-"""Time every measure for one year on England-sized data, and its peak memory.
+"""England-sized data: the whole ``cpstats metrics`` command, and its load, validation and measures apart.
 
 Writes (once) England-sized synthetic datasets at 1/4, 1/2 and full size
 with ``cpstats synth --scale england`` into ``_build/bench/``, then, for each
-size: (1) in a fresh process, loads and validates the folder, timing it and
-keeping the typed tables as Parquet; (2) in another fresh process, computes
-every measure of ``docs/measures.md`` for 2017-18 three times from those tables,
-and prints the median time and the peak memory (resident set size of the
-process, and the peak of allocations made while computing, from tracemalloc).
+size, three times in fresh processes:
 
-Run with ``make bench`` or ``python benchmarks/bench_metrics.py``.
+1. the command an analyst runs, ``cpstats metrics --data DIR --year 2018-19
+   --json``: wall seconds, CPU seconds and the peak resident memory of the
+   process (``ru_maxrss`` of the child, as ``/usr/bin/time -v`` reports it);
+2. the same work in one process with each stage timed: reading every CSV
+   (Arrow's reader), checking every cell against the contract and typing the
+   columns (per table), the checks across tables, and every measure.
+
+Prints the median of the three runs of each, with the load average before and
+after. Run with ``make bench`` or ``python benchmarks/bench_metrics.py``.
 """
 
 from __future__ import annotations
@@ -25,10 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "_build" / "bench"
 FRACTIONS = (0.25, 0.5, 1.0)
-YEAR = "2017-18"
+YEAR = "2018-19"
 REPEATS = 3
-TABLE_NAMES = ("children", "referrals", "s47_enquiries", "cp_plans", "cp_reviews", "conferences",
-               "conference_children", "conference_agencies", "case_audits", "feedback", "marac")
+CPSTATS = Path(sys.executable).with_name("cpstats")
 
 
 def dataset(fraction: float) -> Path:
@@ -39,88 +42,105 @@ def dataset(fraction: float) -> Path:
     return folder
 
 
-def load_in_this_process(folder: str) -> dict:
-    """Stage 1: read and validate the folder; keep the typed tables as Parquet for stage 2."""
-    import resource
-
+def stages_in_this_process(folder: str) -> dict:
+    """Load (read, check and type each table), the checks across tables, and the measures, each timed."""
+    from cpstats.data import dataset as loader
+    from cpstats.data.contract import TABLES, Problem
     from cpstats.data.dataset import load_dataset
-
-    started = time.perf_counter()
-    ds = load_dataset(folder)
-    seconds = time.perf_counter() - started
-    typed = Path(folder) / "typed"
-    typed.mkdir(exist_ok=True)
-    for name in TABLE_NAMES:
-        frame = getattr(ds, name)
-        if frame is not None:
-            frame.to_parquet(typed / f"{name}.parquet")
-    return {"referrals": len(ds.referrals), "plans": len(ds.cp_plans), "load_s": seconds,
-            "load_rss_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
-
-
-def measure_in_this_process(folder: str) -> dict:
-    """Stage 2: every measure for one year from the validated tables: median time and peak memory."""
-    import resource
-    import tracemalloc
-
-    import pandas as pd
-
-    from cpstats.data.dataset import Dataset
     from cpstats.figures.measures import compute_measures
 
-    typed = Path(folder) / "typed"
-    tables = {name: pd.read_parquet(typed / f"{name}.parquet") if (typed / f"{name}.parquet").exists() else None
-              for name in TABLE_NAMES}
-    ds = Dataset(path=Path(folder), la={"name": "England", "la_code": 970}, **tables)
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    times = []
-    for _ in range(REPEATS):
+    read = check = 0.0
+    original_read, original_check = loader._read_csv_text, loader.check_columns
+
+    def timed_read(path):
+        nonlocal read
         started = time.perf_counter()
-        compute_measures(ds, YEAR, population=11_700_000)
-        times.append(time.perf_counter() - started)
-    tracemalloc.start()
+        try:
+            return original_read(path)
+        finally:
+            read += time.perf_counter() - started
+
+    def timed_check(*args):
+        nonlocal check
+        started = time.perf_counter()
+        try:
+            return original_check(*args)
+        finally:
+            check += time.perf_counter() - started
+
+    loader._read_csv_text, loader.check_columns = timed_read, timed_check
+    started = time.perf_counter()
+    ds = load_dataset(folder)
+    load = time.perf_counter() - started
+    loader._read_csv_text, loader.check_columns = original_read, original_check
+    tables = {name: getattr(ds, name) for name in TABLES}
+    problems: list[Problem] = []
+    started = time.perf_counter()
+    loader._check_across_tables(tables, problems)
+    across = time.perf_counter() - started
+    started = time.perf_counter()
     compute_measures(ds, YEAR, population=11_700_000)
-    _, traced_peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return {
-        "measures_s": statistics.median(times), "measures_all_s": times,
-        "measures_alloc_peak_mb": traced_peak / 2**20, "rss_with_data_mb": rss_before,
-        "rss_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }
+    measures = time.perf_counter() - started
+    return {"referrals": len(ds.referrals), "plans": len(ds.cp_plans), "rows": sum(len(t) for t in tables.values() if t is not None),
+            "load_s": load, "read_s": read, "check_s": check, "across_s": across, "measures_s": measures}
 
 
-def _child(stage: str, folder: Path) -> dict:
-    out = subprocess.run([sys.executable, __file__, stage, str(folder)], check=True, capture_output=True, text=True)
+def command(folder: Path) -> dict:
+    """``cpstats metrics --json`` in a child process: wall and CPU seconds, peak resident memory of that process."""
+    started = time.perf_counter()
+    child = subprocess.Popen([str(CPSTATS), "metrics", "--data", str(folder), "--year", YEAR, "--json"],
+                             stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)  # this child's own resource use, as /usr/bin/time -v reports it
+    wall = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise SystemExit(f"cpstats metrics failed on {folder} (exit {child.returncode})")
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024}
+
+
+def _stages(folder: Path) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--stages", str(folder)], check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _median(runs: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
 def main() -> int:
-    if len(sys.argv) == 3 and sys.argv[1] in ("--load", "--measure"):
-        stage = load_in_this_process if sys.argv[1] == "--load" else measure_in_this_process
-        print(json.dumps(stage(sys.argv[2])))
+    if len(sys.argv) == 3 and sys.argv[1] == "--stages":
+        print(json.dumps(stages_in_this_process(sys.argv[2])))
         return 0
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    rows = []
+    results = []
     for fraction in FRACTIONS:
         folder = dataset(fraction)
-        rows.append((fraction, {**_child("--load", folder), **_child("--measure", folder)}))
-    print("\nload = read and validate every table (stage 1, own process); measures = every measure of docs/measures.md")
-    print("for 2017-18 from the validated tables (stage 2, own process): median of 3, allocation peak (tracemalloc)")
-    print("and peak resident memory of that process, data included.\n")
-    print(f"{'size':>6} {'referrals':>10} {'plans':>8} {'load s':>7} {'load RSS MB':>12} {'measures s':>11} "
-          f"{'alloc peak MB':>14} {'RSS peak MB':>12}")
-    for fraction, r in rows:
-        print(f"{fraction:>6g} {r['referrals']:>10,} {r['plans']:>8,} {r['load_s']:>7.1f} {r['load_rss_peak_mb']:>12.0f} "
-              f"{r['measures_s']:>11.2f} {r['measures_alloc_peak_mb']:>14.0f} {r['rss_peak_mb']:>12.0f}")
-    base = rows[0][1]
-    for fraction, r in rows[1:]:
-        print(f"x{fraction / rows[0][0]:g} size: measures time x{r['measures_s'] / base['measures_s']:.2f}, "
-              f"allocation peak x{r['measures_alloc_peak_mb'] / base['measures_alloc_peak_mb']:.2f}")
-    full = rows[-1][1]
-    print(f"\ntarget at full size: measures under 10 s -> {full['measures_s']:.2f} s "
-          f"({'met' if full['measures_s'] < 10 else 'NOT met'}); peak memory under 2 GB -> {full['rss_peak_mb']:.0f} MB RSS "
-          f"({'met' if full['rss_peak_mb'] < 2048 else 'NOT met'}); loading and validating peaks at "
-          f"{full['load_rss_peak_mb']:.0f} MB ({'under' if full['load_rss_peak_mb'] < 2048 else 'over'} 2 GB)")
+        load_before = os.getloadavg()[0]
+        runs = []
+        for _ in range(REPEATS):  # a peak of one run must not be hidden by another: each its own child process
+            runs.append({**command(folder), **_stages(folder)})
+        load_after = os.getloadavg()[0]
+        results.append((fraction, runs, load_before, load_after))
+        print(f"size {fraction:g}: wall {[round(r['wall_s'], 1) for r in runs]} s, "
+              f"RSS {[round(r['rss_mb']) for r in runs]} MB, load average {load_before:.1f} -> {load_after:.1f}", flush=True)
+    print(f"\n`cpstats metrics --data DIR --year {YEAR} --json`, median of {REPEATS}; stages timed apart in another process")
+    print("(read = Arrow's CSV reader; check = every cell against the contract, and typing; across = the checks across tables)\n")
+    print(f"{'size':>5} {'referrals':>10} {'all rows':>11} {'wall s':>7} {'CPU s':>6} {'RSS MB':>7} {'load s':>7} "
+          f"{'read s':>7} {'check s':>8} {'across s':>9} {'measures s':>11} {'load avg':>11}")
+    for fraction, runs, before, after in results:
+        first = runs[0]
+        print(f"{fraction:>5g} {first['referrals']:>10,} {first['rows']:>11,} {_median(runs, 'wall_s'):>7.1f} "
+              f"{_median(runs, 'cpu_s'):>6.1f} {_median(runs, 'rss_mb'):>7.0f} {_median(runs, 'load_s'):>7.1f} "
+              f"{_median(runs, 'read_s'):>7.1f} {_median(runs, 'check_s'):>8.1f} {_median(runs, 'across_s'):>9.1f} "
+              f"{_median(runs, 'measures_s'):>11.2f} {before:>5.1f}->{after:<5.1f}")
+    base = results[0][1]
+    for fraction, runs, _, _ in results[1:]:
+        print(f"x{fraction / results[0][0]:g} rows: wall x{_median(runs, 'wall_s') / _median(base, 'wall_s'):.2f}, "
+              f"CPU x{_median(runs, 'cpu_s') / _median(base, 'cpu_s'):.2f}, RSS x{_median(runs, 'rss_mb') / _median(base, 'rss_mb'):.2f}")
+    full = results[-1][1]
+    wall, rss = _median(full, "wall_s"), _median(full, "rss_mb")
+    print(f"\ntargets at full size: under 10 s -> {wall:.1f} s ({'met' if wall < 10 else 'NOT met'}); "
+          f"under 2 GB resident -> {rss:.0f} MB ({'met' if rss < 2048 else 'NOT met'})")
     return 0
 
 

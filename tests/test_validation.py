@@ -126,3 +126,68 @@ def test_cli_validate_exits_2_and_prints_the_problems(tmp_path, capsys):
     assert "cp_reviews.csv, row 2, column review_date" in err
     good = write_folder(tmp_path / "good", **GOOD)
     assert main(["validate", "--data", str(good)]) == 0
+
+
+# ----------------------------------------------------------------- the rules over whole columns = the pandera schema
+
+EDGE_CELLS = [
+    "", "Y", "N", "y", "x", "2018-02-28", "2016-02-29", "2018-02-29", "1989-12-31", "1990-01-01", "2100-12-31",
+    "2101-01-01", "2018-1-05", "2018/01/05", "20180105", "2018-13-01", "\uff12\uff10\uff11\uff18-01-05",
+    "\u0662\u0660\u0661\u0668-\u0660\u0661-\u0660\u0665", "0", "5", "30", "31", "50", "51", "007", "-1", "1.5", "1234567",
+    "\uff15", "\u0663", "\u0669\u0669", "=1+1", "+x", "-x", "@x", "a\tb", "a\x00b", "a\u2028b", "a\x85b", "a\x7fb",
+    "x" * 101, "\u00e9" * 100, "\u00e9" * 101, "y" * 201, "NEG", "M", "F", "WBRI", "ICPC", "NO_PLAN", "PARENT",
+    "OUTSTANDING", "1A", "10", "N3", "C1", "C1", "caf\u00e9", "Health Visitor",
+]
+
+
+def _pandera_problems(table, frame):
+    """The problems the pandera schema of ``table`` finds, as the loader reports them."""
+    import pandera.pandas as pandera
+
+    from cpstats.data.contract import Problem, schema_for, shorten
+
+    try:
+        schema_for(table).validate(frame, lazy=True)
+    except pandera.errors.SchemaErrors as exc:
+        found = set()
+        for case in exc.failure_cases.itertuples(index=False):
+            if case.check == "field_uniqueness":
+                message = f"{shorten(case.failure_case)} appears more than once; it must be unique"
+            else:
+                message = f"{shorten(case.failure_case)} {case.check}" if case.failure_case != "" else str(case.check)
+            found.add(Problem(table.filename, int(case.index) + 2, case.column, message))
+        return found
+    return set()
+
+
+@pytest.mark.parametrize("name", ["children", "referrals", "s47_enquiries", "cp_plans", "cp_reviews", "conferences",
+                                  "conference_children", "conference_agencies", "case_audits", "feedback", "marac",
+                                  "19_key_plan"])
+def test_column_checks_find_what_the_pandera_schema_finds(name):
+    """check_columns (Arrow, whole columns) reports exactly the pandera schema's problems, cell by cell, and its dates and numbers are pandas' own."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    from cpstats.data.contract import KEY_PLAN, TABLES, check_columns
+
+    table = KEY_PLAN if name == "19_key_plan" else TABLES[name]
+    n = len(EDGE_CELLS)
+    frame = pd.DataFrame({f.name: pd.Series([EDGE_CELLS[(i * (k + 1) + k) % n] for i in range(n)], dtype=str)
+                          for k, f in enumerate(table.fields)})
+    expected = _pandera_problems(table, frame)
+    rows = frame.index.to_numpy() + 2
+    found, converted = check_columns(table, {c: pa.array(frame[c]) for c in frame.columns}, rows)
+    assert expected, "the edge cells break some rule of every table"
+    assert set(found) == expected
+    for f in table.fields:  # the values kept for typing are pandas' readings of the cells that pass
+        if f.kind not in ("date", "int"):
+            continue
+        refused_rows = {p.row for p in expected if p.column == f.name}
+        good = (~pd.Series(rows).isin(refused_rows) & (frame[f.name] != "")).to_numpy()
+        assert good.any(), f.name
+        if f.kind == "date":
+            want = pd.to_datetime(frame.loc[good, f.name], format="%Y-%m-%d").to_numpy("datetime64[ns]")
+            assert np.array_equal(converted[f.name][good], want)
+        else:
+            assert converted[f.name][good].tolist() == frame.loc[good, f.name].astype("int64").tolist()

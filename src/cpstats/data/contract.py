@@ -24,8 +24,10 @@ from pathlib import Path
 
 import re
 
+import numpy as np
 import pandas as pd
-import pandera.pandas as pa
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = [
     "CONTRACT_VERSION",
@@ -43,6 +45,7 @@ __all__ = [
     "FORMULA_START",
     "shorten",
     "text_problem",
+    "check_columns",
 ]
 
 CONTRACT_VERSION = 1
@@ -312,53 +315,279 @@ def _within(lowest: int, highest: int):
     return check
 
 
-def _checks_for(f: Field) -> list[pa.Check]:
+def _checks_for(f: Field) -> list:
     """The element-wise checks of one field, each with the message an analyst reads."""
+    import pandera.pandas as pandera
+
     def blank_ok(ok):
         return ok if f.required else (lambda values: ok(values) | (values == ""))
 
     checks = []
     if f.required:
-        checks.append(pa.Check(lambda s: s != "", element_wise=False, error="is blank but required"))
+        checks.append(pandera.Check(lambda s: s != "", element_wise=False, error="is blank but required"))
     if f.kind == "date":
-        checks.append(pa.Check(blank_ok(_is_iso_date), error="is not a real date written YYYY-MM-DD (1990 to 2100)"))
+        checks.append(pandera.Check(blank_ok(_is_iso_date), error="is not a real date written YYYY-MM-DD (1990 to 2100)"))
     elif f.kind == "flag":
-        checks.append(pa.Check(blank_ok(lambda s: s.isin(["Y", "N"])), error="must be Y or N"))
+        checks.append(pandera.Check(blank_ok(lambda s: s.isin(["Y", "N"])), error="must be Y or N"))
     elif f.kind == "code":
         allowed = ", ".join(f.codes)
-        checks.append(pa.Check(blank_ok(lambda s, c=f.codes: s.isin(c)), error=f"is not an allowed code ({allowed})"))
+        checks.append(pandera.Check(blank_ok(lambda s, c=f.codes: s.isin(c)), error=f"is not an allowed code ({allowed})"))
     elif f.kind == "name":
-        checks.append(pa.Check(blank_ok(lambda s: s.str.fullmatch(r"[a-z][a-z0-9_]*").fillna(False)),
+        checks.append(pandera.Check(blank_ok(lambda s: s.str.fullmatch(r"[a-z][a-z0-9_]*").fillna(False)),
                                error="is not a name of lower-case letters, digits and _ starting with a letter"))
     elif f.kind == "number":
-        checks.append(pa.Check(blank_ok(lambda s: s.str.fullmatch(r"\d{1,12}(\.\d{1,6})?").fillna(False)),
+        checks.append(pandera.Check(blank_ok(lambda s: s.str.fullmatch(r"[0-9]{1,12}(\.[0-9]{1,6})?").fillna(False)),
                                error="is not a number written with digits and at most one decimal point (no sign, %, comma or unit)"))
     elif f.kind == "int":
-        checks.append(pa.Check(blank_ok(_is_whole_number), error="is not a whole number"))
-        checks.append(pa.Check(_within(f.minimum, f.maximum), error=f"is outside the allowed range {f.minimum} to {f.maximum}"))
+        checks.append(pandera.Check(blank_ok(_is_whole_number), error="is not a whole number"))
+        checks.append(pandera.Check(_within(f.minimum, f.maximum), error=f"is outside the allowed range {f.minimum} to {f.maximum}"))
     if f.kind in ("id", "text"):
         starts = FORMULA_START if f.kind == "text" else _FORMULA_START
         shown = " ".join(repr(c) for c in starts)
-        checks.append(pa.Check(
+        checks.append(pandera.Check(
             lambda s: ~s.str.contains(CONTROL_CHARACTERS).fillna(False),
             error="holds a control character or line break (NUL, tab, newline, ...); a value is one line of text",
         ))
-        checks.append(pa.Check(
+        checks.append(pandera.Check(
             lambda s, starts=starts: ~s.str.startswith(starts).fillna(False),
             error=f"starts with a character a spreadsheet reads as a formula ({shown}); refused",
         ))
-        checks.append(pa.Check(lambda s, n=f.max_length: s.str.len() <= n, error=f"is longer than {f.max_length} characters"))
+        checks.append(pandera.Check(lambda s, n=f.max_length: s.str.len() <= n, error=f"is longer than {f.max_length} characters"))
     return checks
 
 
-def schema_for(table: Table) -> pa.DataFrameSchema:
+def schema_for(table: Table) -> "pandera.pandas.DataFrameSchema":
     """The pandera schema that checks one table read as text (blank cells as ``""``)."""
-    return pa.DataFrameSchema(
+    import pandera.pandas as pandera
+
+    return pandera.DataFrameSchema(
         {
-            f.name: pa.Column(str, checks=_checks_for(f), unique=f.unique, nullable=False, required=True)
+            f.name: pandera.Column(str, checks=_checks_for(f), unique=f.unique, nullable=False, required=True)
             for f in table.fields
         },
         strict=False,
         coerce=False,
         name=table.filename,
     )
+
+
+# ---------------------------------------------------------------- the same rules, over whole columns
+#
+# :func:`check_columns` applies the rules of :func:`schema_for` to whole Arrow
+# text columns and reports exactly the problems the pandera schema reports
+# (``tests/test_validation.py`` compares the two on every table). No rule makes
+# a Python object per cell: each works on the column's UTF-8 bytes and offsets
+# with numpy, or with ``pyarrow.compute``, and the failing rows are located
+# (and their values shown) only when a rule fails. A column made only of
+# printable ASCII (the usual case) is settled from its bytes; a column holding
+# anything else gets the exact ``pyarrow.compute`` test of the rule. Cells other
+# than ASCII in date and number columns (a full-width or Arabic-Indic digit,
+# which Python's ``\d`` accepts) are checked by the pandera checks themselves,
+# on those cells alone.
+
+_CONTROL_RE2 = r"[\x00-\x1f\x7f-\x9f\x{2028}\x{2029}]"
+"""``CONTROL_CHARACTERS`` written for RE2 (pyarrow's regular expressions): the same characters."""
+
+_CONTROL_MESSAGE = "holds a control character or line break (NUL, tab, newline, ...); a value is one line of text"
+_DIGIT_POSITIONS = [0, 1, 2, 3, 5, 6, 8, 9]
+
+
+def _mask(values) -> np.ndarray:
+    """An Arrow boolean array (or chunked array) as a writable numpy ``bool`` array."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return np.array(values.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+class TextColumn:
+    """One column of text (no nulls) as Arrow holds it: the UTF-8 bytes of every cell end to end, and offsets."""
+
+    def __init__(self, values: pa.Array):
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+        if not pa.types.is_large_string(values.type):
+            values = values.cast(pa.large_string())
+        self.values = values
+        buffers = values.buffers()
+        self.offsets = np.frombuffer(buffers[1], dtype=np.int64)[values.offset: values.offset + len(values) + 1]
+        data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.zeros(0, np.uint8)
+        self.data = data[self.offsets[0]: self.offsets[-1]] if len(values) else data[:0]
+        self.lengths = np.diff(self.offsets)
+        self.blank = self.lengths == 0
+        self.printable_ascii = not len(self.data) or (int(self.data.min()) >= 0x20 and int(self.data.max()) < 0x7F)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def first_bytes(self) -> np.ndarray:
+        """The first byte of each cell (0 for a blank one)."""
+        first = np.zeros(len(self), dtype=np.uint8)
+        filled = ~self.blank
+        first[filled] = self.data[self.offsets[:-1][filled] - self.offsets[0]]
+        return first
+
+    def fixed(self, width: int) -> np.ndarray | None:
+        """The bytes of the non-blank cells as rows of ``width`` bytes, when every one has that length; else ``None``."""
+        if not np.all(self.blank | (self.lengths == width)):
+            return None
+        return self.data.reshape(-1, width)
+
+    def is_ascii(self) -> np.ndarray:
+        if self.printable_ascii or not len(self.data) or int(self.data.max()) < 0x80:
+            return np.ones(len(self), dtype=bool)
+        return _mask(pc.string_is_ascii(self.values))
+
+
+def strip_text(values: pa.Array) -> pa.Array:
+    """The cells without white space around them, as pandas' ``str.strip`` (``utf8_trim_whitespace``) leaves them."""
+    column = TextColumn(values)
+    filled = ~column.blank
+    if column.printable_ascii and (not len(column.data) or int(column.data.min()) > 0x20) or not filled.any():
+        return column.values  # no space, control or other than ASCII anywhere
+    start = column.offsets[:-1][filled] - column.offsets[0]
+    end = column.offsets[1:][filled] - column.offsets[0] - 1
+    edges = np.concatenate([column.data[start], column.data[end]])
+    if int(edges.min()) > 0x20 and int(edges.max()) < 0x7F:  # no cell starts or ends with a space or other than ASCII
+        return column.values
+    return pc.utf8_trim_whitespace(column.values)
+
+
+def _ascii_dates(column: TextColumn, ascii_: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which ASCII cells are real dates ``YYYY-MM-DD`` from 1990 to 2100, and the dates (``datetime64[ns]``, else NaT)."""
+    n = len(column)
+    rows = column.fixed(10)
+    if rows is not None:
+        try:  # Arrow's own reading of YYYY-MM-DD: refuses anything but a real date of that shape
+            days = pc.cast(pc.if_else(pa.array(column.blank), "2000-01-01", column.values), pa.date32())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            days = None
+        if days is not None:
+            days = np.array(days.to_numpy(zero_copy_only=False), dtype="datetime64[D]")
+            ok = ~column.blank & (days >= np.datetime64("1990-01-01")) & (days <= np.datetime64("2100-12-31"))
+            dates = days.astype("datetime64[ns]")
+            dates[~ok] = np.datetime64("NaT")
+            return ok, dates
+        cells = np.flatnonzero(~column.blank)
+    else:  # cells of other lengths: gather the 10-byte ones
+        cells = np.flatnonzero((column.lengths == 10) & ascii_)
+        rows = column.data[(column.offsets[:-1][cells] - column.offsets[0])[:, None] + np.arange(10)]
+    digits = rows - np.uint8(ord("0"))  # below "0" wraps round to more than 9
+    shaped = np.all(digits[:, _DIGIT_POSITIONS] <= 9, axis=1) & (rows[:, 4] == ord("-")) & (rows[:, 7] == ord("-"))
+    digits = digits.astype(np.int32)
+    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
+    month = digits[:, 5] * 10 + digits[:, 6]
+    day = digits[:, 8] * 10 + digits[:, 9]
+    year = np.where(shaped, year, 1970)
+    month = np.where(shaped, month, 1)
+    day = np.where(shaped, day, 1)
+    first = ((year - 1970) * 12 + np.clip(month, 1, 12) - 1).astype("datetime64[M]")
+    month_days = ((first + 1).astype("datetime64[D]") - first.astype("datetime64[D]")).astype(np.int64)
+    good = shaped & (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days) & (year >= 1990) & (year <= 2100)
+    ok = np.zeros(n, dtype=bool)
+    ok[cells] = good
+    dates = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    dates[cells[good]] = (first[good].astype("datetime64[D]") + (day[good] - 1)).astype("datetime64[ns]")
+    return ok, dates
+
+
+def _repeated(column: TextColumn) -> np.ndarray:
+    """Which cells hold a value found in another cell too."""
+    n = len(column)
+    if n < 2:
+        return np.zeros(n, dtype=bool)
+    width = int(column.lengths[0])
+    if width and np.all(column.lengths == width):  # identifiers of one width: in order means unique
+        keys = column.data.reshape(n, width).view(f"S{width}").ravel()
+        if np.all(keys[1:] > keys[:-1]):
+            return np.zeros(n, dtype=bool)
+    encoded = pc.dictionary_encode(column.values)
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    return np.bincount(codes)[codes] > 1
+
+
+def check_columns(table: Table, columns: dict[str, pa.Array], rows: np.ndarray) -> tuple[list[Problem], dict[str, np.ndarray]]:
+    """Check a table's text columns (blank cells ``""``) against its fields, over whole columns.
+
+    ``rows`` gives each record's row in the file. Returns the problems, each
+    as :func:`schema_for` would report it, and the values of the date
+    (``datetime64[ns]``, blank as ``NaT``), flag (``bool``) and whole-number
+    (``int64``) columns, meaningful only when no problem was found.
+    """
+    problems: list[Problem] = []
+    converted: dict[str, np.ndarray] = {}
+
+    def report(f: Field, values: pa.Array, failed: np.ndarray, error: str, unique: bool = False) -> None:
+        where = np.flatnonzero(failed)
+        if not len(where):
+            return
+        for row, value in zip(rows[where].tolist(), values.take(pa.array(where)).to_pylist()):
+            if unique:
+                message = f"{shorten(value)} appears more than once; it must be unique"
+            else:
+                message = f"{shorten(value)} {error}" if value != "" else error
+            problems.append(Problem(table.filename, int(row), f.name, message))
+
+    for f in table.fields:
+        column = TextColumn(columns[f.name])
+        values, blank = column.values, column.blank
+        allowed_blank = blank if not f.required else np.zeros(len(column), dtype=bool)
+        if f.required:
+            report(f, values, blank, "is blank but required")
+        if f.unique:
+            report(f, values, _repeated(column), "", unique=True)
+        if f.kind in ("date", "int"):
+            ascii_ = column.is_ascii()
+            other = np.flatnonzero(~ascii_)
+            cells = pd.Series(values.take(pa.array(other)).to_pylist(), dtype=str) if len(other) else None
+        if f.kind == "date":
+            ok, dates = _ascii_dates(column, ascii_)
+            if len(other):  # other than ASCII: the pandera check itself, on these cells only
+                ok[other] = _is_iso_date(cells).to_numpy(dtype=bool)
+                dates[other] = pd.to_datetime(cells.where(ok[other], None), format="%Y-%m-%d",
+                                              errors="coerce").to_numpy("datetime64[ns]")
+            converted[f.name] = dates
+            report(f, values, ~(ok | allowed_blank), "is not a real date written YYYY-MM-DD (1990 to 2100)")
+        elif f.kind == "flag":
+            one = column.fixed(1)
+            if one is not None and not blank.any():
+                ok, yes = (one[:, 0] == ord("Y")) | (one[:, 0] == ord("N")), one[:, 0] == ord("Y")
+            else:
+                ok = _mask(pc.is_in(values, value_set=pa.array(["Y", "N"], type=values.type)))
+                yes = _mask(pc.equal(values, "Y"))
+            converted[f.name] = yes
+            report(f, values, ~(ok | allowed_blank), "must be Y or N")
+        elif f.kind == "code":
+            ok = _mask(pc.is_in(values, value_set=pa.array(list(f.codes), type=values.type)))
+            report(f, values, ~(ok | allowed_blank), f"is not an allowed code ({', '.join(f.codes)})")
+        elif f.kind == "name":
+            ok = _mask(pc.match_substring_regex(values, r"^[a-z][a-z0-9_]*$"))
+            report(f, values, ~(ok | blank), "is not a name of lower-case letters, digits and _ starting with a letter")
+        elif f.kind == "number":
+            ok = _mask(pc.match_substring_regex(values, r"^[0-9]{1,12}(\.[0-9]{1,6})?$"))
+            report(f, values, ~(ok | blank),
+                   "is not a number written with digits and at most one decimal point (no sign, %, comma or unit)")
+        elif f.kind == "int":
+            plain = values if not len(other) else pc.if_else(pa.array(ascii_), values, "")
+            whole = _mask(pc.ascii_is_decimal(plain)) & (column.lengths <= 6)
+            numbers = np.array(pc.cast(pc.if_else(pa.array(whole), plain, "0"), pa.int64()))
+            outside = whole & ((numbers < f.minimum) | (numbers > f.maximum))
+            if len(other):
+                whole[other] = _is_whole_number(cells).to_numpy(dtype=bool)
+                outside[other] = ~_within(f.minimum, f.maximum)(cells).to_numpy(dtype=bool)
+                numbers[other] = [int(v) if w else 0 for v, w in zip(cells, whole[other])]
+            converted[f.name] = numbers
+            report(f, values, ~(whole | allowed_blank), "is not a whole number")
+            report(f, values, outside, f"is outside the allowed range {f.minimum} to {f.maximum}")
+        if f.kind in ("id", "text"):
+            starts = FORMULA_START if f.kind == "text" else _FORMULA_START
+            shown = " ".join(repr(c) for c in starts)
+            if not column.printable_ascii:
+                report(f, values, _mask(pc.match_substring_regex(values, _CONTROL_RE2)), _CONTROL_MESSAGE)
+            first = column.first_bytes()
+            formula = ~blank & np.isin(first, np.frombuffer("".join(starts).encode("ascii"), dtype=np.uint8))
+            report(f, values, formula, f"starts with a character a spreadsheet reads as a formula ({shown}); refused")
+            if len(column) and int(column.lengths.max()) > f.max_length:  # a character is at least one byte
+                report(f, values, _mask(pc.greater(pc.utf8_length(values), f.max_length)),
+                       f"is longer than {f.max_length} characters")
+        columns[f.name] = values
+    return problems, converted

@@ -1,7 +1,9 @@
 """Loading one local authority's folder and checking it against the contract.
 
-:func:`load_dataset` reads every table of :data:`cpstats.data.contract.TABLES`,
-checks each cell with the table's pandera schema, then checks the tables
+:func:`load_dataset` reads every table of :data:`cpstats.data.contract.TABLES`
+with Arrow's CSV reader, checks each cell against the table's rules over whole
+columns (:func:`cpstats.data.contract.check_columns`, the rules of the
+table's pandera schema), then checks the tables
 against each other (keys exist, dates in order, one open plan per child). It
 either returns a :class:`Dataset` of typed DataFrames or raises one
 :class:`~cpstats.data.contract.DataValidationError` listing every problem found,
@@ -19,16 +21,19 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-import pandera.pandas as pa
+import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
-from cpstats.data.contract import KEY_PLAN, LOCAL_FIGURES, TABLES, DataValidationError, Problem, Table, schema_for, shorten, text_problem
+from cpstats.data.contract import (KEY_PLAN, LOCAL_FIGURES, TABLES, DataValidationError, Problem, Table, TextColumn,
+                                   check_columns, schema_for, shorten, strip_text, text_problem)
 from cpstats.data.periods import ReportingYear
 
 __all__ = ["Dataset", "Coverage", "load_dataset", "file_fingerprint", "dataset_fingerprint", "VALIDATED_CACHE_ENV",
            "cached_dataset", "keep_dataset", "check_year_covered", "special_files", "read_text_table",
-           "check_key_plan", "check_local_figures", "read_local_figures"]
+           "check_key_plan", "check_local_figures", "read_local_figures", "read_table", "is_in", "positions_in"]
 
 LA_FILE = "la.yaml"
 VALIDATED_CACHE_ENV = "CPSTATS_VALIDATED_CACHE"
@@ -334,13 +339,8 @@ def _read_csv_text(path: Path) -> pd.DataFrame:
     return frame
 
 
-def read_text_table(path: Path, table: Table, problems: list[Problem], notes: list[str] | None = None) -> pd.DataFrame | None:
-    """Read one CSV of ``table`` as text and check its cells; ``None`` when it cannot be checked.
-
-    Every problem found is added to ``problems`` with the file's name, the
-    row a spreadsheet shows (header = row 1) and the column.
-    """
-    notes = [] if notes is None else notes
+def _read_columns(path: Path, table: Table, problems: list[Problem], notes: list[str]):
+    """The columns of ``table`` in one CSV as Arrow text, stripped, with each record's row; ``None`` when unreadable."""
     name = table.filename
     try:
         frame = _read_csv_text(path)
@@ -355,8 +355,6 @@ def read_text_table(path: Path, table: Table, problems: list[Problem], notes: li
         problems.append(Problem(name, None, None, f"is not a well-formed CSV: {shorten(' '.join(str(exc).split()), 200)}"))
         return None
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
-    for column in frame.columns:
-        frame[column] = frame[column].astype(str).str.strip()
     missing = [c for c in table.columns if c not in frame.columns]
     for column in missing:
         header = shorten(", ".join(frame.columns), 200)
@@ -366,54 +364,137 @@ def read_text_table(path: Path, table: Table, problems: list[Problem], notes: li
     extra = [c for c in frame.columns if c not in table.columns]
     if extra:
         notes.append(f"{name}: extra column(s) ignored: {shorten(', '.join(extra), 200)}")
-    frame = frame[table.columns]
-    try:
-        schema_for(table).validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        problems.extend(_problems_from_pandera(name, frame, exc.failure_cases))
+    rows = frame.index.to_numpy(dtype=np.int64) + 2
+    # every cell as the analyst typed it, less the white space around it (pandas' str.strip does the same)
+    columns = {c: strip_text(_as_arrow_text(frame[c])) for c in table.columns}
+    del frame
+    return columns, rows
+
+
+def _as_arrow_text(values: pd.Series) -> pa.Array:
+    array = pa.array(values.astype(str), from_pandas=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+"""pandas' text dtype (``str``), holding the Arrow array without a copy."""
+
+
+def read_text_table(path: Path, table: Table, problems: list[Problem], notes: list[str] | None = None) -> pd.DataFrame | None:
+    """Read one CSV of ``table`` as text and check its cells; ``None`` when it cannot be checked.
+
+    Every problem found is added to ``problems`` with the file's name, the
+    row a spreadsheet shows (header = row 1) and the column. The frame
+    returned holds the text of each cell, stripped; its index is the record's
+    position in the file (row ``index + 2``).
+    """
+    read = _read_columns(Path(path), table, problems, [] if notes is None else notes)
+    if read is None:
         return None
+    columns, rows = read
+    found, _ = check_columns(table, columns, rows)
+    if found:
+        problems.extend(found)
+        return None
+    return pd.DataFrame({c: pd.Series(v, dtype=_TEXT) for c, v in columns.items()}, index=pd.Index(rows - 2))
+
+
+def read_table(path: Path, table: Table, problems: list[Problem], notes: list[str] | None = None) -> pd.DataFrame | None:
+    """Read one CSV of ``table``, check its cells and type them; ``None`` when a cell breaks a rule.
+
+    Dates become ``datetime64[ns]`` (blank as ``NaT``), flags ``bool``, whole
+    numbers ``int64``, the rest text; the index (``row``) is the row in the file.
+    """
+    read = _read_columns(Path(path), table, problems, [] if notes is None else notes)
+    if read is None:
+        return None
+    columns, rows = read
+    found, converted = check_columns(table, columns, rows)
+    if found:
+        problems.extend(found)
+        return None
+    typed = {}
+    for f in table.fields:
+        if f.kind in ("date", "int", "flag"):
+            typed[f.name] = pd.Series(converted.pop(f.name))
+        else:
+            typed[f.name] = pd.Series(columns[f.name], dtype=_TEXT)
+        columns[f.name] = None
+    frame = pd.DataFrame(typed)
+    frame.index = pd.Index(rows, name="row")
     return frame
 
 
-_read_table = read_text_table
+_read_table = read_table
 
 
-def _problems_from_pandera(name: str, frame: pd.DataFrame, cases: pd.DataFrame) -> list[Problem]:
-    found = []
-    for case in cases.itertuples(index=False):
-        column = case.column if isinstance(case.column, str) else None
-        index = case.index
-        row = int(index) + 2 if pd.notna(index) else None
-        check = str(case.check)
-        if check == "field_uniqueness":
-            message = f"{shorten(case.failure_case)} appears more than once; it must be unique"
-        else:
-            message = f"{shorten(case.failure_case)} {check}" if case.failure_case != "" else check
-        found.append(Problem(name, row, column, message))
-    return found
+def _is_arrow_text(values) -> bool:
+    return isinstance(getattr(values, "dtype", None), pd.StringDtype) and values.dtype.storage == "pyarrow"
 
 
-# ----------------------------------------------------------------- typing
+def _packed_keys(left: TextColumn, right: TextColumn) -> tuple[np.ndarray, np.ndarray] | None:
+    """Both columns' cells as ``uint64`` keys, equal exactly when the text is, or ``None``.
+
+    Possible when every cell of both has one width and at most 8 byte
+    positions vary (identifiers such as ``C00000001``): the positions that
+    hold the same byte in every cell are left out.
+    """
+    width = int(left.lengths[0]) if len(left) else 0
+    if not width or not len(right) or not np.all(left.lengths == width) or not np.all(right.lengths == width):
+        return None
+    a, b = left.data.reshape(-1, width), right.data.reshape(-1, width)
+    low, high = np.minimum(a.min(axis=0), b.min(axis=0)), np.maximum(a.max(axis=0), b.max(axis=0))
+    varying = np.flatnonzero(low != high)
+    if len(varying) > 8:
+        return None
+    keys = []
+    for matrix in (a, b):
+        packed = np.zeros((len(matrix), 8), dtype=np.uint8)
+        packed[:, 8 - len(varying):] = matrix[:, varying]
+        keys.append(packed.view(np.uint64).ravel())
+    return keys[0], keys[1]
 
 
-def _typed(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
-    out = frame.copy(deep=False)
-    for f in table.fields:
-        if f.kind == "date":
-            out[f.name] = pd.to_datetime(out[f.name].replace("", None), format="%Y-%m-%d").astype("datetime64[ns]")
-        elif f.kind == "flag":
-            out[f.name] = out[f.name].eq("Y")
-        elif f.kind == "int":
-            out[f.name] = out[f.name].astype("int64")
-    out.index = pd.Index(frame.index.to_numpy() + 2, name="row")
-    return out
+def positions_in(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """For each of ``values``, the position in ``keys`` of the cell equal to it (``-1`` when none); ``keys`` unique.
+
+    Text columns (pandas' Arrow-backed ``str``) are compared without a Python
+    object per cell: as packed integer keys when they are identifiers of one
+    width, else with ``pyarrow.compute.index_in``.
+    """
+    if not _is_arrow_text(values) or not _is_arrow_text(keys):
+        return np.asarray(pd.Index(keys).get_indexer(values), dtype=np.int64)
+    left, right = TextColumn(_as_arrow_text(values)), TextColumn(_as_arrow_text(keys))
+    packed = _packed_keys(left, right)
+    if packed is None:
+        found = pc.index_in(left.values, value_set=right.values)
+        return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return np.asarray(pd.Index(packed[1]).get_indexer(packed[0]), dtype=np.int64)
+
+
+def is_in(values: pd.Series, allowed) -> np.ndarray:
+    """Which of ``values`` are among ``allowed``, as a ``bool`` array: ``Series.isin``, without a Python object per cell.
+
+    pandas' ``isin`` on Arrow-backed text makes a Python object of each
+    allowed value; text is compared as packed integer keys (identifiers of
+    one width) or with ``pyarrow.compute.is_in``.
+    """
+    if _is_arrow_text(values):
+        allowed = allowed if isinstance(allowed, pd.Series) else pd.Series(allowed, dtype=values.dtype)
+        if _is_arrow_text(allowed):
+            left, right = TextColumn(_as_arrow_text(values)), TextColumn(_as_arrow_text(allowed))
+            packed = _packed_keys(left, right)
+            if packed is not None:
+                return np.isin(packed[0], packed[1])
+            return np.asarray(pc.is_in(left.values, value_set=right.values).to_numpy(zero_copy_only=False), dtype=bool)
+    return values.isin(allowed).to_numpy(dtype=bool)
 
 
 # ----------------------------------------------------------------- cross-table checks
 
 
 def _missing_keys(problems, child: pd.DataFrame, file: str, column: str, parent: pd.DataFrame, parent_file: str, key: str):
-    orphan = child[~child[column].isin(parent[key])]
+    orphan = child[~is_in(child[column], parent[key])]
     for row, value in orphan[column].items():
         problems.append(Problem(file, row, column, f"{value!r} does not exist in {parent_file} ({key})"))
 
@@ -443,9 +524,14 @@ def _check_across_tables(t: dict[str, pd.DataFrame], problems: list[Problem]) ->
                 _missing_keys(problems, t[name], f"{name}.csv", "conference_id", t["conferences"], "conferences.csv", "conference_id")
 
     s47 = t["s47_enquiries"]
-    referral_child = t["referrals"].set_index("referral_id")["child_id"]
-    linked = s47["referral_id"].map(referral_child)
-    for row in s47.index[linked.notna() & (linked != s47["child_id"])]:
+    referrals = t["referrals"]
+    at = positions_in(s47["referral_id"], referrals["referral_id"])  # referral_id is unique by now
+    known = np.flatnonzero(at >= 0)
+    linked = _as_arrow_text(referrals["child_id"]).take(pa.array(at[known]))
+    own = _as_arrow_text(s47["child_id"]).take(pa.array(known))
+    other_child = np.zeros(len(s47), dtype=bool)
+    other_child[known] = pc.not_equal(linked, own).to_numpy(zero_copy_only=False)
+    for row in s47.index[other_child]:
         problems.append(Problem("s47_enquiries.csv", row, "referral_id", f"{s47.at[row, 'referral_id']!r} is a referral of another child"))
 
     _dates_in_order(problems, t["referrals"], "referrals.csv", "referral_date", "closure_date", "a referral cannot close before it starts")
@@ -620,10 +706,8 @@ def load_dataset(folder: Path | str) -> Dataset:
             raw[table.name] = None
             continue
         files[table.filename] = path
-        text = _read_table(path, table, problems, notes)
-        # convert at once, so the text copy of a large table is freed before the next is read
-        raw[table.name] = _typed(text, table) if text is not None else None
-        del text
+        # typed at once, so the text of a large table is freed before the next is read
+        raw[table.name] = _read_table(path, table, problems, notes)
     if problems or any(raw[name] is None for name, t in TABLES.items() if t.core):
         raise DataValidationError(problems, str(folder))
     typed = raw

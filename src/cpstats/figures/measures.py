@@ -10,7 +10,8 @@ under their stable names, rounded for publication, as ``cpstats metrics
 
 Definitions follow the DfE "Characteristics of children in need" statistics
 and the CIN census guide. Notation: the year runs from ``S`` (1 April) to
-``E`` (31 March) inclusive. All functions are vectorised with pandas.
+``E`` (31 March) inclusive. All functions are vectorised with pandas (text membership with
+:func:`cpstats.data.dataset.is_in`, which makes no Python object per cell).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from cpstats.data.contract import CATEGORY_CODES, ETHNIC_GROUPS, ETHNICITY_CODES
-from cpstats.data.dataset import Dataset
+from cpstats.data.dataset import Dataset, is_in
 from cpstats.data.periods import ReportingYear, add_months, working_days
 
 YearLike = ReportingYear | str
@@ -239,7 +240,7 @@ def children_with_plan_during_year(ds: Dataset, year: YearLike) -> int:
 def families_with_plan_during_year(ds: Dataset, year: YearLike) -> int:
     """Distinct ``family_id`` of the children with a plan during the year."""
     children = plans_during_year(ds, year)["child_id"].unique()
-    return int(ds.children.loc[ds.children["child_id"].isin(children), "family_id"].nunique())
+    return int(ds.children.loc[is_in(ds.children["child_id"], children), "family_id"].nunique())
 
 
 def unborn_at_plan_start(ds: Dataset, year: YearLike) -> int:
@@ -269,7 +270,7 @@ def second_or_subsequent_plan_pct(ds: Dataset, year: YearLike) -> float | None:
     starts = plans_started(ds, year)
     if starts.empty:
         return None
-    repeat = starts["previous_plans"].ge(1) | starts["plan_id"].isin(_earlier_plans(ds, year)["plan_id"])
+    repeat = starts["previous_plans"].ge(1) | is_in(starts["plan_id"], _earlier_plans(ds, year)["plan_id"])
     return _pct(int(repeat.sum()), len(starts))
 
 
@@ -284,7 +285,7 @@ def second_plan_within_2_years_pct(ds: Dataset, year: YearLike) -> float | None:
         return None
     pairs = _earlier_plans(ds, year)
     recent = pairs[pairs["end_date"] >= pairs["start_date"] - pd.DateOffset(years=2)]
-    return _pct(int(starts["plan_id"].isin(recent["plan_id"]).sum()), len(starts))
+    return _pct(int(is_in(starts["plan_id"], recent["plan_id"]).sum()), len(starts))
 
 
 # ----------------------------------------------------------------- category of abuse
@@ -436,7 +437,7 @@ def agency_attendance(ds: Dataset, year: YearLike) -> dict[str, dict] | None:
     conf = conferences_in_year(ds, year)
     if conf is None or ds.conference_agencies is None:
         return None
-    rows = ds.conference_agencies[ds.conference_agencies["conference_id"].isin(conf["conference_id"])]
+    rows = ds.conference_agencies[is_in(ds.conference_agencies["conference_id"], conf["conference_id"])]
     grouped = rows.groupby("agency")[["invited", "attended", "report_submitted", "report_on_time"]].sum()
     return {
         str(agency): {
@@ -644,7 +645,7 @@ def feedback_by_respondent(ds: Dataset, year: YearLike) -> dict[str, dict] | Non
     conf = conferences_in_year(ds, year)
     if conf is None or ds.feedback is None:
         return None
-    forms = ds.feedback[ds.feedback["conference_id"].isin(conf["conference_id"])]
+    forms = ds.feedback[is_in(ds.feedback["conference_id"], conf["conference_id"])]
     out = {}
     for respondent in ("PARENT", "CHILD", "FAMILY_MEMBER", "PROFESSIONAL"):
         ratings = forms.loc[forms["respondent"] == respondent, "rating"]

@@ -474,14 +474,18 @@ def _plotted(value) -> float | None:
     return float(value)
 
 
-def _draw_line(ax, positions, values, number: int, name: str, unit: str, below: Sequence[bool] = ()) -> None:
+def _draw_line(ax, positions, values, number: int, name: str, unit: str, below: Sequence[bool] = (),
+               labelled: bool = True) -> None:
     """One line, each point labelled with its value: above the point, or below it where ``below`` says so
-    (the lower of two lines at that step, so that labels where lines meet do not overlap)."""
+    (the lower of two lines at that step, so that labels where lines meet do not overlap). An unlabelled line
+    (a comparator beside the labelled ones) is drawn thinner; its values are in the text alternative."""
     colour = PALETTE[number % len(PALETTE)]
     ys = [float("nan") if _plotted(v) is None else _plotted(v) for v in values]
     # a marker and dash pattern of its own, so that the lines differ by more than colour
     ax.plot(positions, ys, marker=MARKERS[number % len(MARKERS)], linestyle=LINE_STYLES[number % len(LINE_STYLES)],
-            color=colour, label=name, linewidth=2)
+            color=colour, label=name, linewidth=2 if labelled else 1.3, markersize=6 if labelled else 4)
+    if not labelled:
+        return
     for index, (x, v) in enumerate(zip(positions, values)):
         if _plotted(v) is not None:
             under = index < len(below) and below[index]
@@ -523,6 +527,7 @@ def line_chart(
     title: str,
     value_label: str,
     unit: str = "",
+    labelled: int | None = None,
 ) -> Chart:
     """Lines over the years, one per series, each point labelled with its value.
 
@@ -541,21 +546,25 @@ def line_chart(
         Chart title (the figure's caption) and the axis label for the values.
     unit : str
         Appended to each value label, e.g. ``"%"``.
+    labelled : int, optional
+        How many of the series, from the first, have their points labelled (all by default); the others
+        (comparators: the region, the neighbours) are thinner lines whose values the text alternative gives.
     """
     configure_matplotlib()
     import matplotlib.pyplot as plt
 
-    figure, ax = plt.subplots(figsize=(WIDTH + 0.6, 2.8))  # room for five year labels side by side
+    labelled = len(series) if labelled is None else labelled
+    figure, ax = plt.subplots(figsize=(WIDTH + 0.6, 2.8 if len(series) <= 2 else 3.2))  # five year labels side by side
     positions = list(range(len(x_labels)))
-    below = _lower_at_each_step(series)
+    below = _lower_at_each_step(series)  # a label goes below its point where any line, labelled or not, is above
     for number, (name, values) in enumerate(series.items()):
-        _draw_line(ax, positions, values, number, name, unit, below[name])
+        _draw_line(ax, positions, values, number, name, unit, below.get(name, ()), labelled=number < labelled)
     ax.set_xticks(positions, list(x_labels))
     ax.set_ylabel(value_label)
     _value_axis(ax, [v for values in series.values() for v in values], unit)
     ax.margins(x=0.08)
     if len(series) > 1:  # below the plot, where it cannot cover a line or a label
-        ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(series))
+        ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=min(len(series), 2))
     return Chart(figure_to_svg(figure), describe_lines(x_labels, series, title, unit), title)
 
 
@@ -594,16 +603,23 @@ def small_multiples(
 
 
 def trend_chart(trend: pd.DataFrame, columns: dict, *, title: str, value_label: str, unit: str = "",
-                separate: bool = False) -> Chart:
+                separate: bool = False, comparators: dict | None = None) -> Chart:
     """A line chart of some columns of :func:`cpstats.figures.trends.headline_trend`'s table.
 
     ``columns`` maps a column of ``trend`` to the line's name in the legend.
     With ``separate`` each column is a panel of its own, with its own scale
-    (:func:`small_multiples`): for measures of different sizes.
+    (:func:`small_multiples`): for measures of different sizes. ``comparators``
+    (the same kind of mapping: the region's and the neighbours' columns) are
+    drawn as thinner lines without value labels, after the labelled ones.
     """
-    series = {
-        label: [None if v is None or (not is_withheld(v) and v != v) else v for v in trend[column]]
-        for column, label in columns.items() if column in trend.columns
-    }
-    draw = small_multiples if separate else line_chart
-    return draw([str(year) for year in trend.index], series, title=title, value_label=value_label, unit=unit)
+    def values(column):
+        return [None if v is None or (not is_withheld(v) and v != v) else v for v in trend[column]]
+
+    series = {label: values(column) for column, label in columns.items() if column in trend.columns}
+    labelled = len(series)
+    series.update({label: values(column) for column, label in (comparators or {}).items()
+                   if column in trend.columns and any(v is not None for v in values(column))})
+    if separate:
+        return small_multiples([str(year) for year in trend.index], series, title=title, value_label=value_label, unit=unit)
+    return line_chart([str(year) for year in trend.index], series, title=title, value_label=value_label, unit=unit,
+                      labelled=labelled)

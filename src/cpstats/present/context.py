@@ -107,9 +107,31 @@ class ReportContext:
 
         return {name: self.england(name) for name in (names or [*ENGLAND_MEASURES, *ENGLAND_ONLY])}
 
+    def _comparators_in(self, name: str, year) -> tuple:
+        """The region's and the statistical neighbours' average published ``name`` in ``year`` (``None`` where not known)."""
+        from cpstats.data.comparators import comparator_values
+
+        try:
+            found = comparator_values(name, year, self.dataset.la_code, self.reference_dir)
+        except (KeyError, ValueError, FileNotFoundError):
+            return None, None
+        return tuple(v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+                     for v in (found.region, found.neighbours_average))
+
+    @cached_property
+    def region_name(self) -> str | None:
+        """The authority's region, as DfE compares it (``None`` where the reference data do not know it)."""
+        from cpstats.data.comparators import region_of
+
+        try:
+            return region_of(self.dataset.la_code, self.reference_dir)[1]
+        except (KeyError, ValueError, FileNotFoundError):
+            return None
+
     @cached_property
     def trend(self):
-        """The headline measures over up to five years ending with this one (see :mod:`cpstats.figures.trends`)."""
+        """The headline measures over up to five years ending with this one (see :mod:`cpstats.figures.trends`),
+        with England's, the region's and the statistical neighbours' average published rates beside the rates."""
         import pandas as pd
 
         from cpstats.data.reference import england_value
@@ -123,6 +145,7 @@ class ReportContext:
                 if "per_10000" in name:
                     england = england_value(name, y, self.reference_dir)
                     row[f"england:{name}"] = None if england is None else england[0]
+                    row[f"region:{name}"], row[f"neighbours:{name}"] = self._comparators_in(name, y)
             rows[y.label] = row
         return pd.DataFrame.from_dict(rows, orient="index", dtype=object)
 

@@ -126,6 +126,10 @@ MAIN_PARTS = ("01_introduction", "08_numbers", "20_reconciliation")
 before them (the conference and the service's work; the children subject of a plan and what followed;
 the appendix). Other sections run on from the one before."""
 
+UNSETTLED_LAYOUT = ("did not converge", "did not stabilize")
+"""Typst's warnings that a document's layout did not settle (a page number or a table's place may be
+wrong): the PDF is then compiled again with long tables laid out simply (see ``templates/report.typ``)."""
+
 SHORT_TABLE = 8
 """A table of fewer body rows than this is kept whole on one page of the PDF, with its caption and source.
 A longer one is kept whole where it fits; where it does not, it runs over a page break (its heading row
@@ -1048,10 +1052,14 @@ def compile_pdf(typst_source: str, figures: Mapping[str, bytes], pdf_path: Path,
         (work_dir / "figures" / name).write_bytes(data)
     source = work_dir / "report.typ"
     source.write_text(typst_source, encoding="utf-8")
-    typst.compile(
-        str(source), output=str(pdf_path), root=str(work_dir), font_paths=[str(_font_dir())],
-        ignore_system_fonts=True, timestamp=timestamp, pdf_standards=list(PDF_STANDARDS),
-    )
+    options = dict(output=str(pdf_path), root=str(work_dir), font_paths=[str(_font_dir())],
+                   ignore_system_fonts=True, timestamp=timestamp, pdf_standards=list(PDF_STANDARDS))
+    _, warnings = typst.compile_with_warnings(str(source), **options)
+    if any(_UNSETTLED in str(warning) for warning in warnings for _UNSETTLED in UNSETTLED_LAYOUT):
+        # the tables' placement did not settle within Typst's five layouts: lay long tables out simply
+        _, warnings = typst.compile_with_warnings(str(source), sys_inputs={"table-layout": "simple"}, **options)
+        if any(_UNSETTLED in str(warning) for warning in warnings for _UNSETTLED in UNSETTLED_LAYOUT):
+            raise RuntimeError(f"the PDF's layout did not settle: {'; '.join(map(str, warnings))}")
     return Path(pdf_path)
 
 

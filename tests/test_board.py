@@ -182,6 +182,21 @@ def test_pdf_pages_are_numbered_in_order(pdf_pages):
     assert numbers == [[(str(n), str(count))] for n in range(1, count + 1)]
 
 
+def test_pdf_falls_back_to_a_simple_layout_of_long_tables(public_report, tmp_path):
+    """The layout used when the tables' placement does not settle compiles, settles and keeps the length."""
+    import typst
+    from pypdf import PdfReader
+
+    from cpstats.publish.render import PDF_STANDARDS, _font_dir
+
+    pdf = tmp_path / "simple.pdf"
+    _, warnings = typst.compile_with_warnings(
+        str(public_report.build_dir / "report.typ"), output=str(pdf), root=str(public_report.build_dir),
+        font_paths=[str(_font_dir())], ignore_system_fonts=True, pdf_standards=list(PDF_STANDARDS),
+        sys_inputs={"table-layout": "simple"})
+    assert warnings == [] and len(PdfReader(pdf).pages) <= MAX_PDF_PAGES
+
+
 def test_pdf_starts_a_page_only_before_a_main_part(public_report):
     """The Typst source breaks pages before the main parts only, never before every section."""
     source = (public_report.build_dir / "report.typ").read_text(encoding="utf-8")

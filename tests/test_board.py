@@ -175,6 +175,28 @@ def test_no_pdf_page_is_left_with_a_few_lines(pdf_pages):
     assert [(number, count) for number, count in enumerate(lines[:-1], start=1) if count < MIN_LINES] == []
 
 
+def test_pdf_pages_are_numbered_in_order(pdf_pages):
+    """Each page after the title page says "Page n of N", in order: the layout settled (tables placed, counters final)."""
+    numbers = [re.findall(r"Page (\d+) of (\d+)", " ".join(text.split())) for text in pdf_pages[1:]]
+    count = len(pdf_pages) - 1
+    assert numbers == [[(str(n), str(count))] for n in range(1, count + 1)]
+
+
+def test_pdf_falls_back_to_a_simple_layout_of_long_tables(public_report, tmp_path):
+    """The layout used when the tables' placement does not settle compiles, settles and keeps the length."""
+    import typst
+    from pypdf import PdfReader
+
+    from cpstats.publish.render import PDF_STANDARDS, _font_dir
+
+    pdf = tmp_path / "simple.pdf"
+    _, warnings = typst.compile_with_warnings(
+        str(public_report.build_dir / "report.typ"), output=str(pdf), root=str(public_report.build_dir),
+        font_paths=[str(_font_dir())], ignore_system_fonts=True, pdf_standards=list(PDF_STANDARDS),
+        sys_inputs={"table-layout": "simple"})
+    assert warnings == [] and len(PdfReader(pdf).pages) <= MAX_PDF_PAGES
+
+
 def test_pdf_starts_a_page_only_before_a_main_part(public_report):
     """The Typst source breaks pages before the main parts only, never before every section."""
     source = (public_report.build_dir / "report.typ").read_text(encoding="utf-8")

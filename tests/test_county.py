@@ -9,7 +9,7 @@ import pytest
 
 from cpstats.data.dataset import load_dataset
 from cpstats.figures.measures import compute_measures
-from cpstats.data.reference import population_for
+from cpstats.data.reference import population_for, published_value
 from cpstats.data.synth import SAMPLE_FILES, write_county
 
 COUNTY = Path(__file__).resolve().parents[1] / "data" / "county"
@@ -45,6 +45,19 @@ def test_county_is_at_a_large_countys_volumes(county, year):
     assert 1_000 <= m["s47_enquiries"] <= 1_600
     assert 400 <= m["plan_starts"] <= 750
     assert 350 <= m["children_on_plan_at_31_march"] <= 600
+
+
+@pytest.mark.parametrize("year", ["2015-16", "2016-17", "2017-18", "2018-19", "2019-20"])
+def test_county_has_long_plans_late_reviews_and_repeat_plans_near_leicestershires(county, year):
+    """Some plans last two years or more, some reviews are late, repeat plans near Leicestershire's published share."""
+    m = compute_measures(county, year, population_for(855, year))
+    assert m["on_plan_2_years_or_more_at_31_march"] >= 1 and m["ended_plans_2_years_or_more_pct"] > 0
+    assert 90 <= m["reviews_in_timescale_pct"] < 100
+    published = published_value(855, "second_or_subsequent_plan_pct", year)
+    assert abs(m["second_or_subsequent_plan_pct"] - published) <= 6, (m["second_or_subsequent_plan_pct"], published)
+    long_plans = published_value(855, "on_plan_2_years_or_more_at_31_march", year)
+    if isinstance(long_plans, float):  # where DfE did not suppress it: within a factor of two
+        assert long_plans / 2 <= m["on_plan_2_years_or_more_at_31_march"] <= long_plans * 2
 
 
 def test_no_date_of_birth_falls_on_a_reporting_year_boundary():

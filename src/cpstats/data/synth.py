@@ -22,7 +22,10 @@ How the sample is built
    starts is reached. A plan's first review falls 2.5 to 3 months after it starts and each
    later one 5.5 to 6 months after the last; plans end at a review (sometimes one brought
    forward) and never last two years. Each year, families who have had plans before
-   come back until about a quarter of the year's plans are second or later plans. Nothing simulated touches 2017-18: plans starting before it end by 31 March 2017.
+   come back until about a quarter of the year's plans are second or later plans.
+   (The county, :func:`write_county`, differs here: a few of its plans last two to three
+   years, one review in fifty is held late, and its share of repeat plans follows
+   Leicestershire's published one year by year.) Nothing simulated touches 2017-18: plans starting before it end by 31 March 2017.
 3. **Demand.** Every plan and initial conference is preceded by a referral, a strategy
    discussion and a section 47 enquiry for each child. Enquiries that lead to no
    conference, and referrals that lead to no enquiry, are added until each year's totals
@@ -358,6 +361,14 @@ class _SampleBuilder:
     s47_targets: dict[int, int] = _S47_ENQUIRIES
     no_plan_conferences: tuple[int, int] = (2, 5)
     marac_victims: tuple[int, int] = (14, 24)
+    fates: tuple[str, ...] = _FATES
+    fate_p: tuple[float, ...] = _FATE_P
+    p_plan_elsewhere: float = 0.08
+    """The chance that a family new to the service had a plan before, elsewhere."""
+
+    def repeat_share(self, year: int) -> float:
+        """The share of a year's plan starts that go to families who have had plans before."""
+        return _REPEAT_SHARE
 
     def __init__(self, seed: int):
         self.rng = np.random.default_rng(seed)
@@ -583,7 +594,7 @@ class _SampleBuilder:
             self._add_episode(family, children, icpc, "ICPC", self._random_fate_reviews(icpc), enquiry)
 
     def _random_fate_reviews(self, start: dt.date) -> list[dt.date]:
-        return self._review_schedule(start, str(self.rng.choice(_FATES, p=_FATE_P)))
+        return self._review_schedule(start, str(self.rng.choice(self.fates, p=self.fate_p)))
 
     def _add_episode(self, family: int, children: list[int], start: dt.date, kind: str, reviews: list[dt.date],
                      enquiry: tuple[dt.date, dt.date, dt.date] | None = None,
@@ -610,7 +621,7 @@ class _SampleBuilder:
         else:
             referral, strategy, s47_start = enquiry or self._enquiry_dates(start)
         if previous is None:
-            previous = [1 if self.rng.random() < 0.08 else 0] * len(children)
+            previous = [1 if self.rng.random() < self.p_plan_elsewhere else 0] * len(children)
         episode = _Episode(
             family=family, children=children, kind=kind, start=start, reviews=reviews, initial_category=initial,
             latest_category=latest, domestic_abuse=domestic_abuse, previous_plans=previous, advocates=advocates,
@@ -649,7 +660,7 @@ class _SampleBuilder:
                     raise RuntimeError(f"no room for another plan in {year}")
                 repeats = sum(p >= 1 for ep in self.episodes if low <= ep.start <= high for p in ep.previous_plans)
                 returning = None
-                if kind == "ICPC" and repeats < _REPEAT_SHARE * target:
+                if kind == "ICPC" and repeats < self.repeat_share(year) * target:
                     returning = self._returning_family(start)
                 if returning is not None:
                     family, children = returning
@@ -1081,6 +1092,24 @@ _COUNTY_S47_ENQUIRIES = {2012: 1237, 2013: 1347, 2014: 1298, 2015: 1128, 2016: 1
 """The county's yearly volumes: Leicestershire's published plan starts, referrals and
 section 47 enquiries (``data/reference/published.csv``), so the simulated county sits at a
 real county's levels."""
+_COUNTY_REPEAT_SHARE = {2012: 0.118, 2013: 0.126, 2014: 0.172, 2015: 0.305, 2016: 0.19, 2017: 0.24, 2018: 0.152,
+                        2019: 0.215}
+"""Leicestershire's published share of plan starts that were a second or subsequent plan, by year
+(``second_or_subsequent_plan_pct``): the county's returning families are drawn up to it."""
+_COUNTY_REPEATS_FROM_NEW_FAMILIES = 0.03
+"""About how far above its threshold a year's share of repeat plans ends: once the year's returning
+families reach the threshold, the new families started after it still count as repeats when a child had a
+plan elsewhere before (one family in twenty-five in the county)."""
+_COUNTY_FATES = _FATES + ("long",)
+_COUNTY_FATE_P = (0.18, 0.13, 0.375, 0.18, 0.10, 0.035)
+"""The county's plans end as the sample's do, except that about one in forty lasts two years or more
+(ending at the fifth to seventh review, 2 to 3 years after it started): Leicestershire published 2 to 4%
+of ended plans lasting two years or more in 2015-16 to 2019-20, and 6 to 8 children on a plan for two
+years or more at 31 March in 2016-17 to 2018-19."""
+_COUNTY_LATE_REVIEW = 0.02
+"""The chance that a county review conference is held late (25 to 50 days after it was due, and the
+plan's later reviews with it): Leicestershire published 94.6 to 100% of children on a plan reviewed
+within the required timescales in 2015-16 to 2019-20."""
 
 
 class _CountyBuilder(_SampleBuilder):
@@ -1088,7 +1117,10 @@ class _CountyBuilder(_SampleBuilder):
 
     Only what would be slow at thirty times the sample's size is done differently: a
     re-referral picks from a few children referred in the last twelve months rather than
-    checking every one of them.
+    checking every one of them. And what a county of this size shows that the sample's small
+    numbers do not: plans lasting two years or more (:data:`_COUNTY_FATE_P`), reviews held late
+    (:data:`_COUNTY_LATE_REVIEW`) and Leicestershire's yearly share of repeat plans
+    (:data:`_COUNTY_REPEAT_SHARE`).
     """
 
     calibration_year = None
@@ -1097,6 +1129,27 @@ class _CountyBuilder(_SampleBuilder):
     s47_targets = _COUNTY_S47_ENQUIRIES
     no_plan_conferences = (60, 110)
     marac_victims = (380, 520)
+    fates = _COUNTY_FATES
+    fate_p = _COUNTY_FATE_P
+    p_plan_elsewhere = 0.04
+
+    def repeat_share(self, year: int) -> float:
+        """The published share, less what new families' plans elsewhere before add once it is reached."""
+        return max(_COUNTY_REPEAT_SHARE[year] - _COUNTY_REPEATS_FROM_NEW_FAMILIES, 0.0)
+
+    def _review_schedule(self, start: dt.date, fate: str) -> list[dt.date]:
+        """The sample's review schedule, with long plans and, now and then, a review held late."""
+        if fate == "long":
+            reviews = super()._review_schedule(start, "fourth")
+            for _ in range(self._uniform(1, 3)):
+                reviews.append(_working_day(reviews[-1] + _days(self._uniform(160, 176))))
+        else:
+            reviews = super()._review_schedule(start, fate)
+        for i in range(len(reviews)):
+            if self.rng.random() < _COUNTY_LATE_REVIEW:
+                delay = _days(self._uniform(25, 50))
+                reviews[i:] = [_working_day(day + delay) for day in reviews[i:]]
+        return reviews
 
     def build(self) -> None:
         self.simulate_plans()

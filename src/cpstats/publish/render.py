@@ -89,6 +89,7 @@ __all__ = [
     "ABOUT_PAGE",
     "markdown_to_typst",
     "compile_pdf",
+    "pdf_column_widths",
     "render_builtin",
 ]
 
@@ -125,12 +126,23 @@ MAIN_PARTS = ("01_introduction", "08_numbers", "20_reconciliation")
 before them (the conference and the service's work; the children subject of a plan and what followed;
 the appendix). Other sections run on from the one before."""
 
-LONG_TABLE = 25
-"""A table of more rows than this may run over a page break in the PDF; a shorter one is kept whole
-(with its source), so that no table is split after a row or two."""
-LONG_TABLE_TEXT = 1500
-"""A table holding more characters than this (a table of sentences, such as the key plan) may run over a
-page break too: kept whole, it could be taller than a page."""
+UNSETTLED_LAYOUT = ("did not converge", "did not stabilize")
+"""Typst's warnings that a document's layout did not settle (a page number or a table's place may be
+wrong): the PDF is then compiled again with long tables laid out simply (see ``templates/report.typ``)."""
+
+SHORT_TABLE = 8
+"""A table of fewer body rows than this is kept whole on one page of the PDF, with its caption and source.
+A longer one is kept whole where it fits; where it does not, it runs over a page break (its heading row
+repeated) only if at least three of its rows stay on the page and three go over (the template's
+``kept-table``), otherwise it starts the next page."""
+
+TABLE_INTRODUCTION = 300
+"""A paragraph of at most this many characters just before a table introduces it: in the PDF it goes to the
+next page with the table (as the headings above it do) rather than stay alone at the foot of a page."""
+
+PDF_TABLE_CHARACTERS = 88
+"""About how many characters of 9 pt table text fit across the PDF's text width: a table whose widest cells
+need more is given column widths (:func:`pdf_column_widths`) instead of Typst's automatic ones."""
 
 DRAFT_MARK = "Internal draft, not for publication: contains small numbers"
 """What every page and every PDF page of an internal build says."""
@@ -800,8 +812,63 @@ def _scrolling_tables(blocks: list) -> list:
     return wrapped
 
 
-def _pdf_blocks(stem: str, blocks: list, first: bool) -> list:
-    """A section's blocks for the PDF: a page break before a main part, long tables allowed to break."""
+def pdf_column_widths(columns: Sequence[str], rows: Sequence[Sequence[str]],
+                      room: int = PDF_TABLE_CHARACTERS) -> list[float] | None:
+    """Column widths (fractions of the text width) for a table too wide for the PDF page, or ``None``.
+
+    A table whose widest cells fit side by side is left to Typst's automatic widths (and kept as narrow as
+    its contents). A wider one is laid out as a reader expects: each column at least as wide as its longest
+    word; a column of numbers as wide as its figures and its heading on up to three lines; the first
+    column, of words, as wide as what is left allows, so that a label is not squeezed into a column one
+    word wide beside numbers with room to spare.
+
+    >>> pdf_column_widths(["Age", "Children"], [["Under 1", "4"]]) is None
+    True
+    >>> widths = pdf_column_widths(["Measure", "Rutland (synthetic sample) 2017-18", "England 2017-18"],
+    ...                            [["Children on a plan for 2 years or more on 31 March (%)", "0.0%", "1.8%"]], room=50)
+    >>> [round(w, 2) for w in widths], round(sum(widths), 6)
+    ([0.56, 0.26, 0.18], 1.0)
+    """
+    count = len(columns)
+    cells = [[str(columns[i])] + [str(row[i]) for row in rows if i < len(row)] for i in range(count)]
+    natural = [max(len(text) for text in column) + 2 for column in cells]
+    if sum(natural) <= room:
+        return None
+    longest_word = [max((len(word) for text in column for word in text.split()), default=1) + 2 for column in cells]
+    wanted = [natural[0]] + [
+        max(longest_word[i], max((len(text) for text in cells[i][1:]), default=0) + 2, -(-len(cells[i][0]) // 3) + 2)
+        for i in range(1, count)
+    ]
+    if sum(wanted) <= room:
+        widths = wanted[:]
+        widths[0] += room - sum(wanted)  # the label column takes what is left
+    else:
+        spare = max(room - sum(longest_word), 0)
+        stretch = [w - m for w, m in zip(wanted, longest_word)]
+        widths = [m + spare * s / (sum(stretch) or 1) for m, s in zip(longest_word, stretch)]
+    return [w / sum(widths) for w in widths]
+
+
+def _table_rows(table: dict) -> int:
+    return sum(len(body[3]) for body in table["c"][4])
+
+
+def _table_texts(table: dict) -> tuple[list[str], list[list[str]]]:
+    """A pandoc ``Table``'s headings and body cells as plain text."""
+    (head_row, *_) = table["c"][3][1] or [[None, []]]
+    columns = [_stringify(cell[4]) for cell in head_row[1]]
+    rows = [[_stringify(cell[4]) for cell in row[1]] for body in table["c"][4] for row in body[3]]
+    return columns, rows
+
+
+def _pdf_blocks(stem: str, blocks: list, first: bool, small: bool = False) -> list:
+    """A section's blocks for the PDF: a page break before a main part, each table in ``kept-table``.
+
+    A table keeps its source with it; its column widths are set where its cells would not fit side by side
+    (:func:`pdf_column_widths`); a table of :data:`SHORT_TABLE` rows or more may run over a page, and only
+    when three rows stay and three go over (the template's ``kept-table``). ``small`` sets a table in the
+    appendix's smaller type.
+    """
     out = [] if first or stem not in MAIN_PARTS else [{"t": "RawBlock", "c": ["typst", "#pagebreak(weak: true)"]}]
     index = 0
     while index < len(blocks):
@@ -810,15 +877,29 @@ def _pdf_blocks(stem: str, blocks: list, first: bool) -> list:
         if block.get("t") != "Table":
             out.append(block)
             continue
+        if all(spec[1]["t"] == "ColWidthDefault" for spec in block["c"][2]):
+            widths = pdf_column_widths(*_table_texts(block))
+            if widths:
+                block = {"t": "Table", "c": [*block["c"][:2],
+                                             [[align, {"t": "ColWidth", "c": width}] for (align, _), width in zip(block["c"][2], widths)],
+                                             *block["c"][3:]]}
         kept = [block]
         if index < len(blocks) and _stringify(blocks[index]).startswith("Source: "):
             kept.append(blocks[index])  # a table's source stays with it
             index += 1
-        if sum(len(body[3]) for body in block["c"][4]) > LONG_TABLE or len(_stringify(block)) > LONG_TABLE_TEXT:
-            opening = "#[\n#show figure: set block(breakable: true)"
+        # what leads to the table (a short sentence introducing it, the headings above) goes with it
+        lead = []
+        if out and out[-1].get("t") == "Para" and len(_stringify(out[-1])) <= TABLE_INTRODUCTION:
+            lead.insert(0, out.pop())
+        while out and out[-1].get("t") == "Header":
+            lead.insert(0, out.pop())
+        rows = _table_rows(block)
+        opening = f"#kept-table({rows if rows >= SHORT_TABLE else 0}{', small: true' if small else ''}"
+        if lead:
+            out += [{"t": "RawBlock", "c": ["typst", opening + ", lead: ["]}, *lead, {"t": "RawBlock", "c": ["typst", "])["]}]
         else:
-            opening = "#block(breakable: false, width: 100%)["
-        out += [{"t": "RawBlock", "c": ["typst", opening]}, *kept, {"t": "RawBlock", "c": ["typst", "]"]}]
+            out.append({"t": "RawBlock", "c": ["typst", opening + ")["]})
+        out += [*kept, {"t": "RawBlock", "c": ["typst", "]"]}]
     return out
 
 
@@ -971,10 +1052,14 @@ def compile_pdf(typst_source: str, figures: Mapping[str, bytes], pdf_path: Path,
         (work_dir / "figures" / name).write_bytes(data)
     source = work_dir / "report.typ"
     source.write_text(typst_source, encoding="utf-8")
-    typst.compile(
-        str(source), output=str(pdf_path), root=str(work_dir), font_paths=[str(_font_dir())],
-        ignore_system_fonts=True, timestamp=timestamp, pdf_standards=list(PDF_STANDARDS),
-    )
+    options = dict(output=str(pdf_path), root=str(work_dir), font_paths=[str(_font_dir())],
+                   ignore_system_fonts=True, timestamp=timestamp, pdf_standards=list(PDF_STANDARDS))
+    _, warnings = typst.compile_with_warnings(str(source), **options)
+    if any(_UNSETTLED in str(warning) for warning in warnings for _UNSETTLED in UNSETTLED_LAYOUT):
+        # the tables' placement did not settle within Typst's five layouts: lay long tables out simply
+        _, warnings = typst.compile_with_warnings(str(source), sys_inputs={"table-layout": "simple"}, **options)
+        if any(_UNSETTLED in str(warning) for warning in warnings for _UNSETTLED in UNSETTLED_LAYOUT):
+            raise RuntimeError(f"the PDF's layout did not settle: {'; '.join(map(str, warnings))}")
     return Path(pdf_path)
 
 
@@ -1016,7 +1101,7 @@ def definitions_section() -> Section:
              "statistics), when it does.")
     table, *source = table_blocks({"caption": "Definitions of the measures", "columns": ["Measure", "Definition", "DfE's figure"],
                                    "rows": rows, "source": "cpstats; every definition is also in docs/measures.md"})
-    table["c"][2] = [[align, {"t": "ColWidth", "c": width}] for (align, _), width in zip(table["c"][2], (0.3, 0.47, 0.23))]
+    table["c"][2] = [[align, {"t": "ColWidth", "c": width}] for (align, _), width in zip(table["c"][2], (0.25, 0.53, 0.22))]
     blocks = [
         {"t": "Header", "c": [1, [DEFINITIONS, ["unnumbered"], []], text_inlines("Definitions")]},
         {"t": "Para", "c": text_inlines(intro)},
@@ -1081,7 +1166,8 @@ def render_builtin(
         written += render_html(info, front, pages, site_dir, main_points=points)
         written += _write_figures(figures, site_dir)
     whole = front + [block for number, section in enumerate(sections)
-                     for block in _pdf_blocks(section.stem, section.blocks, number == 0 and not front)]
+                     for block in _pdf_blocks(section.stem, section.blocks, number == 0 and not front,
+                                                small=section.stem == DEFINITIONS)]
     # the PDF's "About this report" page (after the title and contents) ends with the report's version; the
     # sections' main points open each section (the web front page gathers the headline ones)
     whole = front + about + whole[len(front):]

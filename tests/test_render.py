@@ -106,9 +106,8 @@ def test_build_project_lays_out_the_built_in_pages_with_text_from_data_as_text(t
     assert project["book"]["chapters"] == [f"{stem}.qmd" for stem in stems]
     assert sorted(p.name for p in tmp_path.glob("*.qmd")) == sorted(f"{stem}.qmd" for stem in stems)
     assert not (tmp_path / "old.ipynb").exists()
-    assert project["book"]["title"] == ("Child Protection Annual Report: Evil \\<b\\>\\*x\\*\\</b\\> "
-                                        "{{\\< include /etc/passwd \\>}}, 2017-18")
-    assert project["book"]["subtitle"] == "1 April 2017 to 31 March 2018"
+    assert project["book"]["title"] == "Child Protection Annual Report"
+    assert "Evil" not in path.read_text(encoding="utf-8")  # no text from data in Quarto's metadata
     assert project["execute"] == {"enabled": False, "echo": False}
     assert project["lang"] == "en-GB"
     assert project["filters"] == [{"path": "cpstats-blocks.lua", "at": "post-quarto"}]

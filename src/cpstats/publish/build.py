@@ -893,7 +893,7 @@ def _render_with_quarto(book: BookConfig, executed: Sequence[Path], build_dir: P
     project = build_dir / "book"  # the pages as Quarto's chapters; the executed notebooks stay as they ran
     project.mkdir(parents=True, exist_ok=True)
     write_build_project(project, book, info, pages)
-    quarto_site = render_with_quarto(project, to="html")
+    quarto_site = render_with_quarto(project, to="html", subtitle=info.subtitle)
     shutil.copytree(quarto_site, site_dir, dirs_exist_ok=True)
     shutil.copy2(TEMPLATES / "report.css", site_dir / "report.css")  # the style of pages cpstats writes itself (revisions.html)
     render_builtin(info, book.front_page, executed, site_dir, build_dir, metadata, html_pages=False, pages=pages)

@@ -148,7 +148,6 @@ def book_project(
     chapters: Sequence[str],
     *,
     title: str,
-    subtitle: str = "",
     output_dir: str,
     output_file: str,
     favicon: str | None = None,
@@ -164,9 +163,7 @@ def book_project(
     chapters : sequence of str
         The pages' ``.qmd`` files, relative to the build folder, in order: ``index.qmd`` first.
     title : str
-        The book's title as Markdown text (:func:`markdown_text`), the authority and year in it.
-    subtitle : str
-        The front page's subtitle (the reporting period), as Markdown text.
+        The book's title as Markdown text (:func:`markdown_text`).
     output_dir : str
         Where Quarto writes the site, relative to the build folder.
     output_file : str
@@ -181,7 +178,6 @@ def book_project(
     book_config = {
         # the authority and year are in every page's <title>, as in the built-in renderer's pages
         "title": title,
-        **({"subtitle": subtitle} if subtitle else {}),
         "output-file": output_file,
         "chapters": list(chapters),
     }
@@ -248,8 +244,8 @@ def write_build_project(
     from cpstats.publish.render import DRAFT_MARK, Section, index_blocks
 
     build_dir = Path(build_dir)
-    # the front page's title is the book's (authority and year in it), its subtitle the period
-    _write_page(build_dir, Section("index", "", blocks=index_blocks(info, pages, lead=False)), titled=False)
+    # the front page's title is the book's; the authority, year and period are in its first paragraph
+    _write_page(build_dir, Section("index", "", blocks=index_blocks(info, pages)), titled=False)
     chapters = ["index.qmd"]
     for page in (pages.about_section, *pages.web_sections):
         _write_page(build_dir, page)
@@ -264,13 +260,13 @@ def write_build_project(
             _write_if_changed(build_dir / "figures" / name, data)
     _write_if_changed(build_dir / FAVICON, _FAVICON_SVG.encode())
     _write_if_changed(build_dir / BLOCKS_FILTER, _BLOCKS_LUA.encode())
-    footer = (f"{info.title}, {info.subtitle}. Every figure is computed from the authority's record-level data by "
-              f"cpstats {info.version}.")
+    # no text from data goes into Quarto's metadata, whose text Quarto searches for shortcodes even when escaped:
+    # the authority and year are put in each page's <title> after rendering (render_with_quarto)
+    footer = f"Every figure is computed from the authority's record-level data by cpstats {info.version}."
     banner = (f'<p class="draft-banner alert alert-warning mb-0" role="note"><strong>{html.escape(DRAFT_MARK)}</strong></p>'
               if info.draft else "")
     project = book_project(
-        book, chapters, title=markdown_text(f"{info.title}: {info.subtitle}" if info.subtitle else info.title),
-        subtitle=markdown_text(info.period), output_dir=output_dir, output_file=Path(info.pdf_name).stem,
+        book, chapters, title=markdown_text(info.title), output_dir=output_dir, output_file=Path(info.pdf_name).stem,
         favicon=FAVICON, footer=markdown_text(footer), before_body=banner,
     )
     target = build_dir / "_quarto.yml"
@@ -358,8 +354,11 @@ def quarto_executable() -> str | None:
     return shutil.which("quarto")
 
 
-def render_with_quarto(build_dir: Path, to: str = "html") -> Path:
+def render_with_quarto(build_dir: Path, to: str = "html", subtitle: str = "") -> Path:
     """Run ``quarto render`` in a build folder written by :func:`write_build_project`.
+
+    Each page then states its Content-Security-Policy (:func:`state_policy`), and its ``<title>`` ends with
+    ``subtitle`` (the authority and year), as the built-in renderer's pages do.
 
     Returns
     -------
@@ -382,7 +381,7 @@ def render_with_quarto(build_dir: Path, to: str = "html") -> Path:
         raise QuartoError(f"quarto render of {build_dir} failed: {quarto_message(result.stderr or result.stdout)}")
     site = Path(build_dir) / config["project"]["output-dir"]
     for page in site.rglob("*.html"):
-        page.write_text(state_policy(page.read_text(encoding="utf-8")), encoding="utf-8")
+        page.write_text(state_policy(_titled(page.read_text(encoding="utf-8"), subtitle)), encoding="utf-8")
     return site
 
 
@@ -434,6 +433,20 @@ def quarto_policy(scripts: Sequence[str] = (), handlers: Sequence[str] = ()) -> 
     return "; ".join(f"{name} {value}" for name, value in directives.items())
 
 
+_TITLE = re.compile(r"(<title>)(.*?)(</title>)", re.DOTALL)
+
+
+def _titled(page: str, subtitle: str) -> str:
+    """A page whose ``<title>`` ends with ``: <subtitle>``, escaped.
+
+    >>> _titled("<title>8. Numbers – Report</title>", "Evil <b>, 2017-18")
+    '<title>8. Numbers – Report: Evil &lt;b&gt;, 2017-18</title>'
+    """
+    if not subtitle:
+        return page
+    return _TITLE.sub(lambda m: m[1] + m[2] + ": " + html.escape(subtitle, quote=False) + m[3], page, count=1)
+
+
 _CHARSET = re.compile(r'<meta charset="utf-8"\s*/?>', re.IGNORECASE)
 
 
@@ -464,12 +477,16 @@ def quarto_message(output: str) -> str:
 
     >>> quarto_message("Rendering\\n\\x1b[31mERROR: Book contents must include a home page\\x1b[39m\\n\\nStack trace:\\n  at x")
     'ERROR: Book contents must include a home page'
+    >>> quarto_message("Error running filter main.lua:\\ncpstats-blocks.lua:7: 01_x.json: No such file or directory\\nstack")
+    'Error running filter main.lua: cpstats-blocks.lua:7: 01_x.json: No such file or directory'
     """
     lines = [_ANSI.sub("", line).strip() for line in output.splitlines()]
     lines = [line for line in lines if line]
-    for line in lines:
-        if line.startswith("ERROR"):
+    for number, line in enumerate(lines):
+        if line.startswith("ERROR") and not line.startswith("ERROR ("):  # not a filter's log line
             return line
+        if line.startswith("Error running filter") and number + 1 < len(lines):
+            return f"{line} {lines[number + 1]}"
     return lines[-1] if lines else "no message"
 
 

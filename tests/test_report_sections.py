@@ -414,7 +414,7 @@ def test_quarto_build_project_has_the_same_pages_commentary_and_downloads(site, 
     assert '"main-points"' in index
     assert "Signs" in text("01_introduction") and "Safety" in text("01_introduction")
     attendance = json.loads((project_dir / "03_conference_attendance.json").read_text(encoding="utf-8"))["blocks"]
-    assert '"downloads/03_conference_attendance-1.csv"' in json.dumps(attendance[-3:])
+    assert "downloads/03_conference_attendance-1.csv" in json.dumps(attendance[-1:])  # the links end the page
     assert '"table-responsive"' in text("03_conference_attendance")  # each table scrolls in a box of its own
     assert "downloads/" not in text("02_conference_model")  # a section with no table has nothing to download
     assert {path: path.read_bytes() for path in executed} == before, "the executed notebooks were changed"

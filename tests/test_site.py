@@ -101,7 +101,8 @@ def test_changed_figures_publish_a_new_version_and_keep_the_earlier_one(site):
     revisions = (target / "revisions.html").read_text(encoding="utf-8")
     assert "Version 2" in revisions and "<td>Referrals</td><td>305</td><td>304</td>" in revisions
     assert "Figures changed: Referrals" in revisions and "Data changed" in revisions
-    assert 'href="revisions.html"' in (target / "index.html").read_text(encoding="utf-8")
+    # the report's version, with the link to its revisions, is on its About this report page
+    assert 'href="revisions.html"' in (target / "about.html").read_text(encoding="utf-8")
     assert "version 2" in (root / "_drafts" / "index.html").read_text(encoding="utf-8")
 
     again = BuildRecord("sample", "2017-18")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 
@@ -85,30 +86,36 @@ def test_read_book_config_refuses_a_project_that_is_not_a_book(tmp_path):
         read_book_config(path)
 
 
-def test_build_project_renders_index_then_the_executed_notebooks(tmp_path, book):
-    """The build's _quarto.yml lists index.qmd (the front page) then the executed notebooks."""
-    executed = []
-    for notebook in book.notebooks:
-        target = tmp_path / notebook.name
-        target.write_bytes(notebook.read_bytes())
-        executed.append(target)
-    path = write_build_project(
-        tmp_path, book, executed, subtitle="Sample, 2017-18", output_file="report",
-        metadata={"la-name": "Sample", "report-year": "2017-18"},
-    )
+def test_build_project_lays_out_the_built_in_pages_with_text_from_data_as_text(tmp_path, book):
+    """The build's _quarto.yml lists the built-in renderer's pages in order: index, about, the sections, definitions.
+
+    Each .qmd holds only its title (pandoc's Markdown, escaped) and the div the Lua filter fills from its
+    .json; the authority's name reaches Quarto's metadata escaped, never as Markdown or a shortcode.
+    """
+    from cpstats.publish.render import report_pages
+
+    name = "Evil <b>*x*</b> {{< include /etc/passwd >}}"
+    info = _info(subtitle=f"{name}, 2017-18")
+    pages = report_pages(info, book.front_page, book.notebooks[:2], {"la-name": name, "report-year": "2017-18", "public": True,
+                                                                    "disclosure-threshold": "5", "fewer-than": "6"})
+    (tmp_path / "old.ipynb").write_text("{}", encoding="utf-8")  # a chapter an older cpstats wrote
+    path = write_build_project(tmp_path, book, info, pages)
     project = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert project["project"]["type"] == "book"
-    assert project["book"]["chapters"] == ["index.qmd", *(f"{s}.ipynb" for s in SECTIONS)]
-    assert project["book"]["title"] == f"{book.title}: Sample, 2017-18"  # the authority and year in every page title
+    stems = ["index", "about", *SECTIONS[:2], "definitions"]
+    assert project["book"]["chapters"] == [f"{stem}.qmd" for stem in stems]
+    assert sorted(p.name for p in tmp_path.glob("*.qmd")) == sorted(f"{stem}.qmd" for stem in stems)
+    assert not (tmp_path / "old.ipynb").exists()
+    assert project["book"]["title"] == "Child Protection Annual Report"
+    assert "Evil" not in path.read_text(encoding="utf-8")  # no text from data in Quarto's metadata
     assert project["execute"] == {"enabled": False, "echo": False}
     assert project["lang"] == "en-GB"
-    assert project["la-name"] == "Sample"
-    # the front page, its headings one level below the book's title: shifted in the text, so the front page's
-    # own shift-heading-level-by (for `quarto render` at the root), and the comment above it, are dropped
-    source = book.front_page.read_text()
-    assert "\nshift-heading-level-by: 1\n" in source.split("---")[1]
-    own = re.sub(r"(?m)^#[^\n]*\nshift-heading-level-by: 1\n", "", source, count=1)
-    assert (tmp_path / "index.qmd").read_text() == re.sub(r"(?m)^#", "##", own)
+    assert project["filters"] == [{"path": "cpstats-blocks.lua", "at": "post-quarto"}]
+    about = (tmp_path / "about.qmd").read_text(encoding="utf-8")
+    assert about == '# About this report {#about-this-report .unnumbered}\n\n::: {.cpstats-blocks src="about.json"}\n:::\n'
+    body = json.loads((tmp_path / "about.json").read_text(encoding="utf-8"))
+    assert '{"t": "Str", "c": "<b>*x*</b>"}' in json.dumps(body["blocks"])  # the name as text, in the pandoc document
+    assert "This version" not in json.dumps(body)  # no version given: none shown
 
 
 # ----------------------------------------------------------------- sentences

@@ -9,7 +9,6 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-import nbformat
 import openpyxl
 import pytest
 import yaml
@@ -18,7 +17,7 @@ from pypdf import PdfReader
 from cpstats.publish.build import UnwrittenCommentaryError, build_report
 from cpstats.cli import main
 from cpstats.present.commentary import MISSING_NOTE
-from cpstats.publish.downloads import LINKS_TAG, cell_value, workbook_name
+from cpstats.publish.downloads import cell_value, workbook_name
 from cpstats.publish.quarto import read_book_config, write_build_project
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -381,29 +380,41 @@ def test_the_pdf_lists_no_download_links(pdf_text):
 # ----------------------------------------------------------------- the Quarto book
 
 
-def test_quarto_build_project_has_the_same_sections_commentary_and_downloads(site, tmp_path):
-    """The Quarto project over the executed notebooks: same chapters, the commentary, section and index downloads."""
+def test_quarto_build_project_has_the_same_pages_commentary_and_downloads(site, tmp_path):
+    """The Quarto project of the executed notebooks: the built-in pages (index, about, sections, definitions), the
+    commentary, the index's main points and downloads, each section's download links at its end."""
+    import datetime as dt
+    import json
+
     from cpstats.publish.downloads import prepare_downloads
+    from cpstats.publish.render import ReportInfo, report_pages
 
     book = read_book_config(PROJECT_ROOT / "_quarto.yml")
     executed_dir = site.parents[2] / "_build" / "sample" / YEAR
     executed = [executed_dir / notebook.name for notebook in book.notebooks]
     before = {path: path.read_bytes() for path in executed}
     downloads = prepare_downloads(executed, "sample", YEAR)
+    info = ReportInfo(title=book.title, subtitle="Sample, 2017-18", period="1 April 2017 to 31 March 2018", lang="en-GB",
+                      version="test", pdf_name=PDF, timestamp=dt.datetime(2018, 3, 31, tzinfo=dt.timezone.utc),
+                      downloads=downloads.index_links, section_downloads=downloads.section_links)
+    metadata = {"la-name": "Sample", "report-year": YEAR, "public": True, "disclosure-threshold": "5", "fewer-than": "6"}
     project_dir = tmp_path / "book"
     project_dir.mkdir()
-    path = write_build_project(project_dir, book, executed, subtitle="Sample, 2017-18", output_file="report",
-                               metadata={"la-name": "Sample", "report-year": YEAR}, downloads=downloads.index_links,
-                               section_links=dict(downloads.section_links))
+    path = write_build_project(project_dir, book, info, report_pages(info, book.front_page, executed, metadata))
     project = yaml.safe_load(path.read_text(encoding="utf-8"))
-    assert project["book"]["chapters"] == ["index.qmd", *(f"{stem}.ipynb" for stem, _ in [*MODEL_SECTIONS, APPENDIX])]
-    front = (project_dir / "index.qmd").read_text(encoding="utf-8")
-    assert f"](downloads/{WORKBOOK})" in front and "](downloads/03_conference_attendance-1.csv)" in front
-    introduction = nbformat.read(project_dir / "01_introduction.ipynb", as_version=4)
-    shown = [o["data"]["text/markdown"] for c in introduction.cells for o in c.get("outputs", []) if "text/markdown" in o.get("data", {})]
-    shown += [c.source for c in introduction.cells if c.cell_type == "markdown"]  # outputs laid out as Markdown cells
-    assert any("Signs of Safety" in text for text in shown)
-    attendance = nbformat.read(project_dir / "03_conference_attendance.ipynb", as_version=4)
-    assert LINKS_TAG in attendance.cells[-1].metadata["tags"]
-    assert 'href="downloads/03_conference_attendance-1.csv"' in attendance.cells[-1].source
+    stems = ["index", "about", *(stem for stem, _ in [*MODEL_SECTIONS, APPENDIX]), "definitions"]
+    assert project["book"]["chapters"] == [f"{stem}.qmd" for stem in stems]
+
+    def text(stem: str) -> str:
+        return json.dumps(json.loads((project_dir / f"{stem}.json").read_text(encoding="utf-8")), ensure_ascii=False)
+
+    index = text("index")
+    assert f'"downloads/{WORKBOOK}"' in index and '"downloads/03_conference_attendance-1.csv"' in index
+    assert f'"{PDF}"' in index and '"about.html"' in index and '"definitions.html"' in index
+    assert '"main-points"' in index
+    assert "Signs" in text("01_introduction") and "Safety" in text("01_introduction")
+    attendance = json.loads((project_dir / "03_conference_attendance.json").read_text(encoding="utf-8"))["blocks"]
+    assert "downloads/03_conference_attendance-1.csv" in json.dumps(attendance[-1:])  # the links end the page
+    assert '"table-responsive"' in text("03_conference_attendance")  # each table scrolls in a box of its own
+    assert "downloads/" not in text("02_conference_model")  # a section with no table has nothing to download
     assert {path: path.read_bytes() for path in executed} == before, "the executed notebooks were changed"

@@ -71,7 +71,7 @@ from cpstats.publish.site import provenance_markdown
 from cpstats.data.paths import _project_root, resolve_input_dir
 from cpstats.data.periods import ReportingYear
 from cpstats.publish.quarto import BookConfig, read_book_config, render_with_quarto, quarto_executable, write_build_project
-from cpstats.publish.render import TEMPLATES, ReportInfo, render_builtin
+from cpstats.publish.render import TEMPLATES, ReportInfo, render_builtin, report_pages
 
 __all__ = [
     "BuildError",
@@ -1114,18 +1114,15 @@ def _display_path(path: Path, project_dir: Path) -> str:
 
 
 def _render_with_quarto(book: BookConfig, executed: Sequence[Path], build_dir: Path, site_dir: Path, info: ReportInfo, metadata: Mapping[str, str]) -> None:
-    """HTML by ``quarto render`` over the executed notebooks; the PDF by the built-in renderer."""
-    project = build_dir / "book"  # chapters are copies with the download links; the executed notebooks stay as they ran
+    """HTML by ``quarto render`` of the report's pages, read once (:func:`report_pages`); the PDF by the built-in renderer."""
+    pages = report_pages(info, book.front_page, executed, metadata)
+    project = build_dir / "book"  # the pages as Quarto's chapters; the executed notebooks stay as they ran
     project.mkdir(parents=True, exist_ok=True)
-    write_build_project(
-        project, book, executed, subtitle=info.subtitle, output_file=Path(info.pdf_name).stem, metadata=metadata,
-        downloads=[("The whole report as a PDF (A4)", info.pdf_name), *info.downloads], about=info.about,
-        section_links=dict(info.section_downloads), lead=(info.subtitle, info.period),
-    )
-    quarto_site = render_with_quarto(project, to="html")
+    write_build_project(project, book, info, pages)
+    quarto_site = render_with_quarto(project, to="html", subtitle=info.subtitle)
     shutil.copytree(quarto_site, site_dir, dirs_exist_ok=True)
     shutil.copy2(TEMPLATES / "report.css", site_dir / "report.css")  # the style of pages cpstats writes itself (revisions.html)
-    render_builtin(info, book.front_page, executed, site_dir, build_dir, metadata, html_pages=False)
+    render_builtin(info, book.front_page, executed, site_dir, build_dir, metadata, html_pages=False, pages=pages)
 
 
 # ----------------------------------------------------------------- cpstats: many reports, back-tests, versions

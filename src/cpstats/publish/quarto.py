@@ -4,20 +4,31 @@
 title, language and chapter list (the front page ``index.qmd``, then the
 section notebooks in order). The built-in renderer reads it through
 :func:`read_book_config`; when Quarto is installed, :func:`write_build_project`
-writes a Quarto book project over the executed notebooks of one build and
-:func:`render_with_quarto` renders it.
+writes a Quarto book project of one build's pages and :func:`render_with_quarto`
+renders it.
 
-The front page is ``index.qmd`` (a Quarto book's home page must be an
-``index`` file); the build project writes its own copy. Metadata the front page shows (authority
-name, reporting year) is written into the build's ``_quarto.yml`` and used in
-``index.qmd`` through Quarto's ``{{< meta key >}}`` shortcode.
+Both renderers publish the same pages with the same content: the report is read
+once into pandoc documents (:func:`cpstats.publish.render.report_pages`), and
+the Quarto project lays out those documents: ``index`` (headline main points,
+contents, downloads), ``about`` (the front page ``index.qmd`` and the report's
+version), one page per section and ``definitions``. Quarto reads only each
+page's title as Markdown (escaped by pandoc's writer); the body goes in as a
+pandoc document through a Lua filter (:data:`BLOCKS_FILTER`). Every page then
+states a Content-Security-Policy (:func:`state_policy`): as the built-in
+renderer's, except that Quarto's own scripts (its files, and the inline
+ones by their SHA-256) may run, and styles may be inline.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import html
+import json
 import re
 import shutil
 import subprocess
+from html.parser import HTMLParser
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -35,6 +46,10 @@ __all__ = [
     "render_with_quarto",
     "quarto_message",
     "renderer_name",
+    "markdown_text",
+    "state_policy",
+    "quarto_policy",
+    "BLOCKS_FILTER",
 ]
 
 
@@ -137,172 +152,202 @@ after its ``<h1>`` (``toc-location: body``), so headings go down in order."""
 
 def book_project(
     book: BookConfig,
-    notebooks: Sequence[str],
+    chapters: Sequence[str],
     *,
-    subtitle: str,
+    title: str,
     output_dir: str,
     output_file: str,
-    metadata: Mapping[str, str],
     favicon: str | None = None,
+    footer: str = "",
+    before_body: str = "",
 ) -> dict:
     """The ``_quarto.yml`` contents for rendering one build, as a dict.
 
     Parameters
     ----------
     book : BookConfig
-        The project's book.
-    notebooks : sequence of str
-        The executed notebooks, relative to the build folder, in order.
-    subtitle : str
-        E.g. ``"Rutland County Council, 2017-18"``.
+        The project's book (its language).
+    chapters : sequence of str
+        The pages' ``.qmd`` files, relative to the build folder, in order: ``index.qmd`` first.
+    title : str
+        The book's title as Markdown text (:func:`markdown_text`).
     output_dir : str
         Where Quarto writes the site, relative to the build folder.
     output_file : str
         The PDF's name without extension.
-    metadata : mapping
-        Extra document metadata, available to ``{{< meta key >}}``.
+    favicon : str, optional
+        The icon's file.
+    footer : str
+        Every page's footer, as Markdown text.
+    before_body : str
+        HTML put at the start of every page's body (an internal draft's banner).
     """
     book_config = {
         # the authority and year are in every page's <title>, as in the built-in renderer's pages
-        "title": f"{book.title}: {subtitle}" if subtitle else book.title,
+        "title": title,
         "output-file": output_file,
-        "chapters": ["index.qmd", *notebooks],
+        "chapters": list(chapters),
     }
     if favicon:
         book_config["favicon"] = favicon
+    if footer:
+        book_config["page-footer"] = {"center": footer}
+    html_format = {**HTML_FORMAT, "anchor-sections": False}
+    # the page's contents come after its <h1> (toc-location: body), so headings go down in order
+    if before_body:
+        html_format["include-before-body"] = [{"text": before_body}]
     return {
-        "project": {"type": "book", "output-dir": output_dir},
+        "project": {"type": "book", "output-dir": output_dir, "render": list(chapters)},
         "book": book_config,
         "lang": book.lang,
         "execute": {"enabled": False, "echo": False},
+        # each page's body is read from the pandoc document cpstats wrote, after Quarto's own filters: text
+        # from data is never read as Markdown, so no shortcode, cross-reference or raw HTML comes of it
+        "filters": [{"path": BLOCKS_FILTER, "at": "post-quarto"}],
         "format": {
-            "html": dict(HTML_FORMAT),
+            "html": html_format,
             "pdf": {"number-sections": False, "toc": True, "papersize": "a4"},
         },
-        **dict(metadata),
     }
 
 
 def write_build_project(
     build_dir: Path,
     book: BookConfig,
-    notebooks: Sequence[Path],
+    info,
+    pages,
     *,
-    subtitle: str,
-    output_file: str,
-    metadata: Mapping[str, str],
     output_dir: str = "_book",
-    downloads: Sequence[tuple[str, str]] = (),
-    about: str = "",
-    section_links: Mapping[str, str] | None = None,
-    lead: Sequence[str] = (),
 ) -> Path:
-    """Write a Quarto book project over the executed notebooks of one build.
+    """Write a Quarto book project of one build's pages: the same pages, with the same content, as the built-in renderer's.
 
-    The front page is copied to ``index.qmd``; execution is disabled and code
-    hidden, so Quarto only lays out the outputs papermill produced. The
-    ``downloads`` (words and relative link, e.g. the tables as CSV and XLSX)
-    are listed at the end of the front page. ``section_links`` (per notebook
-    name, a Markdown block) ends that section's page: the chapter is then a
-    copy of the executed notebook in ``build_dir`` with one more Markdown cell
-    (tagged :data:`cpstats.publish.downloads.LINKS_TAG`), so the executed notebook
-    itself stays as it ran. Chapters given outside ``build_dir`` are copied
-    into it, so a project in a folder of its own gives the same page names.
+    ``pages`` is the report as pandoc documents (:func:`cpstats.publish.render.report_pages`), as the
+    built-in renderer lays it out: the front page ``index`` (the authority, year and period, the headline
+    main points, the contents and the downloads: :func:`cpstats.publish.render.index_blocks`), ``about``
+    (what the report is, its privacy rules and its version), one page per section (its download links at
+    the end) and ``definitions``. Each page is a ``<name>.qmd`` holding only its title, written by pandoc's
+    Markdown writer (so escaped for the Markdown reader), and a div that the Lua filter
+    :data:`BLOCKS_FILTER` replaces with the blocks of ``<name>.json``, after Quarto's filters: no text
+    from the data or the commentary is ever read as Markdown by Quarto. Charts are written to
+    ``figures/``. Chapters left from an earlier build are removed.
+
+    Parameters
+    ----------
+    build_dir : Path
+        The folder to write the project into (``_build/<la>/<year>/book``).
+    book : BookConfig
+        The project's book.
+    info : cpstats.publish.render.ReportInfo
+        Title, subtitle, period, PDF name, downloads, draft.
+    pages : cpstats.publish.render.ReportPages
+        The report's pages.
 
     Returns
     -------
     Path
         The ``_quarto.yml`` written.
     """
+    from cpstats.publish.render import DRAFT_MARK, Section, index_blocks
+
     build_dir = Path(build_dir)
-    front = book.front_page.read_text(encoding="utf-8")
-    # the book's title is the page's one <h1>: the front page's own headings go one level down (here in the
-    # text, as the built-in renderer does, so the front page's own shift-heading-level-by is dropped)
-    front = re.sub(r"^(#+)(?=\s)", r"#\1", front, flags=re.MULTILINE)
-    front = re.sub(r"\A(---\n(?:.*\n)*?)(?:#[^\n]*\n)*shift-heading-level-by:[^\n]*\n", r"\1", front)
-    if lead:  # e.g. the authority and year, and the reporting period, under the title
-        body = _FRONT_MATTER.search(front)
-        at = body.end() if body else 0
-        front = front[:at] + "\n::: {.lead}\n" + "\\\n".join(lead) + "\n:::\n" + front[at:]
-    if downloads:
-        front = front.rstrip("\n") + "\n\n## Downloads {.unnumbered}\n\n" + "".join(
-            f"- [{words}]({href})\n" for words, href in downloads
-        )
-    if about:  # the report's version (see cpstats.publish.site.provenance_markdown)
-        front = front.rstrip("\n") + "\n\n" + about
-    (build_dir / "index.qmd").write_text(front, encoding="utf-8")
-    relative = [_chapter(Path(nb), build_dir, (section_links or {}).get(Path(nb).stem)) for nb in notebooks]
-    (build_dir / FAVICON).write_text(_FAVICON_SVG, encoding="utf-8")
+    # the front page's title is the book's; the authority, year and period are in its first paragraph
+    _write_page(build_dir, Section("index", "", blocks=index_blocks(info, pages)), titled=False)
+    chapters = ["index.qmd"]
+    for page in (pages.about_section, *pages.web_sections):
+        _write_page(build_dir, page)
+        chapters.append(f"{page.stem}.qmd")
+    written = {name for chapter in chapters for name in (chapter, f"{Path(chapter).stem}.json")}
+    for stale in [*build_dir.glob("*.qmd"), *build_dir.glob("*.ipynb"), *build_dir.glob("*.json")]:
+        if stale.name not in written:  # e.g. the notebooks an older cpstats laid out
+            stale.unlink()
+    if pages.figures:
+        (build_dir / "figures").mkdir(exist_ok=True)
+        for name, data in pages.figures.items():
+            _write_if_changed(build_dir / "figures" / name, data)
+    _write_if_changed(build_dir / FAVICON, _FAVICON_SVG.encode())
+    _write_if_changed(build_dir / BLOCKS_FILTER, _BLOCKS_LUA.encode())
+    # no text from data goes into Quarto's metadata, whose text Quarto searches for shortcodes even when escaped:
+    # the authority and year are put in each page's <title> after rendering (render_with_quarto)
+    footer = f"Every figure is computed from the authority's record-level data by cpstats {info.version}."
+    banner = (f'<p class="draft-banner alert alert-warning mb-0" role="note"><strong>{html.escape(DRAFT_MARK)}</strong></p>'
+              if info.draft else "")
     project = book_project(
-        book, relative, subtitle=subtitle, output_dir=output_dir, output_file=output_file, metadata=metadata,
-        favicon=FAVICON,
+        book, chapters, title=markdown_text(info.title), output_dir=output_dir, output_file=Path(info.pdf_name).stem,
+        favicon=FAVICON, footer=markdown_text(footer), before_body=banner,
     )
     target = build_dir / "_quarto.yml"
     target.write_text(yaml.safe_dump(project, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return target
 
 
+BLOCKS_FILTER = "cpstats-blocks.lua"
+"""The Lua filter of the build's Quarto project: a div ``{.cpstats-blocks src="<name>.json"}`` becomes the
+blocks of that pandoc document."""
+_BLOCKS_LUA = """\
+-- cpstats: a page's body is the pandoc document cpstats wrote (<name>.json), put in after Quarto's filters
+function Div(div)
+  if not div.classes:includes("cpstats-blocks") then
+    return nil
+  end
+  local folder = pandoc.path.directory(quarto.doc.input_file)
+  local file = assert(io.open(pandoc.path.join({folder, div.attributes["src"]}), "r"))
+  local text = file:read("a")
+  file:close()
+  return pandoc.read(text, "json").blocks
+end
+"""
 FAVICON = "favicon.svg"
 _FAVICON_SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#12436D"/></svg>\n'
 )
-_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
 
 
-def _chapter(notebook: Path, build_dir: Path, links: str | None) -> str:
-    """The chapter of one executed notebook: a copy in ``build_dir`` holding what a reader sees, as Markdown cells.
+def _write_page(build_dir: Path, page, titled: bool = True) -> None:
+    """A page as ``<stem>.qmd`` (its title) and ``<stem>.json`` (the rest of its blocks).
 
-    Code is dropped; each Markdown output (sentences, tables, commentary, charts)
-    becomes a Markdown cell, so its headings are in the page's contents. Charts,
-    which the notebooks emit as ``data:`` URI images, are written to
-    ``figures/<section>-<n>.svg`` and linked with ``fig-alt`` (the chart's text
-    alternative, not a visible caption). ``links`` ends the chapter, in a cell
-    tagged :data:`cpstats.publish.downloads.LINKS_TAG`.
+    The page's first level-1 heading is its title, the one Quarto shows, names in the sidebar and puts in
+    ``<title>``; it is written by pandoc's Markdown writer, which escapes every character Markdown (and
+    so Quarto's shortcodes, ``{{< >}}``) could read as anything but text. A page not ``titled`` (the
+    front page) takes the book's title.
     """
-    import nbformat
+    from cpstats.publish.render import _document, scrolling_tables, text_inlines
 
-    from cpstats.publish.downloads import LINKS_TAG
-    from cpstats.publish.render import extract_figures, report_outputs
-
-    node = nbformat.read(notebook, as_version=4)
-    blocks: list[tuple[str, list[str]]] = []
-    for cell in node.cells:
-        tags = list(cell.get("metadata", {}).get("tags", []))
-        if LINKS_TAG in tags:
-            continue
-        if cell.cell_type == "markdown":
-            blocks.append((cell.source, tags))
-        elif cell.cell_type == "code":
-            for output in report_outputs(cell.get("outputs", [])):
-                text = output.get("data", {}).get("text/markdown")
-                if text:
-                    blocks.append(("".join(text) if isinstance(text, list) else str(text), []))
-    markdown = "\n\n<!-- cell -->\n\n".join(source for source, _ in blocks)
-    markdown, figures = extract_figures(markdown, notebook.stem)
-    markdown = _FIGURE.sub(lambda m: f'![](figures/{m["name"]}){{fig-alt="{_attribute(m["alt"])}"}}', markdown)
-    if figures:
-        (build_dir / "figures").mkdir(exist_ok=True)
-        for name, data in figures.items():
-            _write_if_changed(build_dir / "figures" / name, data)
-    cells = [nbformat.v4.new_markdown_cell(source) for source in markdown.split("\n\n<!-- cell -->\n\n")]
-    for number, cell in enumerate(cells):
-        cell["id"] = f"cell-{number}"
-    if links:
-        cell = nbformat.v4.new_markdown_cell(links, metadata={"tags": [LINKS_TAG]})
-        cell["id"] = LINKS_TAG
-        cells.append(cell)
-    copy = nbformat.v4.new_notebook(cells=cells, metadata=node.metadata)
-    target = build_dir / notebook.name
-    _write_if_changed(target, nbformat.writes(copy).encode("utf-8"))
-    return target.name
+    blocks, front = list(page.blocks or []), ""
+    at = next((i for i, b in enumerate(blocks) if b.get("t") == "Header" and b["c"][0] == 1), None)
+    if not titled:
+        title = []  # its name in the sidebar, as the built-in pages' links to it say
+        front = "---\n" + yaml.safe_dump({"title": markdown_text("Contents")}) + "---\n\n"
+    elif at is None:
+        title = [{"t": "Header", "c": [1, ["", ["unnumbered"], []], text_inlines(page.title)]}]
+    else:
+        title = [blocks.pop(at)]
+    # each table scrolls sideways in a box of its own, never the page
+    blocks = scrolling_tables(blocks, ("table-scroll", "table-responsive"))
+    body = json.dumps(_document(blocks), ensure_ascii=False).encode("utf-8")
+    _write_if_changed(build_dir / f"{page.stem}.json", body)
+    placeholder = {"t": "Div", "c": [["", ["cpstats-blocks"], [["src", f"{page.stem}.json"]]], []]}
+    _write_if_changed(build_dir / f"{page.stem}.qmd", (front + _markdown([*title, placeholder])).encode("utf-8"))
 
 
-_FIGURE = re.compile(r"!\[(?P<alt>(?:\\.|[^\]\\])*)\]\(figures/(?P<name>[^)\s]+)\)")
+def _markdown(blocks: list) -> str:
+    """Pandoc blocks as pandoc Markdown, every special character escaped."""
+    import pypandoc
+
+    from cpstats.publish.render import _document
+
+    return pypandoc.convert_text(json.dumps(_document(blocks)), "markdown", format="json",
+                                 extra_args=["--wrap=none"]).strip() + "\n"
 
 
-def _attribute(alt: str) -> str:
-    """Markdown image text as a quoted attribute value."""
-    return re.sub(r"\\(.)", r"\1", alt).replace("\\", "\\\\").replace('"', '\\"')
+def markdown_text(text: str) -> str:
+    """Text as Markdown that reads back as the same text (for Quarto's metadata, which it reads as Markdown).
+
+    >>> print(markdown_text("Evil <b>*x*</b> {{< meta a >}}"))
+    Evil \\<b\\>\\*x\\*\\</b\\> {{\\< meta a \\>}}
+    """
+    from cpstats.publish.render import text_inlines
+
+    return _markdown([{"t": "Plain", "c": text_inlines(text)}]).strip()
 
 
 def _write_if_changed(path: Path, data: bytes) -> None:
@@ -315,8 +360,11 @@ def quarto_executable() -> str | None:
     return shutil.which("quarto")
 
 
-def render_with_quarto(build_dir: Path, to: str = "html") -> Path:
+def render_with_quarto(build_dir: Path, to: str = "html", subtitle: str = "") -> Path:
     """Run ``quarto render`` in a build folder written by :func:`write_build_project`.
+
+    Each page then states its Content-Security-Policy (:func:`state_policy`), and its ``<title>`` ends with
+    ``subtitle`` (the authority and year), as the built-in renderer's pages do.
 
     Returns
     -------
@@ -337,7 +385,94 @@ def render_with_quarto(build_dir: Path, to: str = "html") -> Path:
     )
     if result.returncode != 0:
         raise QuartoError(f"quarto render of {build_dir} failed: {quarto_message(result.stderr or result.stdout)}")
-    return Path(build_dir) / config["project"]["output-dir"]
+    site = Path(build_dir) / config["project"]["output-dir"]
+    for page in site.rglob("*.html"):
+        page.write_text(state_policy(_titled(page.read_text(encoding="utf-8"), subtitle)), encoding="utf-8")
+    return site
+
+
+class _Inline(HTMLParser):
+    """The inline scripts and event handlers of a page, as the browser hashes them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.scripts: list[str] = []
+        self.handlers: list[str] = []
+        self._open: tuple[str, list[str]] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        self.handlers += [value or "" for name, value in attrs if name.startswith("on")]
+        if tag == "script" and "src" not in attributes and (attributes.get("type") or "text/javascript").lower() in (
+                "text/javascript", "application/javascript", "module"):
+            self._open = ("script", [])
+
+    def handle_data(self, data):
+        if self._open:
+            self._open[1].append(data)
+
+    def handle_endtag(self, tag):
+        if self._open and tag == self._open[0]:
+            self.scripts.append("".join(self._open[1]))
+            self._open = None
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+
+def quarto_policy(scripts: Sequence[str] = (), handlers: Sequence[str] = ()) -> str:
+    """The Content-Security-Policy of a page Quarto laid out: the built-in renderer's
+    (:data:`cpstats.publish.render.CONTENT_SECURITY_POLICY`), except that Quarto's scripts may run (its files
+    on the site, and its inline scripts and event handlers named by their SHA-256) and may style the page
+    (its navigation writes a ``<style>`` element measured from the page's header, which no hash can name).
+
+    >>> quarto_policy(["go()"]).split("; ")[1]
+    "script-src 'self' 'sha256-5KYv+PUboo5h+0+YAtGRPbwv5d/QxzHslP4YGnUaxRw='"
+    """
+    from cpstats.publish.render import CONTENT_SECURITY_POLICY
+
+    directives = dict(d.split(" ", 1) for d in CONTENT_SECURITY_POLICY.split("; "))
+    hashes = sorted({_sha256(text) for text in [*scripts, *handlers]})
+    directives["script-src"] = " ".join(["'self'", *(["'unsafe-hashes'"] if handlers else []), *hashes])
+    directives["style-src"] = "'self' 'unsafe-inline'"
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+_TITLE = re.compile(r"(<title>)(.*?)(</title>)", re.DOTALL)
+
+
+def _titled(page: str, subtitle: str) -> str:
+    """A page whose ``<title>`` ends with ``: <subtitle>``, escaped.
+
+    >>> _titled("<title>8. Numbers – Report</title>", "Evil <b>, 2017-18")
+    '<title>8. Numbers – Report: Evil &lt;b&gt;, 2017-18</title>'
+    """
+    if not subtitle:
+        return page
+    return _TITLE.sub(lambda m: m[1] + m[2] + ": " + html.escape(subtitle, quote=False) + m[3], page, count=1)
+
+
+_CHARSET = re.compile(r'<meta charset="utf-8"\s*/?>', re.IGNORECASE)
+
+
+def state_policy(page: str) -> str:
+    """A page of Quarto's with its Content-Security-Policy (:func:`quarto_policy`) stated first in its head.
+
+    Raises
+    ------
+    QuartoError
+        If the page has no ``<meta charset="utf-8">`` to put it after.
+    """
+    parser = _Inline()
+    parser.feed(page)
+    parser.close()
+    policy = quarto_policy(parser.scripts, parser.handlers)
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{html.escape(policy, quote=False).replace(chr(34), "&quot;")}">'
+    stated, count = _CHARSET.subn(lambda m: m.group(0) + "\n" + meta, page, count=1)
+    if not count:
+        raise QuartoError("a page Quarto wrote has no <meta charset=\"utf-8\">, so no Content-Security-Policy could be stated")
+    return stated
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -348,12 +483,16 @@ def quarto_message(output: str) -> str:
 
     >>> quarto_message("Rendering\\n\\x1b[31mERROR: Book contents must include a home page\\x1b[39m\\n\\nStack trace:\\n  at x")
     'ERROR: Book contents must include a home page'
+    >>> quarto_message("Error running filter main.lua:\\ncpstats-blocks.lua:7: 01_x.json: No such file or directory\\nstack")
+    'Error running filter main.lua: cpstats-blocks.lua:7: 01_x.json: No such file or directory'
     """
     lines = [_ANSI.sub("", line).strip() for line in output.splitlines()]
     lines = [line for line in lines if line]
-    for line in lines:
-        if line.startswith("ERROR"):
+    for number, line in enumerate(lines):
+        if line.startswith("ERROR") and not line.startswith("ERROR ("):  # not a filter's log line
             return line
+        if line.startswith("Error running filter") and number + 1 < len(lines):
+            return f"{line} {lines[number + 1]}"
     return lines[-1] if lines else "no message"
 
 

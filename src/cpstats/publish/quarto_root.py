@@ -73,6 +73,67 @@ def _write_if_changed(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
 
 
+def _write_bytes_if_changed(path: Path, data: bytes) -> None:
+    if not path.exists() or path.read_bytes() != data:
+        path.write_bytes(data)
+
+
+def _chapter(notebook: Path, build_dir: Path, links: str | None) -> str:
+    """The chapter of one executed notebook: a copy in ``build_dir`` holding what a reader sees, as Markdown cells.
+
+    Code is dropped; each Markdown output (sentences, tables, commentary, charts)
+    becomes a Markdown cell, so its headings are in the page's contents. Charts,
+    which the notebooks emit as ``data:`` URI images, are written to
+    ``figures/<section>-<n>.svg`` and linked with ``fig-alt`` (the chart's text
+    alternative, not a visible caption). ``links`` ends the chapter, in a cell
+    tagged :data:`cpstats.publish.downloads.LINKS_TAG`.
+    """
+    import nbformat
+
+    from cpstats.publish.downloads import LINKS_TAG
+    from cpstats.publish.render import extract_figures, report_outputs
+
+    node = nbformat.read(notebook, as_version=4)
+    blocks: list[tuple[str, list[str]]] = []
+    for cell in node.cells:
+        tags = list(cell.get("metadata", {}).get("tags", []))
+        if LINKS_TAG in tags:
+            continue
+        if cell.cell_type == "markdown":
+            blocks.append((cell.source, tags))
+        elif cell.cell_type == "code":
+            for output in report_outputs(cell.get("outputs", [])):
+                text = output.get("data", {}).get("text/markdown")
+                if text:
+                    blocks.append(("".join(text) if isinstance(text, list) else str(text), []))
+    markdown = "\n\n<!-- cell -->\n\n".join(source for source, _ in blocks)
+    markdown, figures = extract_figures(markdown, notebook.stem)
+    markdown = _FIGURE.sub(lambda m: f'![](figures/{m["name"]}){{fig-alt="{_attribute(m["alt"])}"}}', markdown)
+    if figures:
+        (build_dir / "figures").mkdir(exist_ok=True)
+        for name, data in figures.items():
+            _write_bytes_if_changed(build_dir / "figures" / name, data)
+    cells = [nbformat.v4.new_markdown_cell(source) for source in markdown.split("\n\n<!-- cell -->\n\n")]
+    for number, cell in enumerate(cells):
+        cell["id"] = f"cell-{number}"
+    if links:
+        cell = nbformat.v4.new_markdown_cell(links, metadata={"tags": [LINKS_TAG]})
+        cell["id"] = LINKS_TAG
+        cells.append(cell)
+    copy = nbformat.v4.new_notebook(cells=cells, metadata=node.metadata)
+    target = build_dir / notebook.name
+    _write_bytes_if_changed(target, nbformat.writes(copy).encode("utf-8"))
+    return target.name
+
+
+_FIGURE = re.compile(r"!\[(?P<alt>(?:\\.|[^\]\\])*)\]\(figures/(?P<name>[^)\s]+)\)")
+
+
+def _attribute(alt: str) -> str:
+    """Markdown image text as a quoted attribute value."""
+    return re.sub(r"\\(.)", r"\1", alt).replace("\\", "\\\\").replace('"', '\\"')
+
+
 def prepare(project_dir: Path, settings: Mapping[str, str], *, progress=None) -> Path:
     """Execute the report ``settings`` name and write its pages and metadata into ``project_dir/PREPARED``.
 
@@ -82,7 +143,7 @@ def prepare(project_dir: Path, settings: Mapping[str, str], *, progress=None) ->
         The folder written.
     """
     from cpstats.publish.build import _period, execute_report
-    from cpstats.publish.quarto import FAVICON, _FAVICON_SVG, _chapter
+    from cpstats.publish.quarto import FAVICON, _FAVICON_SVG
 
     project_dir = Path(project_dir).resolve()
     report = execute_report(

@@ -91,6 +91,11 @@ __all__ = [
     "compile_pdf",
     "pdf_column_widths",
     "render_builtin",
+    "ReportPages",
+    "report_pages",
+    "index_blocks",
+    "download_links",
+    "scrolling_tables",
 ]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -781,10 +786,8 @@ def _contents(sections: Sequence[Section]) -> str:
 def _downloads(info: ReportInfo) -> str:
     return (
         '<section class="downloads" aria-labelledby="downloads"><h2 id="downloads">Downloads</h2><ul>'
-        f'<li><a href="{html.escape(info.pdf_name)}">The whole report as a PDF (A4)</a></li>'
-        + "".join(f'<li><a href="{html.escape(href)}">{html.escape(words)}</a></li>' for words, href in info.downloads)
-        + '<li><a href="manifest.json">Build manifest: versions, parameters and input checksums (JSON)</a></li>'
-        "</ul></section>"
+        + "".join(f'<li><a href="{html.escape(href)}">{html.escape(words)}</a></li>' for words, href in download_links(info))
+        + "</ul></section>"
     )
 
 
@@ -796,17 +799,17 @@ def _table_caption(table: dict) -> str:
     return _stringify(table["c"][1][1]) or "Table"
 
 
-def _scrolling_tables(blocks: list) -> list:
+def scrolling_tables(blocks: list, classes: Sequence[str] = ("table-scroll",)) -> list:
     """Each table in a box of its own that scrolls sideways (``div.table-scroll``), never the page.
 
     The box is a labelled region that can take the keyboard's focus, so that it can be scrolled
-    without a mouse.
+    without a mouse. ``classes`` are the box's (Quarto's pages add Bootstrap's ``table-responsive``).
     """
     wrapped = []
     for block in blocks:
         if block.get("t") == "Table":
             attributes = [["role", "region"], ["tabindex", "0"], ["aria-label", _table_caption(block)]]
-            wrapped.append({"t": "Div", "c": [["", ["table-scroll"], attributes], [block]]})
+            wrapped.append({"t": "Div", "c": [["", list(classes), attributes], [block]]})
         else:
             wrapped.append(block)
     return wrapped
@@ -947,7 +950,7 @@ def render_html(info: ReportInfo, front_page, sections: Sequence[Section], site_
         site_dir / "index.html": _page(info, f"{info.title}: {info.subtitle}", index_body),
         site_dir / ABOUT_PAGE: _page(
             info, f"{about_section.title} - {info.title}: {info.subtitle}",
-            blocks_to_html(_scrolling_tables(front_page + about)),
+            blocks_to_html(scrolling_tables(front_page + about)),
             [("contents", "index.html", "", "Contents")] + ([("next", sections[0].href, "next", f"Next: {sections[0].title}")] if sections else []),
         ),
     }
@@ -955,7 +958,7 @@ def render_html(info: ReportInfo, front_page, sections: Sequence[Section], site_
         pages[site_dir / section.href] = _page(
             info,
             f"{section.title} - {info.title}: {info.subtitle}",
-            blocks_to_html(_scrolling_tables(_section_blocks(section))),
+            blocks_to_html(scrolling_tables(_section_blocks(section))),
             _pager(sections, number),
         )
     for path, text in pages.items():
@@ -1110,6 +1113,108 @@ def definitions_section() -> Section:
     return Section(DEFINITIONS, "Definitions", blocks=blocks)
 
 
+@dataclass(frozen=True)
+class ReportPages:
+    """The report as pandoc documents: what both renderers lay out (the built-in one and Quarto).
+
+    Attributes
+    ----------
+    front : list
+        The front page's blocks (:func:`front_page_blocks`): what the report is and how it protects privacy.
+    about : list
+        The report's version (``ReportInfo.about``) as blocks: the end of the "About this report" page.
+    sections : tuple of Section
+        One per notebook, in order, then the Definitions appendix (:func:`definitions_section`).
+    links : mapping
+        Per section (its ``stem``), the blocks of its download links, which end its web page (not the PDF);
+        only a section with a table has them.
+    points : tuple of str
+        The report's headline points (Markdown, see :func:`headline_points`), for the web front page.
+    figures : mapping
+        Chart file name to bytes (``figures/<name>``).
+    """
+
+    front: list
+    about: list
+    sections: tuple
+    links: Mapping[str, list]
+    points: tuple
+    figures: Mapping[str, bytes]
+
+    @property
+    def about_section(self) -> Section:
+        """The "About this report" page (:data:`ABOUT_PAGE`): the front page, then the report's version."""
+        return Section(Path(ABOUT_PAGE).stem, _about_title(self.front), blocks=self.front + self.about)
+
+    @property
+    def web_sections(self) -> list[Section]:
+        """The sections as web pages: each ends with its download links."""
+        return [Section(s.stem, s.title, blocks=s.blocks + self.links.get(s.stem, [])) for s in self.sections]
+
+
+def report_pages(info: ReportInfo, front_page: Path, notebooks: Sequence[Path], metadata: Mapping[str, object]) -> ReportPages:
+    """Read the front page and the executed notebooks into :class:`ReportPages`, once for the pages and the PDF.
+
+    Parameters
+    ----------
+    info : ReportInfo
+        The report's version (``about``) and the sections' download links (``section_downloads``).
+    front_page : Path
+        ``report.qmd``.
+    notebooks : sequence of Path
+        Executed notebooks, in order.
+    metadata : mapping
+        Values for ``{{< meta key >}}`` on the front page.
+    """
+    front = front_page_blocks(front_page, metadata)
+    about = []
+    if info.about:
+        (about,) = read_markdown([info.about], PANDOC_MARKDOWN)
+    sections, figures, points = [], {}, []
+    for notebook in notebooks:
+        points += headline_points(Path(notebook))
+        title, blocks, section_figures = notebook_blocks(Path(notebook))
+        sections.append(Section(Path(notebook).stem, title, blocks=blocks))
+        figures.update(section_figures)
+    sections.append(definitions_section())  # the appendix of definitions, in the pages and the PDF
+    # a section with no table has nothing to download
+    links = {stem: block for stem, block in info.section_downloads
+             if any(s.stem == stem and _has_table(s.blocks) for s in sections)}
+    stems = [s.stem for s in sections if s.stem in links]
+    linked = read_markdown([links[stem] for stem in stems], PANDOC_MARKDOWN)
+    return ReportPages(front, about, tuple(sections), dict(zip(stems, linked)), tuple(points), figures)
+
+
+def download_links(info: ReportInfo) -> list[tuple[str, str]]:
+    """What the front page's Downloads list links to, (words, href): the PDF, the tables, the build manifest."""
+    return [("The whole report as a PDF (A4)", info.pdf_name), *info.downloads,
+            ("Build manifest: versions, parameters and input checksums (JSON)", "manifest.json")]
+
+
+def _link_list(links: Sequence[tuple[str, str]]) -> dict:
+    """A bulleted list of links, their words as text."""
+    return {"t": "BulletList", "c": [[{"t": "Plain", "c": [{"t": "Link", "c": [_EMPTY_ATTR, text_inlines(words), [href, ""]]}]}]
+                                     for words, href in links]}
+
+
+def index_blocks(info: ReportInfo, pages: ReportPages, lead: bool = True) -> list:
+    """The web front page below its title, as pandoc blocks: the authority, year and period (``lead``), the
+    headline main points, the contents (the About page, the sections, the Definitions) and the downloads.
+
+    The built-in renderer writes the same page in HTML (:func:`render_html`); Quarto lays out these blocks,
+    under the book's title and subtitle (which say the authority, year and period).
+    """
+    def heading(identifier: str, words: str) -> dict:
+        return {"t": "Header", "c": [2, [identifier, ["unnumbered"], []], text_inlines(words)]}
+
+    opening = {"t": "Div", "c": [["", ["lead"], []], [{"t": "Para", "c": [
+        *text_inlines(info.subtitle), {"t": "LineBreak"}, *text_inlines(info.period)]}]]}
+    contents = [(s.title, s.href) for s in (pages.about_section, *pages.sections)]
+    return [*([opening] if lead else []), *main_points_blocks(list(pages.points), level=2),
+            heading("contents", "Contents"), _link_list(contents),
+            heading("downloads", "Downloads"), _link_list(download_links(info))]
+
+
 def render_builtin(
     info: ReportInfo,
     front_page: Path,
@@ -1119,6 +1224,7 @@ def render_builtin(
     metadata: Mapping[str, str],
     *,
     html_pages: bool = True,
+    pages: ReportPages | None = None,
 ) -> list[Path]:
     """Render the executed notebooks into ``site_dir``: HTML pages, figures and the PDF.
 
@@ -1138,32 +1244,20 @@ def render_builtin(
         Values for ``{{< meta key >}}`` on the front page.
     html_pages : bool
         Write the HTML pages too (``False`` when Quarto made them).
+    pages : ReportPages, optional
+        The report already read (:func:`report_pages`), as Quarto laid it out.
 
     Returns
     -------
     list of Path
         Every file written into ``site_dir``.
     """
-    front = front_page_blocks(front_page, metadata)
-    about = []
-    if info.about:
-        (about,) = read_markdown([info.about], PANDOC_MARKDOWN)
-    sections, figures, points = [], {}, []
-    for notebook in notebooks:
-        points += headline_points(Path(notebook))
-        title, blocks, section_figures = notebook_blocks(Path(notebook))
-        sections.append(Section(Path(notebook).stem, title, blocks=blocks))
-        figures.update(section_figures)
-    sections.append(definitions_section())  # the appendix of definitions, in the pages and the PDF
+    if pages is None:
+        pages = report_pages(info, front_page, notebooks, metadata)
+    front, about, sections, figures = pages.front, pages.about, list(pages.sections), pages.figures
     written: list[Path] = []
     if html_pages:
-        # a section with no table has nothing to download
-        links = {stem: block for stem, block in info.section_downloads
-                 if any(s.stem == stem and _has_table(s.blocks) for s in sections)}
-        linked = read_markdown([links[s.stem] for s in sections if s.stem in links], PANDOC_MARKDOWN)
-        extra = dict(zip([s.stem for s in sections if s.stem in links], linked))
-        pages = [Section(s.stem, s.title, blocks=s.blocks + extra.get(s.stem, [])) for s in sections]
-        written += render_html(info, front, pages, site_dir, main_points=points)
+        written += render_html(info, front, pages.web_sections, site_dir, main_points=pages.points)
         written += _write_figures(figures, site_dir)
     whole = front + [block for number, section in enumerate(sections)
                      for block in _pdf_blocks(section.stem, section.blocks, number == 0 and not front,

@@ -93,6 +93,11 @@ SHARED_BUILDS = {
 pytest-xdist workers (``--dist loadgroup``), and a group runs on one worker, so each build is made once."""
 
 
+MODULE_GROUPS = {"tests/test_quarto.py": "sample-public", "tests/test_quarto_root.py": "sample-public"}
+"""Modules whose every test goes with a shared build's group: the tests that run Quarto, which keeps caches of its
+own (one per installation, not safe for two renders at once), run one after another on one worker."""
+
+
 def pytest_collection_modifyitems(config, items):
     """Put each test in an xdist group: that of the shared build it uses, else that of its module.
 
@@ -101,5 +106,6 @@ def pytest_collection_modifyitems(config, items):
     """
     for item in items:
         names = getattr(item, "fixturenames", ())
-        group = next((SHARED_BUILDS[name] for name in SHARED_BUILDS if name in names), None)
-        item.add_marker(pytest.mark.xdist_group(group or item.nodeid.split("::")[0]))
+        module = item.nodeid.split("::")[0]
+        group = next((SHARED_BUILDS[name] for name in SHARED_BUILDS if name in names), MODULE_GROUPS.get(module))
+        item.add_marker(pytest.mark.xdist_group(group or module))

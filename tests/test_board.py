@@ -235,6 +235,9 @@ def test_every_percentage_in_prose_follows_one_rounding_rule(page_prose):
 
 FIGURE = re.compile(r"(?<![\w.,£-])\d[\d,]*(?:\.\d+)?%?(?![\w-])")
 """A figure in prose: 305, 8,166, 23.3, 26%."""
+STATED = re.compile(FIGURE.pattern.replace("\\d[\\d,]*(?:\\.\\d+)?%?", "(\\d[\\d,]*(?:\\.\\d+)?%?)", 1)
+                    + r"\s*(?:\([^)]*\)\s*)?([A-Za-z]*)")
+"""A figure and the word after it (past a bracketed percentage): what the figure counts."""
 NOT_FIGURES = re.compile(
     r"\b\d{4}-\d{2}\b|\b(?:19|20)\d\d\b|\b\d{1,2} (?:January|February|March|April|May|June|July|August|September|"
     r"October|November|December)\b|\bsection 47\b|\b10,000\b|\bunder 18\b|\b\d+ (?:and \d+ )?(?:working days|months|years)\b"
@@ -245,17 +248,20 @@ NOT_FIGURES = re.compile(
 
 
 def repeated_figures(texts: list[str]) -> set[str]:
-    """The figures stated in more than one paragraph or bullet of ``texts``.
+    """The figures stated in more than one paragraph or bullet of ``texts``: the same number of the same thing (the
+    word after it, past a bracketed percentage), so that two facts that happen to share a number are not one.
 
-    >>> sorted(repeated_figures(["305 referrals in 2017-18 (412).", "Referrals fell to 305 on 31 March 2018.",
+    >>> sorted(repeated_figures(["305 referrals in 2017-18 (412).", "There were 305 referrals, fewer than before.",
     ...                          "Reviews within 15 working days: 96%.", "Within 15 working days."]))
     ['305']
+    >>> sorted(repeated_figures(["20 (50%) emotional abuse.", "20 of the 52 conferences."]))
+    []
     """
-    seen: dict[str, int] = {}
+    seen: dict[tuple[str, str], int] = {}
     repeated = set()
     for number, text in enumerate(texts):
-        for figure in set(FIGURE.findall(NOT_FIGURES.sub(" ", text))):
-            if seen.setdefault(figure, number) != number:
+        for figure, word in set(STATED.findall(NOT_FIGURES.sub(" ", text))):
+            if seen.setdefault((figure, word.lower()), number) != number:
                 repeated.add(figure)
     return repeated
 

@@ -235,7 +235,8 @@ def measure_definitions() -> list[tuple[str, str, str]]:
         elif name in ENGLAND_MEASURES:
             source = "England's figure only"
         else:
-            source = "None (local data)" if name in measures.LOCAL_MEASURE_ORDER else "None"
+            source = ("No comparable DfE figure (the authority's own records)" if name in measures.LOCAL_MEASURE_ORDER
+                      else "No comparable DfE figure")
         rows.append((name, _definition(name), source))
     return rows
 

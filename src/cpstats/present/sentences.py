@@ -584,6 +584,9 @@ class MainPoints:
         self.points = [" ".join(str(point).split()) for point in points if point]
         self.headline = [self.points[i] for i in headline if i < len(self.points)]
 
+    def __repr__(self) -> str:  # the executed notebook's text/plain: the same for the same points, run after run
+        return f"MainPoints({self.points!r}, headline={self.headline!r})"
+
     @property
     def markdown(self) -> str:
         if not self.points:
@@ -594,8 +597,21 @@ class MainPoints:
         return {"text/markdown": self.markdown}, {"cpstats": {"main_points": {"headline": self.headline}}}
 
 
-def main_points(*points: str | None, headline: tuple[int, ...] = ()) -> MainPoints:
-    """The main points a section opens with (see :class:`MainPoints`); ``headline`` the positions, among the
-    points given (``None`` ones included), of those the front page shows too."""
-    kept = [i for i, point in enumerate(points) if point]
-    return MainPoints([points[i] for i in kept], headline=tuple(kept.index(i) for i in headline if i in kept))
+class Headline(str):
+    """A main point that the front page shows too (see :func:`headline`)."""
+
+
+def headline(point: str | None) -> Headline | None:
+    """Mark a main point as one of the report's headline points, which the front page shows first.
+
+    >>> main_points("One.", headline("Two.")).headline
+    ['Two.']
+    """
+    return Headline(point) if point else None
+
+
+def main_points(*points: str | None) -> MainPoints:
+    """The main points a section opens with (see :class:`MainPoints`); those marked with :func:`headline` are
+    the front page's too."""
+    kept = [point for point in points if point]
+    return MainPoints(kept, headline=tuple(i for i, point in enumerate(kept) if isinstance(point, Headline)))

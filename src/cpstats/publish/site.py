@@ -239,8 +239,8 @@ def section_contents(notebooks: Sequence[Path], front_page: Path | None = None) 
                 parts["text"].append(cell.source)
             for output in cell.get("outputs", []):
                 kind = _kind_of_output(output)
-                if kind is not None:
-                    parts[kind].append(output.get("data", {}))
+                if kind is not None:  # what is shown, not an object's plain-text repr
+                    parts[kind].append({k: v for k, v in output.get("data", {}).items() if k != "text/plain"})
         out[path.stem] = {"title": _title(notebook.cells) or path.stem,
                           **{kind: hashlib.sha256(json.dumps(parts[kind], sort_keys=True, default=str).encode()).hexdigest()
                              for kind in CONTENT_KINDS}}

@@ -78,60 +78,18 @@ def _write_bytes_if_changed(path: Path, data: bytes) -> None:
         path.write_bytes(data)
 
 
-def _chapter(notebook: Path, build_dir: Path, links: str | None) -> str:
-    """The chapter of one executed notebook: a copy in ``build_dir`` holding what a reader sees, as Markdown cells.
-
-    Code is dropped; each Markdown output (sentences, tables, commentary, charts)
-    becomes a Markdown cell, so its headings are in the page's contents. Charts,
-    which the notebooks emit as ``data:`` URI images, are written to
-    ``figures/<section>-<n>.svg`` and linked with ``fig-alt`` (the chart's text
-    alternative, not a visible caption). ``links`` ends the chapter, in a cell
-    tagged :data:`cpstats.publish.downloads.LINKS_TAG`.
-    """
-    import nbformat
-
-    from cpstats.publish.downloads import LINKS_TAG
-    from cpstats.publish.render import extract_figures, report_outputs
-
-    node = nbformat.read(notebook, as_version=4)
-    blocks: list[tuple[str, list[str]]] = []
-    for cell in node.cells:
-        tags = list(cell.get("metadata", {}).get("tags", []))
-        if LINKS_TAG in tags:
-            continue
-        if cell.cell_type == "markdown":
-            blocks.append((cell.source, tags))
-        elif cell.cell_type == "code":
-            for output in report_outputs(cell.get("outputs", [])):
-                text = output.get("data", {}).get("text/markdown")
-                if text:
-                    blocks.append(("".join(text) if isinstance(text, list) else str(text), []))
-    markdown = "\n\n<!-- cell -->\n\n".join(source for source, _ in blocks)
-    markdown, figures = extract_figures(markdown, notebook.stem)
-    markdown = _FIGURE.sub(lambda m: f'![](figures/{m["name"]}){{fig-alt="{_attribute(m["alt"])}"}}', markdown)
-    if figures:
-        (build_dir / "figures").mkdir(exist_ok=True)
-        for name, data in figures.items():
-            _write_bytes_if_changed(build_dir / "figures" / name, data)
-    cells = [nbformat.v4.new_markdown_cell(source) for source in markdown.split("\n\n<!-- cell -->\n\n")]
-    for number, cell in enumerate(cells):
-        cell["id"] = f"cell-{number}"
-    if links:
-        cell = nbformat.v4.new_markdown_cell(links, metadata={"tags": [LINKS_TAG]})
-        cell["id"] = LINKS_TAG
-        cells.append(cell)
-    copy = nbformat.v4.new_notebook(cells=cells, metadata=node.metadata)
-    target = build_dir / notebook.name
-    _write_bytes_if_changed(target, nbformat.writes(copy).encode("utf-8"))
-    return target.name
-
-
-_FIGURE = re.compile(r"!\[(?P<alt>(?:\\.|[^\]\\])*)\]\(figures/(?P<name>[^)\s]+)\)")
-
-
-def _attribute(alt: str) -> str:
-    """Markdown image text as a quoted attribute value."""
-    return re.sub(r"\\(.)", r"\1", alt).replace("\\", "\\\\").replace('"', '\\"')
+def _relinked(blocks, prefix: str):
+    """The blocks with every image's ``figures/...`` target put under ``prefix`` (where the page is read from)."""
+    if isinstance(blocks, list):
+        return [_relinked(b, prefix) for b in blocks]
+    if isinstance(blocks, dict):
+        if blocks.get("t") == "Image":
+            attr, inlines, (target, title) = blocks["c"]
+            if target.startswith("figures/"):
+                target = f"{prefix}/{target}"
+            return {"t": "Image", "c": [attr, inlines, [target, title]]}
+        return {k: _relinked(v, prefix) for k, v in blocks.items()}
+    return blocks
 
 
 def prepare(project_dir: Path, settings: Mapping[str, str], *, progress=None) -> Path:
@@ -143,7 +101,8 @@ def prepare(project_dir: Path, settings: Mapping[str, str], *, progress=None) ->
         The folder written.
     """
     from cpstats.publish.build import _period, execute_report
-    from cpstats.publish.quarto import FAVICON, _FAVICON_SVG
+    from cpstats.publish.quarto import _BLOCKS_LUA, _FAVICON_SVG, BLOCKS_FILTER, FAVICON, _write_page
+    from cpstats.publish.render import Section, notebook_blocks
 
     project_dir = Path(project_dir).resolve()
     report = execute_report(
@@ -151,17 +110,37 @@ def prepare(project_dir: Path, settings: Mapping[str, str], *, progress=None) ->
         project_dir=project_dir, disclosure=settings.get("disclosure", "internal"), progress=progress,
     )
     prepared = project_dir / PREPARED
-    prepared.mkdir(parents=True, exist_ok=True)
-    chapters = {}
+    (prepared / "figures").mkdir(parents=True, exist_ok=True)
+    chapters, shown = {}, set()
     for source, executed in zip(report.book.notebooks, report.executed):
-        chapters[_digest(Path(source).read_bytes())] = _chapter(Path(executed), prepared, None)
-    shown = {name for chapter in chapters.values()
-             for name in re.findall(r"\]\(figures/([^)\s]+)\)", (prepared / chapter).read_text(encoding="utf-8"))}
+        # each page as `cpstats build --renderer quarto` lays it out: its title (escaped by pandoc's Markdown
+        # writer) and a div the Lua filter replaces with the page's pandoc document, so Quarto reads no text from
+        # the data or the commentary as Markdown. Paths are as Quarto sees them from the notebook's folder.
+        stem, here = Path(executed).stem, Path(source).resolve().parent
+        title, blocks, figures = notebook_blocks(Path(executed))
+        _write_page(prepared, Section(stem, title,
+                                      blocks=_relinked(blocks, Path(os.path.relpath(prepared, here)).as_posix())))
+        for name, data in figures.items():
+            _write_bytes_if_changed(prepared / "figures" / name, data)
+            shown.add(name)
+        page = (prepared / f"{stem}.qmd").read_text(encoding="utf-8").replace(
+            f'src="{stem}.json"', f'src="{Path(os.path.relpath(prepared / (stem + ".json"), here)).as_posix()}"')
+        notebook = {"cells": [{"cell_type": "markdown", "id": "page", "metadata": {}, "source": page}],
+                    "metadata": json.loads(Path(source).read_text(encoding="utf-8")).get("metadata", {}),
+                    "nbformat": 4, "nbformat_minor": 5}
+        _write_if_changed(prepared / f"{stem}.ipynb", json.dumps(notebook, ensure_ascii=False, indent=1) + "\n")
+        chapters[_digest(Path(source).read_bytes())] = f"{stem}.ipynb"
     for chart in (prepared / "figures").glob("*"):  # e.g. another report's charts
         if chart.name not in shown:
             chart.unlink()
+    _write_if_changed(prepared / BLOCKS_FILTER, _BLOCKS_LUA)
     _write_if_changed(prepared / INDEX, json.dumps(chapters, indent=1, sort_keys=True) + "\n")
     _write_if_changed(prepared / FAVICON, _FAVICON_SVG)
+    if "{{" in report.la_name:  # Quarto reads shortcodes in metadata text, escaped or not
+        from cpstats.data.contract import DataValidationError, Problem
+
+        raise DataValidationError([Problem("la.yaml", None, "name", "holds '{{', which Quarto would read as the start "
+                                           "of a shortcode in the book's title; quarto render at the root refuses it")])
     subtitle = f"{report.la_name}, {report.year.label}"
     metadata = {
         "book": {"title": f"{report.book.title}: {subtitle}", "subtitle": _period(report.year),
@@ -169,6 +148,7 @@ def prepare(project_dir: Path, settings: Mapping[str, str], *, progress=None) ->
         **report.metadata,
         # Quarto runs the filter from the notebook's folder, so its path is relative to notebooks/
         "execute": {"ipynb-filters": [Path(os.path.relpath(prepared / FILTER, project_dir / "notebooks")).as_posix()]},
+        "filters": [{"path": (prepared / BLOCKS_FILTER).as_posix(), "at": "post-quarto"}],
     }
     _write_if_changed(prepared / METADATA, yaml.safe_dump(metadata, sort_keys=False, allow_unicode=True))
     # Quarto keeps each filtered notebook until the notebook or this script changes: the script names the pages'
@@ -187,8 +167,8 @@ def serve_chapter(prepared: str | Path, stdin=None, stdout=None) -> None:
     """An ``ipynb-filter``: read a notebook on standard input, write its prepared page (or the notebook) out.
 
     A notebook is recognised by its bytes, so only the committed notebook that
-    :func:`prepare` executed is answered with its page; its charts are linked
-    from Quarto's working folder, the notebook's own.
+    :func:`prepare` executed is answered with its page: a title and a div that
+    the Lua filter (``cpstats-blocks.lua``) replaces with the page's pandoc document.
     """
     stdin = stdin or sys.stdin.buffer
     stdout = stdout or sys.stdout
@@ -202,12 +182,7 @@ def serve_chapter(prepared: str | Path, stdin=None, stdout=None) -> None:
     if name is None:
         stdout.write(data.decode("utf-8"))
         return
-    notebook = json.loads((prepared / name).read_text(encoding="utf-8"))
-    figures = Path(os.path.relpath(prepared / "figures", Path.cwd())).as_posix()
-    for cell in notebook["cells"]:
-        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        cell["source"] = source.replace("](figures/", f"]({figures}/").splitlines(keepends=True)
-    stdout.write(json.dumps(notebook, ensure_ascii=False))
+    stdout.write((prepared / name).read_text(encoding="utf-8"))
 
 
 def active_profiles(environ: Mapping[str, str] | None = None) -> list[str]:

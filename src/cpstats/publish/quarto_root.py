@@ -125,7 +125,8 @@ def prepare(project_dir: Path, settings: Mapping[str, str], *, progress=None) ->
             shown.add(name)
         page = (prepared / f"{stem}.qmd").read_text(encoding="utf-8").replace(
             f'src="{stem}.json"', f'src="{Path(os.path.relpath(prepared / (stem + ".json"), here)).as_posix()}"')
-        notebook = {"cells": [{"cell_type": "markdown", "id": "page", "metadata": {}, "source": page}],
+        notebook = {"cells": [{"cell_type": "markdown", "id": "page", "metadata": {},
+                               "source": page.splitlines(keepends=True)}],
                     "metadata": json.loads(Path(source).read_text(encoding="utf-8")).get("metadata", {}),
                     "nbformat": 4, "nbformat_minor": 5}
         _write_if_changed(prepared / f"{stem}.ipynb", json.dumps(notebook, ensure_ascii=False, indent=1) + "\n")

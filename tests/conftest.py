@@ -93,11 +93,14 @@ SHARED_BUILDS = {
 pytest-xdist workers (``--dist loadgroup``), and a group runs on one worker, so each build is made once."""
 
 
-MODULE_GROUPS = {"tests/test_quarto.py": "sample-public", "tests/test_quarto_root.py": "sample-public"}
+MODULE_GROUPS = {"tests/test_quarto.py": "sample-public", "tests/test_quarto_root.py": "sample-public",
+                 "tests/test_browser.py": "sample-public"}
 """Modules whose every test goes with a shared build's group: the tests that run Quarto, which keeps caches of its
-own (one per installation, not safe for two renders at once), run one after another on one worker."""
+own (one per installation, not safe for two renders at once), run one after another on one worker; the browser
+tests ask for the builds by name (``request.getfixturevalue``)."""
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups
 def pytest_collection_modifyitems(config, items):
     """Put each test in an xdist group: that of the shared build it uses, else that of its module.
 

@@ -61,3 +61,13 @@ def test_a_build_with_a_broken_local_figures_file_is_refused_and_publishes_nothi
                    "commentary/sample/2017-18/local_figures.csv, row 3, column value")
     assert (site / "sample" / "2017-18" / "index.html").read_bytes() == before
     assert not (folder.parent / "_drafts").exists()
+
+
+def test_the_root_books_pre_render_step_refuses_a_broken_local_figures_file(project):  # noqa: F811
+    """``cpstats quarto-prepare`` (what ``quarto render`` at the root runs first) checks it as the build does."""
+    from tests.test_input_edges import cpstats
+
+    folder, _, _ = project
+    _write(folder / "commentary" / "sample" / "2017-18", GOOD + "chairs,three,people,Conference Chairs,Staffing list,\n")
+    assert_refused(cpstats("quarto-prepare", cwd=folder), "commentary/sample/2017-18/local_figures.csv, row 3, column value")
+    assert not (folder / "_build").exists()

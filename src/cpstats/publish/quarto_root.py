@@ -92,6 +92,19 @@ def _relinked(blocks, prefix: str):
     return blocks
 
 
+def _check_commentary_tables(project_dir: Path, la: str, year: str) -> None:
+    """The key plan and the local figures, checked as ``cpstats build`` checks them before any notebook runs."""
+    from cpstats.data.contract import DataValidationError
+    from cpstats.data.dataset import check_key_plan, check_local_figures
+
+    shown = f"commentary/{la}/{year}"
+    folder = Path(project_dir) / shown
+    problems = [*check_key_plan(folder / "19_key_plan.csv", f"{shown}/19_key_plan.csv"),
+                *check_local_figures(folder / "local_figures.csv", f"{shown}/local_figures.csv")]
+    if problems:
+        raise DataValidationError(problems)
+
+
 def prepare(project_dir: Path, settings: Mapping[str, str], *, progress=None) -> Path:
     """Execute the report ``settings`` name and write its pages and metadata into ``project_dir/PREPARED``.
 
@@ -105,6 +118,7 @@ def prepare(project_dir: Path, settings: Mapping[str, str], *, progress=None) ->
     from cpstats.publish.render import Section, notebook_blocks
 
     project_dir = Path(project_dir).resolve()
+    _check_commentary_tables(project_dir, settings["la"], settings["year"])
     report = execute_report(
         settings["la"], settings["year"], data_root=project_dir / "data", build_root=project_dir / "_build",
         project_dir=project_dir, disclosure=settings.get("disclosure", "internal"), progress=progress,

@@ -147,3 +147,16 @@ def test_a_range_backwards_or_outside_the_data_is_refused():
                             cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "--from 2019-20 is after --to 2014-15" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_output_that_cannot_be_written_is_refused_and_nothing_is_written(tmp_path):
+    """A workbook path that is a folder, or under a folder that cannot be made: one line, exit 2, and the CSV asked
+    for beside it is not written either."""
+    (tmp_path / "folder").mkdir()
+    for xlsx in (tmp_path / "folder", PROJECT_ROOT / "README.md" / "board.xlsx"):
+        result = subprocess.run([sys.executable, "-m", "cpstats", "compare", "--la", "sample", "--from", "2016-17",
+                                 "--to", "2017-18", "--csv", str(tmp_path / "board.csv"), "--xlsx", str(xlsx)],
+                                cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.count("\n") == 1 and "--xlsx" in result.stderr and "Traceback" not in result.stderr
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["folder"]

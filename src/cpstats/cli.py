@@ -426,10 +426,12 @@ def _run(args: argparse.Namespace) -> int:
         figures, years = figures_for_range(ds, first, last, reference_dir, args.disclosure, measures_dir)
         table = board_table(figures, years, ds.la_code, ds.name, reference_dir,
                             local_labels(find_local_measures(measures_dir)))
+        outputs = [(flag, Path(path), write) for flag, path, write in
+                   (("--csv", args.csv, write_board_csv), ("--xlsx", args.xlsx, write_board_workbook)) if path is not None]
+        _write_all(table, outputs)  # both or neither
         print(table.text(), end="")
-        for path, write in ((args.csv, write_board_csv), (args.xlsx, write_board_workbook)):
-            if path is not None:
-                print(f"written: {write(table, path)}")
+        for _, path, _ in outputs:
+            print(f"written: {path}")
         return 0
     if args.command == "reference":
         from cpstats.data.reference import import_ees
@@ -478,6 +480,33 @@ def _year(label: str, option: str) -> str:
         return ReportingYear.parse(label).label
     except ValueError as exc:
         raise InputError(f"{option}: {exc}") from None
+
+
+def _write_all(table, outputs) -> None:
+    """Write each ``(option, path, writer)`` to a hidden file beside its path, then rename them all into place: a
+    path that cannot be written is an :class:`InputError` naming the option, and nothing is left behind."""
+    from cpstats.data.paths import InputError
+
+    for flag, path, _ in outputs:
+        if path.is_dir():
+            raise InputError(f"{flag} {path} is a folder; give the name of a file")
+    written: list[tuple[Path, Path]] = []
+    try:
+        for flag, path, write in outputs:
+            hidden = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            written.append((hidden, path))
+            try:
+                write(table, hidden)
+            except Exception as exc:  # noqa: BLE001 - xlsxwriter's errors are not OSError
+                raise InputError(f"{flag} {path} cannot be written: {_one_line(exc)}") from None
+        for hidden, path in written:
+            os.replace(hidden, path)
+    finally:
+        for hidden, _ in written:
+            try:
+                hidden.unlink(missing_ok=True)
+            except OSError:  # its folder is not a folder: nothing was written there
+                pass
 
 
 def _check_build(args: argparse.Namespace, las: list[str], years: list[str]) -> list | None:

@@ -114,7 +114,7 @@ def prepare(project_dir: Path, settings: Mapping[str, str], *, progress=None) ->
         The folder written.
     """
     from cpstats.publish.build import _period, execute_report
-    from cpstats.publish.quarto import _BLOCKS_LUA, _FAVICON_SVG, BLOCKS_FILTER, FAVICON, _write_page
+    from cpstats.publish.quarto import _BLOCKS_LUA, _FAVICON_SVG, BLOCKS_FILTER, FAVICON, _write_page, markdown_text
     from cpstats.publish.render import Section, notebook_blocks
 
     project_dir = Path(project_dir).resolve()
@@ -157,10 +157,11 @@ def prepare(project_dir: Path, settings: Mapping[str, str], *, progress=None) ->
         raise DataValidationError([Problem("la.yaml", None, "name", "holds '{{', which Quarto would read as the start "
                                            "of a shortcode in the book's title; quarto render at the root refuses it")])
     subtitle = f"{report.la_name}, {report.year.label}"
+    # Quarto reads metadata text as Markdown: text from the data goes in escaped, so it reads back as text
     metadata = {
-        "book": {"title": f"{report.book.title}: {subtitle}", "subtitle": _period(report.year),
+        "book": {"title": markdown_text(f"{report.book.title}: {subtitle}"), "subtitle": _period(report.year),
                  "favicon": (PREPARED / FAVICON).as_posix()},
-        **report.metadata,
+        **report.metadata, "la-name": markdown_text(report.la_name),
         # Quarto runs the filter from the notebook's folder, so its path is relative to notebooks/
         "execute": {"ipynb-filters": [Path(os.path.relpath(prepared / FILTER, project_dir / "notebooks")).as_posix()]},
         "filters": [{"path": (prepared / BLOCKS_FILTER).as_posix(), "at": "post-quarto"}],

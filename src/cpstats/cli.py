@@ -194,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore" if args.command == "metrics" and args.json else "default")
+            warnings.simplefilter("ignore", ResourceWarning)  # a library's unclosed file is not the user's to fix
             status = _run(args)
             sys.stdout.flush()  # a reader that went away is found here, not at exit
             return status

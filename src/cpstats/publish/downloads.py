@@ -251,8 +251,11 @@ def write_workbook(
     """
     import warnings
 
-    import gptables as gpt
     import pandas as pd
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # gptables leaves its theme file open when it is first imported
+        import gptables as gpt
 
     sheets = {}
     for table in tables:

@@ -380,6 +380,20 @@ _TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 """pandas' text dtype (``str``), holding the Arrow array without a copy."""
 
 
+def _checked_columns(path: Path, table: Table, problems: list[Problem], notes: list[str] | None):
+    """One CSV's columns, its rows and the typed values of :func:`check_columns`; ``None`` (its problems added to
+    ``problems``) when it cannot be read or a cell breaks a rule."""
+    read = _read_columns(Path(path), table, problems, [] if notes is None else notes)
+    if read is None:
+        return None
+    columns, rows = read
+    found, converted = check_columns(table, columns, rows)
+    if found:
+        problems.extend(found)
+        return None
+    return columns, rows, converted
+
+
 def read_text_table(path: Path, table: Table, problems: list[Problem], notes: list[str] | None = None) -> pd.DataFrame | None:
     """Read one CSV of ``table`` as text and check its cells; ``None`` when it cannot be checked.
 
@@ -388,14 +402,10 @@ def read_text_table(path: Path, table: Table, problems: list[Problem], notes: li
     returned holds the text of each cell, stripped; its index is the record's
     position in the file (row ``index + 2``).
     """
-    read = _read_columns(Path(path), table, problems, [] if notes is None else notes)
-    if read is None:
+    checked = _checked_columns(path, table, problems, notes)
+    if checked is None:
         return None
-    columns, rows = read
-    found, _ = check_columns(table, columns, rows)
-    if found:
-        problems.extend(found)
-        return None
+    columns, rows, _ = checked
     return pd.DataFrame({c: pd.Series(v, dtype=_TEXT) for c, v in columns.items()}, index=pd.Index(rows - 2))
 
 
@@ -405,14 +415,10 @@ def read_table(path: Path, table: Table, problems: list[Problem], notes: list[st
     Dates become ``datetime64[ns]`` (blank as ``NaT``), flags ``bool``, whole
     numbers ``int64``, the rest text; the index (``row``) is the row in the file.
     """
-    read = _read_columns(Path(path), table, problems, [] if notes is None else notes)
-    if read is None:
+    checked = _checked_columns(path, table, problems, notes)
+    if checked is None:
         return None
-    columns, rows = read
-    found, converted = check_columns(table, columns, rows)
-    if found:
-        problems.extend(found)
-        return None
+    columns, rows, converted = checked
     typed = {}
     for f in table.fields:
         if f.kind in ("date", "int", "flag"):

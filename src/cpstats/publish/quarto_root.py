@@ -73,11 +73,6 @@ def _write_if_changed(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-def _write_bytes_if_changed(path: Path, data: bytes) -> None:
-    if not path.exists() or path.read_bytes() != data:
-        path.write_bytes(data)
-
-
 def _relinked(blocks, prefix: str):
     """The blocks with every image's ``figures/...`` target put under ``prefix`` (where the page is read from)."""
     if isinstance(blocks, list):
@@ -115,6 +110,7 @@ def prepare(project_dir: Path, settings: Mapping[str, str], *, progress=None) ->
     """
     from cpstats.publish.build import _period, execute_report
     from cpstats.publish.quarto import _BLOCKS_LUA, _FAVICON_SVG, BLOCKS_FILTER, FAVICON, _write_page, markdown_text
+    from cpstats.publish.quarto import _write_if_changed as _write_bytes_if_changed
     from cpstats.publish.render import Section, notebook_blocks
 
     project_dir = Path(project_dir).resolve()

@@ -12,6 +12,7 @@ each with its file, row and column.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import os
@@ -25,10 +26,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pcsv
 import yaml
 
 from cpstats.data.contract import (KEY_PLAN, LOCAL_FIGURES, TABLES, DataValidationError, Problem, Table, TextColumn,
                                    check_columns, schema_for, shorten, strip_text, text_problem)
+from cpstats.data.keys import IDENTIFIERS, identifier_keys, member_of, positions_of
 from cpstats.data.periods import ReportingYear
 
 __all__ = ["Dataset", "Coverage", "load_dataset", "file_fingerprint", "dataset_fingerprint", "VALIDATED_CACHE_ENV",
@@ -64,6 +67,8 @@ class Dataset:
     marac: pd.DataFrame | None = None
     files: dict[str, Path] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    keys: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
+    """Each identifier column as ``int64`` keys (:mod:`cpstats.data.keys`), by table and column."""
 
     @property
     def la_code(self) -> int:
@@ -318,32 +323,66 @@ def _first_non_utf8(path: Path) -> tuple[int, str | None, int]:
     return row, (header[field] if field < len(header) else None), offset
 
 
-def _read_csv_text(path: Path) -> pd.DataFrame:
-    """Every cell as text, blanks as ``""``, one row per record as a spreadsheet shows it.
-
-    Blank lines are kept while reading, so the index is the record's position
-    in the file (row ``index + 2``, the header being row 1); rows with every
-    cell empty (blank lines, a spreadsheet's trailing ``,,,`` rows) are then
-    dropped without renumbering the others. Arrow's fast reader is used, or
-    pandas' own for files it refuses: pandas' errors (encoding, ragged rows,
-    empty file) are the ones turned into the analyst's messages.
-    """
+def _header(path: Path) -> list[str] | None:
+    """The names in a CSV's first record, or ``None`` when it cannot be read as UTF-8 CSV."""
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, engine="pyarrow", skip_blank_lines=False)
-    except Exception:  # noqa: BLE001 - pandas' reader below reports the problem precisely
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            return next(csv.reader(handle))
+    except (UnicodeDecodeError, csv.Error, StopIteration):
+        return None
+
+
+def _read_arrow(path: Path) -> dict[str, pa.Array] | None:
+    """Every column as Arrow text (blank as ``""``, blank lines kept), or ``None`` for pandas' reader to report on."""
+    names = _header(path)
+    if not names or len(set(names)) != len(names):
+        return None
+    try:
+        table = pcsv.read_csv(path, parse_options=pcsv.ParseOptions(ignore_empty_lines=False),
+                              convert_options=pcsv.ConvertOptions(
+                                  column_types={name: pa.large_string() for name in names},
+                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError):
+        return None
+    if table.column_names != names:
+        return None
+    return {name: table.column(name).combine_chunks() for name in names}
+
+
+def _read_csv_text(path: Path) -> tuple[dict[str, pa.Array], np.ndarray]:
+    """Every cell as Arrow text, blanks as ``""``, and each record's row as a spreadsheet shows it (header = row 1).
+
+    Blank lines are kept while reading, so a record's position in the file
+    gives its row; rows with every cell empty (blank lines, a spreadsheet's
+    trailing ``,,,`` rows) are then dropped without renumbering the others.
+    Arrow's reader is used, or pandas' own for files it refuses: pandas'
+    errors (encoding, ragged rows, empty file) are the ones turned into the
+    analyst's messages.
+    """
+    columns = _read_arrow(path)
+    if columns is None:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", skip_blank_lines=False)
-    if len(frame) and len(frame.columns):
-        empty = frame.eq("").all(axis=1)
-        if empty.any():
-            frame = frame[~empty]
-    return frame
+        columns = {str(c): _as_arrow_text(frame[c]) for c in frame.columns}
+        del frame
+    count = len(next(iter(columns.values()))) if columns else 0
+    rows = np.arange(2, count + 2, dtype=np.int64)
+    if count:
+        filled = np.zeros(count, dtype=bool)
+        for values in columns.values():
+            filled |= np.diff(np.frombuffer(values.cast(pa.large_string()).buffers()[1], dtype=np.int64)
+                              [values.offset: values.offset + count + 1]) > 0
+        if not filled.all():
+            keep = pa.array(np.flatnonzero(filled))
+            columns = {name: values.take(keep) for name, values in columns.items()}
+            rows = rows[filled]
+    return columns, rows
 
 
 def _read_columns(path: Path, table: Table, problems: list[Problem], notes: list[str]):
     """The columns of ``table`` in one CSV as Arrow text, stripped, with each record's row; ``None`` when unreadable."""
     name = table.filename
     try:
-        frame = _read_csv_text(path)
+        read, rows = _read_csv_text(path)
     except UnicodeDecodeError:
         row, column, offset = _first_non_utf8(path)
         problems.append(Problem(name, row, column, f"is not UTF-8 text (byte {offset} of the file); save it as UTF-8 CSV"))
@@ -354,20 +393,21 @@ def _read_columns(path: Path, table: Table, problems: list[Problem], notes: list
     except pd.errors.ParserError as exc:
         problems.append(Problem(name, None, None, f"is not a well-formed CSV: {shorten(' '.join(str(exc).split()), 200)}"))
         return None
-    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
-    missing = [c for c in table.columns if c not in frame.columns]
+    found = {}
+    for column, values in read.items():
+        found.setdefault(column.strip().lstrip("\ufeff"), values)
+    missing = [c for c in table.columns if c not in found]
     for column in missing:
-        header = shorten(", ".join(frame.columns), 200)
+        header = shorten(", ".join(found), 200)
         problems.append(Problem(name, 1, column, f"column is missing (the header has: {header})"))
     if missing:
         return None
-    extra = [c for c in frame.columns if c not in table.columns]
+    extra = [c for c in found if c not in table.columns]
     if extra:
         notes.append(f"{name}: extra column(s) ignored: {shorten(', '.join(extra), 200)}")
-    rows = frame.index.to_numpy(dtype=np.int64) + 2
     # every cell as the analyst typed it, less the white space around it (pandas' str.strip does the same)
-    columns = {c: strip_text(_as_arrow_text(frame[c])) for c in table.columns}
-    del frame
+    columns = {c: strip_text(found[c]) for c in table.columns}
+    del read, found
     return columns, rows
 
 
@@ -491,7 +531,7 @@ def is_in(values: pd.Series, allowed) -> np.ndarray:
             left, right = TextColumn(_as_arrow_text(values)), TextColumn(_as_arrow_text(allowed))
             packed = _packed_keys(left, right)
             if packed is not None:
-                return np.isin(packed[0], packed[1])
+                return pd.core.algorithms.isin(packed[0], packed[1])
             return np.asarray(pc.is_in(left.values, value_set=right.values).to_numpy(zero_copy_only=False), dtype=bool)
     return values.isin(allowed).to_numpy(dtype=bool)
 
@@ -499,10 +539,11 @@ def is_in(values: pd.Series, allowed) -> np.ndarray:
 # ----------------------------------------------------------------- cross-table checks
 
 
-def _missing_keys(problems, child: pd.DataFrame, file: str, column: str, parent: pd.DataFrame, parent_file: str, key: str):
-    orphan = child[~is_in(child[column], parent[key])]
-    for row, value in orphan[column].items():
-        problems.append(Problem(file, row, column, f"{value!r} does not exist in {parent_file} ({key})"))
+def _missing_keys(problems, keys, t, table: str, column: str, parent: str, key: str):
+    orphan = np.flatnonzero(~member_of(keys[table][column], keys[parent][key]))
+    frame = t[table]
+    for row, value in zip(frame.index[orphan], frame[column].take(orphan).tolist()):
+        problems.append(Problem(f"{table}.csv", row, column, f"{value!r} does not exist in {parent}.csv ({key})"))
 
 
 def _dates_in_order(problems, frame, file, earlier, later, message):
@@ -511,7 +552,8 @@ def _dates_in_order(problems, frame, file, earlier, later, message):
         problems.append(Problem(file, row, later, f"{values[later].date()} is before {earlier} {values[earlier].date()}: {message}"))
 
 
-def _check_across_tables(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
+def _check_across_tables(t: dict[str, pd.DataFrame], keys: dict[str, dict[str, np.ndarray]], problems: list[Problem]) -> None:
+    """Keys exist, linked records agree, dates are in order, one open plan per child; joins on the identifiers' keys."""
     children = t["children"]
     unborn_without_edd = children[children["date_of_birth"].isna() & children["expected_date_of_birth"].isna()]
     for row in unborn_without_edd.index:
@@ -519,44 +561,50 @@ def _check_across_tables(t: dict[str, pd.DataFrame], problems: list[Problem]) ->
 
     for name in ("referrals", "s47_enquiries", "cp_plans", "case_audits", "conference_children"):
         if t.get(name) is not None:
-            _missing_keys(problems, t[name], f"{name}.csv", "child_id", children, "children.csv", "child_id")
-    _missing_keys(problems, t["s47_enquiries"], "s47_enquiries.csv", "referral_id", t["referrals"], "referrals.csv", "referral_id")
-    _missing_keys(problems, t["cp_reviews"], "cp_reviews.csv", "plan_id", t["cp_plans"], "cp_plans.csv", "plan_id")
+            _missing_keys(problems, keys, t, name, "child_id", "children", "child_id")
+    _missing_keys(problems, keys, t, "s47_enquiries", "referral_id", "referrals", "referral_id")
+    _missing_keys(problems, keys, t, "cp_reviews", "plan_id", "cp_plans", "plan_id")
     for name in ("conference_children", "conference_agencies", "feedback"):
         if t.get(name) is not None:
             if t.get("conferences") is None:
                 problems.append(Problem(f"{name}.csv", None, None, "needs conferences.csv, which is missing"))
             else:
-                _missing_keys(problems, t[name], f"{name}.csv", "conference_id", t["conferences"], "conferences.csv", "conference_id")
+                _missing_keys(problems, keys, t, name, "conference_id", "conferences", "conference_id")
 
     s47 = t["s47_enquiries"]
-    referrals = t["referrals"]
-    at = positions_in(s47["referral_id"], referrals["referral_id"])  # referral_id is unique by now
+    at = positions_of(keys["s47_enquiries"]["referral_id"], keys["referrals"]["referral_id"])  # unique by now
     known = np.flatnonzero(at >= 0)
-    linked = _as_arrow_text(referrals["child_id"]).take(pa.array(at[known]))
-    own = _as_arrow_text(s47["child_id"]).take(pa.array(known))
     other_child = np.zeros(len(s47), dtype=bool)
-    other_child[known] = pc.not_equal(linked, own).to_numpy(zero_copy_only=False)
-    for row in s47.index[other_child]:
-        problems.append(Problem("s47_enquiries.csv", row, "referral_id", f"{s47.at[row, 'referral_id']!r} is a referral of another child"))
+    other_child[known] = keys["referrals"]["child_id"][at[known]] != keys["s47_enquiries"]["child_id"][known]
+    other_child = np.flatnonzero(other_child)
+    for row, value in zip(s47.index[other_child], s47["referral_id"].take(other_child).tolist()):
+        problems.append(Problem("s47_enquiries.csv", row, "referral_id", f"{value!r} is a referral of another child"))
 
     _dates_in_order(problems, t["referrals"], "referrals.csv", "referral_date", "closure_date", "a referral cannot close before it starts")
     _dates_in_order(problems, s47, "s47_enquiries.csv", "strategy_discussion_date", "s47_start_date", "the enquiry starts at or after its strategy discussion")
     _dates_in_order(problems, t["cp_plans"], "cp_plans.csv", "start_date", "end_date", "a plan cannot end before it starts")
 
-    plans = t["cp_plans"]
-    reviews = t["cp_reviews"].reset_index().merge(plans[["plan_id", "start_date", "end_date"]], on="plan_id", how="inner").set_index("row")
-    outside = reviews[(reviews["review_date"] < reviews["start_date"]) | (reviews["end_date"].notna() & (reviews["review_date"] > reviews["end_date"]))]
-    for row, r in outside.iterrows():
-        end = r["end_date"].date() if pd.notna(r["end_date"]) else "open"
-        problems.append(Problem("cp_reviews.csv", row, "review_date", f"{r['review_date'].date()} is outside plan {r['plan_id']!r} ({r['start_date'].date()} to {end})"))
+    plans, reviews = t["cp_plans"], t["cp_reviews"]
+    start, end = plans["start_date"].to_numpy(), plans["end_date"].to_numpy()
+    at = positions_of(keys["cp_reviews"]["plan_id"], keys["cp_plans"]["plan_id"])
+    linked = np.flatnonzero(at >= 0)
+    review_date = reviews["review_date"].to_numpy()[linked]
+    plan_start, plan_end = start[at[linked]], end[at[linked]]
+    outside = linked[(review_date < plan_start) | (~np.isnat(plan_end) & (review_date > plan_end))]
+    for i in outside:
+        row, plan = reviews.index[i], at[i]
+        shown_end = plans["end_date"].iat[plan].date() if pd.notna(plans["end_date"].iat[plan]) else "open"
+        problems.append(Problem("cp_reviews.csv", row, "review_date", f"{reviews['review_date'].iat[i].date()} is outside plan "
+                                f"{reviews['plan_id'].iat[i]!r} ({plans['start_date'].iat[plan].date()} to {shown_end})"))
 
-    ordered = plans.reset_index().sort_values(["child_id", "start_date", "plan_id"])
-    previous_end = ordered.groupby("child_id")["end_date"].shift()
-    previous_exists = ordered.groupby("child_id").cumcount() > 0
-    overlapping = ordered[previous_exists & (previous_end.isna() | (ordered["start_date"] < previous_end))]
-    for r in overlapping.itertuples():
-        problems.append(Problem("cp_plans.csv", r.row, "start_date", f"child {r.child_id!r} already has a plan open on {r.start_date.date()}; a child has one open plan at a time"))
+    child, plan = keys["cp_plans"]["child_id"], keys["cp_plans"]["plan_id"]
+    order = np.lexsort((plan, start, child))  # by child, then start date, then plan id
+    same_child = np.r_[False, child[order][1:] == child[order][:-1]]
+    previous_end = np.r_[np.datetime64("NaT", "ns"), end[order][:-1]]
+    overlapping = order[same_child & (np.isnat(previous_end) | (start[order] < previous_end))]
+    for i in overlapping:
+        problems.append(Problem("cp_plans.csv", plans.index[i], "start_date", f"child {plans['child_id'].iat[i]!r} already has a plan open "
+                                f"on {plans['start_date'].iat[i].date()}; a child has one open plan at a time"))
 
     if t.get("conferences") is not None:
         conf = t["conferences"]
@@ -717,14 +765,16 @@ def load_dataset(folder: Path | str) -> Dataset:
     if problems or any(raw[name] is None for name, t in TABLES.items() if t.core):
         raise DataValidationError(problems, str(folder))
     typed = raw
-    _check_across_tables(typed, problems)
+    keys = identifier_keys({name: {c: _as_arrow_text(frame[c]) for c in frame.columns if c in IDENTIFIERS}
+                            for name, frame in typed.items() if frame is not None})
+    _check_across_tables(typed, keys, problems)
     _check_extract_date(typed, la, problems)
     if problems:
         raise DataValidationError(problems, str(folder))
     for note in notes:
         if "extra column" in note:
             warnings.warn(note, stacklevel=2)
-    dataset = Dataset(path=folder, la=la, files=files, warnings=notes, **typed)
+    dataset = Dataset(path=folder, la=la, files=files, warnings=notes, keys=keys, **typed)
     if cache_dir:
         keep_dataset(dataset, Path(cache_dir))
     return dataset

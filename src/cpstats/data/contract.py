@@ -19,6 +19,8 @@ or carriage return. Messages show at most :data:`SHOWN` characters of a value.
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -412,9 +414,14 @@ class TextColumn:
         self.offsets = np.frombuffer(buffers[1], dtype=np.int64)[values.offset: values.offset + len(values) + 1]
         data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.zeros(0, np.uint8)
         self.data = data[self.offsets[0]: self.offsets[-1]] if len(values) else data[:0]
-        self.lengths = np.diff(self.offsets)
-        self.blank = self.lengths == 0
-        self.printable_ascii = not len(self.data) or (int(self.data.min()) >= 0x20 and int(self.data.max()) < 0x7F)
+        self.blank = self.offsets[1:] == self.offsets[:-1]
+        self.lowest = int(self.data.min()) if len(self.data) else 0x20
+        self.printable_ascii = not len(self.data) or (self.lowest >= 0x20 and int(self.data.max()) < 0x7F)
+
+    @functools.cached_property
+    def lengths(self) -> np.ndarray:
+        """Each cell's length in bytes (made when first asked for: eight bytes a cell)."""
+        return np.diff(self.offsets)
 
     def __len__(self) -> int:
         return len(self.values)
@@ -438,18 +445,27 @@ class TextColumn:
         return _mask(pc.string_is_ascii(self.values))
 
 
-def strip_text(values: pa.Array) -> pa.Array:
+def text_column(values) -> TextColumn:
+    """``values`` as a :class:`TextColumn` (itself when it is one already)."""
+    return values if isinstance(values, TextColumn) else TextColumn(values)
+
+
+def stripped(column: TextColumn) -> TextColumn:
     """The cells without white space around them, as pandas' ``str.strip`` (``utf8_trim_whitespace``) leaves them."""
-    column = TextColumn(values)
     filled = ~column.blank
-    if column.printable_ascii and (not len(column.data) or int(column.data.min()) > 0x20) or not filled.any():
-        return column.values  # no space, control or other than ASCII anywhere
+    if column.printable_ascii and (not len(column.data) or column.lowest > 0x20) or not filled.any():
+        return column  # no space, control or other than ASCII anywhere
     start = column.offsets[:-1][filled] - column.offsets[0]
     end = column.offsets[1:][filled] - column.offsets[0] - 1
     edges = np.concatenate([column.data[start], column.data[end]])
     if int(edges.min()) > 0x20 and int(edges.max()) < 0x7F:  # no cell starts or ends with a space or other than ASCII
-        return column.values
-    return pc.utf8_trim_whitespace(column.values)
+        return column
+    return TextColumn(pc.utf8_trim_whitespace(column.values))
+
+
+def strip_text(values: pa.Array) -> pa.Array:
+    """The cells without white space around them, as pandas' ``str.strip`` (``utf8_trim_whitespace``) leaves them."""
+    return stripped(text_column(values)).values
 
 
 def _ascii_dates(column: TextColumn, ascii_: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -505,7 +521,7 @@ def _repeated(column: TextColumn) -> np.ndarray:
     return np.bincount(codes)[codes] > 1
 
 
-def check_columns(table: Table, columns: dict[str, pa.Array], rows: np.ndarray) -> tuple[list[Problem], dict[str, np.ndarray]]:
+def check_columns(table: Table, columns: dict[str, "pa.Array | TextColumn"], rows: np.ndarray) -> tuple[list[Problem], dict[str, np.ndarray]]:
     """Check a table's text columns (blank cells ``""``) against its fields, over whole columns.
 
     ``rows`` gives each record's row in the file. Returns the problems, each
@@ -528,7 +544,7 @@ def check_columns(table: Table, columns: dict[str, pa.Array], rows: np.ndarray) 
             problems.append(Problem(table.filename, int(row), f.name, message))
 
     for f in table.fields:
-        column = TextColumn(columns[f.name])
+        column = text_column(columns[f.name])
         values, blank = column.values, column.blank
         allowed_blank = blank if not f.required else np.zeros(len(column), dtype=bool)
         if f.required:

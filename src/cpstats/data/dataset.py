@@ -19,6 +19,7 @@ import os
 import pickle
 import stat
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,8 +31,8 @@ import pyarrow.csv as pcsv
 import yaml
 
 from cpstats.data.contract import (KEY_PLAN, LOCAL_FIGURES, TABLES, DataValidationError, Problem, Table, TextColumn,
-                                   check_columns, schema_for, shorten, strip_text, text_problem)
-from cpstats.data.keys import IDENTIFIERS, identifier_keys, member_of, positions_of
+                                   check_columns, schema_for, shorten, stripped, text_problem)
+from cpstats.data.keys import IDENTIFIERS, Identifier, identifier_keys, member_of, positions_of
 from cpstats.data.periods import ReportingYear
 
 __all__ = ["Dataset", "Coverage", "load_dataset", "file_fingerprint", "dataset_fingerprint", "VALIDATED_CACHE_ENV",
@@ -39,6 +40,8 @@ __all__ = ["Dataset", "Coverage", "load_dataset", "file_fingerprint", "dataset_f
            "check_key_plan", "check_local_figures", "read_local_figures", "read_table", "is_in", "positions_in"]
 
 LA_FILE = "la.yaml"
+_READERS = 2
+"""Tables read and checked at once by :func:`load_dataset`."""
 VALIDATED_CACHE_ENV = "CPSTATS_VALIDATED_CACHE"
 """Environment variable naming a folder of validated datasets (set by the build for its notebooks).
 
@@ -69,6 +72,28 @@ class Dataset:
     warnings: list[str] = field(default_factory=list)
     keys: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
     """Each identifier column as ``int64`` keys (:mod:`cpstats.data.keys`), by table and column."""
+
+    def keyed(self) -> "Dataset":
+        """This dataset with each identifier column replaced by its ``int64`` keys (:mod:`cpstats.data.keys`).
+
+        For computing, where only the equality and order of identifiers matter:
+        joins, groups and counts of distinct children on integers. Made once and
+        kept with the dataset (not pickled with it).
+        """
+        keyed = self.__dict__.get("_keyed")
+        if keyed is None:
+            frames = {name: getattr(self, name) for name in TABLES}
+            keys = self.keys or identifier_keys({name: {c: _as_arrow_text(frame[c]) for c in frame.columns if c in IDENTIFIERS}
+                                                 for name, frame in frames.items() if frame is not None})
+            replaced = {name: None if frame is None else frame.assign(**{c: pd.Series(k, index=frame.index) for c, k in keys.get(name, {}).items()})
+                        for name, frame in frames.items()}
+            keyed = Dataset(path=self.path, la=self.la, files=self.files, warnings=self.warnings, keys=keys, **replaced)
+            keyed.__dict__["_keyed"] = keyed
+            self.__dict__["_keyed"] = keyed
+        return keyed
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_keyed"}
 
     @property
     def la_code(self) -> int:
@@ -338,7 +363,8 @@ def _read_arrow(path: Path) -> dict[str, pa.Array] | None:
     if not names or len(set(names)) != len(names):
         return None
     try:
-        table = pcsv.read_csv(path, parse_options=pcsv.ParseOptions(ignore_empty_lines=False),
+        table = pcsv.read_csv(path, read_options=pcsv.ReadOptions(block_size=16 << 20),  # fewer pieces to join
+                              parse_options=pcsv.ParseOptions(ignore_empty_lines=False),
                               convert_options=pcsv.ConvertOptions(
                                   column_types={name: pa.large_string() for name in names},
                                   strings_can_be_null=False, quoted_strings_can_be_null=False))
@@ -346,7 +372,11 @@ def _read_arrow(path: Path) -> dict[str, pa.Array] | None:
         return None
     if table.column_names != names:
         return None
-    return {name: table.column(name).combine_chunks() for name in names}
+    columns = {}
+    for name in names:  # each column joined into one piece, its pieces freed before the next is joined
+        columns[name] = table.column(0).combine_chunks()
+        table = table.remove_column(0)
+    return columns
 
 
 def _read_csv_text(path: Path) -> tuple[dict[str, pa.Array], np.ndarray]:
@@ -368,9 +398,12 @@ def _read_csv_text(path: Path) -> tuple[dict[str, pa.Array], np.ndarray]:
     rows = np.arange(2, count + 2, dtype=np.int64)
     if count:
         filled = np.zeros(count, dtype=bool)
-        for values in columns.values():
-            filled |= np.diff(np.frombuffer(values.cast(pa.large_string()).buffers()[1], dtype=np.int64)
-                              [values.offset: values.offset + count + 1]) > 0
+        for values in columns.values():  # a row is empty only where every column is: most tables stop at the first
+            empty = np.flatnonzero(~filled)
+            if not len(empty):
+                break
+            lengths = pc.binary_length(values.take(pa.array(empty)) if len(empty) < count else values)
+            filled[empty] = np.asarray(lengths.to_numpy(zero_copy_only=False)) > 0
         if not filled.all():
             keep = pa.array(np.flatnonzero(filled))
             columns = {name: values.take(keep) for name, values in columns.items()}
@@ -406,7 +439,7 @@ def _read_columns(path: Path, table: Table, problems: list[Problem], notes: list
     if extra:
         notes.append(f"{name}: extra column(s) ignored: {shorten(', '.join(extra), 200)}")
     # every cell as the analyst typed it, less the white space around it (pandas' str.strip does the same)
-    columns = {c: strip_text(found[c]) for c in table.columns}
+    columns = {c: stripped(TextColumn(found[c])) for c in table.columns}
     del read, found
     return columns, rows
 
@@ -427,11 +460,12 @@ def _checked_columns(path: Path, table: Table, problems: list[Problem], notes: l
     if read is None:
         return None
     columns, rows = read
+    identifiers = {f.name: Identifier.of(columns[f.name]) for f in table.fields if f.kind == "id"}
     found, converted = check_columns(table, columns, rows)
     if found:
         problems.extend(found)
         return None
-    return columns, rows, converted
+    return columns, rows, converted, identifiers
 
 
 def read_text_table(path: Path, table: Table, problems: list[Problem], notes: list[str] | None = None) -> pd.DataFrame | None:
@@ -445,7 +479,7 @@ def read_text_table(path: Path, table: Table, problems: list[Problem], notes: li
     checked = _checked_columns(path, table, problems, notes)
     if checked is None:
         return None
-    columns, rows, _ = checked
+    columns, rows, _, _ = checked
     return pd.DataFrame({c: pd.Series(v, dtype=_TEXT) for c, v in columns.items()}, index=pd.Index(rows - 2))
 
 
@@ -455,10 +489,16 @@ def read_table(path: Path, table: Table, problems: list[Problem], notes: list[st
     Dates become ``datetime64[ns]`` (blank as ``NaT``), flags ``bool``, whole
     numbers ``int64``, the rest text; the index (``row``) is the row in the file.
     """
+    read = _read_typed(path, table, problems, notes)
+    return None if read is None else read[0]
+
+
+def _read_typed(path: Path, table: Table, problems: list[Problem], notes: list[str] | None = None):
+    """:func:`read_table`'s frame and the table's identifier columns as :class:`TextColumn`; ``None`` as it."""
     checked = _checked_columns(path, table, problems, notes)
     if checked is None:
         return None
-    columns, rows, converted = checked
+    columns, rows, converted, identifiers = checked
     typed = {}
     for f in table.fields:
         if f.kind in ("date", "int", "flag"):
@@ -468,10 +508,9 @@ def read_table(path: Path, table: Table, problems: list[Problem], notes: list[st
         columns[f.name] = None
     frame = pd.DataFrame(typed)
     frame.index = pd.Index(rows, name="row")
-    return frame
+    return frame, identifiers
 
 
-_read_table = read_table
 
 
 def _is_arrow_text(values) -> bool:
@@ -533,6 +572,8 @@ def is_in(values: pd.Series, allowed) -> np.ndarray:
             if packed is not None:
                 return pd.core.algorithms.isin(packed[0], packed[1])
             return np.asarray(pc.is_in(left.values, value_set=right.values).to_numpy(zero_copy_only=False), dtype=bool)
+    if values.dtype.kind == "i" and getattr(getattr(allowed, "dtype", None), "kind", None) == "i":  # identifiers' keys
+        return member_of(values.to_numpy(), np.asarray(allowed))
     return values.isin(allowed).to_numpy(dtype=bool)
 
 
@@ -746,27 +787,38 @@ def load_dataset(folder: Path | str) -> Dataset:
     if (folder / LA_FILE).exists():
         files[LA_FILE] = folder / LA_FILE
     raw: dict[str, pd.DataFrame | None] = {}
+    reading: dict[str, tuple[Path, list[Problem], list[str]]] = {}
     for table in TABLES.values():
         path = folder / table.filename
+        raw[table.name] = None
         if path.exists() and not path.is_file():
             problems.append(Problem(table.filename, None, None, "is a folder, not a CSV file"))
-            raw[table.name] = None
             continue
         if not path.exists():
             if table.core:
                 problems.append(Problem(table.filename, None, None, "file is missing; it is a core table of the data contract"))
             else:
                 notes.append(f"{table.filename}: not supplied; the sections that need it say 'not collected'")
-            raw[table.name] = None
             continue
         files[table.filename] = path
-        # typed at once, so the text of a large table is freed before the next is read
-        raw[table.name] = _read_table(path, table, problems, notes)
-    if problems or any(raw[name] is None for name, t in TABLES.items() if t.core):
-        raise DataValidationError(problems, str(folder))
+        reading[table.name] = (path, [], [])
+    # Two tables at a time: Arrow's reader and most of the checks run without Python's lock. Each table is
+    # typed at once, so the text of a large table is freed before the next is read; problems and notes
+    # keep the contract's order of tables.
+    identifiers: dict[str, dict] = {}
+    with ThreadPoolExecutor(max_workers=_READERS) as pool:
+        done = {name: pool.submit(_read_typed, path, TABLES[name], found, noted) for name, (path, found, noted) in reading.items()}
+        for name, future in done.items():
+            read = future.result()
+            if read is not None:
+                raw[name], identifiers[name] = read
+            problems.extend(reading[name][1])
+            notes.extend(reading[name][2])
+        if problems or any(raw[name] is None for name, t in TABLES.items() if t.core):
+            raise DataValidationError(problems, str(folder))
+        keys = identifier_keys(identifiers, pool)
+    del identifiers
     typed = raw
-    keys = identifier_keys({name: {c: _as_arrow_text(frame[c]) for c in frame.columns if c in IDENTIFIERS}
-                            for name, frame in typed.items() if frame is not None})
     _check_across_tables(typed, keys, problems)
     _check_extract_date(typed, la, problems)
     if problems:

@@ -570,6 +570,7 @@ def compute_measures(ds: Dataset, year: YearLike, population: int | None) -> dic
     table not collected); breakdowns are dicts keyed as ``docs/measures.md`` says.
     """
     y = _year(year)
+    ds = ds.keyed()
     module = globals()
     profile = _profile_breakdowns(profile_children(ds, y))  # one pass for the four profile measures
     values = {name: profile[name] if name in profile else module[name](ds, y) for name in MEASURE_ORDER if name not in RATES}
@@ -676,6 +677,7 @@ LOCAL_MEASURE_ORDER = (
 def compute_local_measures(ds: Dataset, year: YearLike) -> dict:
     """Every local measure for one year, rounded for publication; ``None`` where a table was not collected."""
     y = _year(year)
+    ds = ds.keyed()
     module = globals()
     values = {name: _rounded(module[name](ds, y)) for name in LOCAL_MEASURE_ORDER}
     months = values["case_audits_by_month"]

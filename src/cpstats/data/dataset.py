@@ -570,7 +570,7 @@ def is_in(values: pd.Series, allowed) -> np.ndarray:
             left, right = TextColumn(_as_arrow_text(values)), TextColumn(_as_arrow_text(allowed))
             packed = _packed_keys(left, right)
             if packed is not None:
-                return pd.core.algorithms.isin(packed[0], packed[1])
+                return pd.Series(packed[0], copy=False).isin(packed[1]).to_numpy(dtype=bool)
             return np.asarray(pc.is_in(left.values, value_set=right.values).to_numpy(zero_copy_only=False), dtype=bool)
     if values.dtype.kind == "i" and getattr(getattr(allowed, "dtype", None), "kind", None) == "i":  # identifiers' keys
         return member_of(values.to_numpy(), np.asarray(allowed))

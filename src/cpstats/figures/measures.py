@@ -10,8 +10,12 @@ under their stable names, rounded for publication, as ``cpstats metrics
 
 Definitions follow the DfE "Characteristics of children in need" statistics
 and the CIN census guide. Notation: the year runs from ``S`` (1 April) to
-``E`` (31 March) inclusive. All functions are vectorised with pandas (text membership with
-:func:`cpstats.data.dataset.is_in`, which makes no Python object per cell).
+``E`` (31 March) inclusive. All functions are vectorised with pandas. :func:`compute_measures`
+and :func:`compute_local_measures` run them on :meth:`Dataset.keyed
+<cpstats.data.dataset.Dataset.keyed>`, where every identifier is an integer key
+(:mod:`cpstats.data.keys`), so joins, membership (:func:`cpstats.data.dataset.is_in`) and
+counts of distinct children work on integers; each function also answers on the text
+identifiers of a plain :class:`~cpstats.data.dataset.Dataset`.
 """
 
 from __future__ import annotations

@@ -70,7 +70,7 @@ class Dataset:
     marac: pd.DataFrame | None = None
     files: dict[str, Path] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    keys: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
+    keys: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False, compare=False)
     """Each identifier column as ``int64`` keys (:mod:`cpstats.data.keys`), by table and column."""
 
     def keyed(self) -> "Dataset":

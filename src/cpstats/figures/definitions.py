@@ -103,8 +103,8 @@ def _cross_table_rules() -> list[str]:
                 return
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             args = [literal(a, env) for a in node.args]
-            if node.func.id == "_missing_keys" and None not in (args[2], args[3], args[5], args[6]):
-                rules.append(f"`{args[2]}`: every `{args[3]}` is a `{args[6]}` of `{args[5]}`")
+            if node.func.id == "_missing_keys" and None not in (args[3], args[4], args[5], args[6]):
+                rules.append(f"`{args[3]}.csv`: every `{args[4]}` is a `{args[6]}` of `{args[5]}.csv`")
             elif node.func.id == "_dates_in_order" and None not in (args[2], args[3], args[4], args[5]):
                 rules.append(f"`{args[2]}`: `{args[4]}` is not before `{args[3]}` ({args[5]})")
             elif node.func.id == "Problem" and isinstance(args[0], str) and isinstance(args[3], str):

@@ -71,10 +71,10 @@ class Dataset:
     files: dict[str, Path] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     keys: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False, compare=False)
-    """Each identifier column as ``int64`` keys (:mod:`cpstats.data.keys`), by table and column."""
+    """Each identifier column as integer keys (:mod:`cpstats.data.keys`), by table and column."""
 
     def keyed(self) -> "Dataset":
-        """This dataset with each identifier column replaced by its ``int64`` keys (:mod:`cpstats.data.keys`).
+        """This dataset with each identifier column replaced by its integer keys (:mod:`cpstats.data.keys`).
 
         For computing, where only the equality and order of identifiers matter:
         joins, groups and counts of distinct children on integers. Made once and

@@ -520,7 +520,7 @@ def year_values(ds, year, reference_dir, local_measures=()) -> tuple[dict, dict]
     if feedback:
         extra["feedback_forms"] = sum(f["forms"] for f in feedback.values())
     exact: dict = {}
-    checked = plans_reviewed_in_time(ds, year)
+    checked = plans_reviewed_in_time(ds.keyed(), year)
     if not checked.empty:
         by_child = checked.groupby("child_id")["in_time"].all()
         exact["~children_reviewed"] = len(by_child)

@@ -96,3 +96,58 @@ def test_measures_on_keys_are_the_measures_on_text(year, monkeypatch):
 
     monkeypatch.setattr(Dataset, "keyed", lambda self: self)  # the same measures, joining on text
     assert compute_measures(ds, year, 100_000) == on_keys
+
+
+def test_a_table_replaced_after_loading_gets_keys_of_its_own():
+    import dataclasses
+
+    ds = load_dataset(SAMPLE)
+    assert compute_measures(ds, "2018-19", None)["children_with_plan_during_year"] == 58
+    kept = ds.cp_plans[ds.cp_plans["initial_category"] != "NEG"]
+    ds.cp_plans = kept
+    assert compute_measures(ds, "2018-19", None)["children_with_plan_during_year"] == 41
+    other = dataclasses.replace(load_dataset(SAMPLE), cp_plans=kept)
+    assert compute_measures(other, "2018-19", None)["children_with_plan_during_year"] == 41
+
+
+def _copy(tmp_path):
+    import shutil
+
+    folder = tmp_path / "data"
+    shutil.copytree(SAMPLE, folder)
+    return folder
+
+
+def _problems(folder) -> list[str]:
+    from cpstats.data.contract import DataValidationError
+
+    with pytest.raises(DataValidationError) as caught:
+        load_dataset(folder)
+    return [f"{p.file}|{p.row}|{p.column}|{p.message}" for p in caught.value.problems]
+
+
+def test_rows_longer_than_the_header_are_one_problem_naming_the_first(tmp_path):
+    folder = _copy(tmp_path)
+    lines = (folder / "marac.csv").read_text().splitlines()
+    (folder / "marac.csv").write_text("\n".join(lines[:1] + [line + "," for line in lines[1:]]) + "\n")
+    assert _problems(folder) == ["marac.csv|2|None|has 5 fields but the header has 4; remove the extra commas "
+                                 "(a comma at the end of each row?)"]
+
+
+def test_a_column_twice_in_the_header_is_refused(tmp_path):
+    folder = _copy(tmp_path)
+    lines = (folder / "children.csv").read_text().splitlines()
+    (folder / "children.csv").write_text("\n".join([lines[0] + ", sex"] + [line + ",X" for line in lines[1:]]) + "\n")
+    assert _problems(folder) == ["children.csv|1|sex|appears more than once in the header; give each column once"]
+
+
+def test_problems_and_notes_keep_the_contracts_order_of_tables(tmp_path):
+    folder = _copy(tmp_path)
+    for name in ("children.csv", "feedback.csv"):
+        lines = (folder / name).read_text().splitlines()
+        (folder / name).write_text("\n".join([lines[0] + ",extra"] + [line + ",1" for line in lines[1:]]) + "\n")
+    (folder / "case_audits.csv").unlink()
+    (folder / "marac.csv").unlink()
+    with pytest.warns(UserWarning):
+        notes = load_dataset(folder).warnings
+    assert [n.split(":")[0] for n in notes] == ["children.csv", "case_audits.csv", "feedback.csv", "marac.csv"]

@@ -51,6 +51,11 @@ in it and the source of the loader and the contract, so a changed file or
 a changed rule always means reading and validating again."""
 
 
+def _same_frames(made_for: dict | None, frames: dict) -> bool:
+    """Whether ``frames`` are the very frames (the same objects) that ``made_for`` names."""
+    return made_for is not None and made_for.keys() == frames.keys() and all(made_for[n] is f for n, f in frames.items())
+
+
 @dataclass
 class Dataset:
     """One authority's validated tables. Optional tables absent from the folder are ``None``."""
@@ -78,18 +83,23 @@ class Dataset:
 
         For computing, where only the equality and order of identifiers matter:
         joins, groups and counts of distinct children on integers. Made once and
-        kept with the dataset (not pickled with it).
+        kept with the dataset (not pickled with it), and made again when a table
+        has been replaced since.
         """
-        keyed = self.__dict__.get("_keyed")
-        if keyed is None:
-            frames = {name: getattr(self, name) for name in TABLES}
-            keys = self.keys or identifier_keys({name: {c: _as_arrow_text(frame[c]) for c in frame.columns if c in IDENTIFIERS}
-                                                 for name, frame in frames.items() if frame is not None})
-            replaced = {name: None if frame is None else frame.assign(**{c: pd.Series(k, index=frame.index) for c, k in keys.get(name, {}).items()})
-                        for name, frame in frames.items()}
-            keyed = Dataset(path=self.path, la=self.la, files=self.files, warnings=self.warnings, keys=keys, **replaced)
-            keyed.__dict__["_keyed"] = keyed
-            self.__dict__["_keyed"] = keyed
+        frames = {name: getattr(self, name) for name in TABLES}
+        kept = self.__dict__.get("_keyed")
+        if kept is not None and _same_frames(kept[0], frames):
+            return kept[1]
+        keys = self.keys if _same_frames(self.__dict__.get("_keys_for"), frames) else None
+        if keys is None:  # a table replaced since loading (or a dataset made otherwise): its keys made again
+            keys = identifier_keys({name: {c: _as_arrow_text(frame[c]) for c in frame.columns if c in IDENTIFIERS}
+                                    for name, frame in frames.items() if frame is not None})
+        replaced = {name: None if frame is None else frame.assign(**{c: pd.Series(k, index=frame.index) for c, k in keys.get(name, {}).items()})
+                    for name, frame in frames.items()}
+        keyed = Dataset(path=self.path, la=self.la, files=self.files, warnings=self.warnings, keys=keys, **replaced)
+        keyed.__dict__["_keys_for"] = replaced
+        keyed.__dict__["_keyed"] = (replaced, keyed)
+        self.__dict__["_keyed"] = (frames, keyed)
         return keyed
 
     def __getstate__(self) -> dict:
@@ -379,6 +389,26 @@ def _read_arrow(path: Path) -> dict[str, pa.Array] | None:
     return columns
 
 
+class _LongerRows(Exception):
+    """A CSV whose rows have more fields than its header: ``row`` is the first such (``None`` if not found)."""
+
+    def __init__(self, row: int | None, message: str):
+        super().__init__(message)
+        self.row = row
+
+
+def _longer_rows(path: Path) -> _LongerRows:
+    """Where a CSV's rows first have more fields than its header (pandas then reads the first as an index)."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        for row, record in enumerate(reader, start=2):
+            if len(record) > len(header):
+                return _LongerRows(row, f"has {len(record)} fields but the header has {len(header)}; "
+                                        "remove the extra commas (a comma at the end of each row?)")
+    return _LongerRows(None, "has rows with more fields than its header; remove the extra commas")
+
+
 def _read_csv_text(path: Path) -> tuple[dict[str, pa.Array], np.ndarray]:
     """Every cell as Arrow text, blanks as ``""``, and each record's row as a spreadsheet shows it (header = row 1).
 
@@ -392,6 +422,8 @@ def _read_csv_text(path: Path) -> tuple[dict[str, pa.Array], np.ndarray]:
     columns = _read_arrow(path)
     if columns is None:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", skip_blank_lines=False)
+        if not isinstance(frame.index, pd.RangeIndex):  # pandas took the first column(s) as the index
+            raise _longer_rows(path)
         columns = {str(c): _as_arrow_text(frame[c]) for c in frame.columns}
         del frame
     count = len(next(iter(columns.values()))) if columns else 0
@@ -423,12 +455,21 @@ def _read_columns(path: Path, table: Table, problems: list[Problem], notes: list
     except pd.errors.EmptyDataError:
         problems.append(Problem(name, None, None, "is empty; it needs at least a header row"))
         return None
+    except _LongerRows as exc:
+        problems.append(Problem(name, exc.row, None, str(exc)))
+        return None
     except pd.errors.ParserError as exc:
         problems.append(Problem(name, None, None, f"is not a well-formed CSV: {shorten(' '.join(str(exc).split()), 200)}"))
         return None
-    found = {}
-    for column, values in read.items():
-        found.setdefault(column.strip().lstrip("\ufeff"), values)
+    found, twice = {}, False
+    for position, (column, values) in enumerate(read.items()):
+        column = column.strip().lstrip("\ufeff") or f"Unnamed: {position}"
+        if column in found:
+            problems.append(Problem(name, 1, column, "appears more than once in the header; give each column once"))
+            twice = True
+        found.setdefault(column, values)
+    if twice:
+        return None
     missing = [c for c in table.columns if c not in found]
     for column in missing:
         header = shorten(", ".join(found), 200)
@@ -786,37 +827,40 @@ def load_dataset(folder: Path | str) -> Dataset:
     files: dict[str, Path] = {}
     if (folder / LA_FILE).exists():
         files[LA_FILE] = folder / LA_FILE
-    raw: dict[str, pd.DataFrame | None] = {}
-    reading: dict[str, tuple[Path, list[Problem], list[str]]] = {}
+    raw: dict[str, pd.DataFrame | None] = {name: None for name in TABLES}
+    found: dict[str, list[Problem]] = {name: [] for name in TABLES}  # each table's problems and notes, kept apart
+    noted: dict[str, list[str]] = {name: [] for name in TABLES}      # so that they are reported in the contract's order
+    reading: dict[str, Path] = {}
     for table in TABLES.values():
         path = folder / table.filename
-        raw[table.name] = None
         if path.exists() and not path.is_file():
-            problems.append(Problem(table.filename, None, None, "is a folder, not a CSV file"))
-            continue
-        if not path.exists():
+            found[table.name].append(Problem(table.filename, None, None, "is a folder, not a CSV file"))
+        elif not path.exists():
             if table.core:
-                problems.append(Problem(table.filename, None, None, "file is missing; it is a core table of the data contract"))
+                found[table.name].append(Problem(table.filename, None, None, "file is missing; it is a core table of the data contract"))
             else:
-                notes.append(f"{table.filename}: not supplied; the sections that need it say 'not collected'")
-            continue
-        files[table.filename] = path
-        reading[table.name] = (path, [], [])
+                noted[table.name].append(f"{table.filename}: not supplied; the sections that need it say 'not collected'")
+        else:
+            files[table.filename] = path
+            reading[table.name] = path
     # Two tables at a time: Arrow's reader and most of the checks run without Python's lock. Each table is
-    # typed at once, so the text of a large table is freed before the next is read; problems and notes
-    # keep the contract's order of tables.
+    # typed at once, so the text of a large table is freed before the next is read.
     identifiers: dict[str, dict] = {}
-    with ThreadPoolExecutor(max_workers=_READERS) as pool:
-        done = {name: pool.submit(_read_typed, path, TABLES[name], found, noted) for name, (path, found, noted) in reading.items()}
+    pool = ThreadPoolExecutor(max_workers=_READERS)
+    try:
+        done = {name: pool.submit(_read_typed, path, TABLES[name], found[name], noted[name]) for name, path in reading.items()}
         for name, future in done.items():
             read = future.result()
             if read is not None:
                 raw[name], identifiers[name] = read
-            problems.extend(reading[name][1])
-            notes.extend(reading[name][2])
+        for name in TABLES:
+            problems.extend(found[name])
+            notes.extend(noted[name])
         if problems or any(raw[name] is None for name, t in TABLES.items() if t.core):
             raise DataValidationError(problems, str(folder))
         keys = identifier_keys(identifiers, pool)
+    finally:  # on an error or Ctrl-C, the tables not yet started are not read
+        pool.shutdown(wait=True, cancel_futures=True)
     del identifiers
     typed = raw
     _check_across_tables(typed, keys, problems)
@@ -827,17 +871,18 @@ def load_dataset(folder: Path | str) -> Dataset:
         if "extra column" in note:
             warnings.warn(note, stacklevel=2)
     dataset = Dataset(path=folder, la=la, files=files, warnings=notes, keys=keys, **typed)
+    dataset.__dict__["_keys_for"] = dict(typed)  # the keys hold for these frames only
     if cache_dir:
         keep_dataset(dataset, Path(cache_dir))
     return dataset
 
 
 def _validated_key(folder: Path) -> str:
-    """What a validated dataset depends on: its folder, every file's bytes, the loader and the contract."""
+    """What a validated dataset depends on: its folder, every file's bytes, the loader, the contract and the keys."""
     folder = Path(folder)
     digest = hashlib.sha256(str(folder if folder.is_absolute() else Path.cwd() / folder).encode())
     here = Path(__file__).resolve().parent
-    for source in ("dataset.py", "contract.py"):
+    for source in ("dataset.py", "contract.py", "keys.py"):
         digest.update(hashlib.sha256((here / source).read_bytes()).digest())
     for path in sorted(p for p in Path(folder).iterdir() if p.is_file()):
         digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())

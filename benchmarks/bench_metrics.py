@@ -51,41 +51,29 @@ def stages_in_this_process(folder: str) -> dict:
     from cpstats.data.dataset import load_dataset
     from cpstats.figures.measures import compute_measures
 
-    read = check = 0.0
-    original_read, original_check = loader._read_csv_text, loader.check_columns
+    spent: dict[str, list[float]] = {"read": [], "check": [], "keys": []}  # list.append is safe from two threads
 
-    def timed_read(path):
-        nonlocal read
+    def timed(stage: str, function):
+        def wrapper(*args):
+            started = time.perf_counter()
+            try:
+                return function(*args)
+            finally:
+                spent[stage].append(time.perf_counter() - started)
+        return wrapper
+
+    stages = {"_read_csv_text": "read", "check_columns": "check", "identifier_keys": "keys"}
+    originals = {name: getattr(loader, name) for name in stages}
+    for name, stage in stages.items():
+        setattr(loader, name, timed(stage, originals[name]))
+    try:
         started = time.perf_counter()
-        try:
-            return original_read(path)
-        finally:
-            read += time.perf_counter() - started
-
-    def timed_check(*args):
-        nonlocal check
-        started = time.perf_counter()
-        try:
-            return original_check(*args)
-        finally:
-            check += time.perf_counter() - started
-
-    original_keys = loader.identifier_keys
-    keyed = 0.0
-
-    def timed_keys(*args):
-        nonlocal keyed
-        started = time.perf_counter()
-        try:
-            return original_keys(*args)
-        finally:
-            keyed += time.perf_counter() - started
-
-    loader._read_csv_text, loader.check_columns, loader.identifier_keys = timed_read, timed_check, timed_keys
-    started = time.perf_counter()
-    ds = load_dataset(folder)
-    load = time.perf_counter() - started
-    loader._read_csv_text, loader.check_columns, loader.identifier_keys = original_read, original_check, original_keys
+        ds = load_dataset(folder)
+        load = time.perf_counter() - started
+    finally:
+        for name, function in originals.items():
+            setattr(loader, name, function)
+    read, check, keyed = (sum(spent[stage]) for stage in ("read", "check", "keys"))
     tables = {name: getattr(ds, name) for name in TABLES}
     problems: list[Problem] = []
     started = time.perf_counter()

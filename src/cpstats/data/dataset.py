@@ -32,7 +32,7 @@ import yaml
 
 from cpstats.data.contract import (KEY_PLAN, LOCAL_FIGURES, TABLES, DataValidationError, Problem, Table, TextColumn,
                                    check_columns, schema_for, shorten, stripped, text_problem)
-from cpstats.data.keys import IDENTIFIERS, Identifier, identifier_keys, member_of, positions_of
+from cpstats.data.keys import IDENTIFIERS, Identifier, identifier_keys, member_of, pack_identifiers, positions_of
 from cpstats.data.periods import ReportingYear
 
 __all__ = ["Dataset", "Coverage", "load_dataset", "file_fingerprint", "dataset_fingerprint", "VALIDATED_CACHE_ENV",
@@ -558,61 +558,30 @@ def _is_arrow_text(values) -> bool:
     return isinstance(getattr(values, "dtype", None), pd.StringDtype) and values.dtype.storage == "pyarrow"
 
 
-def _packed_keys(left: TextColumn, right: TextColumn) -> tuple[np.ndarray, np.ndarray] | None:
-    """Both columns' cells as ``uint64`` keys, equal exactly when the text is, or ``None``.
-
-    Possible when every cell of both has one width and at most 8 byte
-    positions vary (identifiers such as ``C00000001``): the positions that
-    hold the same byte in every cell are left out.
-    """
-    width = int(left.lengths[0]) if len(left) else 0
-    if not width or not len(right) or not np.all(left.lengths == width) or not np.all(right.lengths == width):
-        return None
-    a, b = left.data.reshape(-1, width), right.data.reshape(-1, width)
-    low, high = np.minimum(a.min(axis=0), b.min(axis=0)), np.maximum(a.max(axis=0), b.max(axis=0))
-    varying = np.flatnonzero(low != high)
-    if len(varying) > 8:
-        return None
-    keys = []
-    for matrix in (a, b):
-        packed = np.zeros((len(matrix), 8), dtype=np.uint8)
-        packed[:, 8 - len(varying):] = matrix[:, varying]
-        keys.append(packed.view(np.uint64).ravel())
-    return keys[0], keys[1]
-
-
 def positions_in(values: pd.Series, keys: pd.Series) -> np.ndarray:
     """For each of ``values``, the position in ``keys`` of the cell equal to it (``-1`` when none); ``keys`` unique.
 
     Text columns (pandas' Arrow-backed ``str``) are compared without a Python
-    object per cell: as packed integer keys when they are identifiers of one
-    width, else with ``pyarrow.compute.index_in``.
+    object per cell, as integer keys (:func:`cpstats.data.keys.pack_identifiers`).
     """
     if not _is_arrow_text(values) or not _is_arrow_text(keys):
         return np.asarray(pd.Index(keys).get_indexer(values), dtype=np.int64)
-    left, right = TextColumn(_as_arrow_text(values)), TextColumn(_as_arrow_text(keys))
-    packed = _packed_keys(left, right)
-    if packed is None:
-        found = pc.index_in(left.values, value_set=right.values)
-        return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    return np.asarray(pd.Index(packed[1]).get_indexer(packed[0]), dtype=np.int64)
+    left, right = pack_identifiers([_as_arrow_text(values), _as_arrow_text(keys)])
+    return positions_of(left, right)
 
 
 def is_in(values: pd.Series, allowed) -> np.ndarray:
     """Which of ``values`` are among ``allowed``, as a ``bool`` array: ``Series.isin``, without a Python object per cell.
 
     pandas' ``isin`` on Arrow-backed text makes a Python object of each
-    allowed value; text is compared as packed integer keys (identifiers of
-    one width) or with ``pyarrow.compute.is_in``.
+    allowed value; text is compared as integer keys
+    (:func:`cpstats.data.keys.pack_identifiers`), and identifiers' keys as they are.
     """
     if _is_arrow_text(values):
         allowed = allowed if isinstance(allowed, pd.Series) else pd.Series(allowed, dtype=values.dtype)
         if _is_arrow_text(allowed):
-            left, right = TextColumn(_as_arrow_text(values)), TextColumn(_as_arrow_text(allowed))
-            packed = _packed_keys(left, right)
-            if packed is not None:
-                return pd.Series(packed[0], copy=False).isin(packed[1]).to_numpy(dtype=bool)
-            return np.asarray(pc.is_in(left.values, value_set=right.values).to_numpy(zero_copy_only=False), dtype=bool)
+            left, right = pack_identifiers([_as_arrow_text(values), _as_arrow_text(allowed)])
+            return member_of(left, right)
     if values.dtype.kind == "i" and getattr(getattr(allowed, "dtype", None), "kind", None) == "i":  # identifiers' keys
         return member_of(values.to_numpy(), np.asarray(allowed))
     return values.isin(allowed).to_numpy(dtype=bool)

@@ -10,9 +10,11 @@ from 1 to the threshold:
   site (older versions included), and in every table of every page, CSV and
   XLSX download;
 * to work it out: totals minus parts, rates times the population, percentages
-  times their denominators and the flow of plans from one year to the next,
-  by linear programming over everything published (a count is recovered when
-  a single whole number is left possible).
+  times their denominators, the funnel from conference to plan, the project's
+  local measure (children under 5) beside the age bands and the flow of plans
+  from one year to the next, knowing that every ``[c]`` is at least 1 (zeros
+  are shown), by integer programming over everything published (a count is
+  recovered when a single whole number is left possible).
 
 The relations it uses are its own, written from the measures' definitions,
 not taken from the library.
@@ -69,7 +71,10 @@ def truth(data: Path, year: str) -> dict:
     from cpstats.figures.figures import flatten, year_values
     from cpstats.data.periods import ReportingYear
 
-    values, _ = year_values(load_dataset(data), ReportingYear.parse(year), PROJECT_ROOT / "data" / "reference")
+    from cpstats.figures.local import find_local_measures
+
+    values, _ = year_values(load_dataset(data), ReportingYear.parse(year), PROJECT_ROOT / "data" / "reference",
+                            find_local_measures(PROJECT_ROOT / "measures"))
     return flatten(values)
 
 
@@ -90,7 +95,7 @@ def recovered(published: dict[str, dict], true: dict[str, dict]) -> list[str]:
             key = (year, name)
             if key not in variables:
                 variables.append(key)
-                bounds.append((0, None))
+                bounds.append((1, None))  # zeros are shown: every [c] is at least 1
             return key
         return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
@@ -129,6 +134,19 @@ def recovered(published: dict[str, dict], true: dict[str, dict]) -> list[str]:
             p, w = published[year].get(share), var(year, whole)
             if isinstance(p, (int, float)) and isinstance(w, (int, float)):
                 between(var(year, part), (p - 0.05) * w / 100, (p + 0.05) * w / 100)
+        # the funnel from an initial conference to a plan (transfers in start plans without one)
+        funnel = [t.get(n) for n in ("icpcs", "icpc_threshold_not_met", "plan_starts", "conferences_held.TRANSFER_IN")]
+        if all(isinstance(n, int) for n in funnel[:3]) and funnel[0] - funnel[1] - funnel[2] == 0:
+            equation([(var(year, "icpcs"), 1.0), (var(year, "icpc_threshold_not_met"), -1.0),
+                      (var(year, "plan_starts"), -1.0)])
+        if all(isinstance(n, int) for n in funnel) and funnel[0] - funnel[1] - funnel[2] + funnel[3] == 0:
+            equation([(var(year, "icpcs"), 1.0), (var(year, "icpc_threshold_not_met"), -1.0),
+                      (var(year, "plan_starts"), -1.0), (var(year, "conferences_held.TRANSFER_IN"), 1.0)])
+        # the project's local measure: children under 5 are the first three age bands
+        under = [t.get(n) for n in ("under_5s", "age_bands.unborn", "age_bands.under_1", "age_bands.1_to_4")]
+        if all(isinstance(n, int) for n in under) and under[0] == sum(under[1:]):
+            equation([(var(year, "under_5s"), -1.0), (var(year, "age_bands.unborn"), 1.0),
+                      (var(year, "age_bands.under_1"), 1.0), (var(year, "age_bands.1_to_4"), 1.0)])
     for before, after in zip(years, years[1:]):
         flow = [true[before].get("children_on_plan_at_31_march"), true[after].get("plan_starts"),
                 true[after].get("plan_ends"), true[after].get("children_on_plan_at_31_march")]
@@ -152,7 +170,8 @@ def recovered(published: dict[str, dict], true: dict[str, dict]) -> list[str]:
         ranges = []
         for sign in (1.0, -1.0):
             result = linprog([sign * c for c in objective], A_eq=matrix(rows), b_eq=constants or None,
-                             A_ub=matrix(upper_rows), b_ub=upper_constants or None, bounds=bounds, method="highs")
+                             A_ub=matrix(upper_rows), b_ub=upper_constants or None, bounds=bounds, method="highs",
+                             integrality=[1] * len(variables))
             ranges.append(sign * result.fun if result.status == 0 else None)
         low, high = ranges
         if low is not None and high is not None and math.floor(high + 1e-6) == math.ceil(low - 1e-6):
@@ -281,7 +300,8 @@ def test_generated_tiny_authorities_keep_their_small_counts(tmp_path_factory, se
 
     data = write_tiny(tmp_path_factory.mktemp("tiny") / "data", share=share, seed=seed)
     dataset = load_dataset(data)
-    figures = report_figures(dataset, YEARS[-1], PROJECT_ROOT / "data" / "reference", Policy("public"))
+    figures = report_figures(dataset, YEARS[-1], PROJECT_ROOT / "data" / "reference", Policy("public"),
+                             measures_dir=PROJECT_ROOT / "measures")
     published = {year: {k: ("[c]" if str(v) == "[c]" else v) for k, v in figures.flat[year].items()} for year in YEARS}
     true = {year: truth(data, year) for year in YEARS}
     assert recovered(published, true) == []

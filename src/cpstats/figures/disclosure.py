@@ -30,7 +30,9 @@ consult the policy themselves.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -49,6 +51,7 @@ __all__ = [
     "suppress_derived",
     "recoverable_cells",
     "recoverable",
+    "deduce",
 ]
 
 CONFIDENTIAL = "[c]"
@@ -209,14 +212,15 @@ def suppress_derived(table: pd.DataFrame, suppressed: set[Cell], derived: dict) 
     return out
 
 
-def recoverable(known: dict[str, float], unknown: set[str], equations, targets: set[str] | None = None) -> set[str]:
-    """The unknown figures (of ``targets``, all by default) whose value is fixed by the known ones and the equations.
+def recoverable(known: dict[str, float], unknown: set[str], equations, targets: set[str] | None = None, *,
+                lower: Mapping[str, float] | None = None, upper: Mapping[str, float] | None = None,
+                inequalities: Sequence = ()) -> set[str]:
+    """The unknown figures (of ``targets``, all by default) whose value is fixed by the known ones and the relations.
 
-    ``equations`` are sequences of ``(name, coefficient)`` pairs summing to 0;
-    every figure is at least 0. An equation naming a figure neither known nor
-    unknown (not available) is left out. Equations are split into groups that
-    share unknowns; a group of one equation is solved by hand, larger ones by
-    linear programming (the least and greatest value of each target).
+    ``equations`` are sequences of ``(name, coefficient)`` pairs summing to 0; every figure is a whole
+    number at least ``lower[name]`` (0 by default) and at most ``upper[name]`` (none by default);
+    ``inequalities`` are ``(terms, low, high[, name])``: ``low <= sum(coefficient * figure) <= high``. An
+    equation naming a figure neither known nor unknown (not available) is left out. See :func:`deduce`.
 
     >>> sorted(recoverable({"total": 40, "a": 20}, {"b", "c"}, [[("total", -1), ("a", 1), ("b", 1), ("c", 1)]]))
     []
@@ -224,11 +228,68 @@ def recoverable(known: dict[str, float], unknown: set[str], equations, targets: 
     ['c']
     >>> sorted(recoverable({"total": 20, "a": 20}, {"b", "c"}, [[("total", -1), ("a", 1), ("b", 1), ("c", 1)]]))
     ['b', 'c']
+
+    A withheld count is at least 1 where zeros are shown: two of them summing to 2 are both 1.
+
+    >>> sorted(recoverable({"total": 42, "a": 40}, {"b", "c"}, [[("total", -1), ("a", 1), ("b", 1), ("c", 1)]],
+    ...                    lower={"b": 1, "c": 1}))
+    ['b', 'c']
     """
+    groups, targets = _groups(known, unknown, equations, targets, inequalities)
+    lower, upper = dict(lower or {}), dict(upper or {})
+    fixed = {name for name in targets if upper.get(name, math.inf) - lower.get(name, 0.0) < 0.5}
+    for group in groups:
+        variables = sorted({n for terms, _, _ in group for n, _ in terms})
+        wanted = [n for n in variables if n in targets]
+        if wanted:
+            fixed |= _pinned(group, variables, wanted, lower, upper)
+    return fixed
+
+
+def deduce(known: Mapping[str, float], unknown: set[str], equations, targets: set[str] | None = None, *,
+           lower: Mapping[str, float] | None = None, upper: Mapping[str, float] | None = None,
+           inequalities: Sequence = ()) -> dict[str, tuple[float, float]]:
+    """The least and greatest value a reader can deduce for each target: an integer programme.
+
+    Every unknown is a whole number within its bounds (``lower``: 0 by default; ``upper``: none);
+    the equations (terms summing to 0) and inequalities (``(terms, low, high)``) hold with the known
+    figures put in. Relations are split into groups joined by the unknowns they share; each target's
+    least and greatest values are found with HiGHS (:func:`scipy.optimize.milp`). A target no
+    relation touches keeps its bounds. Infeasible groups (which the true values never are) give the
+    bounds too.
+
+    >>> deduce({"t": 10, "a": 7}, {"b", "c"}, [[("t", -1), ("a", 1), ("b", 1), ("c", 1)]], lower={"b": 1, "c": 1})
+    {'b': (1.0, 2.0), 'c': (1.0, 2.0)}
+    """
+    lower, upper = dict(lower or {}), dict(upper or {})
+    groups, targets = _groups(known, unknown, equations, targets, inequalities)
+    out: dict[str, tuple[float, float]] = {}
+    for name in sorted(targets):
+        out[name] = (float(lower.get(name, 0.0)), float(upper.get(name, math.inf)))
+    for group in groups:
+        variables = sorted({n for terms, _, _ in group for n, _ in terms})
+        wanted = [n for n in variables if n in targets]
+        if wanted:
+            out.update(_solve(group, variables, wanted, lower, upper))
+    return out
+
+
+def _groups(known, unknown, equations, targets, inequalities) -> tuple[list[list], set[str]]:
+    """The relations with the known figures put in, in groups joined by the unknowns they share; and the targets."""
     targets = set(unknown) if targets is None else set(targets) & set(unknown)
-    usable = [list(eq) for eq in equations
-              if all(n in known or n in unknown for n, _ in eq) and any(n in unknown for n, _ in eq)]
-    # groups of equations joined by the unknowns they share
+    rows: list[tuple[list[tuple[str, float]], float, float]] = []
+    for eq in equations:
+        eq = list(eq)
+        if not all(n in known or n in unknown for n, _ in eq) or not any(n in unknown for n, _ in eq):
+            continue
+        constant = sum(c * float(known[n]) for n, c in eq if n not in unknown)
+        rows.append(([(n, float(c)) for n, c in eq if n in unknown], -constant, -constant))
+    for terms, low, high, *_ in inequalities:
+        terms = list(terms)
+        if not all(n in known or n in unknown for n, _ in terms) or not any(n in unknown for n, _ in terms):
+            continue
+        constant = sum(c * float(known[n]) for n, c in terms if n not in unknown)
+        rows.append(([(n, float(c)) for n, c in terms if n in unknown], low - constant, high - constant))
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -237,62 +298,85 @@ def recoverable(known: dict[str, float], unknown: set[str], equations, targets: 
             x = parent[x]
         return x
 
-    for eq in usable:
-        names = [n for n, _ in eq if n in unknown]
-        for other in names[1:]:
-            parent[find(other)] = find(names[0])
+    for terms, _, _ in rows:
+        for name, _ in terms[1:]:
+            parent[find(name)] = find(terms[0][0])
     groups: dict[str, list] = {}
-    for eq in usable:
-        groups.setdefault(find(next(n for n, _ in eq if n in unknown)), []).append(eq)
-    fixed: set[str] = set()
-    for eqs in groups.values():
-        names = sorted({n for eq in eqs for n, _ in eq if n in unknown})
-        wanted = [n for n in names if n in targets]
-        if not wanted:
+    for row in rows:
+        if row[0]:
+            groups.setdefault(find(row[0][0][0]), []).append(row)
+    return list(groups.values()), targets
+
+
+def _programme(rows, variables: list[str], lower, upper):
+    from scipy.optimize import Bounds, LinearConstraint
+
+    position = {name: i for i, name in enumerate(variables)}
+    matrix = np.zeros((len(rows), len(variables)))
+    low = np.empty(len(rows))
+    high = np.empty(len(rows))
+    for r, (terms, lo, hi) in enumerate(rows):
+        for name, coefficient in terms:
+            matrix[r, position[name]] += coefficient
+        low[r], high[r] = lo - 1e-6, hi + 1e-6
+    bounds = Bounds([float(lower.get(n, 0.0)) for n in variables], [float(upper.get(n, np.inf)) for n in variables])
+    return position, LinearConstraint(matrix, low, high), bounds, np.ones(len(variables))
+
+
+def _pinned(rows, variables: list[str], wanted: list[str], lower, upper) -> set[str]:
+    """The wanted unknowns that take one value only: each solution found rules out every target it varies."""
+    from scipy.optimize import milp
+
+    position, constraint, bounds, integrality = _programme(rows, variables, lower, upper)
+    seen: dict[str, set[float]] = {name: set() for name in wanted}
+    open_ = list(wanted)
+
+    def solve(objective) -> bool:
+        result = milp(objective, constraints=constraint, integrality=integrality, bounds=bounds)
+        if result.status != 0:
+            return False
+        for name in wanted:
+            seen[name].add(round(float(result.x[position[name]])))
+        return True
+
+    everything = np.zeros(len(variables))
+    for name in wanted:
+        everything[position[name]] = 1.0
+    if not solve(everything) or not solve(-everything):
+        return set()  # no solution the relations allow (never so for true values), or unbounded: nothing pinned
+    signs = np.where(np.arange(len(variables)) % 2 == 0, 1.0, -1.0) * (everything > 0)
+    if len(wanted) > 2 and any(len(seen[name]) == 1 for name in wanted):
+        solve(signs)
+        solve(-signs)
+    fixed = set()
+    for name in open_:
+        if len(seen[name]) > 1:
             continue
-        if len(eqs) == 1:
-            fixed |= set(wanted) & _fixed_by_one(eqs[0], known, unknown)
-        else:
-            fixed |= _fixed_by_lp(eqs, known, names, wanted)
+        objective = np.zeros(len(variables))
+        objective[position[name]] = 1.0
+        solve(objective)
+        if len(seen[name]) > 1:
+            continue
+        solve(-objective)
+        if len(seen[name]) == 1:
+            fixed.add(name)
     return fixed
 
 
-def _fixed_by_one(eq, known: dict[str, float], unknown: set[str]) -> set[str]:
-    """The unknowns one equation fixes: the only one, or all when they must sum to 0."""
-    names = [(n, c) for n, c in eq if n in unknown]
-    if len(names) == 1:
-        return {names[0][0]}
-    rest = -sum(c * known[n] for n, c in eq if n not in unknown)
-    signs = {c > 0 for _, c in names}
-    if len(signs) == 1:
-        total = rest if signs == {True} else -rest
-        if abs(total) < 0.5:
-            return {n for n, _ in names}
-    return set()
+def _solve(rows, variables: list[str], wanted: list[str], lower, upper) -> dict[str, tuple[float, float]]:
+    from scipy.optimize import milp
 
-
-def _fixed_by_lp(eqs, known: dict[str, float], variables: list[str], wanted: list[str]) -> set[str]:
-    from scipy.optimize import linprog
-
-    position = {name: i for i, name in enumerate(variables)}
-    rows, constants = [], []
-    for eq in eqs:
-        row = np.zeros(len(variables))
-        constant = 0.0
-        for name, coefficient in eq:
-            if name in position:
-                row[position[name]] += coefficient
-            else:
-                constant -= coefficient * known[name]
-        rows.append(row)
-        constants.append(constant)
-    a_eq, b_eq = np.array(rows), np.array(constants)
-    fixed = set()
+    position, constraint, bounds, integrality = _programme(rows, variables, lower, upper)
+    found = {}
     for name in wanted:
         objective = np.zeros(len(variables))
         objective[position[name]] = 1.0
-        low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-        high = linprog(-objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-        if low.status == 0 and high.status == 0 and abs(-high.fun - low.fun) < 0.5:
-            fixed.add(name)
-    return fixed
+        least = milp(objective, constraints=constraint, integrality=integrality, bounds=bounds)
+        most = milp(-objective, constraints=constraint, integrality=integrality, bounds=bounds)
+        if least.status == 0 and most.status == 0:
+            found[name] = (round(float(least.fun), 6), round(float(-most.fun), 6))
+        elif least.status == 0 and most.status == 3:  # unbounded above
+            found[name] = (round(float(least.fun), 6), math.inf)
+        else:
+            found[name] = (float(lower.get(name, 0.0)), float(upper.get(name, math.inf)))
+    return found

@@ -27,11 +27,13 @@ Arithmetic on a :class:`Withheld` gives a :class:`Withheld`; turning one into a 
 from __future__ import annotations
 
 import fnmatch
+import functools
 import math
 import re
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
+from cpstats.data.paths import InputError
 from cpstats.figures.disclosure import CONFIDENTIAL, Policy, recoverable
 
 __all__ = [
@@ -39,45 +41,8 @@ __all__ = [
     "flatten", "unflatten", "Figures", "protect_years", "report_figures", "CONFIDENTIAL", "protect_local_figures",
 ]
 
-PEOPLE, COUNT, DERIVED_KIND, REFERENCE = "people", "count", "derived", "reference"
-
-PEOPLE_PATTERNS = (
-    "referrals", "s47_enquiries", "icpc_requests", "icpcs", "icpc_working_days_bands.*",
-    "children_on_plan_at_31_march", "plan_starts", "plan_ends", "children_with_plan_during_year",
-    "families_with_plan_during_year", "unborn_at_plan_start", "category_during_year.*",
-    "initial_category_of_starts.*", "latest_category_at_31_march.*", "ended_plans_by_duration.*",
-    "on_plan_2_years_or_more_at_31_march", "icpc_threshold_not_met", "children_with_advocate", "age_bands.*",
-    "sex.*", "ethnicity.*", "disability.*", "marac_victims", "marac_children", "marac_repeat_victims",
-    "feedback_by_respondent.*.forms", "feedback_forms", "children_invited_to_conferences.*",
-)
-"""Figures that count people: children, families, victims, and the people who returned a form."""
-
-COUNT_PATTERNS = (
-    "conferences_held.*", "conferences_with_domestic_abuse", "agency_attendance.*.invited",
-    "agency_attendance.*.attended", "agency_attendance.*.reports_submitted", "case_audits", "case_audits_by_month.*",
-    "case_audit_grades.*", "months_meeting_audit_target", "audit_target_per_month", "audit_months",
-    "months_below_audit_target", "population",
-)
-"""Figures that count something other than people: conferences, reports, audits, months, a target."""
-
-DERIVED: dict[str, tuple[str | None, str]] = {
-    "rereferrals_within_12_months_pct": ("~rereferrals", "referrals"),
-    "icpc_within_15_working_days_pct": ("~icpcs_within_15_working_days", "~icpcs_timed"),
-    "cpp_rate_per_10000_at_31_march": ("children_on_plan_at_31_march", "population"),
-    "plan_start_rate_per_10000": ("plan_starts", "population"),
-    "second_or_subsequent_plan_pct": ("~second_or_subsequent_plans", "plan_starts"),
-    "second_plan_within_2_years_pct": ("~second_plans_within_2_years", "plan_starts"),
-    "ended_plans_2_years_or_more_pct": ("ended_plans_by_duration.2_years_or_more", "plan_ends"),
-    "on_plan_2_years_or_more_at_31_march_pct": ("on_plan_2_years_or_more_at_31_march", "children_on_plan_at_31_march"),
-    "reviews_in_timescale_pct": ("~children_reviewed_in_time", "~children_reviewed"),
-    "conferences_with_domestic_abuse_pct": ("conferences_with_domestic_abuse", "conferences_held.total"),
-    "agency_attendance.*.attended_pct": ("agency_attendance.*.attended", "agency_attendance.*.invited"),
-    "agency_attendance.*.reports_on_time_pct": ("~agency_attendance.*.reports_on_time", "agency_attendance.*.reports_submitted"),
-    "feedback_by_respondent.*.good_pct": ("~feedback_by_respondent.*.good", "feedback_by_respondent.*.forms"),
-    "feedback_by_respondent.*.mean_rating": (None, "feedback_by_respondent.*.forms"),
-}
-"""Each derived figure's numerator and denominator (``*`` stands for the same key on both sides).
-Names starting ``~`` are counts the report does not show but a reader could work out."""
+from cpstats.figures.catalogue import (COUNT, DERIVED, DERIVED_KIND, PEOPLE, PREVIOUS, REFERENCE, SCALES,  # noqa: E402
+                                       declared_kind, declared_relations)
 
 HIDDEN_PREFIX = "~"
 
@@ -155,10 +120,7 @@ def is_withheld(value) -> bool:
 # ----------------------------------------------------------------- kinds
 
 
-def _match(name: str, patterns: Iterable[str]) -> bool:
-    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
-
-
+@functools.lru_cache(maxsize=65536)
 def derived_sources(name: str) -> tuple[str | None, str] | None:
     """The numerator and denominator of a derived figure's flat name, or ``None``."""
     for pattern, (numerator, denominator) in DERIVED.items():
@@ -171,36 +133,25 @@ def derived_sources(name: str) -> tuple[str | None, str] | None:
     return None
 
 
-HIDDEN_PEOPLE = ("~rereferrals", "~icpcs_timed", "~icpcs_within_15_working_days", "~second_or_subsequent_plans",
-                 "~second_plans_within_2_years", "~children_reviewed", "~children_reviewed_in_time",
-                 "~children_reviewed_late", "~feedback_by_respondent.*.good")
-HIDDEN_COUNTS = ("~agency_attendance.*.reports_on_time",)
-
-
 LOCAL_KINDS: dict[str, str] = {}
 """The kinds of the project's local measures (:mod:`cpstats.figures.local`), by name, as last loaded."""
 
+LOCAL_RELATIONS: dict[str, object] = {}
+"""The relations the project's local measures declare (:mod:`cpstats.figures.local`), as last loaded."""
+
 
 def kind_of(name: str) -> str:
-    """The kind of a figure from its flat name; a name the catalogue does not know counts people.
+    """The declared kind of a flat figure (:mod:`cpstats.figures.catalogue`); an undeclared one counts people.
+
+    The kind is read from the measure a name belongs to (and, for a breakdown with fields, the field),
+    never from the characters of a key that came from the data.
 
     >>> kind_of("category_during_year.EMO"), kind_of("conferences_held.total"), kind_of("plan_start_rate_per_10000")
     ('people', 'count', 'derived')
-    >>> kind_of("england:cpp_rate_per_10000_at_31_march"), kind_of("~children_reviewed")
-    ('reference', 'people')
+    >>> kind_of("agency_attendance.Police > CID: team.attended"), kind_of("~children_reviewed")
+    ('count', 'people')
     """
-    if ":" in name and not name.startswith("<"):
-        return REFERENCE
-    name = name.split(">", 1)[-1]
-    if name.split(".", 1)[0] in LOCAL_KINDS:
-        return COUNT if LOCAL_KINDS[name.split(".", 1)[0]] == "count" else PEOPLE
-    if _match(name, HIDDEN_COUNTS) or _match(name, COUNT_PATTERNS):
-        return COUNT
-    if _match(name, HIDDEN_PEOPLE) or _match(name, PEOPLE_PATTERNS):
-        return PEOPLE
-    if derived_sources(name) is not None:
-        return DERIVED_KIND
-    return PEOPLE
+    return declared_kind(name, LOCAL_KINDS) or PEOPLE
 
 
 # ----------------------------------------------------------------- flat and nested
@@ -279,48 +230,25 @@ class Relation:
     name: str = ""
 
 
-def _sum_relation(total: str, parts: list[str], values: Mapping, name: str) -> Relation | None:
-    numbers = [values.get(p) for p in [total, *parts]]
-    if len(parts) < 2 or any(not isinstance(n, int) or isinstance(n, bool) for n in numbers):
-        return None
-    if sum(numbers[1:]) != numbers[0]:
-        return None  # a reader could not rely on it: it does not hold
-    return Relation(((total, -1), *((p, 1) for p in parts)), name)
-
-
 def relations(values: Mapping[str, object], previous_on_plan: str | None = None) -> list[Relation]:
-    """Every sum over the year's flat figures (and hidden counts) that holds, a reader's tools."""
+    """Every declared relation (:func:`cpstats.figures.catalogue.declared_relations`) that holds in the year's
+    flat figures and hidden counts: the tools a reader who knows the definitions could use.
+
+    ``previous_on_plan`` names the year before's children on a plan at 31 March in ``values``, if there.
+    """
     from cpstats.data.contract import ETHNIC_GROUPS
 
-    def parts(prefix: str) -> list[str]:
-        return [k for k in values if k.startswith(prefix) and k.count(".") == prefix.count(".")]
-
-    found: list[Relation | None] = []
-    children = "children_with_plan_during_year"
-    for prefix in ("category_during_year.", "age_bands.", "sex.", "disability.", "ethnicity.by_group.",
-                   "ethnicity.by_code."):
-        found.append(_sum_relation(children, parts(prefix), values, prefix[:-1]))
-    for group in {g for g in ETHNIC_GROUPS.values()}:
-        codes = [f"ethnicity.by_code.{c}" for c, g in ETHNIC_GROUPS.items() if g == group and f"ethnicity.by_code.{c}" in values]
-        found.append(_sum_relation(f"ethnicity.by_group.{group}", codes, values, f"ethnicity {group}"))
-    found.append(_sum_relation("plan_starts", parts("initial_category_of_starts."), values, "initial category"))
-    found.append(_sum_relation("children_on_plan_at_31_march", parts("latest_category_at_31_march."), values, "latest category"))
-    found.append(_sum_relation("plan_ends", parts("ended_plans_by_duration."), values, "duration"))
-    bands = parts("icpc_working_days_bands.")
-    found.append(_sum_relation("~icpcs_timed", bands, values, "conference timing"))
-    found.append(_sum_relation("icpcs", bands, values, "conference timing"))
-    found.append(_sum_relation("~icpcs_within_15_working_days",
-                               [b for b in bands if b.endswith(("0_to_10", "11_to_15"))], values, "within 15 days"))
-    found.append(_sum_relation("feedback_forms", [k for k in values if k.startswith("feedback_by_respondent.")
-                                                  and k.endswith(".forms")], values, "feedback forms"))
-    found.append(_sum_relation("~children_reviewed", ["~children_reviewed_in_time", "~children_reviewed_late"],
-                               values, "reviews"))
-    if previous_on_plan is not None:
-        flow = [values.get(k) for k in (previous_on_plan, "plan_starts", "plan_ends", "children_on_plan_at_31_march")]
-        if all(isinstance(n, int) for n in flow) and flow[0] + flow[1] - flow[2] == flow[3]:
-            found.append(Relation(((previous_on_plan, 1), ("plan_starts", 1), ("plan_ends", -1),
-                                   ("children_on_plan_at_31_march", -1)), "flow of plans"))
-    return [r for r in found if r is not None]
+    found: list[Relation] = []
+    for name, terms in declared_relations(values, LOCAL_RELATIONS, ETHNIC_GROUPS):
+        if any(n.startswith(PREVIOUS) for n, _ in terms) and previous_on_plan is None:
+            continue
+        numbers = [values.get(n) for n, _ in terms]
+        if len(terms) < 2 or any(not isinstance(v, int) or isinstance(v, bool) for v in numbers):
+            continue  # a figure not there, or not known exactly
+        if sum(c * v for (_, c), v in zip(terms, numbers)) != 0:
+            continue  # a reader could not rely on it: it does not hold
+        found.append(Relation(tuple(terms), name))
+    return found
 
 
 # ----------------------------------------------------------------- protection
@@ -343,27 +271,47 @@ def _small(value, threshold: int) -> bool:
     return 1 <= value <= threshold
 
 
-def _connected(name: str, rels: list[Relation]) -> set[str]:
-    """Every figure joined to ``name`` by the relations, directly or through others."""
-    seen, todo = {name}, [name]
-    while todo:
-        current = todo.pop()
-        for r in rels:
-            names = [n for n, _ in r.terms]
-            if current in names:
-                for n in names:
-                    if n not in seen:
-                        seen.add(n)
-                        todo.append(n)
-    return seen - {name}
+def derived_constraints(values: Mapping[str, object], names: Iterable[str] | None = None) -> list[tuple]:
+    """What each published rate or percentage tells a reader of its counts: ``(terms, low, high, name)``.
+
+    A percentage ``p`` shown to one decimal place of a numerator ``n`` and a denominator ``d`` says
+    ``(p - 0.05) * d <= 100 * n <= (p + 0.05) * d``: linear in both counts, whichever of them is
+    known. A rate per 10,000 is the same with 10,000 for 100.
+    """
+    out = []
+    for name in (values if names is None else names):
+        value = values.get(name)
+        sources = derived_sources(name)
+        if sources is None or sources[0] is None or is_withheld(value) or value is None or isinstance(value, bool):
+            continue
+        if not isinstance(value, (int, float)):
+            continue
+        numerator, denominator = sources
+        scale = SCALES.get(name, 100.0)
+        half = 0.05 + 1e-9
+        out.append((((numerator, scale), (denominator, -(float(value) + half))), -math.inf, 0.0, name))
+        out.append((((numerator, scale), (denominator, -(float(value) - half))), 0.0, math.inf, name))
+    return out
+
+
+def _exact_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def protect_year(values: Mapping[str, object], hidden: Mapping[str, object], policy: Policy, *,
-                 previous: Mapping[str, object] | None = None, year: str = "") -> Protected:
-    """Protect one year's flat figures: primary, secondary and derived suppression.
+                 previous: Mapping[str, object] | None = None, year: str = "",
+                 previous_truth: Mapping[str, object] | None = None) -> Protected:
+    """Protect one year's flat figures: primary, derived and secondary suppression.
 
-    ``hidden`` holds the counts the report does not show (``~`` names) and
-    ``previous`` the year before as published (for the flow of plans).
+    ``hidden`` holds the counts the report does not show (``~`` names), ``previous`` the year before as
+    published and ``previous_truth`` as it is (for the relations between the two years).
+
+    Secondary suppression withholds more figures until no withheld count of people (nor a count the
+    report does not show from 1 to the threshold, nor the year before's withheld count) can be pinned
+    to one value by a reader who knows every declared relation that holds (:func:`relations`), what
+    every published percentage says of its counts (:func:`derived_constraints`), that every ``[c]`` is
+    a whole number at least 1 (zeros are shown) and that a small count is at most the threshold. The
+    deduction is an integer programme (:func:`cpstats.figures.disclosure.deduce`).
     """
     if not policy.public:
         return Protected(dict(values))
@@ -371,8 +319,9 @@ def protect_year(values: Mapping[str, object], hidden: Mapping[str, object], pol
     everything: dict[str, object] = {**values, **hidden}
     carried = None
     if previous is not None and "children_on_plan_at_31_march" in previous:
-        carried = "<previous>children_on_plan_at_31_march"
-        everything[carried] = previous["children_on_plan_at_31_march"]
+        carried = PREVIOUS + "children_on_plan_at_31_march"
+        truth = (previous_truth or {}).get("children_on_plan_at_31_march", previous["children_on_plan_at_31_march"])
+        everything[carried] = truth
     rels = relations(everything, carried)
     withheld: dict[str, str] = {}
     log: list[dict] = []
@@ -385,41 +334,91 @@ def protect_year(values: Mapping[str, object], hidden: Mapping[str, object], pol
     for name, value in values.items():
         if kind_of(name) == PEOPLE and _small(value, threshold) and not isinstance(value, tuple):
             hide(name, f"primary: a count of people from 1 to {threshold}")
+    _withhold_derived(values, everything, withheld, threshold, hide)
 
-    # secondary: no withheld figure may be worked out from the published ones and the relations
-    def unknown() -> set[str]:
-        names = set(withheld) | {k for k in hidden}
-        if carried is not None and is_withheld(everything[carried]):
-            names.add(carried)
-        return names
-
-    numeric = {k: float(v) for k, v in everything.items()
-               if isinstance(v, (int, float)) and not isinstance(v, bool)}
-    safe: set[str] = set()  # hiding more never exposes a figure again
     equations = [r.terms for r in rels]
-    while rels:
-        unknowns = unknown()
-        known = {k: v for k, v in numeric.items() if k not in unknowns}
-        to_check = {n for n, why in withheld.items() if why.startswith("primary")} - safe
-        exposed = sorted(recoverable(known, unknowns, equations, to_check))
-        safe |= to_check - set(exposed)
-        if not exposed:
+    carried_withheld = carried is not None and is_withheld(previous[carried[len(PREVIOUS):]])
+    small_hidden = {n for n, v in hidden.items() if kind_of(n) == PEOPLE and _exact_int(v) and 1 <= v <= threshold}
+    tried: set[tuple[str, str]] = set()
+    safe: set[str] = set()  # withholding more never narrows what a reader can deduce: a safe figure stays safe
+    degree: dict[str, int] = {}
+    for r in rels:
+        for n, _ in r.terms:
+            degree[n] = degree.get(n, 0) + 1
+    while True:
+        unknowns = set(withheld) | set(hidden) | ({carried} if carried_withheld else set())
+        known = {k: float(v) for k, v in everything.items()
+                 if k not in unknowns and isinstance(v, (int, float)) and not isinstance(v, bool)}
+        lower = {n: 1.0 for n in withheld if kind_of(n) == PEOPLE}
+        if carried_withheld:
+            lower[carried] = 1.0
+        upper = {n: float(threshold) for n, why in withheld.items() if why.startswith("primary")}
+        inequalities = derived_constraints({k: v for k, v in values.items() if k not in withheld})
+        targets = ({n for n in withheld if kind_of(n) == PEOPLE} | small_hidden
+                   | ({carried} if carried_withheld else set())) - safe
+        found = recoverable(known, unknowns, equations, targets, lower=lower, upper=upper, inequalities=inequalities)
+        safe |= targets - found
+        if not found:
             break
+        # a figure withheld to protect another, and pinned itself, is the leak to stop first
+        exposed = sorted(found, key=lambda n: (not withheld.get(n, "").startswith("secondary"), n))
         target = exposed[0]
-        near = _connected(target, rels)
-        candidates = sorted((n for n in near if n in values and n not in withheld and kind_of(n) == PEOPLE
-                             and numeric.get(n)), key=lambda n: (n in HEADLINE, numeric[n], n))
+        near = _near(target, rels, inequalities, unknowns)
+        candidates = sorted((n for n in near if n in values and n not in withheld and not is_withheld(values[n])
+                             and (kind_of(n) == DERIVED_KIND or (kind_of(n) == PEOPLE and _exact_int(values[n])
+                                                                 and values[n] > 0))),
+                            key=lambda n: (n in HEADLINE, kind_of(n) != DERIVED_KIND, degree.get(n, 0),
+                                           float(values[n]) if kind_of(n) == PEOPLE else 0.0, n))
         if not candidates:
-            break  # nothing left that could protect it: every figure of its sums is withheld
+            raise DisclosureError(f"{year}: {target} can be worked out from the published figures and nothing "
+                                  "left to withhold protects it")
         choice = candidates[0]
-        for candidate in candidates[:12]:  # the first whose withholding protects the target
-            trial = unknowns | {candidate}
-            if target not in recoverable({k: v for k, v in known.items() if k != candidate}, trial, equations, {target}):
+        for candidate in candidates[:24]:  # the first whose withholding protects the target
+            trial_known = {k: v for k, v in known.items() if k != candidate}
+            trial_unknowns = unknowns | ({candidate} if kind_of(candidate) == PEOPLE else set())
+            trial_lower = {**lower, **({candidate: 1.0} if kind_of(candidate) == PEOPLE else {})}
+            trial_ineq = derived_constraints({k: v for k, v in values.items() if k not in withheld and k != candidate})
+            if target not in recoverable(trial_known, trial_unknowns, equations, {target}, lower=trial_lower,
+                                         upper=upper, inequalities=trial_ineq):
                 choice = candidate
                 break
+        if (target, choice) in tried:
+            raise DisclosureError(f"{year}: {target} can be worked out from the published figures however much "
+                                  "is withheld")
+        tried.add((target, choice))
         hide(choice, f"secondary: protects {target} from being worked out")
+        _withhold_derived(values, everything, withheld, threshold, hide)
 
-    # derived: withheld with what they are worked out from, or when they would reveal a small count
+    published = {name: (Withheld(withheld[name].startswith("primary"), threshold) if name in withheld else value)
+                 for name, value in values.items()}
+    return Protected(published, log)
+
+
+class DisclosureError(InputError):
+    """A withheld figure that no further suppression can protect: the build stops, publishing nothing."""
+
+
+def _near(target: str, rels: list[Relation], inequalities, unknowns: set[str]) -> list[str]:
+    """The figures that share a relation with ``target`` or with an unknown joined to it, nearest first."""
+    links = [[n for n, _ in r.terms] for r in rels] + [[*(n for n, _ in terms), name]
+                                                       for terms, _, _, name in inequalities]
+    seen, order, todo = {target}, [], [target]
+    while todo:
+        current = todo.pop(0)
+        for names in links:
+            if current not in names:
+                continue
+            for n in names:
+                if n not in seen:
+                    seen.add(n)
+                    order.append(n)
+                    if n in unknowns:
+                        todo.append(n)
+    return order
+
+
+def _withhold_derived(values, everything, withheld, threshold, hide) -> None:
+    """Rates and percentages withheld with what they are worked out from, or when they would reveal a small count."""
     for name, value in values.items():
         sources = derived_sources(name)
         if sources is None or value is None or name in withheld:
@@ -443,19 +442,16 @@ def protect_year(values: Mapping[str, object], hidden: Mapping[str, object], pol
         if reasons:
             hide(name, "derived: " + "; ".join(reasons))
 
-    published = {name: (Withheld(withheld[name].startswith("primary"), threshold) if name in withheld else value)
-                 for name, value in values.items()}
-    return Protected(published, log)
-
 
 def protect_years(years: Mapping[str, Mapping[str, object]], hidden: Mapping[str, Mapping[str, object]],
                   policy: Policy) -> dict[str, Protected]:
     """Protect every year in order (oldest first), each with the year before as published."""
     out: dict[str, Protected] = {}
-    before = None
+    before = truth = None
     for label in years:
-        out[label] = protect_year(years[label], hidden.get(label, {}), policy, previous=before, year=label)
-        before = out[label].values
+        out[label] = protect_year(years[label], hidden.get(label, {}), policy, previous=before, year=label,
+                                  previous_truth=truth)
+        before, truth = out[label].values, years[label]
     return out
 
 
@@ -476,6 +472,8 @@ class Figures:
     flat: dict[str, dict[str, object]]
     policy: Policy
     log: list[dict] = field(default_factory=list)
+    audit: dict | None = None
+    """What the disclosure audit read and found (:mod:`cpstats.figures.audit`), for a public report."""
 
     @property
     def values(self) -> dict:
@@ -589,8 +587,19 @@ def report_figures(ds, year, reference_dir, policy: Policy | tuple | None = None
 
     digest.update(measures_digest(measures_dir).encode())
     local_measures = find_local_measures(measures_dir)
+    if policy.public:
+        from cpstats.figures.local import LocalMeasureError, undeclared
+
+        missing = undeclared(local_measures)
+        if missing is not None:
+            raise LocalMeasureError(
+                f"{missing.file}: {missing.name} has no declared {'kind' if not missing.kind_declared else 'relations'}"
+                f" (KINDS and RELATIONS in the file): a public report cannot protect a figure whose relations to "
+                "the others it does not know")
     LOCAL_KINDS.clear()
     LOCAL_KINDS.update({m.name: m.kind for m in local_measures})
+    LOCAL_RELATIONS.clear()
+    LOCAL_RELATIONS.update({m.name: m.relations for m in local_measures if m.relations})
     key = digest.hexdigest()
     if key in _MEMORY:
         return _MEMORY[key]
@@ -608,12 +617,21 @@ def report_figures(ds, year, reference_dir, policy: Policy | tuple | None = None
         flat[y.label] = flatten(values)
         hidden[y.label] = hidden_counts(flat[y.label], exact)
     protected = protect_years(flat, hidden, policy)
+    checked = None
+    if policy.public:  # the audit, independent of the protection: nothing is published that fails it
+        from cpstats.figures.audit import DisclosureAuditError, audit
+
+        checked = audit({y: protected[y].values for y in nested}, flat, hidden, policy,
+                        local_kinds=LOCAL_KINDS, local_relations=LOCAL_RELATIONS)
+        if not checked.passed:
+            raise DisclosureAuditError(checked.message())
     figures = Figures(
         year=label,
         years={y: unflatten(protected[y].values, nested[y]) for y in nested},
         flat={y: protected[y].values for y in nested},
         policy=policy,
         log=[entry for y in nested for entry in protected[y].log],
+        audit=checked.summary() if checked is not None else None,
     )
     if cached is not None:
         partial = cached.with_name(f".{cached.name}.{os.getpid()}")

@@ -5,7 +5,8 @@ Every public function of such a file that takes the dataset and the reporting
 year is a local measure, named after the function::
 
     # measures/under_fives.py
-    KINDS = {"under_5s": "people"}          # "people" (the default) or "count"
+    KINDS = {"under_5s": "people"}          # "people" or "count"
+    RELATIONS = {"under_5s": ["age_bands.unborn", "age_bands.under_1", "age_bands.1_to_4"]}
 
     def under_5s(ds, year):
         \"\"\"Children with a plan during the year aged under 5 on 31 March.\"\"\"
@@ -20,6 +21,15 @@ notebook (``report.values["under_5s"]``). A measure's kind is ``people`` unless
 its file's ``KINDS`` says ``count`` (conferences, audits, months: never
 withheld). A function that fails or returns something other than a number or
 a mapping of numbers stops the build with the file and the function.
+
+``RELATIONS`` declares how each measure relates to the other figures, so the
+disclosure control and its audit (:mod:`cpstats.figures.audit`) know what a
+reader knows: a list of the figures (flat names, ``age_bands.unborn``) the
+measure is the sum of; ``{"parts_sum_to": "sex.F"}`` for a measure that returns
+a breakdown whose keys sum to a figure; or ``[]`` for a measure that is the sum
+of no other figure. A public build refuses (exit status 2, naming the file) a
+local measure whose kind or relations are not declared: its kind and
+relations cannot be guessed from its name.
 """
 
 from __future__ import annotations
@@ -31,12 +41,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-__all__ = ["LocalMeasure", "LocalMeasureError", "find_local_measures", "measures_digest", "MEASURES_FOLDER"]
+from cpstats.data.paths import InputError
+
+__all__ = ["LocalMeasure", "LocalMeasureError", "find_local_measures", "measures_digest", "undeclared", "MEASURES_FOLDER"]
 
 MEASURES_FOLDER = "measures"
 
 
-class LocalMeasureError(ValueError):
+class LocalMeasureError(InputError):
     """A local measure that cannot be loaded or computed: names its file and function."""
 
 
@@ -46,6 +58,14 @@ class LocalMeasure:
     kind: str
     function: Callable
     file: str
+    relations: object = None
+    """The declared relations (see the module's text), or ``None`` when the file declares none."""
+    kind_declared: bool = True
+
+    @property
+    def declared(self) -> bool:
+        """Whether the file declares both the measure's kind and its relations."""
+        return self.kind_declared and self.relations is not None
 
     def __call__(self, ds, year):
         try:
@@ -84,6 +104,9 @@ def find_local_measures(folder: Path | None) -> list[LocalMeasure]:
         except Exception as error:
             raise LocalMeasureError(f"{path.name}: cannot be loaded: {type(error).__name__}: {error}") from None
         kinds = getattr(module, "KINDS", {})
+        relations = getattr(module, "RELATIONS", {})
+        if not isinstance(kinds, dict) or not isinstance(relations, dict):
+            raise LocalMeasureError(f"{path.name}: KINDS and RELATIONS must be dictionaries keyed by the measure's name")
         for name, function in sorted(vars(module).items()):
             if name.startswith("_") or not inspect.isfunction(function) or function.__module__ != module.__name__:
                 continue
@@ -92,8 +115,26 @@ def find_local_measures(folder: Path | None) -> list[LocalMeasure]:
             kind = kinds.get(name, "people")
             if kind not in ("people", "count"):
                 raise LocalMeasureError(f"{path.name}: KINDS[{name!r}] must be 'people' or 'count', not {kind!r}")
-            found.append(LocalMeasure(name, kind, function, path.name))
+            found.append(LocalMeasure(name, kind, function, path.name, _relations(relations.get(name), path.name, name),
+                                      name in kinds))
     return found
+
+
+def _relations(declared, file: str, name: str):
+    """A measure's declared relations, checked for shape: a list of figure names, ``{"parts_sum_to": name}`` or ``None``."""
+    if declared is None:
+        return None
+    if isinstance(declared, (list, tuple)) and all(isinstance(p, str) for p in declared):
+        return tuple(declared)
+    if isinstance(declared, dict) and set(declared) == {"parts_sum_to"} and isinstance(declared["parts_sum_to"], str):
+        return dict(declared)
+    raise LocalMeasureError(f"{file}: RELATIONS[{name!r}] must be a list of figure names, "
+                            "{'parts_sum_to': 'a figure'} or []")
+
+
+def undeclared(measures) -> "LocalMeasure | None":
+    """The first local measure whose kind or relations its file does not declare, or ``None``."""
+    return next((m for m in measures if not m.declared), None)
 
 
 def measures_digest(folder: Path | None) -> str:

@@ -760,6 +760,9 @@ def _execute(report: "_Report", caches: BuildCaches, *, kernel_name: str, jobs: 
              record: "BuildRecord"):
     """Steps 1 to 3: the data validated once, the notebooks executed (or taken from the cache), the commentary filled."""
     dataset = caches.dataset(report.data_dir)
+    if report.policy.public:  # protected and audited before any notebook runs: a refusal executes nothing
+        _refuse_other_policy(report.target, report.policy)
+        caches.figures(dataset, report.year, report.reference_dir, report.policy, report.measures_dir)
     executed = execute_notebooks(
         report.book.notebooks, report.build_dir, report.parameters, kernel_name=kernel_name, jobs=jobs,
         force=force, cache_root=caches.notebooks, label=f"{report.la} {report.year.label}",
@@ -1291,6 +1294,36 @@ class _ReportVersion:
             json.dumps(self.figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         keep_versions(target, site_dir, self.published, self.archive)
         write_revisions(site_dir, self.revisions, info.title, info.subtitle, info.lang, draft=info.draft)
+
+
+def _refuse_other_policy(target: Path, policy: Policy) -> None:
+    """A public report is published into a site whose versions were all made under the same policy.
+
+    Two versions of one report protected with different thresholds, read together, can give away what
+    each withholds (a figure withheld in one is published in the other), so a public build whose
+    threshold differs from the one the site's report (or any version kept beside it) was published
+    with is refused before anything runs.
+    """
+    from cpstats.data.paths import InputError
+
+    manifests = [Path(target) / "manifest.json", *sorted((Path(target) / "versions").glob("*/manifest.json"))]
+    for manifest in manifests:
+        try:
+            parameters = json.loads(manifest.read_text(encoding="utf-8")).get("parameters", {})
+        except (OSError, ValueError):
+            continue
+        if parameters.get("disclosure", "internal") != "public":
+            continue
+        try:
+            published = int(parameters.get("disclosure_threshold", DEFAULT_THRESHOLD))
+        except (TypeError, ValueError):
+            published = None
+        if published != policy.threshold:
+            where = manifest.parent
+            raise InputError(
+                f"{where}: this report was published with --threshold {parameters.get('disclosure_threshold')}, "
+                f"not {policy.threshold}: versions made under two thresholds, read together, give away what each "
+                "withholds; publish with the same threshold, or into another --out")
 
 
 def _retire_other_mode(target: Path, policy: Policy) -> None:

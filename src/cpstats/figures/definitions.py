@@ -19,7 +19,7 @@ from pathlib import Path
 
 from cpstats.data import contract, dataset
 from cpstats.data.reference import EES_COLUMNS, ENGLAND_MEASURES, GSS_SUPPRESSED
-from cpstats.figures import measures
+from cpstats.figures import catalogue, measures
 
 __all__ = ["data_contract_markdown", "measures_markdown", "measure_definitions", "generate", "write_docs", "stale_docs"]
 
@@ -184,6 +184,48 @@ def _kind(name: str) -> str:
     return "value"
 
 
+DISCLOSURE_TEXT = {
+    catalogue.PEOPLE: "counts people: a count from 1 to the threshold is withheld (`[c]`), and other figures "
+                      "with it where the relations below would give it back",
+    catalogue.COUNT: "counts no people (conferences, reports, audits, months): never withheld",
+    catalogue.DERIVED_KIND: "derived from counts: withheld with them, or where it would reveal a small count",
+}
+
+
+def _disclosure(name: str) -> str:
+    """What a public report does with a measure: from its declared kind (:mod:`cpstats.figures.catalogue`)."""
+    if name in catalogue.FIELD_KINDS:
+        fields = catalogue.FIELD_KINDS[name]
+        return "; ".join(f"`{field}` {DISCLOSURE_TEXT[kind].split(':')[0]}" for field, kind in fields.items())
+    return DISCLOSURE_TEXT[catalogue.KINDS[name]]
+
+
+def relations_markdown() -> list[str]:
+    """The relations between figures that the disclosure control and its audit use (a reader could too)."""
+    lines = [
+        "## Relations between the figures",
+        "",
+        "A public report withholds more than the small counts: no withheld count may be worked out from",
+        "the published figures of any year it shows (or of any version the site keeps) with these",
+        "relations, every percentage to one decimal place, and the fact that every `[c]` is at least 1",
+        "(zeros are shown). Each relation is used in a year where it holds exactly in that year's data;",
+        "`cpstats.figures.catalogue` declares them, and a local measure declares its own (`RELATIONS`).",
+        "",
+    ]
+    for label, total, parts in catalogue.SUMS:
+        parts = (parts,) if isinstance(parts, str) else parts
+        lines.append(f"- {label}: `{total}` = " + " + ".join(
+            f"the sum of every `{p}`" if "*" in p else f"`{p}`" for p in parts))
+    lines.append("- ethnicity: each `ethnicity.by_group.GROUP` = the sum of its codes' `ethnicity.by_code.CODE`")
+    for label, terms in catalogue.LINEAR:
+        left = [f"`{n}`" for n, c in terms if c > 0]
+        right = [f"`{n}`" for n, c in terms if c < 0]
+        lines.append(f"- {label}: {' + '.join(left)} = {' + '.join(right)}")
+    lines.append(f"- (`{catalogue.PREVIOUS}NAME` is the year before's figure; `~NAME` a count the report does not "
+                 "show, behind a percentage)")
+    return lines + [""]
+
+
 def _dfe_source(name: str) -> str | None:
     if name in EES_COLUMNS:
         prefix, column = EES_COLUMNS[name]
@@ -202,7 +244,8 @@ def _measure_section(name: str) -> list[str]:
     else:
         doc = _rst(inspect.getdoc(getattr(measures, name)) or "")
         doc = "\n".join(line for line in doc.splitlines() if not line.startswith((">>>", "...")))
-    lines += [doc.strip(), "", f"- JSON key: `{name}`", f"- kind: {_kind(name)}"]
+    lines += [doc.strip(), "", f"- JSON key: `{name}`", f"- kind: {_kind(name)}",
+              f"- in a public report: {_disclosure(name)}"]
     source = _dfe_source(name)
     if source:
         lines.append(f"- published as: {source}")
@@ -270,6 +313,7 @@ def measures_markdown() -> str:
     ]
     for name in measures.LOCAL_MEASURE_ORDER:
         lines += _measure_section(name)
+    lines += relations_markdown()
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

@@ -642,6 +642,36 @@ def report_figures(ds, year, reference_dir, policy: Policy | tuple | None = None
     return figures
 
 
+def unprotected_years(ds, year, reference_dir, measures_dir=None) -> tuple[dict, dict]:
+    """Every covered year's flat figures as computed and its hidden counts: what the audit checks relations
+    against (never published)."""
+    from cpstats.figures.local import find_local_measures
+
+    local_measures = find_local_measures(measures_dir)
+    flat, hidden = {}, {}
+    for y in covered_years(ds, year):
+        values, exact = year_values(ds, y, reference_dir, local_measures)
+        flat[y.label] = flatten(values)
+        hidden[y.label] = hidden_counts(flat[y.label], exact)
+    return flat, hidden
+
+
+def audit_with_versions(ds, year, reference_dir, figures: "Figures", versions, measures_dir=None):
+    """The audit of a report's figures read with other published versions of its year (the same data).
+
+    ``versions`` are the flat figures of the report's year as each version published them
+    (``figures.json``). Returns the :class:`~cpstats.figures.audit.AuditResult`.
+    """
+    from cpstats.figures.audit import audit
+    from cpstats.figures.local import find_local_measures
+
+    flat, hidden = unprotected_years(ds, year, reference_dir, measures_dir)
+    local_measures = find_local_measures(measures_dir)
+    return audit(figures.flat, flat, hidden, figures.policy, versions=[{figures.year: v} for v in versions],
+                 local_kinds={m.name: m.kind for m in local_measures},
+                 local_relations={m.name: m.relations for m in local_measures if m.relations})
+
+
 def protect_local_figures(rows, policy: Policy) -> dict[str, dict]:
     """The report's local figures (:func:`cpstats.data.dataset.read_local_figures`) as the report may show them.
 

@@ -1296,6 +1296,39 @@ class _ReportVersion:
         write_revisions(site_dir, self.revisions, info.title, info.subtitle, info.lang, draft=info.draft)
 
 
+def _audit_versions(dataset, year: ReportingYear, reference_dir: Path, policy: Policy, target: Path, figures: dict,
+                    project_dir: Path, caches: BuildCaches) -> None:
+    """The disclosure audit of the new version read with every public version of the same data kept in the site.
+
+    Versions of the same data published under the same policy usually hold the same figures, and
+    then a reader learns nothing from reading them together; where they differ (a version made by an
+    earlier release of cpstats, say) the audit reads them all at once, and a count pinned stops the build.
+    """
+    from cpstats.data.dataset import dataset_fingerprint
+    from cpstats.data.paths import InputError
+    from cpstats.figures.figures import audit_with_versions
+    from cpstats.publish.site import FIGURES_FILE, VERSIONS_FOLDER
+
+    data = dataset_fingerprint(dataset.files)
+    kept = []
+    for folder in [Path(target), *sorted((Path(target) / VERSIONS_FOLDER).glob("*"))]:
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+            shown = json.loads((folder / FIGURES_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        same_data = (manifest.get("provenance") or {}).get("data_fingerprint") == data
+        if same_data and manifest.get("parameters", {}).get("disclosure") == "public" and shown != figures:
+            kept.append(shown)
+    if not kept:
+        return
+    measures_dir = Path(project_dir) / MEASURES_FOLDER
+    protected = caches.figures(dataset, year, reference_dir, policy, measures_dir)
+    result = audit_with_versions(dataset, year, reference_dir, protected, kept, measures_dir)
+    if not result.passed:
+        raise InputError(f"{target}: {result.message()}, read with the versions the site keeps")
+
+
 def _refuse_other_policy(target: Path, policy: Policy) -> None:
     """A public report is published into a site whose versions were all made under the same policy.
 
@@ -1368,6 +1401,8 @@ def _version_of_report(dataset, year: ReportingYear, reference_dir: Path, policy
         if memo:
             memo.put(figures)
     published = read_published(target)
+    if policy.public:
+        _audit_versions(dataset, year, reference_dir, policy, target, figures, project_dir, caches or BuildCaches(build_dir))
     changes = backtest(published.figures if published else None, figures)
     write_backtest(changes, Path(build_dir) / "backtest.csv")
     shown = list(shown)

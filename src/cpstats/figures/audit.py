@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 from cpstats.data.paths import InputError
-from cpstats.figures.catalogue import PEOPLE, PREVIOUS, declared_kind, declared_relations
+from cpstats.figures.catalogue import DERIVED_KIND, PEOPLE, PREVIOUS, declared_kind, declared_relations
 from cpstats.figures.disclosure import Policy, deduce
 
 __all__ = ["AuditResult", "DisclosureAuditError", "audit", "SEPARATOR"]
@@ -131,9 +131,10 @@ def audit(published: Mapping[str, Mapping[str, object]], truth: Mapping[str, Map
                 known[variable] = seen[0]
             elif _is_withheld(value):
                 unknown.add(variable)
+                if kind(name) != DERIVED_KIND:
+                    lower[variable] = 1.0  # zeros are shown: a withheld count is 1 or more
                 if kind(name) == PEOPLE:
                     result.withheld += 1
-                    lower[variable] = 1.0
                     targets.add(variable)
                     if getattr(value, "primary", False):
                         upper[variable] = float(threshold)

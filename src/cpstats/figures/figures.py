@@ -349,7 +349,7 @@ def protect_year(values: Mapping[str, object], hidden: Mapping[str, object], pol
         unknowns = set(withheld) | set(hidden) | ({carried} if carried_withheld else set())
         known = {k: float(v) for k, v in everything.items()
                  if k not in unknowns and isinstance(v, (int, float)) and not isinstance(v, bool)}
-        lower = {n: 1.0 for n in withheld if kind_of(n) == PEOPLE}
+        lower = {n: 1.0 for n in withheld if kind_of(n) != DERIVED_KIND}  # zeros are shown: a [c] is 1 or more
         if carried_withheld:
             lower[carried] = 1.0
         upper = {n: float(threshold) for n, why in withheld.items() if why.startswith("primary")}
@@ -364,19 +364,20 @@ def protect_year(values: Mapping[str, object], hidden: Mapping[str, object], pol
         exposed = sorted(found, key=lambda n: (not withheld.get(n, "").startswith("secondary"), n))
         target = exposed[0]
         near = _near(target, rels, inequalities, unknowns)
+        # a count of conferences or reports is withheld too where it equals a count of people it would give away
         candidates = sorted((n for n in near if n in values and n not in withheld and not is_withheld(values[n])
-                             and (kind_of(n) == DERIVED_KIND or (kind_of(n) == PEOPLE and _exact_int(values[n])
-                                                                 and values[n] > 0))),
-                            key=lambda n: (n in HEADLINE, kind_of(n) != DERIVED_KIND, degree.get(n, 0),
-                                           float(values[n]) if kind_of(n) == PEOPLE else 0.0, n))
+                             and (kind_of(n) == DERIVED_KIND or (_exact_int(values[n]) and values[n] > 0))),
+                            key=lambda n: (n in HEADLINE, kind_of(n) != DERIVED_KIND, kind_of(n) == COUNT,
+                                           degree.get(n, 0), float(values[n]) if kind_of(n) != DERIVED_KIND else 0.0, n))
         if not candidates:
             raise DisclosureError(f"{year}: {target} can be worked out from the published figures and nothing "
                                   "left to withhold protects it")
         choice = candidates[0]
         for candidate in candidates[:24]:  # the first whose withholding protects the target
             trial_known = {k: v for k, v in known.items() if k != candidate}
-            trial_unknowns = unknowns | ({candidate} if kind_of(candidate) == PEOPLE else set())
-            trial_lower = {**lower, **({candidate: 1.0} if kind_of(candidate) == PEOPLE else {})}
+            counted = kind_of(candidate) != DERIVED_KIND
+            trial_unknowns = unknowns | ({candidate} if counted else set())
+            trial_lower = {**lower, **({candidate: 1.0} if counted else {})}
             trial_ineq = derived_constraints({k: v for k, v in values.items() if k not in withheld and k != candidate})
             if target not in recoverable(trial_known, trial_unknowns, equations, {target}, lower=trial_lower,
                                          upper=upper, inequalities=trial_ineq):

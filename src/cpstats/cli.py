@@ -34,11 +34,13 @@ Every failure is one line on standard error, never a traceback.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import signal
 import sys
 import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -265,7 +267,6 @@ def _stop_descendants(me: int, seconds: float = 5.0) -> None:
     which runs in a session of its own) is ``me``'s child then, never PID 1's,
     and the next pass finds it.
     """
-    import time
 
     deadline = time.monotonic() + seconds
     while True:
@@ -356,11 +357,20 @@ def _stop_on_interrupt() -> None:
                 except OSError:
                     pass
 
+    once = threading.Lock()
+
     def stop(signum: int = signal.SIGINT, *_) -> None:
+        if not once.acquire(blocking=False):  # another thread is stopping already
+            return
         stopped.set()
+        # what the main thread still writes (each notebook failing as its worker is killed) goes nowhere
+        final = os.dup(real)
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(quiet, real)
+        os.dup2(quiet, 1)
         try:
             _stop_descendants(me)
-            os.write(real, (_stopped_line(signum) + "\n").encode())
+            os.write(final, (_stopped_line(signum) + "\n").encode())
         except OSError:  # the terminal went away (SIGHUP): stop all the same
             pass
         finally:
@@ -369,13 +379,42 @@ def _stop_on_interrupt() -> None:
     def wait() -> None:
         stop(signal.sigwait(set(STOP_SIGNALS)))
 
-    # a thread started before now (none should be) could still take a signal: the handler does the same
+    def woken() -> None:
+        while True:
+            try:
+                data = os.read(wake_reading, 1)
+            except InterruptedError:
+                continue
+            except OSError:
+                return
+            if data and data[0] in STOP_SIGNALS:
+                stop(data[0])
+
+    def hold() -> None:  # at exit: a main thread that ends while another stops the command waits for it
+        while stopped.is_set():
+            time.sleep(0.1)
+
+    atexit.register(hold)
+    try:  # started now, with the signals still open: starting it later unblocks SIGINT and SIGTERM again
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+    except (OSError, ImportError):
+        pass
+    # Libraries unblock signals again (multiprocessing unblocks SIGINT and SIGTERM in the thread that
+    # starts its resource tracker), and a thread may have started before now: a signal that reaches
+    # a thread where it is not blocked runs Python's C handler, which writes its number into the
+    # wakeup pipe at once, whatever the main thread is doing; the handler itself does the same later
+    wake_reading, wake_writing = os.pipe()
+    os.set_blocking(wake_writing, False)
+    signal.set_wakeup_fd(wake_writing, warn_on_full_buffer=False)
     for signum in STOP_SIGNALS:
         signal.signal(signum, stop)
     signal.pthread_sigmask(signal.SIG_BLOCK, set(STOP_SIGNALS))
 
     threading.Thread(target=copy, name="cpstats-stderr", daemon=True).start()
     threading.Thread(target=wait, name="cpstats-interrupt", daemon=True).start()
+    threading.Thread(target=woken, name="cpstats-signal", daemon=True).start()
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -219,14 +219,17 @@ def check_year_covered(dataset: "Dataset", *years) -> None:
     where = {LA_FILE: "from la.yaml first_year, last_year or extract_date, else the referrals"}.get(
         coverage.file, "the years of the earliest and latest referral; la.yaml may declare first_year and last_year")
     problems = []
-    for year in years:
-        year = ReportingYear.parse(year)
-        if not coverage.covers(year):
-            early = coverage.first is not None and year < coverage.first
-            column = coverage.first_column if early else (coverage.last_column or coverage.first_column)
-            file = coverage.file if column in ("first_year", "last_year", "extract_date") else "referrals.csv"
-            problems.append(Problem(file, None, column,
-                                    f"the data do not cover {year.label}: they cover {coverage.label} ({where})"))
+    outside = [year for year in map(ReportingYear.parse, years) if not coverage.covers(year)]
+    # one problem: the years before the coverage (named by its first year's key), then those after it
+    sides = [[year for year in outside if (coverage.first is not None and year < coverage.first) == early]
+             for early in (True, False)]
+    if outside:
+        early = bool(sides[0])
+        column = coverage.first_column if early else (coverage.last_column or coverage.first_column)
+        file = coverage.file if column in ("first_year", "last_year", "extract_date") else "referrals.csv"
+        shown = " or ".join(found[0].label if len(found) == 1 else f"{found[0].label} to {found[-1].label}"
+                            for found in sides if found)
+        problems.append(Problem(file, None, column, f"the data do not cover {shown}: they cover {coverage.label} ({where})"))
     if problems:
         raise DataValidationError(problems, str(dataset.path))
 

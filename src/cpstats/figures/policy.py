@@ -31,11 +31,13 @@ class Policy:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"disclosure must be one of {', '.join(MODES)}, not {self.mode!r}")
-        if isinstance(self.threshold, bool) or int(self.threshold) != self.threshold or self.threshold < 0:
-            raise ValueError(f"the disclosure threshold must be a whole number 0 or more, not {self.threshold!r}")
+        if isinstance(self.threshold, bool) or int(self.threshold) != self.threshold:
+            raise ValueError(f"the disclosure threshold must be a whole number, not {self.threshold!r}")
         if self.public and self.threshold < 1:
             raise ValueError(f"a public report's disclosure threshold must be 1 or more (a count of 1 identifies "
                              f"a person), not {self.threshold!r}")
+        if self.threshold < 0:
+            raise ValueError(f"the disclosure threshold must be a whole number 0 or more, not {self.threshold!r}")
 
     @property
     def public(self) -> bool:

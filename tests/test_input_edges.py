@@ -473,3 +473,77 @@ def test_ctrl_c_stops_a_build_at_once_and_keeps_the_published_report(tmp_path, w
     # what is published is byte for byte as it was; a hidden folder the build was assembling is not
     # published, and the next build clears it
     assert {k: v for k, v in tree_hashes(site).items() if not any(part.startswith(".") for part in k.split("/"))} == published
+
+
+def _processes() -> dict[int, tuple[int, str, bytes]]:
+    """Every process now: pid -> (parent, start time, command line), from /proc."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_bytes().rsplit(b")", 1)[1].split()
+            if fields[0] in (b"Z", b"X"):
+                continue
+            found[int(entry)] = (int(fields[1]), fields[19].decode(), Path(f"/proc/{entry}/cmdline").read_bytes())
+        except (OSError, IndexError):
+            continue
+    return found
+
+
+def _descendants(pid: int) -> dict[int, tuple[int, str, bytes]]:
+    processes = _processes()
+    found, frontier = {}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, (ppid, started, cmdline) in processes.items():
+            if ppid == parent and child not in found:
+                found[child] = (ppid, started, cmdline)
+                frontier.append(child)
+    return found
+
+
+@pytest.mark.parametrize("signum, jobs, status", [
+    (signal.SIGTERM, "2", 143), (signal.SIGHUP, "2", 129), (signal.SIGTERM, "1", 143), (signal.SIGINT, "1", 130),
+], ids=["SIGTERM", "SIGHUP", "SIGTERM with --jobs 1", "Ctrl-C with --jobs 1"])
+def test_a_stop_signal_ends_every_process_and_kernel_the_build_started(tmp_path, signum, jobs, status):
+    """A signal while a Jupyter kernel runs: one line, exit 128 + the signal, no process the build started left
+    (workers, kernels, the resource tracker), the published report byte for byte as it was."""
+    project, data_root = make_project(tmp_path)
+    site, build_dir = tmp_path / "site", tmp_path / "_build"
+    args = [sys.executable, "-m", "cpstats", "build", "--la", "sample", "--year", "2017-18", "--data-root", str(data_root),
+            "--out", str(site), "--build-dir", str(build_dir), "--renderer", "builtin", "--jobs", jobs]
+    first = subprocess.run(args, cwd=project, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-3000:]
+    published = tree_hashes(site)
+
+    process = subprocess.Popen([*args, "--force"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True)
+    lines: list[bytes] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(process.stderr.readline, b"")), daemon=True)
+    reader.start()
+    deadline, started = time.monotonic() + 120, {}
+    while time.monotonic() < deadline and process.poll() is None:
+        started = _descendants(process.pid)
+        if any(b"ipykernel" in cmdline for _, _, cmdline in started.values()):
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, "the build ended before a kernel started"
+    time.sleep(0.5)  # the kernel at work on a notebook
+    started.update(_descendants(process.pid))
+    assert any(b"ipykernel" in cmdline for _, _, cmdline in started.values()), started
+    sent = time.monotonic()
+    process.send_signal(signum)
+    process.wait(timeout=30)
+    stopped = time.monotonic() - sent
+    reader.join(timeout=10)
+    err = b"".join(lines).decode()
+    assert process.returncode == status, err[-3000:]
+    assert stopped < 10, f"took {stopped:.1f} s to stop"
+    assert "Traceback" not in err and "FAILED" not in err, err[-3000:]
+    assert err.strip().splitlines()[-1].startswith("cpstats: " + ("interrupted" if signum == signal.SIGINT else "stopped by"))
+    time.sleep(0.5)
+    now = _processes()
+    survivors = {pid: cmdline for pid, (_, start, cmdline) in started.items() if pid in now and now[pid][1] == start}
+    assert not survivors, survivors
+    assert {k: v for k, v in tree_hashes(site).items() if not any(part.startswith(".") for part in k.split("/"))} == published

@@ -142,7 +142,7 @@ def data_contract_markdown() -> str:
         "YAML without anchors or aliases (`&`, `*`) and with each key once; a date is written YYYY-MM-DD and",
         "must be a real date. Text is one line with no control character and no Unicode format character",
         "(bidirectional overrides and isolates, zero-width characters); the published `name` and `region`",
-        "may not start with `=`, `+`, `-` or `@`. Other keys are allowed and ignored. A problem names",
+        "may not start with `=`, `+`, `-` or `@`. Other keys are allowed, their text by the same rules. A problem names",
         "`la.yaml` and the key.",
         "",
         "| key | holds |",

@@ -395,14 +395,9 @@ def _stop_on_interrupt() -> None:
             time.sleep(0.1)
 
     atexit.register(hold)
-    try:  # started now, with the signals still open: starting it later unblocks SIGINT and SIGTERM again
-        from multiprocessing import resource_tracker
-
-        resource_tracker.ensure_running()
-    except (OSError, ImportError):
-        pass
-    # Libraries unblock signals again (multiprocessing unblocks SIGINT and SIGTERM in the thread that
-    # starts its resource tracker), and a thread may have started before now: a signal that reaches
+    # Libraries may unblock signals again (multiprocessing unblocks SIGINT and SIGTERM in the thread that
+    # starts its resource tracker, see cpstats.publish.execute.start_resource_tracker), and a thread may
+    # have started before now: a signal that reaches
     # a thread where it is not blocked runs Python's C handler, which writes its number into the
     # wakeup pipe at once, whatever the main thread is doing; the handler itself does the same later
     wake_reading, wake_writing = os.pipe()
@@ -674,13 +669,14 @@ def _check_build(args: argparse.Namespace, las: list[str], years: list[str]) -> 
 
 def _check_commentary_files(root: Path, las: list[str], years: list[str]) -> None:
     """Refuse a commentary folder holding a link out of ``commentary/``, a named pipe, a device or a socket."""
-    from cpstats.data.contract import DataValidationError, Problem
     from cpstats.data.paths import folder_files_problems
 
-    problems = [Problem(f"commentary/{la}/{year}/{name}", None, None, why)
-                for la in las for year in years for name, why in folder_files_problems(root / la / year, root)]
-    if problems:
-        raise DataValidationError(problems, "commentary")
+    found = [(f"commentary/{la}/{year}/{name}", why)
+             for la in las for year in years for name, why in folder_files_problems(root / la / year, root)]
+    if found:  # the contract (and pandas with it) is imported only to refuse
+        from cpstats.data.contract import DataValidationError, Problem
+
+        raise DataValidationError([Problem(file, None, None, why) for file, why in found], "commentary")
 
 
 def _check_build_options(args: argparse.Namespace) -> None:

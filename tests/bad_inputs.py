@@ -212,6 +212,12 @@ def both(*changes: Callable[[Path], None]) -> Callable[[Path], None]:
     return change
 
 
+_ALIAS_BOMB = ("name: Bomb\nla_code: 857\n"
+               + "a0: &a0 [x, x, x, x, x, x, x, x, x]\n"
+               + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10))).encode()
+"""A "billion laughs": nine levels of aliases, 9**10 values once expanded."""
+
+
 HOSTILE: list[BadInput] = [
     # text that is not one line of text
     BadInput("NUL in agency name", set_cell("conference_agencies", 2, "agency", "Police\x00Nurse"), "conference_agencies.csv", 2, "agency"),
@@ -232,6 +238,33 @@ HOSTILE: list[BadInput] = [
     BadInput("last year not a year", set_la(last_year="2019-2020"), "la.yaml", column="last_year"),
     BadInput("first year after last year", set_la(first_year="2019-20", last_year="2015-16", extract_date="2020-03-31"), "la.yaml", column="last_year"),
     BadInput("extract date not a date", set_la(extract_date="soon"), "la.yaml", column="extract_date"),
+    # la.yaml read by a strict loader against its schema
+    BadInput("la.yaml alias bomb", write_bytes("la.yaml", _ALIAS_BOMB), "la.yaml"),
+    BadInput("la.yaml anchor under an unused key", set_la(notes="&n [1, 2]", more="*n"), "la.yaml"),
+    BadInput("la.yaml key given twice", write_bytes("la.yaml", b"name: A\nla_code: 857\nname: B\n"), "la.yaml"),
+    BadInput("la name null", set_la(name="null"), "la.yaml", column="name"),
+    BadInput("la name empty", set_la(name='""'), "la.yaml", column="name"),
+    BadInput("la name no", set_la(name="no"), "la.yaml", column="name"),
+    BadInput("la name a list", set_la(name="[Rutland, Leicester]"), "la.yaml", column="name"),
+    BadInput("la name a number", set_la(name="857"), "la.yaml", column="name"),
+    BadInput("la name a mapping", set_la(name="{a: b}"), "la.yaml", column="name"),
+    BadInput("region a list", set_la(region="[East, Midlands]"), "la.yaml", column="region"),
+    BadInput("la code in quotes", set_la(la_code='"857"'), "la.yaml", column="la_code"),
+    BadInput("la code a fraction", set_la(la_code="857.5"), "la.yaml", column="la_code"),
+    BadInput("extract date not a real date", set_la(extract_date="2020-02-30"), "la.yaml", column="extract_date"),
+    BadInput("statistical neighbours not codes", set_la(statistical_neighbours="[Rutland]"), "la.yaml",
+             column="statistical_neighbours"),
+    # Unicode format characters (category Cf) in published text
+    BadInput("right-to-left override in agency name", set_cell("conference_agencies", 9, "agency", "gnp\u202e.exe"),
+             "conference_agencies.csv", 9, "agency"),
+    BadInput("zero-width space in agency name", set_cell("conference_agencies", 10, "agency", "Pro\u200bbation"),
+             "conference_agencies.csv", 10, "agency"),
+    BadInput("isolate in agency name", set_cell("conference_agencies", 11, "agency", "\u2067Police\u2069"),
+             "conference_agencies.csv", 11, "agency"),
+    BadInput("byte order mark inside agency name", set_cell("conference_agencies", 12, "agency", "GP\ufeff"),
+             "conference_agencies.csv", 12, "agency"),
+    BadInput("right-to-left override in la name", set_la(name='"Rutland\u202e"'), "la.yaml", column="name"),
+    BadInput("zero-width joiner in region", set_la(region='"East\u200dMidlands"'), "la.yaml", column="region"),
     # dates after the extract (la.yaml: extract_date 2020-03-31)
     BadInput("referral dated 2099", set_cell("referrals", 5, "referral_date", "2099-01-01"), "referrals.csv", 5, "referral_date"),
     BadInput("plan ending after the extract", set_cell("cp_plans", 4, "end_date", "2020-04-01"), "cp_plans.csv", 4, "end_date"),

@@ -212,6 +212,160 @@ def test_key_plan_that_breaks_its_rules_is_refused(project, content, where):
     assert tree_hashes(site) == before and not (project.parent / "_build").exists()
 
 
+@pytest.mark.parametrize("content, where", [
+    ("action,who\nAudit pl\u202eans,Board\n", "row 2, column action"),
+    ("action,who\nAudit plans,Bo\u200bard\n", "row 2, column who"),
+], ids=["right-to-left override", "zero-width space"])
+def test_key_plan_with_a_format_character_is_refused(project, content, where):
+    project, data_root, site = project
+    (project / "commentary" / "sample" / "2017-18" / "19_key_plan.csv").write_text(content, encoding="utf-8")
+    before = tree_hashes(site)
+    err = assert_refused(build(project, data_root, "--la", "sample"), f"commentary/sample/2017-18/19_key_plan.csv, {where}")
+    assert "format character" in err and err.count("\n") == 1, err
+    assert tree_hashes(site) == before and not (project.parent / "_build").exists()
+
+
+# ----------------------------------------------------------------- build options
+
+
+@pytest.mark.parametrize("args, where", [
+    (("--jobs", "0"), "--jobs 0: give the number of notebooks to run at once, 1 or more"),
+    (("--jobs", "-1"), "--jobs -1: give the number"),
+    (("--threshold", "0", "--disclosure", "public"), "--threshold 0: give the largest count withheld"),
+    (("--threshold", "-1", "--disclosure", "public"), "--threshold -1: give the largest count withheld"),
+    (("--threshold", "0"), "--threshold 0:"),
+    (("--threshold", "1", "--disclosure", "public"), "--threshold 1: a public report withholds counts from 1"),
+], ids=["jobs 0", "jobs -1", "threshold 0", "threshold -1", "threshold 0 of a draft", "threshold 1 in public"])
+def test_jobs_and_threshold_below_one_are_refused(project, args, where):
+    project, data_root, site = project
+    before = tree_hashes(site)
+    err = assert_refused(build(project, data_root, "--la", "sample", *args), where)
+    assert err.count("\n") == 1, err
+    assert tree_hashes(site) == before and not (project.parent / "_build").exists()
+
+
+def test_years_far_outside_the_data_are_one_line(project):
+    """`--years 0001-02:9998-99`: one line naming both ends and the coverage, exit 2, at once."""
+    project, data_root, site = project
+    started = time.monotonic()
+    result = cpstats("build", "--la", "sample", "--years", "0001-02:9998-99", "--data-root", data_root,
+                     "--renderer", "builtin", "--out", site, "--build-dir", project.parent / "_build", cwd=project)
+    err = assert_refused(result, "la.yaml, column first_year: the data do not cover 0001-02 to 2011-12 or 2020-21 to "
+                                 "9998-99: they cover 2012-13 to 2019-20")
+    assert err.count("\n") == 1, err
+    assert time.monotonic() - started < 60
+    assert not (project.parent / "_build").exists()
+
+
+@pytest.mark.parametrize("drafts, where", [
+    (lambda site: site, "is the public site --out"),
+    (lambda site: site / "drafts", "is inside the public site --out"),
+    (lambda site: site.parent, "holds the public site --out"),
+    ("link", "is the public site --out"),
+    ("link inside", "is inside the public site --out"),
+], ids=["equal", "inside", "above", "a link to it", "inside a link to it"])
+def test_drafts_out_that_meets_the_public_site_is_refused(project, drafts, where):
+    """Drafts hold small numbers: --drafts-out may be neither --out, inside it, above it, nor a link to it."""
+    project, data_root, site = project
+    if isinstance(drafts, str):
+        link = project.parent / "drafts-link"
+        link.symlink_to(site, target_is_directory=True)
+        target = link if drafts == "link" else link / "drafts"
+    else:
+        target = drafts(site)
+    before = tree_hashes(site)
+    err = assert_refused(build(project, data_root, "--la", "sample", "--drafts-out", target, out=site),
+                         f"--drafts-out {target} {where}")
+    assert err.count("\n") == 1, err
+    assert tree_hashes(site) == before and not (project.parent / "_build").exists()
+
+
+def test_public_policy_threshold_below_one_is_refused():
+    from cpstats.figures.policy import Policy
+
+    for threshold in (0, -1, 1):
+        with pytest.raises(ValueError, match="2 or more"):
+            Policy("public", threshold=threshold)
+    with pytest.raises(ValueError):
+        Policy("public", threshold=True)
+    assert Policy("public", threshold=2).hides(2) and not Policy("public", threshold=2).hides(3)
+
+
+# ----------------------------------------------------------------- commentary files
+
+
+def _link_to_passwd(folder: Path, project: Path) -> str:
+    (folder / "01_introduction.md").unlink(missing_ok=True)
+    (folder / "01_introduction.md").symlink_to("/etc/passwd")
+    return "01_introduction.md: is a symbolic link to /etc/passwd, outside"
+
+
+def _link_to_a_draft(folder: Path, project: Path) -> str:
+    figures = project.parent / "_drafts" / "sample" / "2017-18" / "figures.json"
+    figures.parent.mkdir(parents=True)
+    figures.write_text('{"age_bands.16_plus": 1}\n', encoding="utf-8")
+    (folder / "01_introduction.md").unlink(missing_ok=True)
+    (folder / "01_introduction.md").symlink_to(figures)
+    return "01_introduction.md: is a symbolic link to"
+
+
+def _fifo(name: str):
+    def make(folder: Path, project: Path) -> str:
+        (folder / name).unlink(missing_ok=True)
+        os.mkfifo(folder / name)
+        return f"{name}: is a named pipe, not a regular file"
+    return make
+
+
+def _link_to_a_key_plan_outside(folder: Path, project: Path) -> str:
+    outside = project.parent / "plan.csv"
+    outside.write_text("action,who\nAudit plans,Board\n", encoding="utf-8")
+    (folder / "19_key_plan.csv").unlink(missing_ok=True)
+    (folder / "19_key_plan.csv").symlink_to(outside)
+    return "19_key_plan.csv: is a symbolic link to"
+
+
+def _device(folder: Path, project: Path) -> str:
+    (folder / "02_conference_model.md").unlink(missing_ok=True)
+    (folder / "02_conference_model.md").symlink_to("/dev/zero")
+    return "02_conference_model.md: is a symbolic link to /dev/zero, outside"
+
+
+@pytest.mark.parametrize("change", [_link_to_passwd, _link_to_a_draft, _fifo("01_introduction.md"),
+                                    _fifo("19_key_plan.csv"), _fifo("local_figures.csv"),
+                                    _link_to_a_key_plan_outside, _device],
+                         ids=["link to /etc/passwd", "link to a draft's figures.json", "named pipe as commentary",
+                              "named pipe as the key plan", "named pipe as local figures", "key plan linked from outside",
+                              "link to a device"])
+def test_commentary_that_is_not_a_regular_file_inside_commentary_is_refused(project, change):
+    """Links out of commentary/, named pipes and devices: one line, exit 2, before anything runs; never a hang."""
+    project, data_root, site = project
+    folder = project / "commentary" / "sample" / "2017-18"
+    folder.mkdir(parents=True, exist_ok=True)
+    where = change(folder, project)
+    before = tree_hashes(site)
+    err = assert_refused(build(project, data_root, "--la", "sample"), f"commentary/sample/2017-18/{where}")
+    assert err.count("\n") == 1, err
+    assert tree_hashes(site) == before and not (project.parent / "_build").exists()
+
+
+def test_commentary_linked_inside_commentary_is_read(project):
+    """A link to another file inside commentary/ (last year's text) is a regular file inside the folder: allowed."""
+    from cpstats.data.paths import file_in_folder_problem, folder_files_problems
+
+    project, data_root, site = project
+    root = project / "commentary"
+    (root / "sample" / "2016-17").mkdir(parents=True)
+    (root / "sample" / "2016-17" / "01_introduction.md").write_text("Last year.\n", encoding="utf-8")
+    link = root / "sample" / "2017-18" / "01_introduction.md"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.unlink(missing_ok=True)
+    link.symlink_to(Path("..") / "2016-17" / "01_introduction.md")
+    assert file_in_folder_problem(link, root) is None
+    assert folder_files_problems(link.parent, root) == []
+    assert "outside" in file_in_folder_problem(link, root / "sample" / "2017-18")
+
+
 # ----------------------------------------------------------------- census files
 
 
@@ -319,4 +473,78 @@ def test_ctrl_c_stops_a_build_at_once_and_keeps_the_published_report(tmp_path, w
     assert "interrupted" in err.strip().splitlines()[-1]
     # what is published is byte for byte as it was; a hidden folder the build was assembling is not
     # published, and the next build clears it
+    assert {k: v for k, v in tree_hashes(site).items() if not any(part.startswith(".") for part in k.split("/"))} == published
+
+
+def _processes() -> dict[int, tuple[int, str, bytes]]:
+    """Every process now: pid -> (parent, start time, command line), from /proc."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_bytes().rsplit(b")", 1)[1].split()
+            if fields[0] in (b"Z", b"X"):
+                continue
+            found[int(entry)] = (int(fields[1]), fields[19].decode(), Path(f"/proc/{entry}/cmdline").read_bytes())
+        except (OSError, IndexError):
+            continue
+    return found
+
+
+def _descendants(pid: int) -> dict[int, tuple[int, str, bytes]]:
+    processes = _processes()
+    found, frontier = {}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, (ppid, started, cmdline) in processes.items():
+            if ppid == parent and child not in found:
+                found[child] = (ppid, started, cmdline)
+                frontier.append(child)
+    return found
+
+
+@pytest.mark.parametrize("signum, jobs, status", [
+    (signal.SIGTERM, "2", 143), (signal.SIGHUP, "2", 129), (signal.SIGTERM, "1", 143), (signal.SIGINT, "1", 130),
+], ids=["SIGTERM", "SIGHUP", "SIGTERM with --jobs 1", "Ctrl-C with --jobs 1"])
+def test_a_stop_signal_ends_every_process_and_kernel_the_build_started(tmp_path, signum, jobs, status):
+    """A signal while a Jupyter kernel runs: one line, exit 128 + the signal, no process the build started left
+    (workers, kernels, the resource tracker), the published report byte for byte as it was."""
+    project, data_root = make_project(tmp_path)
+    site, build_dir = tmp_path / "site", tmp_path / "_build"
+    args = [sys.executable, "-m", "cpstats", "build", "--la", "sample", "--year", "2017-18", "--data-root", str(data_root),
+            "--out", str(site), "--build-dir", str(build_dir), "--renderer", "builtin", "--jobs", jobs]
+    first = subprocess.run(args, cwd=project, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-3000:]
+    published = tree_hashes(site)
+
+    process = subprocess.Popen([*args, "--force"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True)
+    lines: list[bytes] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(process.stderr.readline, b"")), daemon=True)
+    reader.start()
+    deadline, started = time.monotonic() + 120, {}
+    while time.monotonic() < deadline and process.poll() is None:
+        started = _descendants(process.pid)
+        if any(b"ipykernel" in cmdline for _, _, cmdline in started.values()):
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, "the build ended before a kernel started"
+    time.sleep(0.5)  # the kernel at work on a notebook
+    started.update(_descendants(process.pid))
+    assert any(b"ipykernel" in cmdline for _, _, cmdline in started.values()), started
+    sent = time.monotonic()
+    process.send_signal(signum)
+    process.wait(timeout=30)
+    stopped = time.monotonic() - sent
+    reader.join(timeout=10)
+    err = b"".join(lines).decode()
+    assert process.returncode == status, err[-3000:]
+    assert stopped < 10, f"took {stopped:.1f} s to stop"
+    assert "Traceback" not in err and "FAILED" not in err, err[-3000:]
+    assert err.strip().splitlines()[-1].startswith("cpstats: " + ("interrupted" if signum == signal.SIGINT else "stopped by"))
+    time.sleep(0.5)
+    now = _processes()
+    survivors = {pid: cmdline for pid, (_, start, cmdline) in started.items() if pid in now and now[pid][1] == start}
+    assert not survivors, survivors
     assert {k: v for k, v in tree_hashes(site).items() if not any(part.startswith(".") for part in k.split("/"))} == published

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cpstats.cli import main
 from cpstats.data.contract import DataValidationError
@@ -137,6 +139,8 @@ EDGE_CELLS = [
     "\uff15", "\u0663", "\u0669\u0669", "=1+1", "+x", "-x", "@x", "a\tb", "a\x00b", "a\u2028b", "a\x85b", "a\x7fb",
     "x" * 101, "\u00e9" * 100, "\u00e9" * 101, "y" * 201, "NEG", "M", "F", "WBRI", "ICPC", "NO_PLAN", "PARENT",
     "OUTSTANDING", "1A", "10", "N3", "C1", "C1", "caf\u00e9", "Health Visitor",
+    "gnp\u202e.exe", "Pro\u200bbation", "\u2066GP\u2069", "\ufeffPolice", "soft\u00adhyphen", "tag\U000e0041",
+    "\u200e", "GP\u2060",
 ]
 
 
@@ -191,3 +195,36 @@ def test_column_checks_find_what_the_pandera_schema_finds(name):
             assert np.array_equal(converted[f.name][good], want)
         else:
             assert converted[f.name][good].tolist() == frame.loc[good, f.name].astype("int64").tolist()
+
+
+_FORMAT = st.sampled_from(["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068",
+                           "\u2069", "\u200e", "\u200f", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff",
+                           "\u00ad", "\u061c", "\U000e0001", "\U000e0041"])
+_PLAIN = st.text(st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Zl", "Zp")), max_size=30).filter(
+    lambda text: not text.startswith(("=", "+", "-", "@")))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_PLAIN, st.one_of(st.none(), _FORMAT), _PLAIN), min_size=1, max_size=12))
+def test_format_characters_are_refused_in_published_text_wherever_they_are(cells):
+    """Generated text, some cells holding a format character anywhere: Arrow's column checks, the pandera schema
+    and la.yaml's check refuse exactly the cells that hold one, each at its row and column."""
+    import unicodedata
+
+    import pandas as pd
+    import pyarrow as pa
+
+    from cpstats.data.contract import KEY_PLAN, check_columns, text_problem
+
+    values = [before + (mark or "") + after for before, mark, after in cells]
+    values = [value if value.strip() else "x" + value for value in values]  # an action is required
+    holding = {i + 2 for i, value in enumerate(values) if any(unicodedata.category(c) == "Cf" for c in value)}
+    assert holding == {i + 2 for i, (_, mark, _) in enumerate(cells) if mark is not None}
+    frame = pd.DataFrame({"action": pd.Series(values, dtype=str), "who": pd.Series(["Board"] * len(values), dtype=str)})
+    rows = frame.index.to_numpy() + 2
+    found, _ = check_columns(KEY_PLAN, {c: pa.array(frame[c]) for c in frame.columns}, rows)
+    assert {p.row for p in found if "format character" in p.message and p.column == "action"} == holding
+    assert {p.row for p in _pandera_problems(KEY_PLAN, frame) if "format character" in p.message} == holding
+    for row, value in zip(rows, values):
+        why = text_problem(value, max_length=10_000)
+        assert (why is not None and "format character" in why) == (row in holding), (value, why)

@@ -26,19 +26,21 @@ Commands
 
 Exit status is 0 on success, 2 for input that cannot be right (data that
 break the contract, a year the data do not cover, a folder or name that is not
-allowed), 130 when stopped by Ctrl-C (SIGINT), 141 when the reader of the
-output went away (``cpstats metrics | head``), and 1 for any other failure.
+allowed), 130 when stopped by Ctrl-C (SIGINT), 143 by SIGTERM and 129 by SIGHUP
+(``build``), 141 when the reader of the output went away (``cpstats metrics | head``), and 1 for any other failure.
 Every failure is one line on standard error, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import signal
 import sys
 import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -235,7 +237,7 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _descendants(pid: int) -> list[int]:
-    """Every process started by ``pid``, its children's children included (from ``/proc``)."""
+    """Every living process started by ``pid``, its children's children included (from ``/proc``; zombies left out)."""
     parents: dict[int, int] = {}
     for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
         if not entry.isdigit():
@@ -243,6 +245,8 @@ def _descendants(pid: int) -> list[int]:
         try:
             with open(f"/proc/{entry}/stat", "rb") as handle:
                 fields = handle.read().rsplit(b")", 1)[1].split()
+            if fields[0] in (b"Z", b"X"):  # ended, not yet reaped: nothing left to stop
+                continue
             parents[int(entry)] = int(fields[1])
         except (OSError, IndexError, ValueError):
             continue
@@ -255,26 +259,80 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def _stop_on_interrupt() -> None:
-    """From now on Ctrl-C (SIGINT) stops this command within moments: one line, exit status 130.
+def _stop_descendants(me: int, seconds: float = 5.0) -> None:
+    """Kill every process ``me`` started, again and again until none is left (or ``seconds`` passed).
 
-    SIGINT is blocked in this process (its threads included) and taken by a
-    thread waiting for it, so no Python code is interrupted half-way: the thread
-    stops every process the command started (notebook workers and kernels),
-    says what was kept and exits. The build publishes by one atomic rename, so
-    whatever was published before stays whole.
+    ``me`` is the child subreaper of its descendants (:func:`_adopt_orphans`), so a
+    process whose parent was killed first (a notebook worker's Jupyter kernel,
+    which runs in a session of its own) is ``me``'s child then, never PID 1's,
+    and the next pass finds it.
+    """
+
+    deadline = time.monotonic() + seconds
+    while True:
+        found = _descendants(me)
+        if not found or time.monotonic() > deadline:
+            return
+        for child in found:
+            try:
+                os.kill(child, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.02)
+
+
+def _adopt_orphans() -> None:
+    """Make this process the child subreaper of everything it starts (Linux ``PR_SET_CHILD_SUBREAPER``).
+
+    A process whose parent ends is then re-parented to this one, not to PID 1,
+    so the processes a build started stay its descendants until it stops them.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+STOP_SIGNALS = {signal.SIGINT: "interrupted", signal.SIGTERM: "stopped by SIGTERM"}
+if hasattr(signal, "SIGHUP"):
+    STOP_SIGNALS[signal.SIGHUP] = "stopped by SIGHUP (the terminal closed)"
+
+
+def _stopped_line(signum: int) -> str:
+    if signum == signal.SIGINT:
+        return INTERRUPTED
+    return INTERRUPTED.replace("interrupted", STOP_SIGNALS[signum], 1)
+
+
+def _stop_on_interrupt() -> None:
+    """From now on Ctrl-C (SIGINT), SIGTERM and SIGHUP stop this command within moments: one line, exit
+    status 128 plus the signal's number (130, 143, 129).
+
+    The three signals are blocked in this process (its threads included) and
+    taken by a thread waiting for them, so no Python code is interrupted
+    half-way: the thread stops every process the command started (notebook
+    workers, Jupyter kernels, Dask's processes: this process is their child
+    subreaper, so none escapes to PID 1 when its parent dies first), says what
+    was kept and exits. The build publishes by one atomic rename, so whatever
+    was published before stays whole.
 
     Ctrl-C at a terminal reaches the whole process group, the workers too, and
     they would print their own KeyboardInterrupt tracebacks. So the processes
     started from here write their standard error (file descriptor 2) into a
     pipe that a thread copies to the real one, each piece a moment late, until
-    the interrupt and no further; this process writes to the real one directly.
+    the signal and no further; this process writes to the real one directly.
     """
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
         return
     if sys.stderr is not sys.__stderr__:  # called from Python with its own stderr (a test, a notebook): leave it be
         return
     me = os.getpid()
+    _adopt_orphans()
     sys.stderr.flush()
     real = os.dup(2)
     sys.stderr = open(real, "w", buffering=1, encoding=sys.stderr.encoding, errors="backslashreplace", closefd=False)
@@ -299,28 +357,59 @@ def _stop_on_interrupt() -> None:
                 except OSError:
                     pass
 
-    def stop(*_) -> None:
+    once = threading.Lock()
+
+    def stop(signum: int = signal.SIGINT, *_) -> None:
+        if not once.acquire(blocking=False):  # another thread is stopping already
+            return
         stopped.set()
-        for child in _descendants(me):
-            try:
-                os.kill(child, signal.SIGKILL)
-            except OSError:
-                pass
+        # what the main thread still writes (each notebook failing as its worker is killed) goes nowhere
+        final = os.dup(real)
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(quiet, real)
+        os.dup2(quiet, 1)
         try:
-            os.write(real, (INTERRUPTED + "\n").encode())
+            _stop_descendants(me)
+            os.write(final, (_stopped_line(signum) + "\n").encode())
+        except OSError:  # the terminal went away (SIGHUP): stop all the same
+            pass
         finally:
-            os._exit(EXIT_INTERRUPTED)
+            os._exit(128 + signum)
 
     def wait() -> None:
-        signal.sigwait({signal.SIGINT})
-        stop()
+        stop(signal.sigwait(set(STOP_SIGNALS)))
 
-    # a thread started before now (none should be) could still take the signal: the handler does the same
-    signal.signal(signal.SIGINT, stop)
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    def woken() -> None:
+        while True:
+            try:
+                data = os.read(wake_reading, 1)
+            except InterruptedError:
+                continue
+            except OSError:
+                return
+            if data and data[0] in STOP_SIGNALS:
+                stop(data[0])
+
+    def hold() -> None:  # at exit: a main thread that ends while another stops the command waits for it
+        while stopped.is_set():
+            time.sleep(0.1)
+
+    atexit.register(hold)
+    # Libraries may unblock signals again (multiprocessing unblocks SIGINT and SIGTERM in the thread that
+    # starts its resource tracker, see cpstats.publish.execute.start_resource_tracker), and a thread may
+    # have started before now: a signal that reaches
+    # a thread where it is not blocked runs Python's C handler, which writes its number into the
+    # wakeup pipe at once, whatever the main thread is doing; the handler itself does the same later
+    wake_reading, wake_writing = os.pipe()
+    os.set_blocking(wake_writing, False)
+    signal.set_wakeup_fd(wake_writing, warn_on_full_buffer=False)
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, stop)
+    signal.pthread_sigmask(signal.SIG_BLOCK, set(STOP_SIGNALS))
 
     threading.Thread(target=copy, name="cpstats-stderr", daemon=True).start()
     threading.Thread(target=wait, name="cpstats-interrupt", daemon=True).start()
+    threading.Thread(target=woken, name="cpstats-signal", daemon=True).start()
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -540,6 +629,9 @@ def _check_build(args: argparse.Namespace, las: list[str], years: list[str]) -> 
                  **{f"the data folder of {la}": data_root / la for la in las}}
     check_output_folder(args.out, "--out", protected)
     check_output_folder(args.build_dir, "--build-dir", protected)
+    if args.drafts_out is not None:
+        check_output_folder(args.drafts_out, "--drafts-out", protected)
+    _check_commentary_files(project / "commentary", las, years)  # before any is hashed or read: a pipe would block
     unchanged = _unchanged_reports(args, las, years)
     if unchanged is not None:
         return unchanged
@@ -573,6 +665,44 @@ def _check_build(args: argparse.Namespace, las: list[str], years: list[str]) -> 
     for dataset in loaded:  # the build loads each folder from here, as validated now
         keep_dataset(dataset, Path(args.build_dir).resolve() / VALIDATED_FOLDER)
     return None
+
+
+def _check_commentary_files(root: Path, las: list[str], years: list[str]) -> None:
+    """Refuse a commentary folder holding a link out of ``commentary/``, a named pipe, a device or a socket."""
+    from cpstats.data.paths import folder_files_problems
+
+    found = [(f"commentary/{la}/{year}/{name}", why)
+             for la in las for year in years for name, why in folder_files_problems(root / la / year, root)]
+    if found:  # the contract (and pandas with it) is imported only to refuse
+        from cpstats.data.contract import DataValidationError, Problem
+
+        raise DataValidationError([Problem(file, None, None, why) for file, why in found], "commentary")
+
+
+def _check_build_options(args: argparse.Namespace) -> None:
+    """Refuse, in one line, a ``build`` option that cannot be right: ``--jobs`` below 1, ``--threshold`` below 2
+    (public) or 1, or
+    ``--drafts-out`` that is ``--out``, inside it, holds it, or a link to it (drafts would reach the public site)."""
+    from cpstats.data.paths import InputError
+    from cpstats.publish.build import drafts_root_for
+
+    if args.jobs is not None and args.jobs < 1:
+        raise InputError(f"--jobs {args.jobs}: give the number of notebooks to run at once, 1 or more")
+    if args.threshold < 1:
+        raise InputError(f"--threshold {args.threshold}: give the largest count withheld from the public, "
+                         "a whole number 2 or more (a count of 1 identifies a person)")
+    if args.threshold < 2 and args.disclosure == "public":
+        raise InputError(f"--threshold {args.threshold}: a public report withholds counts from 1 to the threshold, "
+                         "and one withheld as 'fewer than 2' is 1; give 2 or more")
+    out = Path(args.out).resolve()
+    drafts = Path(args.drafts_out).resolve() if args.drafts_out is not None else drafts_root_for(out).resolve()
+    shown = f"--drafts-out {args.drafts_out}" if args.drafts_out is not None else f"the drafts' folder {drafts}"
+    why = ("is the public site --out" if drafts == out else "is inside the public site --out" if out in drafts.parents
+           else "holds the public site --out" if drafts in out.parents else None)
+    if why is not None:
+        linked = " (through a symbolic link)" if args.drafts_out is not None and Path(args.drafts_out).absolute() != drafts else ""
+        raise InputError(f"{shown} {why} {args.out}{linked}; internal drafts and the public site never share a "
+                         "folder: give another, e.g. _drafts beside _site")
 
 
 def _unchanged_reports(args: argparse.Namespace, las: list[str], years: list[str]) -> list | None:
@@ -615,6 +745,7 @@ def _build(args: argparse.Namespace) -> int:
         from cpstats.data.paths import InputError
 
         raise InputError(f"{'--years' if args.years else '--year'}: {exc}") from None
+    _check_build_options(args)
     _stop_on_interrupt()  # before anything starts a thread or a process: they inherit SIGINT blocked
     records = _check_build(args, las, years)  # the reports themselves when nothing changed
     if records is None:

@@ -12,7 +12,8 @@ renumbering the others.
 Text (``id`` and ``text`` fields) is one line: no control character (C0, C1,
 NUL, tab, newline) and no Unicode line break, at most ``max_length``
 characters. Free text that is published (``text``: agency names, the key plan
-:data:`KEY_PLAN`) may not start with ``= + - @``, tab or carriage return, which
+:data:`KEY_PLAN`, local figures) holds no Unicode format character (category
+``Cf``: bidirectional overrides and isolates, zero-width characters), and may not start with ``= + - @``, tab or carriage return, which
 a spreadsheet reads as a formula; identifiers may not start with ``= + @``, tab
 or carriage return. Messages show at most :data:`SHOWN` characters of a value.
 """
@@ -44,6 +45,8 @@ __all__ = [
     "schema_for",
     "KEY_PLAN",
     "CONTROL_CHARACTERS",
+    "format_characters",
+    "format_problem",
     "FORMULA_START",
     "shorten",
     "text_problem",
@@ -81,6 +84,57 @@ FORMULA_START = _FORMULA_START + ("-",)
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 """Characters no single-line value may hold: C0 and C1 controls (NUL, tab, newlines) and Unicode line breaks."""
 
+
+@functools.lru_cache(maxsize=None)
+def _format_ranges() -> tuple[tuple[int, int], ...]:
+    """The code points of Unicode's category ``Cf`` (format characters), as ranges, from Python's ``unicodedata``.
+
+    Worked out when first needed (every code point is looked at), so that a
+    command that checks no text does not pay for it.
+    """
+    import sys
+    import unicodedata
+
+    ranges: list[tuple[int, int]] = []
+    for code in range(sys.maxunicode + 1):
+        if unicodedata.category(chr(code)) == "Cf":
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    return tuple(ranges)
+
+
+@functools.lru_cache(maxsize=None)
+def format_characters() -> re.Pattern:
+    """Unicode format characters (category ``Cf``), which published text may not hold.
+
+    They are invisible, yet reorder what is shown (bidirectional overrides and
+    isolates U+202A-202E and U+2066-2069, marks U+200E/200F) or make names that
+    look equal differ (zero-width U+200B-200D, U+2060, U+FEFF, the soft hyphen
+    U+00AD).
+    """
+    return re.compile("[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in _format_ranges()) + "]")
+
+
+@functools.lru_cache(maxsize=None)
+def _format_re2() -> str:
+    """:func:`format_characters` written for RE2 (pyarrow's regular expressions): the same code points."""
+    return "[" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in _format_ranges()) + "]"
+
+
+_FORMAT_MESSAGE = ("holds an invisible Unicode format character (a bidirectional override or isolate, a "
+                   "zero-width character, ...), which can disguise the text; remove it")
+
+
+def format_problem(value: str) -> str | None:
+    """Why published text holding a Unicode format character (category ``Cf``) is refused, or ``None``."""
+    found = format_characters().search(value)
+    if found:
+        return (f"holds an invisible Unicode format character (U+{ord(found.group()):04X} at character "
+                f"{found.start() + 1}), which can disguise the text; remove it")
+    return None
+
 SHOWN = 60
 """How many characters of a value a message shows."""
 
@@ -94,10 +148,12 @@ def shorten(value, limit: int = SHOWN) -> str:
 
 
 def text_problem(value: str, *, formula: tuple[str, ...] = FORMULA_START, max_length: int = 100) -> str | None:
-    """Why a single-line text value is refused (control character, formula start, length), or ``None``."""
+    """Why a single-line text value is refused (control or format character, formula start, length), or ``None``."""
     found = CONTROL_CHARACTERS.search(value)
     if found:
         return f"holds a control character or line break ({found.group()!r} at character {found.start() + 1}); a value is one line of text"
+    if (why := format_problem(value)) is not None:
+        return why
     if value.startswith(formula):
         return f"starts with {value[0]!r}, which a spreadsheet reads as a formula ({' '.join(repr(c) for c in formula)}); refused"
     if len(value) > max_length:
@@ -350,6 +406,8 @@ def _checks_for(f: Field) -> list:
             lambda s: ~s.str.contains(CONTROL_CHARACTERS).fillna(False),
             error="holds a control character or line break (NUL, tab, newline, ...); a value is one line of text",
         ))
+        if f.kind == "text":
+            checks.append(pandera.Check(lambda s: ~s.str.contains(format_characters()).fillna(False), error=_FORMAT_MESSAGE))
         checks.append(pandera.Check(
             lambda s, starts=starts: ~s.str.startswith(starts).fillna(False),
             error=f"starts with a character a spreadsheet reads as a formula ({shown}); refused",
@@ -599,6 +657,8 @@ def check_columns(table: Table, columns: dict[str, "pa.Array | TextColumn"], row
             shown = " ".join(repr(c) for c in starts)
             if not column.printable_ascii:
                 report(f, values, _mask(pc.match_substring_regex(values, _CONTROL_RE2)), _CONTROL_MESSAGE)
+                if f.kind == "text":
+                    report(f, values, _mask(pc.match_substring_regex(values, _format_re2())), _FORMAT_MESSAGE)
             first = column.first_bytes()
             formula = ~blank & np.isin(first, np.frombuffer("".join(starts).encode("ascii"), dtype=np.uint8))
             report(f, values, formula, f"starts with a character a spreadsheet reads as a formula ({shown}); refused")

@@ -28,18 +28,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
-import yaml
 
+from cpstats.data.authority import LA_FILE, read_la
 from cpstats.data.contract import (KEY_PLAN, LOCAL_FIGURES, TABLES, DataValidationError, Problem, Table, TextColumn,
-                                   check_columns, schema_for, shorten, stripped, text_problem)
+                                   check_columns, schema_for, shorten, stripped)
 from cpstats.data.keys import IDENTIFIERS, Identifier, identifier_keys, member_of, pack_identifiers, positions_of
+from cpstats.data.paths import file_in_folder_problem
 from cpstats.data.periods import ReportingYear
 
 __all__ = ["Dataset", "Coverage", "load_dataset", "file_fingerprint", "dataset_fingerprint", "VALIDATED_CACHE_ENV",
            "cached_dataset", "keep_dataset", "check_year_covered", "special_files", "read_text_table",
            "check_key_plan", "check_local_figures", "read_local_figures", "read_table", "is_in", "positions_in"]
 
-LA_FILE = "la.yaml"
 _READERS = 2
 """Tables read and checked at once by :func:`load_dataset`."""
 VALIDATED_CACHE_ENV = "CPSTATS_VALIDATED_CACHE"
@@ -219,14 +219,17 @@ def check_year_covered(dataset: "Dataset", *years) -> None:
     where = {LA_FILE: "from la.yaml first_year, last_year or extract_date, else the referrals"}.get(
         coverage.file, "the years of the earliest and latest referral; la.yaml may declare first_year and last_year")
     problems = []
-    for year in years:
-        year = ReportingYear.parse(year)
-        if not coverage.covers(year):
-            early = coverage.first is not None and year < coverage.first
-            column = coverage.first_column if early else (coverage.last_column or coverage.first_column)
-            file = coverage.file if column in ("first_year", "last_year", "extract_date") else "referrals.csv"
-            problems.append(Problem(file, None, column,
-                                    f"the data do not cover {year.label}: they cover {coverage.label} ({where})"))
+    outside = [year for year in map(ReportingYear.parse, years) if not coverage.covers(year)]
+    # one problem: the years before the coverage (named by its first year's key), then those after it
+    sides = [[year for year in outside if (coverage.first is not None and year < coverage.first) == early]
+             for early in (True, False)]
+    if outside:
+        early = bool(sides[0])
+        column = coverage.first_column if early else (coverage.last_column or coverage.first_column)
+        file = coverage.file if column in ("first_year", "last_year", "extract_date") else "referrals.csv"
+        shown = " or ".join(found[0].label if len(found) == 1 else f"{found[0].label} to {found[-1].label}"
+                            for found in sides if found)
+        problems.append(Problem(file, None, column, f"the data do not cover {shown}: they cover {coverage.label} ({where})"))
     if problems:
         raise DataValidationError(problems, str(dataset.path))
 
@@ -272,52 +275,6 @@ def special_files(folder: Path) -> list[Problem]:
     return problems
 
 
-_LA_TEXT = ("name", "region")
-"""``la.yaml`` keys whose text is published (the authority's name in every page and the PDF)."""
-
-
-def _la_text_problems(la: dict) -> list[Problem]:
-    problems = []
-
-    def walk(value, key: str) -> None:
-        if isinstance(value, dict):
-            for child in value.values():
-                walk(child, key)
-        elif isinstance(value, (list, tuple)):
-            for child in value:
-                walk(child, key)
-        elif isinstance(value, str):
-            why = text_problem(value) if key in _LA_TEXT else text_problem(value, formula=(), max_length=200)
-            if why:
-                problems.append(Problem(LA_FILE, None, key, f"{shorten(value)} {why}"))
-
-    for key, value in la.items():
-        walk(value, str(key))
-    return problems
-
-
-def _la_coverage_problems(la: dict) -> list[Problem]:
-    problems = []
-    years = {}
-    for key in ("first_year", "last_year"):
-        if la.get(key) is None:
-            continue
-        try:
-            years[key] = ReportingYear.parse(str(la[key]))
-        except ValueError as exc:
-            problems.append(Problem(LA_FILE, None, key, str(exc)))
-    if len(years) == 2 and years["first_year"] > years["last_year"]:
-        problems.append(Problem(LA_FILE, None, "last_year", f"{years['last_year'].label} is before first_year {years['first_year'].label}"))
-    if la.get("extract_date") is not None:
-        extract = _la_date(la["extract_date"])
-        if extract is None:
-            problems.append(Problem(LA_FILE, None, "extract_date", f"{shorten(la['extract_date'])} is not a date written YYYY-MM-DD"))
-        elif "last_year" in years and extract < years["last_year"].end:
-            problems.append(Problem(LA_FILE, None, "last_year",
-                                    f"{years['last_year'].label} ends after extract_date {extract.date()}; a year is complete only when extracted after it ends"))
-    return problems
-
-
 def _read_la(folder: Path, problems: list[Problem]) -> dict:
     path = folder / LA_FILE
     if not path.exists():
@@ -325,22 +282,7 @@ def _read_la(folder: Path, problems: list[Problem]) -> dict:
         return {}
     if not path.is_file():  # a pipe or device is reported by special_files, without opening it
         return {}
-    try:
-        la = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        problems.append(Problem(LA_FILE, None, None, f"is not readable YAML: {shorten(' '.join(str(exc).split()), 200)}"))
-        return {}
-    if not isinstance(la, dict):
-        problems.append(Problem(LA_FILE, None, None, "must be a mapping with keys name and la_code"))
-        return {}
-    for key in ("name", "la_code"):
-        if key not in la:
-            problems.append(Problem(LA_FILE, None, key, "is missing"))
-    if "la_code" in la and not str(la["la_code"]).isdigit():
-        problems.append(Problem(LA_FILE, None, "la_code", f"{shorten(la['la_code'])} is not a DfE LA code (a number such as 857)"))
-    problems.extend(_la_text_problems(la))
-    problems.extend(_la_coverage_problems(la))
-    return la
+    return read_la(path, problems)
 
 
 def _first_non_utf8(path: Path) -> tuple[int, str | None, int]:
@@ -692,6 +634,11 @@ def _check_extract_date(t: dict[str, pd.DataFrame | None], la: dict, problems: l
                 problems.append(Problem(table.filename, None, f.name, f"... {int(late.sum()) - 20} more dates {why}"))
 
 
+def _commentary_root(path: Path) -> Path:
+    """The ``commentary/`` folder of a file kept at ``commentary/<la>/<year>/<file>``: links may not lead out of it."""
+    return Path(path).absolute().parents[2]
+
+
 def check_key_plan(path: Path, shown: str | None = None) -> list[Problem]:
     """The problems of a key plan CSV (columns ``action``, ``who``): each with the file, row and column.
 
@@ -702,14 +649,11 @@ def check_key_plan(path: Path, shown: str | None = None) -> list[Problem]:
     """
     path = Path(path)
     shown = shown or path.name
+    why = file_in_folder_problem(path, _commentary_root(path))
+    if why is not None:
+        return [Problem(shown, None, None, why)]
     if not path.exists():
         return []
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as exc:
-        return [Problem(shown, None, None, f"cannot be read: {exc.strerror}")]
-    if not stat.S_ISREG(mode):
-        return [Problem(shown, None, None, "is not a regular file; it was not read")]
     problems: list[Problem] = []
     read_text_table(path, KEY_PLAN, problems)
     return [Problem(shown, p.row, p.column, p.message) for p in problems]
@@ -736,10 +680,11 @@ def read_local_figures(path: Path, shown: str | None = None, problems: list[Prob
     shown = shown or path.name
     raising = problems is None
     found: list[Problem] = []
-    if not path.exists():
+    why = file_in_folder_problem(path, _commentary_root(path))
+    if why is None and not path.exists():
         return None
-    if not stat.S_ISREG(os.stat(path).st_mode):
-        found.append(Problem(shown, None, None, "is not a regular file; it was not read"))
+    if why is not None:
+        found.append(Problem(shown, None, None, why))
         frame = None
     else:
         frame = read_text_table(path, LOCAL_FIGURES, found)
@@ -851,7 +796,7 @@ def _validated_key(folder: Path) -> str:
     folder = Path(folder)
     digest = hashlib.sha256(str(folder if folder.is_absolute() else Path.cwd() / folder).encode())
     here = Path(__file__).resolve().parent
-    for source in ("dataset.py", "contract.py", "keys.py"):
+    for source in ("dataset.py", "contract.py", "keys.py", "authority.py"):
         digest.update(hashlib.sha256((here / source).read_bytes()).digest())
     for path in sorted(p for p in Path(folder).iterdir() if p.is_file()):
         digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 
-__all__ = ["resolve_input_dir", "project_root", "InputError", "check_folder_name", "check_output_folder"]
+__all__ = ["resolve_input_dir", "project_root", "InputError", "check_folder_name", "check_output_folder",
+           "file_in_folder_problem", "folder_files_problems"]
 
 
 def resolve_input_dir(path: str | Path, start: Path | None = None) -> Path:
@@ -136,3 +138,56 @@ def check_output_folder(folder: Path, option: str, protected: dict[str, Path]) -
     except OSError as exc:
         raise InputError(f"{shown} cannot be written (creating a folder in {existing} fails: {exc.strerror})") from None
     return resolved
+
+
+def _kind_of(mode: int) -> str:
+    return ("a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a special file")
+
+
+def file_in_folder_problem(path: Path, folder: Path) -> str | None:
+    """Why ``path`` may not be read as one of ``folder``'s files, or ``None`` (also when it does not exist).
+
+    It must be a regular file whose real place (symbolic links followed,
+    :meth:`Path.resolve`) is inside ``folder``: a link to ``/etc/passwd`` or to
+    a draft's ``figures.json`` is refused, and so are a named pipe (whose
+    reading would wait for a writer forever), a device and a socket. Nothing
+    is opened: the answer comes from ``lstat`` and ``stat``.
+    """
+    path = Path(path)
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror}"
+    resolved, root = path.resolve(), Path(folder).resolve()
+    if root not in resolved.parents:
+        return (f"is a symbolic link to {resolved}, outside {folder}; only files inside it are read: "
+                "copy the file there instead")
+    try:
+        mode = os.stat(resolved).st_mode
+    except OSError:
+        return "is a broken symbolic link; give a regular file"
+    if stat.S_ISDIR(mode):
+        return None
+    if not stat.S_ISREG(mode):
+        return f"is {_kind_of(mode)}, not a regular file; it was not read. Remove it"
+    return None
+
+
+def folder_files_problems(folder: Path, root: Path) -> list[tuple[str, str]]:
+    """Every entry of ``folder`` (and its sub-folders, hidden ones left out) that
+    :func:`file_in_folder_problem` refuses against ``root``: ``(path relative to folder, why)``, in name order."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    found = []
+    for here, folders, files in os.walk(folder):  # links to folders are not followed, only checked
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        for name in sorted(folders + [f for f in files if not f.startswith(".")]):
+            path = Path(here) / name
+            why = file_in_folder_problem(path, root)
+            if why is not None:
+                found.append((path.relative_to(folder).as_posix(), why))
+    return sorted(found)

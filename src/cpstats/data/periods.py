@@ -68,7 +68,7 @@ class ReportingYear:
     @property
     def label(self) -> str:
         """The year's name, e.g. ``2017-18``."""
-        return f"{self.first_calendar_year}-{(self.first_calendar_year + 1) % 100:02d}"
+        return f"{self.first_calendar_year:04d}-{(self.first_calendar_year + 1) % 100:02d}"
 
     @property
     def start(self) -> pd.Timestamp:

@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 
 from cpstats.data import contract, dataset
+from cpstats.data.authority import LA_KEYS
 from cpstats.data.reference import EES_COLUMNS, ENGLAND_MEASURES, GSS_SUPPRESSED
 from cpstats.figures import catalogue, measures
 
@@ -66,8 +67,12 @@ def _rule(f: contract.Field) -> str:
         parts.append(f"{f.minimum} to {f.maximum}")
     if f.kind == "date":
         parts.append("a real date from 1990 to 2100")
-    if f.kind in ("id", "text"):
+    if f.kind == "id":
         parts.append("at most 100 characters; may not start with `=`, `+`, `@`, a tab or a carriage return")
+    if f.kind == "text":
+        parts.append(f"at most {f.max_length} characters, one line with no Unicode format character (bidirectional "
+                     "override or isolate, zero-width character); may not start with `=`, `+`, `-`, `@`, a tab or a "
+                     "carriage return")
     return "; ".join(parts)
 
 
@@ -134,11 +139,18 @@ def data_contract_markdown() -> str:
         "",
         "## `la.yaml`",
         "",
-        "| key | rule | example |",
-        "|---|---|---|",
-        "| `name` | required: the authority's name as the report shows it | `Rutland` |",
-        "| `la_code` | required: the DfE local authority code, a number; `data/reference/` must hold the "
-        "authority's published figures (`cpstats reference import --ees DIR` adds them) | `857` |",
+        "YAML without anchors or aliases (`&`, `*`) and with each key once; a date is written YYYY-MM-DD and",
+        "must be a real date. Text is one line with no control character and no Unicode format character",
+        "(bidirectional overrides and isolates, zero-width characters); the published `name` and `region`",
+        "may not start with `=`, `+`, `-` or `@`. Other keys are allowed, their text by the same rules. A problem names",
+        "`la.yaml` and the key.",
+        "",
+        "| key | holds |",
+        "|---|---|",
+        *[f"| `{key}` | {what} |" for key, what in LA_KEYS.items()],
+        "",
+        "`data/reference/` must hold the published figures of the authority's `la_code`",
+        "(`cpstats reference import --ees DIR` adds them).",
         "",
         "## Files",
         "",

@@ -31,12 +31,15 @@ class Policy:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"disclosure must be one of {', '.join(MODES)}, not {self.mode!r}")
-        if isinstance(self.threshold, bool) or not isinstance(self.threshold, int) or self.threshold < 0:
+        if isinstance(self.threshold, bool) or not isinstance(self.threshold, (int, float)) \
+                or int(self.threshold) != self.threshold:
             raise ValueError(f"the disclosure threshold must be a whole number, not {self.threshold!r}")
         if self.public and self.threshold < 2:
             # below 1 nothing is withheld; at 1 "fewer than 2" says the count is 1
-            raise ValueError(f"a public report's --threshold must be 2 or more, not {self.threshold}: "
+            raise ValueError(f"a public report's disclosure threshold must be 2 or more, not {self.threshold!r}: "
                              f"{'nothing would be withheld' if self.threshold < 1 else 'a count withheld as fewer than 2 is 1'}")
+        if self.threshold < 0:
+            raise ValueError(f"the disclosure threshold must be a whole number 0 or more, not {self.threshold!r}")
 
     @property
     def public(self) -> bool:

@@ -219,6 +219,15 @@ def fill(text: str, context: Context, source: str = "commentary") -> str:
     return filled
 
 
+def _refuse_outside(path: Path, root: Path) -> None:
+    """A :class:`CommentaryError` when ``path`` is a link out of the commentary folder ``root``, a pipe or a device."""
+    from cpstats.data.paths import file_in_folder_problem
+
+    why = file_in_folder_problem(path, root)
+    if why is not None:
+        raise CommentaryError(f"{path}: {why}")
+
+
 def commentary_path(root: Path, la: str, year: str, section: str) -> Path:
     """Where the commentary of one section is kept."""
     return Path(root) / la / year / f"{section}.md"
@@ -230,6 +239,7 @@ def render_commentary(root: Path, la: str, year: str, section: str, context: Con
     A missing file gives the visible note :data:`MISSING_NOTE` and ``False``.
     """
     path = commentary_path(root, la, year, section)
+    _refuse_outside(path, root)
     if not path.exists():
         return MISSING_NOTE, False
     return fill(path.read_text(encoding="utf-8"), context, source=str(path)), True
@@ -334,6 +344,7 @@ def read_key_plan(root: Path, la: str, year: str, section: str = "19_key_plan"):
     import pandas as pd
 
     path = key_plan_path(root, la, year, section)
+    _refuse_outside(path, root)
     if not path.exists():
         return None
     plan = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")

@@ -618,6 +618,25 @@ def process_context():
     return multiprocessing.get_context("spawn")
 
 
+def start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker now, leaving this thread's signal mask as it was.
+
+    Starting it unblocks SIGINT and SIGTERM in the calling thread, whatever
+    they were; ``cpstats build`` keeps them blocked so that one thread takes
+    them (:func:`cpstats.cli._stop_on_interrupt`).
+    """
+    import signal
+    from multiprocessing import resource_tracker
+
+    if not hasattr(signal, "pthread_sigmask"):
+        return
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
 def default_jobs() -> int:
     """Worker processes by default: the number of cores."""
     return os.cpu_count() or 1
@@ -750,6 +769,7 @@ def execute_jobs(
         else:
             from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
+            start_resource_tracker()
             with ProcessPoolExecutor(max_workers=workers, mp_context=process_context()) as pool:
                 running = {}
                 for job, nb in pending:

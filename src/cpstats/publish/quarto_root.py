@@ -89,11 +89,16 @@ def _relinked(blocks, prefix: str):
 
 def _check_commentary_tables(project_dir: Path, la: str, year: str) -> None:
     """The key plan and the local figures, checked as ``cpstats build`` checks them before any notebook runs."""
-    from cpstats.data.contract import DataValidationError
+    from cpstats.data.contract import DataValidationError, Problem
     from cpstats.data.dataset import check_key_plan, check_local_figures
+    from cpstats.data.paths import folder_files_problems
 
     shown = f"commentary/{la}/{year}"
     folder = Path(project_dir) / shown
+    links = [Problem(f"{shown}/{name}", None, None, why)
+             for name, why in folder_files_problems(folder, Path(project_dir) / "commentary")]
+    if links:  # a named pipe would block, a link out of commentary/ would publish what it names
+        raise DataValidationError(links)
     problems = [*check_key_plan(folder / "19_key_plan.csv", f"{shown}/19_key_plan.csv"),
                 *check_local_figures(folder / "local_figures.csv", f"{shown}/local_figures.csv")]
     if problems:

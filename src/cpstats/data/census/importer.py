@@ -23,7 +23,8 @@ import yaml
 from cpstats.data.census.history import FACTORS_TABLE, History, contract_tables, identifier_changes, merge_returns
 from cpstats.data.census.reader import CensusReturn, XmlProblem, read_return
 from cpstats.data.contract import TABLES, DataValidationError, Field, Problem, Table, schema_for
-from cpstats.data.dataset import LA_FILE, load_dataset
+from cpstats.data.authority import LA_FILE, read_la
+from cpstats.data.dataset import load_dataset
 from cpstats.data.paths import check_output_folder
 from cpstats.data.periods import ReportingYear
 
@@ -130,10 +131,12 @@ def _la_settings(out: Path, lea: str | None) -> tuple[dict, bool, list[Problem]]
     """The ``la.yaml`` to use: the existing one (checked against the LEA) or a new one."""
     path = out / LA_FILE
     if path.exists():
-        try:
-            la = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            return {}, False, [Problem(LA_FILE, None, None, f"is not readable YAML: {exc}")]
+        if not path.is_file():
+            return {}, False, [Problem(LA_FILE, None, None, "is not a regular file; it was not read")]
+        problems: list[Problem] = []
+        la = read_la(path, problems)
+        if problems:
+            return {}, False, problems
         if lea and lea.isdigit() and str(la.get("la_code", "")).strip() != str(int(lea)):
             return la, False, [Problem(LA_FILE, None, "la_code",
                                        f"is {la.get('la_code')!r} but the returns are for LEA {lea}; "

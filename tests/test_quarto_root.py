@@ -21,6 +21,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.quarto_builds import quarto_on_path
 from tests.sample_builds import PROJECT_ROOT
@@ -146,3 +148,125 @@ def test_quarto_preview_serves_the_front_page_with_the_authority(root_render):
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
         server.stdout.close()
+
+
+# ----------------------------------------------------------------- the prepared files Quarto reads, without Quarto
+
+
+def _prepared(folder: Path) -> tuple[Path, bytes, str]:
+    """A prepared folder as :func:`prepare` leaves it for one chapter: (folder, the committed notebook, its page)."""
+    from cpstats.publish.quarto_root import FILTER, INDEX, filter_script
+
+    prepared = folder / "_build" / "quarto-root"
+    prepared.mkdir(parents=True)
+    (folder / "notebooks").mkdir()
+    notebook = (PROJECT_ROOT / "notebooks" / "08_numbers.ipynb").read_bytes()
+    (folder / "notebooks" / "08_numbers.ipynb").write_bytes(notebook)
+    page = '{"cells": [{"cell_type": "markdown", "id": "page", "metadata": {}, "source": ["# 8. Numbers\\n"]}], ' \
+           '"metadata": {}, "nbformat": 4, "nbformat_minor": 5}\n'
+    (prepared / "08_numbers.ipynb").write_text(page, encoding="utf-8")
+    index = '{\n "' + hashlib.sha256(notebook).hexdigest() + '": "08_numbers.ipynb"\n}\n'
+    (prepared / INDEX).write_text(index, encoding="utf-8")
+    (prepared / FILTER).write_text(filter_script(prepared, "0" * 64), encoding="utf-8")
+    return prepared, notebook, page
+
+
+def _filter(prepared: Path, notebook: bytes) -> subprocess.CompletedProcess:
+    """The ipynb-filter run as Quarto runs it: the script, from the notebook's folder, the notebook on stdin."""
+    from cpstats.publish.quarto_root import FILTER
+
+    return subprocess.run([sys.executable, os.path.relpath(prepared / FILTER, prepared.parent.parent / "notebooks")],
+                          cwd=prepared.parent.parent / "notebooks", input=notebook, capture_output=True, check=False)
+
+
+def test_the_chapter_filter_answers_a_chapter_with_its_page_and_another_notebook_with_itself(tmp_path):
+    prepared, notebook, page = _prepared(tmp_path)
+    answer = _filter(prepared, notebook)
+    assert (answer.returncode, answer.stdout.decode()) == (0, page)
+    other = notebook.replace(b"Number of Children", b"Number of children")
+    answer = _filter(prepared, other)
+    assert (answer.returncode, answer.stdout) == (0, other)
+
+
+def test_a_chapter_filter_that_cannot_read_the_pages_fails_and_never_prints_the_bare_notebook(tmp_path):
+    """Quarto keeps whatever the filter printed for a notebook, and a filter that prints nothing makes it use the
+    notebook itself: a chapter whose index or page is missing, empty or half written is a failure (status 2, one
+    line naming the folder and what to run), with nothing on standard output."""
+    from cpstats.publish.quarto_root import INDEX
+
+    prepared, notebook, _ = _prepared(tmp_path)
+    index = (prepared / INDEX).read_text(encoding="utf-8")
+    page = (prepared / "08_numbers.ipynb").read_text(encoding="utf-8")
+    broken = [(INDEX, ""), (INDEX, index[:len(index) // 2]), (INDEX, "[]"), ("08_numbers.ipynb", ""),
+              ("08_numbers.ipynb", page[:40]), (INDEX, None)]
+    for name, text in broken:
+        (prepared / name).unlink(missing_ok=True) if text is None else (prepared / name).write_text(text, encoding="utf-8")
+        answer = _filter(prepared, notebook)
+        said = answer.stderr.decode().strip()
+        assert answer.returncode == 2 and answer.stdout == b"", (name, text, answer)
+        assert "\n" not in said and str(prepared) in said and "cpstats quarto-prepare" in said, said
+        (prepared / INDEX).write_text(index, encoding="utf-8")
+        (prepared / "08_numbers.ipynb").write_text(page, encoding="utf-8")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.integers(min_value=0, max_value=10_000))
+def test_any_truncated_chapter_index_is_refused_not_passed_through(tmp_path_factory, cut):
+    """Every strict prefix of the chapters' index short of its closing brace (what a reader of a file being
+    rewritten in place could see): the notebook is never handed back as its own page."""
+    import io
+
+    from cpstats.publish.quarto_root import INDEX, serve_chapter
+
+    prepared, notebook, _ = _prepared(tmp_path_factory.mktemp("prepared"))
+    index = (prepared / INDEX).read_text(encoding="utf-8")
+    (prepared / INDEX).write_text(index[:cut % index.rindex("}")], encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert serve_chapter(prepared, io.BytesIO(notebook), out, err) == 2
+    assert out.getvalue() == "" and err.getvalue().count("\n") == 1
+
+
+def test_a_prepared_file_is_replaced_whole_never_seen_half_written(tmp_path):
+    """A reader reading while the file is rewritten again and again sees the old bytes or the new, nothing else."""
+    import threading
+
+    from cpstats.publish.quarto import _write_if_changed
+
+    path = tmp_path / "chapters.json"
+    versions = [("{" + "a" * 2_000_000 + "}").encode(), ("{" + "b" * 1_000_000 + "}").encode()]
+    _write_if_changed(path, versions[0])
+    seen, done = set(), threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            seen.add(hashlib.sha256(path.read_bytes()).hexdigest())
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for i in range(60):
+            assert _write_if_changed(path, versions[(i + 1) % 2])
+    finally:
+        done.set()
+        reader.join()
+    assert seen <= {hashlib.sha256(v).hexdigest() for v in versions} and seen
+    assert not _write_if_changed(path, versions[0 if path.read_bytes() == versions[0] else 1])
+    assert [p.name for p in tmp_path.iterdir()] == ["chapters.json"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(st.sampled_from(["pages 1", "pages 2", "pages 3"]), min_size=2, max_size=6))
+def test_a_rewritten_filter_is_dated_a_second_later_than_the_one_quarto_may_have_kept(tmp_path_factory, texts):
+    """Quarto compares the filter's modification time to the second: each change of the filter, however quick,
+    moves it to a later second, and an unchanged filter keeps its time."""
+    from cpstats.publish.quarto_root import _write_filter
+
+    path = tmp_path_factory.mktemp("filter") / "chapter_filter.py"
+    previous_text, previous_second = None, None
+    for text in texts:
+        _write_filter(path, text)
+        second = path.stat().st_mtime_ns // 1_000_000_000
+        if previous_text is not None:
+            assert second > previous_second if text != previous_text else second == previous_second
+        assert path.read_text(encoding="utf-8") == text
+        previous_text, previous_second = text, second

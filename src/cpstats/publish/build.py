@@ -405,8 +405,8 @@ def renderer_choice(renderer: str = "auto", target: Path | None = None) -> Rende
 
         try:
             found = read_published(Path(target))
-        except (OSError, ValueError):
-            found = None  # an unreadable report is replaced whole; the build says what it finds
+        except (OSError, ValueError, TypeError, AttributeError):
+            found = None  # an unreadable report is replaced whole, as by a first publication
         published = found.renderer if found else None
         version = found.version if found else None
     quarto = quarto_executable()

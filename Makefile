@@ -54,10 +54,17 @@ test: $(VENV)/.installed-dev browser quarto ## install dev dependencies (Chromiu
 	PATH="$(CURDIR)/$(QUARTO_PREFIX)/bin:$$PATH" QUARTO_PYTHON="$(CURDIR)/$(BIN)/python" $(BIN)/python -m pytest \
 	  -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
-quarto: ## install Quarto from ../shared/tools/quarto into _build/tools/quarto when that folder exists (once)
+quarto: ## install Quarto from ../shared/tools/quarto into _build/tools/quarto when that folder exists (once), else say where to get it
 	@if [ -f $(QUARTO_SRC)/install.sh ]; then \
 	  $(MAKE) --no-print-directory $(QUARTO_STAMP); \
-	else echo "make: no $(QUARTO_SRC)/install.sh: the Quarto tests use a quarto on PATH, or are skipped"; fi
+	elif command -v quarto >/dev/null 2>&1; then \
+	  echo "make: no $(QUARTO_SRC)/install.sh; the Quarto tests use the quarto on PATH, $$(command -v quarto) ($$(quarto --version 2>/dev/null))"; \
+	else \
+	  echo "make: no Quarto: there is no $(QUARTO_SRC)/install.sh and no quarto command on PATH."; \
+	  echo "  Get Quarto (1.7.34 is the version tested) from its installer, https://quarto.org/docs/download/,"; \
+	  echo "  or from conda-forge (mamba env create -f environment.yml), and put it on PATH: the Quarto tests then"; \
+	  echo "  use it. Until then they are skipped, saying why, and cpstats lays reports out with its built-in renderer."; \
+	fi
 
 $(QUARTO_STAMP): $(QUARTO_SRC)/install.sh | $(VENV)/.installed-dev
 	PYTHON=$(CURDIR)/$(BIN)/python bash $(QUARTO_SRC)/install.sh $(QUARTO_PREFIX)

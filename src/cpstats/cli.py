@@ -163,8 +163,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--threshold", type=int, default=5,
                        help="with --disclosure public: the largest count withheld (default: 5)")
     build.add_argument("--renderer", choices=("auto", "builtin", "quarto"), default="auto",
-                       help="the HTML by Quarto (quarto; auto when a quarto command is on PATH) or by the built-in "
-                            "pandoc renderer (builtin); the PDF is always the built-in Typst PDF")
+                       help="the HTML by Quarto (quarto) or by the built-in pandoc renderer (builtin); auto "
+                            "(default) keeps the renderer of the published report, and for a first publication "
+                            "takes Quarto when a quarto command is on PATH; the PDF is always the built-in Typst PDF")
     build.add_argument("--final", action="store_true",
                        help="refuse to publish while any section's commentary is not yet written")
     prepare = commands.add_parser(
@@ -726,6 +727,38 @@ def _unchanged_reports(args: argparse.Namespace, las: list[str], years: list[str
     return records
 
 
+def _renderer_lines(args: argparse.Namespace, las: list[str], years: list[str]) -> list[str]:
+    """The build's first lines: the renderer each report is laid out with, and why (one line when all agree)."""
+    from cpstats.publish.build import drafts_root_for, renderer_choice
+    from cpstats.publish.quarto import renderer_name
+
+    if args.disclosure == "public":
+        root = Path(args.out)
+    else:
+        root = Path(args.drafts_out) if args.drafts_out is not None else drafts_root_for(Path(args.out))
+    choices = {f"{la} {year}": renderer_choice(args.renderer, root / la / year) for la in las for year in years}
+    names = {renderer: renderer_name(renderer) for renderer in {c.renderer for c in choices.values()}}
+    if len(choices) > 1 and len({(c.renderer, c.reason) for c in choices.values()}) == 1:
+        choice = next(iter(choices.values()))
+        return [f"cpstats: {len(choices)} reports: HTML by {names[choice.renderer]} ({choice.reason})"]
+    return [f"cpstats: {label}: HTML by {names[c.renderer]} ({c.reason})" for label, c in choices.items()]
+
+
+def _renderer_change(record, renderer_name) -> str:
+    """The line of a build whose renderer is not the published version's: what changed, and whether anything else did.
+
+    >>> from cpstats.publish.build import BuildRecord
+    >>> record = BuildRecord("sample", "2017-18", version=3, renderer="builtin", previous_renderer="quarto")
+    >>> print(_renderer_change(record, lambda r: r))
+    cpstats: sample 2017-18: laid out by builtin, no longer by quarto; what it shows is the same, so no new version: still version 3
+    """
+    change = f"cpstats: {record.label}: laid out by {renderer_name(record.renderer)}, no longer by " \
+             f"{renderer_name(record.previous_renderer)}"
+    if record.new_version:
+        return f"{change}; what it shows changed too: version {record.version}"
+    return f"{change}; what it shows is the same, so no new version: still version {record.version}"
+
+
 def _build(args: argparse.Namespace) -> int:
     """``cpstats build``: one report or many; prints each back-test and where each report is."""
     from cpstats.data.paths import check_folder_name
@@ -748,6 +781,8 @@ def _build(args: argparse.Namespace) -> int:
     _check_build_options(args)
     _stop_on_interrupt()  # before anything starts a thread or a process: they inherit SIGINT blocked
     records = _check_build(args, las, years)  # the reports themselves when nothing changed
+    for line in _renderer_lines(args, las, years):  # which renderer, and why, before anything is laid out
+        print(line, flush=True)
     if records is None:
         from cpstats.publish.cluster import build_reports
 
@@ -763,6 +798,8 @@ def _build(args: argparse.Namespace) -> int:
         if record.error:
             continue
         print(format_backtest(record.label, record.changes, record.first))
+        if record.previous_renderer and record.previous_renderer != record.renderer:
+            print(_renderer_change(record, renderer_name))
         kept = f", version {record.version - 1} kept under versions/" if record.new_version else ""
         print(f"{record.site} (version {record.version}{kept}; {len(record.executed)} notebooks executed, "
               f"{len(record.cached)} from the cache; rendered by {renderer_name(record.renderer)})")

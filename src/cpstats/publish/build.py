@@ -89,6 +89,8 @@ __all__ = [
     "execute_notebooks",
     "library_digest",
     "choose_renderer",
+    "renderer_choice",
+    "RendererChoice",
     "publish",
     "SUPPRESSION_LOG",
     "write_suppression_log",
@@ -359,21 +361,81 @@ def execute_notebooks(
 # ----------------------------------------------------------------- publishing
 
 
-def choose_renderer(renderer: str = "auto") -> str:
-    """``builtin`` or ``quarto``: ``auto`` picks Quarto when a ``quarto`` command is found.
+@dataclass(frozen=True)
+class RendererChoice:
+    """The renderer a build lays the HTML out with, and why (the build's first line says both).
+
+    Attributes
+    ----------
+    renderer : {"builtin", "quarto"}
+        The renderer.
+    reason : str
+        Why, in words: ``--renderer quarto``, or what ``--renderer auto`` went by.
+    published : str or None
+        The renderer of the version published now, or ``None`` before the first publication.
+    """
+
+    renderer: str
+    reason: str
+    published: str | None = None
+
+
+def renderer_choice(renderer: str = "auto", target: Path | None = None) -> RendererChoice:
+    """Which renderer a build of the report published at ``target`` uses, and why.
+
+    ``builtin`` and ``quarto`` are used as asked. ``auto`` keeps the renderer of the version published at
+    ``target`` (its ``manifest.json`` says which), so installing or removing Quarto never changes, unasked, how
+    a report already published is laid out; only when that was Quarto and no ``quarto`` command is found now is
+    the built-in renderer used instead, which the reason says. A report not yet published is laid out by Quarto
+    when a ``quarto`` command is on ``PATH``, else by the built-in renderer.
+
+    Raises
+    ------
+    BuildError
+        For an unknown renderer, or ``quarto`` when Quarto is not installed.
+
+    >>> renderer_choice("builtin")
+    RendererChoice(renderer='builtin', reason='--renderer builtin', published=None)
+    """
+    if renderer not in RENDERERS:
+        raise BuildError(f"renderer must be one of {', '.join(RENDERERS)}, not {renderer!r}")
+    published = None
+    if target is not None:
+        from cpstats.publish.site import read_published
+
+        try:
+            found = read_published(Path(target))
+        except (OSError, ValueError, TypeError, AttributeError):
+            found = None  # an unreadable report is replaced whole, as by a first publication
+        published = found.renderer if found else None
+        version = found.version if found else None
+    quarto = quarto_executable()
+    if renderer == "quarto" and not quarto:
+        raise BuildError("renderer 'quarto' was asked for but no quarto command is installed")
+    if renderer != "auto":
+        return RendererChoice(renderer, f"--renderer {renderer}", published)
+    if published == "builtin" or (published == "quarto" and quarto):
+        return RendererChoice(published, f"--renderer auto keeps the renderer of the published version {version}",
+                              published)
+    if published == "quarto":
+        return RendererChoice("builtin", f"--renderer auto: the published version {version} was laid out by Quarto, "
+                                         "but no quarto command is on PATH now", published)
+    if quarto:
+        return RendererChoice("quarto", f"--renderer auto: nothing published yet, and a quarto command is on PATH "
+                                        f"({quarto})", published)
+    return RendererChoice("builtin", "--renderer auto: nothing published yet, and no quarto command on PATH",
+                          published)
+
+
+def choose_renderer(renderer: str = "auto", target: Path | None = None) -> str:
+    """``builtin`` or ``quarto``: the renderer of :func:`renderer_choice`.
 
     Raises
     ------
     BuildError
         For an unknown renderer, or ``quarto`` when Quarto is not installed.
     """
-    if renderer not in RENDERERS:
-        raise BuildError(f"renderer must be one of {', '.join(RENDERERS)}, not {renderer!r}")
-    if renderer == "auto":
-        return "quarto" if quarto_executable() else "builtin"
-    if renderer == "quarto" and not quarto_executable():
-        raise BuildError("renderer 'quarto' was asked for but no quarto command is installed")
-    return renderer
+    return renderer_choice(renderer, target).renderer
 
 
 _AT_FDCWD = -100
@@ -731,7 +793,7 @@ def build_report(
                    reference_dir=reference_dir, renderer=renderer, project_dir=project_dir,
                    policy=Policy(disclosure, threshold), final=final, kernel_name=kernel_name, digests=caches.digests())
     record = record if record is not None else BuildRecord(la, report.year.label)
-    record.renderer = report.renderer
+    record.renderer, record.previous_renderer = report.renderer, report.published_renderer
     if incremental and not force and _unchanged(report, record):               # 0. nothing changed: nothing to do
         return report.target
     dataset, executed = _execute(report, caches, kernel_name=kernel_name, jobs=jobs, force=force or not incremental,
@@ -885,7 +947,7 @@ def unchanged_report(
                    reference_dir=reference_dir, renderer=renderer, project_dir=project_dir,
                    policy=Policy(disclosure, threshold), final=final, kernel_name=kernel_name, digests=caches.digests())
     record = record if record is not None else BuildRecord(la, report.year.label)
-    record.renderer = report.renderer
+    record.renderer, record.previous_renderer = report.renderer, report.published_renderer
     return record if _unchanged(report, record) else None
 
 
@@ -956,6 +1018,8 @@ class _Report:
     parameters: dict
     rebuild_key: str = ""
     digests: FileDigests | None = field(default=None, compare=False, repr=False)
+    renderer_reason: str = ""
+    published_renderer: str | None = None
 
     @property
     def draft(self) -> bool:
@@ -1002,9 +1066,11 @@ def _plan(la: str, year: str, *, data_root: Path, out_root: Path, drafts_root: P
         FINGERPRINT_PARAMETER: inputs_fingerprint(data_dir, reference_dir, measures_dir=project_dir / MEASURES_FOLDER,
                                                   digests=digests),
     }
+    choice = renderer_choice(renderer, Path(out_root) / la / reporting_year.label)
     report = _Report(la, reporting_year, policy, data_dir, reference_dir, project_dir,
-                     read_book_config(project_dir / "_quarto.yml"), choose_renderer(renderer),
-                     (Path(build_root) / la / reporting_year.label).resolve(), Path(out_root), parameters)
+                     read_book_config(project_dir / "_quarto.yml"), choice.renderer,
+                     (Path(build_root) / la / reporting_year.label).resolve(), Path(out_root), parameters,
+                     renderer_reason=choice.reason, published_renderer=choice.published)
     # the digests are kept by a build that got as far as publishing (nothing is written before the data are checked)
     return dataclasses.replace(report, rebuild_key=_rebuild_key(report, digests, final=final, kernel_name=kernel_name),
                                digests=digests)
@@ -1157,6 +1223,9 @@ class BuildRecord:
         The published folder.
     error : str or None
         Why the report was not published (in :func:`cpstats.publish.cluster.build_reports`).
+    renderer, previous_renderer : str
+        The renderer that laid the report out (``builtin`` or ``quarto``), and the one that laid out the
+        version published before (``None`` for a first publication).
     """
 
     la: str
@@ -1172,6 +1241,7 @@ class BuildRecord:
     site: Path | None = None
     error: str | None = None
     renderer: str = ""
+    previous_renderer: str | None = None
 
     @property
     def label(self) -> str:

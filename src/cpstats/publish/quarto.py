@@ -25,9 +25,11 @@ import base64
 import hashlib
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
+import tempfile
 from html.parser import HTMLParser
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -350,9 +352,29 @@ def markdown_text(text: str) -> str:
     return _markdown([{"t": "Plain", "c": text_inlines(text)}]).strip()
 
 
-def _write_if_changed(path: Path, data: bytes) -> None:
-    if not path.exists() or path.read_bytes() != data:
-        path.write_bytes(data)
+def _write_if_changed(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` unless it holds them already; whether it wrote.
+
+    The bytes go to a temporary file beside ``path``, which then replaces it in one rename: a reader (Quarto
+    reading its metadata, the ipynb-filter reading the chapters' index, the Lua filter reading a page) sees the
+    old file or the new one, never an empty or half-written one.
+    """
+    path = Path(path)
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    handle, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(partial, 0o644)
+        os.replace(partial, path)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
+    return True
 
 
 def quarto_executable() -> str | None:

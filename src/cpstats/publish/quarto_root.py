@@ -35,7 +35,7 @@ from typing import Mapping, Sequence
 
 import yaml
 
-__all__ = ["PREPARED", "root_settings", "active_profiles", "prepare", "serve_chapter"]
+__all__ = ["PREPARED", "root_settings", "active_profiles", "prepare", "serve_chapter", "filter_script"]
 
 PREPARED = Path("_build") / "quarto-root"
 """Where :func:`prepare` writes, relative to the project root."""
@@ -68,9 +68,30 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _write_if_changed(path: Path, text: str) -> None:
-    if not path.exists() or path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8")
+def _write_if_changed(path: Path, text: str) -> bool:
+    """Write ``text`` unless the file holds it already, in one rename (see :func:`cpstats.publish.quarto._write_if_changed`)."""
+    from cpstats.publish.quarto import _write_if_changed as write_bytes
+
+    return write_bytes(Path(path), text.encode("utf-8"))
+
+
+def _write_filter(path: Path, text: str) -> None:
+    """Write the ipynb-filter so that Quarto sees it changed whenever it did.
+
+    Quarto keeps what an ipynb-filter printed for a notebook (its filtered-notebook cache, one per Quarto
+    installation or user) until the notebook's or the filter's modification time changes, and compares those
+    times to the second (``Date.toUTCString()``). A filter rewritten within the second it was last written
+    would look unchanged and Quarto would keep serving the pages of the earlier one: so a filter that changed
+    is dated at least one whole second after the one it replaces.
+    """
+    path = Path(path)
+    try:
+        before = path.stat().st_mtime_ns // 1_000_000_000
+    except FileNotFoundError:
+        before = None
+    if _write_if_changed(path, text) and before is not None and path.stat().st_mtime_ns // 1_000_000_000 <= before:
+        later = (before + 1) * 1_000_000_000
+        os.utime(path, ns=(later, later))
 
 
 def _relinked(blocks, prefix: str):
@@ -171,35 +192,61 @@ def prepare(project_dir: Path, settings: Mapping[str, str], *, progress=None) ->
     # Quarto keeps each filtered notebook until the notebook or this script changes: the script names the pages'
     # digest, so it changes (and Quarto reads the notebooks again) exactly when the pages do
     pages = _digest("".join(sorted(_digest((prepared / n).read_bytes()) for n in chapters.values())).encode())
-    _write_if_changed(prepared / FILTER, (
-        '"""Quarto\'s ipynb-filter for the project root\'s book: written by cpstats (scripts/quarto_prepare.py)."""\n'
-        f"# pages {pages}\n"
-        "from cpstats.publish.quarto_root import serve_chapter\n\n"
-        f"serve_chapter({str(prepared)!r})\n"
-    ))
+    _write_filter(prepared / FILTER, filter_script(prepared, pages))
     return prepared
 
 
-def serve_chapter(prepared: str | Path, stdin=None, stdout=None) -> None:
+def filter_script(prepared: Path, pages: str) -> str:
+    """The ipynb-filter Quarto runs on each notebook it reads: :func:`serve_chapter` of ``prepared``.
+
+    ``pages`` (the digest of the prepared pages) is written into it, so the script changes, and Quarto reads the
+    notebooks again, exactly when the pages do.
+    """
+    return ('"""Quarto\'s ipynb-filter for the project root\'s book: written by cpstats (scripts/quarto_prepare.py)."""\n'
+            f"# pages {pages}\n"
+            "import sys\n\n"
+            "from cpstats.publish.quarto_root import serve_chapter\n\n"
+            f"sys.exit(serve_chapter({str(prepared)!r}))\n")
+
+
+def serve_chapter(prepared: str | Path, stdin=None, stdout=None, stderr=None) -> int:
     """An ``ipynb-filter``: read a notebook on standard input, write its prepared page (or the notebook) out.
 
     A notebook is recognised by its bytes, so only the committed notebook that
     :func:`prepare` executed is answered with its page: a title and a div that
     the Lua filter (``cpstats-blocks.lua``) replaces with the page's pandoc document.
+    A notebook :func:`prepare` did not lay out (not a chapter of the book) is written out as it is.
+
+    Returns
+    -------
+    int
+        The exit status: 0, or 2 when the chapters' index or a page cannot be read (one line on ``stderr``,
+        nothing on ``stdout``). Quarto keeps what the filter printed (see :func:`_write_filter`), so a chapter is
+        never answered with the bare notebook, a page without its tables that Quarto would go on serving: the
+        page fails, and the next render reads the prepared files again.
     """
     stdin = stdin or sys.stdin.buffer
     stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
     data = stdin.read()
     prepared = Path(prepared)
     try:
         chapters = json.loads((prepared / INDEX).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        chapters = {}
-    name = chapters.get(_digest(data))
-    if name is None:
-        stdout.write(data.decode("utf-8"))
-        return
-    stdout.write((prepared / name).read_text(encoding="utf-8"))
+        if not isinstance(chapters, dict):
+            raise ValueError("not a JSON object")
+        name = chapters.get(_digest(data))
+        if name is None:
+            stdout.write(data.decode("utf-8"))
+            return 0
+        page = (prepared / name).read_text(encoding="utf-8")
+        if not isinstance(json.loads(page), dict):
+            raise ValueError(f"{name} is not a notebook")
+    except (OSError, ValueError) as exc:
+        print(f"cpstats: the pages in {prepared} cannot be read ({exc}); run `cpstats quarto-prepare` "
+              "(quarto render runs it first)", file=stderr)
+        return 2
+    stdout.write(page)
+    return 0
 
 
 def active_profiles(environ: Mapping[str, str] | None = None) -> list[str]:

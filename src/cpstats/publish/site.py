@@ -165,6 +165,8 @@ class Published:
     revisions: list
     contents: dict | None = None
     provenance: dict | None = None
+    renderer: str | None = None
+    """The renderer that laid the published version out (``builtin`` or ``quarto``), as its manifest says."""
 
 
 def read_published(target: Path) -> Published | None:
@@ -174,13 +176,14 @@ def read_published(target: Path) -> Published | None:
         return None
     figures = json.loads((target / FIGURES_FILE).read_text(encoding="utf-8"))
     manifest = target / "manifest.json"
-    version, contents, about = 1, None, None
+    version, contents, about, renderer = 1, None, None, None
     if manifest.is_file():
         found = json.loads(manifest.read_text(encoding="utf-8"))
         version, contents, about = int(found.get("version", 1)), found.get("contents"), found.get("provenance")
+        renderer = found.get("renderer") if found.get("renderer") in ("builtin", "quarto") else None
     revisions_file = target / REVISIONS_FILE
     revisions = json.loads(revisions_file.read_text(encoding="utf-8")) if revisions_file.is_file() else []
-    return Published(figures, version, revisions, contents, about)
+    return Published(figures, version, revisions, contents, about, renderer)
 
 
 # ----------------------------------------------------------------- what a report shows, and what changed

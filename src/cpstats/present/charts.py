@@ -136,6 +136,9 @@ class Chart:
     svg: str
     alt: str
     title: str = ""
+    withheld: bool = False
+    """Whether a value of the chart is withheld (``[c]``): its output says so, and the report puts the note
+    saying what ``[c]`` means under it (:func:`cpstats.present.tables.withheld_note`)."""
 
     def data_uri(self) -> str:
         """The SVG as a ``data:`` URI."""
@@ -154,6 +157,11 @@ class Chart:
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        # whether it holds a withheld value goes in the output's metadata, for the note under it
+        metadata = {"cpstats": {"chart": {"withheld": True}}} if self.withheld else {}
+        return {"text/markdown": self.to_markdown()}, metadata
 
 
 def configure_matplotlib() -> None:
@@ -186,15 +194,20 @@ def describe_bars(labels: Sequence[str], values: Sequence[float], title: str, un
     >>> describe_bars(["A", "B"], [1, 2.5], "Things", "%")
     'Bar chart: Things. A 1%, B 2.5%.'
     >>> describe_bars(["A", "B"], [1, 0], "Things", texts=["1", "[c]"])
-    'Bar chart: Things. A 1, B [c] (not shown, to protect the confidentiality of small numbers).'
+    'Bar chart: Things. A 1, B [c] ([c]: withheld to protect confidentiality, drawn as an empty bar: a small count of people, or a larger figure withheld so that a small one cannot be worked out).'
     """
     texts = list(texts) if texts is not None else [f"{_number(value)}{unit}" for value in values]
     bars = ", ".join(f"{label} {text}" for label, text in zip(labels, texts))
     return f"Bar chart: {title}. {bars}{_withheld_note(texts)}."
 
 
-def _withheld_note(texts: Sequence[str]) -> str:
-    return " (not shown, to protect the confidentiality of small numbers)" if WITHHELD in texts else ""
+WITHHELD_ALT = ("withheld to protect confidentiality{how}: a small count of people, or a larger figure withheld so "
+                "that a small one cannot be worked out")
+"""What the text alternative of a chart holding ``[c]`` says it means (the note under the chart gives the threshold)."""
+
+
+def _withheld_note(texts: Sequence[str], how: str = ", drawn as an empty bar") -> str:
+    return f" ({WITHHELD}: {WITHHELD_ALT.format(how=how)})" if WITHHELD in texts else ""
 
 
 def _wrap(label: str) -> str:
@@ -296,7 +309,7 @@ def bar_chart(
     alt = describe_bars(labels, values, title, unit, texts)
     if target is not None:
         alt += f" {target_label}."
-    return Chart(figure_to_svg(figure), alt, title)
+    return Chart(figure_to_svg(figure), alt, title, withheld=WITHHELD in (texts or ()))
 
 
 def grouped_bar_chart(
@@ -345,7 +358,7 @@ def grouped_bar_chart(
     for name in labels:
         parts.append(name + ": " + ", ".join(f"{g} {shown[(name, g)]}" for g in groups if (name, g) in shown))
     alt = f"Bar chart: {title}. " + "; ".join(parts) + _withheld_note(list(shown.values())) + "."
-    return Chart(figure_to_svg(figure), alt, title)
+    return Chart(figure_to_svg(figure), alt, title, withheld=WITHHELD in shown.values())
 
 
 def comparison_chart(la_name: str, la_value: float | None, england, *, year_label: str, title: str, unit: str = "") -> Chart | None:
@@ -353,15 +366,19 @@ def comparison_chart(la_name: str, la_value: float | None, england, *, year_labe
 
     ``england`` is :func:`cpstats.data.reference.england_value`'s answer; without
     it only the authority's bar is drawn. Returns ``None`` when the
-    authority's value is not applicable, so nothing misleading is drawn.
+    authority's value is not applicable, so nothing misleading is drawn; a
+    withheld value is an empty bar labelled ``[c]``.
     """
-    if la_value is None or is_withheld(la_value):  # nothing to draw: a withheld value is never drawn
+    if la_value is None:
         return None
-    labels, values = [f"{la_name} {year_label}"], [la_value]
+    withheld = is_withheld(la_value)
+    labels, values = [f"{la_name} {year_label}"], [0.0 if withheld else la_value]
+    texts = [WITHHELD if withheld else f"{_number(la_value)}{unit}"]
     if england is not None:
         labels.append(f"England {year_label}")
         values.append(england[0])
-    return bar_chart(labels, values, title=title, value_label=title, unit=unit)
+        texts.append(f"{_number(england[0])}{unit}")
+    return bar_chart(labels, values, title=title, value_label=title, unit=unit, texts=texts)
 
 
 def _cell_number(cell) -> float | None:
@@ -455,8 +472,13 @@ def describe_lines(x_labels: Sequence[str], series: dict, title: str, unit: str 
             f"{x} {_point_text(v, unit)}" for x, v in zip(x_labels, values)
         )
         parts.append(f"{name}: {points}")
-    withheld = any(is_withheld(v) for values in series.values() for v in values)
-    return f"Line chart: {title}. " + "; ".join(parts) + _withheld_note([WITHHELD] if withheld else []) + "."
+    withheld = _any_withheld(series)
+    return (f"Line chart: {title}. " + "; ".join(parts)
+            + _withheld_note([WITHHELD] if withheld else [], ", a gap in the line marked [c]") + ".")
+
+
+def _any_withheld(series: dict) -> bool:
+    return any(is_withheld(v) for values in series.values() for v in values)
 
 
 def _point_text(value, unit: str) -> str:
@@ -484,6 +506,10 @@ def _draw_line(ax, positions, values, number: int, name: str, unit: str, below: 
     # a marker and dash pattern of its own, so that the lines differ by more than colour
     ax.plot(positions, ys, marker=MARKERS[number % len(MARKERS)], linestyle=LINE_STYLES[number % len(LINE_STYLES)],
             color=colour, label=name, linewidth=2 if labelled else 1.3, markersize=6 if labelled else 4)
+    for x, v in zip(positions, values):
+        if is_withheld(v):  # a withheld point is a gap in the line, marked where it would be, never left silent
+            ax.annotate(WITHHELD, (x, 0), textcoords="offset points", xytext=(0, 4), ha="center", va="bottom",
+                        fontsize=TEXT_SIZE, color=colour)
     if not labelled:
         return
     for index, (x, v) in enumerate(zip(positions, values)):
@@ -565,7 +591,8 @@ def line_chart(
     ax.margins(x=0.08)
     if len(series) > 1:  # below the plot, where it cannot cover a line or a label
         ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=min(len(series), 2))
-    return Chart(figure_to_svg(figure), describe_lines(x_labels, series, title, unit), title)
+    return Chart(figure_to_svg(figure), describe_lines(x_labels, series, title, unit), title,
+                 withheld=_any_withheld(series))
 
 
 def small_multiples(
@@ -599,7 +626,8 @@ def small_multiples(
         ax.margins(x=0.08)
     axes[-1, 0].set_xticks(positions, list(x_labels))
     figure.tight_layout(h_pad=1.2)
-    return Chart(figure_to_svg(figure), describe_lines(x_labels, series, title, unit), title)
+    return Chart(figure_to_svg(figure), describe_lines(x_labels, series, title, unit), title,
+                 withheld=_any_withheld(series))
 
 
 def trend_chart(trend: pd.DataFrame, columns: dict, *, title: str, value_label: str, unit: str = "",

@@ -25,8 +25,11 @@ labelled with their values (in grouped charts with their group too) and each
 line has its own marker and dash pattern. Charts are drawn from a report's
 protected figures or the tables made from them: a value the disclosure policy
 withholds (:class:`~cpstats.figures.figures.Withheld`, or ``[c]`` in a table)
-is a bar drawn empty and labelled ``[c]``, or a gap in a line, and the text
-alternative says ``[c]``. Nothing here decides what is withheld.
+is never a bar of its height: it is a pale hatched band across the plot marked
+``[c] withheld`` (:func:`_mark_withheld`), or a gap in a line marked ``[c]``;
+the text alternative says ``[c]`` and what it means, and the chart's output
+says it holds one (:attr:`Chart.withheld`), for the note the report puts under
+it. Nothing here decides what is withheld.
 
 Examples
 --------
@@ -194,7 +197,7 @@ def describe_bars(labels: Sequence[str], values: Sequence[float], title: str, un
     >>> describe_bars(["A", "B"], [1, 2.5], "Things", "%")
     'Bar chart: Things. A 1%, B 2.5%.'
     >>> describe_bars(["A", "B"], [1, 0], "Things", texts=["1", "[c]"])
-    'Bar chart: Things. A 1, B [c] ([c]: withheld to protect confidentiality, drawn as an empty bar: a small count of people, or a larger figure withheld so that a small one cannot be worked out).'
+    'Bar chart: Things. A 1, B [c] ([c]: withheld to protect confidentiality, drawn as a hatched band marked [c] withheld: a small count of people, or a larger figure withheld so that a small one cannot be worked out).'
     """
     texts = list(texts) if texts is not None else [f"{_number(value)}{unit}" for value in values]
     bars = ", ".join(f"{label} {text}" for label, text in zip(labels, texts))
@@ -206,7 +209,7 @@ WITHHELD_ALT = ("withheld to protect confidentiality{how}: a small count of peop
 """What the text alternative of a chart holding ``[c]`` says it means (the note under the chart gives the threshold)."""
 
 
-def _withheld_note(texts: Sequence[str], how: str = ", drawn as an empty bar") -> str:
+def _withheld_note(texts: Sequence[str], how: str = ", drawn as a hatched band marked [c] withheld") -> str:
     return f" ({WITHHELD}: {WITHHELD_ALT.format(how=how)})" if WITHHELD in texts else ""
 
 
@@ -239,7 +242,37 @@ def _label_bars(ax, unit: str, texts: Sequence[Sequence[str]] | None = None) -> 
         labels = [f"{_number(v)}{unit}" for v in container.datavalues]
         if texts is not None and number < len(texts) and len(texts[number]) == len(labels):
             labels = list(texts[number])
-        ax.bar_label(container, labels=labels, padding=3, fontsize=TEXT_SIZE)
+        ax.bar_label(container, labels=["" if _withheld_text(t) else t for t in labels], padding=3, fontsize=TEXT_SIZE)
+
+
+def _withheld_text(text: str) -> bool:
+    return text == WITHHELD or text.endswith(f": {WITHHELD}")
+
+
+WITHHELD_BAR = "[c] withheld"
+"""What a withheld bar says where it would be drawn."""
+
+
+def _mark_withheld(ax, texts: Sequence[Sequence[str]]) -> None:
+    """Draw each withheld bar (its label ``[c]``, container by container) as a placeholder: a pale hatched band
+    across the whole plot, unlike any bar of data, with ``[c] withheld`` written on it, so that it is never
+    read as a zero or left out. Call it once the axis's limits are set."""
+    from matplotlib.patches import Rectangle
+
+    left, right = ax.get_xlim()
+    for number, container in enumerate(ax.containers):
+        labels = texts[number] if number < len(texts) else ()
+        for patch, text in zip(container.patches, labels):
+            if not _withheld_text(text):
+                continue
+            y, height = patch.get_y(), patch.get_height()
+            ax.add_patch(Rectangle((left, y), right - left, height, facecolor="none", edgecolor=_palette_file()["axis"],
+                                   hatch="///", linewidth=0.8, alpha=0.45, zorder=0.5))
+            shown = WITHHELD_BAR if text == WITHHELD else text.removesuffix(WITHHELD) + WITHHELD_BAR
+            ax.text(left + (right - left) * 0.02, y + height / 2, shown, va="center", ha="left", fontsize=TEXT_SIZE,
+                    color=_palette_file()["text"], zorder=3,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5})
+    ax.set_xlim(left, right)
 
 
 def bar_chart(
@@ -306,6 +339,8 @@ def bar_chart(
     if _whole_numbers(values) and not unit:
         _integer_ticks(ax.xaxis)
     ax.margins(x=0.18)
+    if texts is not None and WITHHELD in texts:
+        _mark_withheld(ax, [texts])
     alt = describe_bars(labels, values, title, unit, texts)
     if target is not None:
         alt += f" {target_label}."
@@ -353,6 +388,7 @@ def grouped_bar_chart(
     if _whole_numbers(data[value]):
         _integer_ticks(ax.xaxis)
     ax.margins(x=0.35)
+    _mark_withheld(ax, [[f"{g}: {shown.get((name, g), '')}" for name in labels] for g in groups])
     ax.legend(title="", frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=len(groups))
     parts = []
     for name in labels:
@@ -367,7 +403,7 @@ def comparison_chart(la_name: str, la_value: float | None, england, *, year_labe
     ``england`` is :func:`cpstats.data.reference.england_value`'s answer; without
     it only the authority's bar is drawn. Returns ``None`` when the
     authority's value is not applicable, so nothing misleading is drawn; a
-    withheld value is an empty bar labelled ``[c]``.
+    withheld value is a hatched band marked ``[c] withheld``.
     """
     if la_value is None:
         return None
@@ -416,8 +452,8 @@ def chart_from_table(
     Cells are read back from their display form ("1,234", "45.0%"), so the
     chart shows exactly the numbers of the table beside it; rows whose cell
     is a symbol such as ``[z]`` are left out. The table is built from the
-    report's protected figures, so a withheld cell is already ``[c]``: it is an
-    empty bar labelled ``[c]``.
+    report's protected figures, so a withheld cell is already ``[c]``: it is a
+    hatched band marked ``[c] withheld``.
     """
     rows = [
         (label, cell)
@@ -444,8 +480,8 @@ def grouped_chart_from_table(
     """Grouped bars from a :mod:`cpstats.present.tables` table: one bar per column in ``group_columns``.
 
     E.g. a table with a ``Measure`` column and one column per year gives, for
-    each measure, one bar per year. A withheld cell (public report) is an
-    empty bar labelled ``[c]``.
+    each measure, one bar per year. A withheld cell (public report) is a
+    hatched band marked ``[c] withheld``.
     """
     records = [
         {"label": label, "group": column, "value": 0.0 if cell == WITHHELD else _cell_number(cell),

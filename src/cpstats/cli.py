@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BuildError as exc:  # a failed or refused build: nothing was published
         print(f"cpstats: not published: {exc}", file=sys.stderr)
-        return 1
+        return getattr(exc, "exit_status", 1)
     except QuartoError as exc:  # Quarto's own message, on one line: nothing was published
         print(f"cpstats: not published: {exc}", file=sys.stderr)
         return 2
@@ -629,6 +629,8 @@ def _build(args: argparse.Namespace) -> int:
 
     failed = [r for r in records if r.error]
     for record in records:
+        for warning in record.warnings:
+            print(f"cpstats: warning: {record.label}: {warning}", file=sys.stderr)
         if record.error:
             continue
         print(format_backtest(record.label, record.changes, record.first))
@@ -637,7 +639,7 @@ def _build(args: argparse.Namespace) -> int:
               f"{len(record.cached)} from the cache; rendered by {renderer_name(record.renderer)})")
     for record in failed:
         print(f"cpstats: not published: {record.label}: {record.error}", file=sys.stderr)
-    return 1 if failed else 0
+    return max((record.exit_status for record in failed), default=0)
 
 
 if __name__ == "__main__":

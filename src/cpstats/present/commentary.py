@@ -368,6 +368,8 @@ _REFERENCE_WORDS = frozenset({
     "priority", "objective", "article", "regulation", "schedule", "rule", "aged", "age", "ages",
 })
 """A word before a number that makes it a reference or a label (section 47, table 3, aged 16), not a count."""
+_AGE_RANGE = re.compile(r"\b(?:aged|ages?)\s+\d+\s*(?:to|and|-|–)\s*$", re.IGNORECASE)
+"""The end of an age range before a number (aged 0 to 17)."""
 _UNITS_AFTER = re.compile(
     r"\s*(?:%|per\s*cent|percent|percentage\s+points?|pp\b|(?:working\s+|calendar\s+)?(?:days?|weeks?|months?|"
     r"years?|hours?|minutes?|mins?|decades?)\b|-?year-olds?\b|am\b|pm\b|st\b|nd\b|rd\b|th\b|and\s+over\b)",
@@ -386,8 +388,8 @@ class TypedNumber:
 
 def typed_numbers(text: str) -> list[TypedNumber]:
     """The whole numbers typed in commentary that could be counts: not in a placeholder, a link, a date,
-    a year (1900 to 2099), a percentage, a length of time, an age, a list's or heading's numbering, or a
-    reference (section 47, table 3).
+    a year (1900 to 2099), a percentage, a length of time, an age (aged 16, under 18, aged 0 to 17), the
+    base of a rate (per 10,000), a list's or heading's numbering, or a reference (section 47, table 3).
 
     >>> [n.text for n in typed_numbers("Neglect, 18 children, close behind 20.")]
     ['18', '20']
@@ -396,6 +398,10 @@ def typed_numbers(text: str) -> list[TypedNumber]:
     []
     >>> [(n.line, n.value) for n in typed_numbers("1. First point\\n## 8 Numbers\\nAbout 1,234 referrals")]
     [(3, 1234)]
+    >>> typed_numbers("children aged 0 to 17, under 18, per 10,000")
+    []
+    >>> [n.text for n in typed_numbers("over 40 children; from 3 to 20 plans")]
+    ['40', '3', '20']
     """
     blank = lambda match: re.sub(r"[^\n]", " ", match.group(0))  # noqa: E731 - keeps lines and columns
     text = _URL.sub(blank, _BRACES.sub(blank, text))
@@ -414,6 +420,9 @@ def typed_numbers(text: str) -> list[TypedNumber]:
                     or ("," not in match["number"] and len(match["number"]) == 4 and 1900 <= value <= 2099)
                     or _UNITS_AFTER.match(after)
                     or (word_before and word_before.group(1).lower() in _REFERENCE_WORDS)
+                    or (word_before and word_before.group(1).lower() == "per")  # per 10,000 children: a rate's base
+                    or (word_before and word_before.group(1).lower() in ("under", "over") and value <= 18)  # an age
+                    or _AGE_RANGE.search(before)
                     or (value <= 31 and ((word_after and word_after.group(1).lower() in _MONTHS)
                                          or (word_before and word_before.group(1).lower() in _MONTHS)))):
                 continue

@@ -368,6 +368,11 @@ _REFERENCE_WORDS = frozenset({
     "priority", "objective", "article", "regulation", "schedule", "rule", "aged", "age", "ages",
 })
 """A word before a number that makes it a reference or a label (section 47, table 3, aged 16), not a count."""
+_COUNTED = frozenset({
+    "children", "child", "families", "family", "people", "persons", "victims", "parents", "referrals", "plans",
+    "enquiries", "conferences", "cases", "forms", "young", "babies", "boys", "girls", "adults", "households",
+})
+"""Words after a number that make it a count, even one that could be a year (2017 children)."""
 _AGE_RANGE = re.compile(r"\b(?:aged|ages?)\s+\d+\s*(?:to|and|-|–)\s*$", re.IGNORECASE)
 """The end of an age range before a number (aged 0 to 17)."""
 _UNITS_AFTER = re.compile(
@@ -388,7 +393,7 @@ class TypedNumber:
 
 def typed_numbers(text: str) -> list[TypedNumber]:
     """The whole numbers typed in commentary that could be counts: not in a placeholder, a link, a date,
-    a year (1900 to 2099), a percentage, a length of time, an age (aged 16, under 18, aged 0 to 17), the
+    a year (1900 to 2099 without a thousands separator, unless a word such as "children" follows), a percentage, a length of time, an age (aged 16, under 18, aged 0 to 17), the
     base of a rate (per 10,000), a list's or heading's numbering, or a reference (section 47, table 3).
 
     >>> [n.text for n in typed_numbers("Neglect, 18 children, close behind 20.")]
@@ -400,6 +405,8 @@ def typed_numbers(text: str) -> list[TypedNumber]:
     [(3, 1234)]
     >>> typed_numbers("children aged 0 to 17, under 18, per 10,000")
     []
+    >>> [n.text for n in typed_numbers("In 2017 there were 2017 children, or 2,017.")]
+    ['2017', '2,017']
     >>> [n.text for n in typed_numbers("over 40 children; from 3 to 20 plans")]
     ['40', '3', '20']
     """
@@ -417,7 +424,8 @@ def typed_numbers(text: str) -> list[TypedNumber]:
             if (value == 0
                     or (marker and match.start() == marker.start(1) and (line.lstrip().startswith("#")
                                                                           or re.match(r"[.)]", after)))
-                    or ("," not in match["number"] and len(match["number"]) == 4 and 1900 <= value <= 2099)
+                    or ("," not in match["number"] and len(match["number"]) == 4 and 1900 <= value <= 2099
+                        and not (word_after and word_after.group(1).lower() in _COUNTED))  # a year, not 2017 children
                     or _UNITS_AFTER.match(after)
                     or (word_before and word_before.group(1).lower() in _REFERENCE_WORDS)
                     or (word_before and word_before.group(1).lower() == "per")  # per 10,000 children: a rate's base

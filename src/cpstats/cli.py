@@ -22,11 +22,12 @@ Commands
 ``cpstats build --la sample --year 2017-18 [--final]``
 ``cpstats build --la all --years 2014-15:2019-20 [--jobs N] [--force] [--scheduler tcp://host:8786]``
     Execute the section notebooks and publish the report to ``_site``;
-    ``--final`` refuses while any section's commentary is not yet written.
+    ``--final`` refuses while any section's commentary is not yet written, or
+    (exit status 2) while a public report's commentary types a count it withholds.
 
 Exit status is 0 on success, 2 for input that cannot be right (data that
 break the contract, a year the data do not cover, a folder or name that is not
-allowed), 130 when stopped by Ctrl-C (SIGINT), 141 when the reader of the
+allowed, a final public report whose commentary types a count it withholds), 130 when stopped by Ctrl-C (SIGINT), 141 when the reader of the
 output went away (``cpstats metrics | head``), and 1 for any other failure.
 Every failure is one line on standard error, never a traceback.
 """
@@ -164,7 +165,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="the HTML by Quarto (quarto; auto when a quarto command is on PATH) or by the built-in "
                             "pandoc renderer (builtin); the PDF is always the built-in Typst PDF")
     build.add_argument("--final", action="store_true",
-                       help="refuse to publish while any section's commentary is not yet written")
+                       help="refuse to publish while any section's commentary is not yet written, or while a public "
+                            "report's commentary types a number equal to a count it withholds (listed as warnings "
+                            "without --final)")
     prepare = commands.add_parser(
         "quarto-prepare",
         help="execute the report the root _quarto.yml (and the active Quarto profile) names and write its pages "

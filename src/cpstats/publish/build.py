@@ -718,7 +718,9 @@ def build_report(
         The largest count withheld in a public report.
     final : bool
         Refuse to publish while any section shows "commentary not yet
-        written" (a draft shows the note instead).
+        written" (a draft shows the note instead), or while a public report's
+        commentary types a number equal to a count it withholds (without it,
+        each is a warning in ``record.warnings``).
     jobs : int, optional
         Notebooks executed at once, each in its own process; the number of cores by default.
     force : bool
@@ -746,6 +748,8 @@ def build_report(
         A section notebook failed; nothing was published.
     UnwrittenCommentaryError
         ``final`` was asked for and some commentary is missing; nothing was published.
+    WithheldNumberError
+        ``final`` was asked for and a public report's commentary types a count it withholds; nothing was published.
     BuildError
         Other failures (unknown renderer, Quarto failure); nothing was published.
     """

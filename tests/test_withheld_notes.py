@@ -186,3 +186,14 @@ def test_commentary_typing_a_withheld_count_is_listed_and_final_refuses_it(tmp_p
     assert "warning" not in capsys.readouterr().err
     assert "fewer than 6" in html_text((site / "sample" / "2017-18" / "01_introduction.html").read_text("utf-8")) or \
         "[c]" in html_text((site / "sample" / "2017-18" / "01_introduction.html").read_text("utf-8"))
+
+
+def test_quarto_pages_carry_the_same_notes(quarto_report, public_report):
+    """Quarto lays out the same documents: each page has the note as often as the built-in page has it."""
+    counts = {}
+    for page in sorted(public_report.report.glob("[0-9]*.html")):
+        built_in = normal(html_text(page.read_text(encoding="utf-8"))).count(NOTE)
+        quarto = normal(html_text((quarto_report.report / page.name).read_text(encoding="utf-8"))).count(NOTE)
+        counts[page.name] = (built_in, quarto)
+    assert sum(b for b, _ in counts.values()) >= 10
+    assert all(b == q for b, q in counts.values()), counts

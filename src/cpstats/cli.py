@@ -22,12 +22,14 @@ Commands
 ``cpstats build --la sample --year 2017-18 [--final]``
 ``cpstats build --la all --years 2014-15:2019-20 [--jobs N] [--force] [--scheduler tcp://host:8786]``
     Execute the section notebooks and publish the report to ``_site``;
-    ``--final`` refuses while any section's commentary is not yet written.
+    ``--final`` refuses while any section's commentary is not yet written, or
+    (exit status 2) while a public report's commentary types a count it withholds.
 
 Exit status is 0 on success, 2 for input that cannot be right (data that
 break the contract, a year the data do not cover, a folder or name that is not
-allowed), 130 when stopped by Ctrl-C (SIGINT), 143 by SIGTERM and 129 by SIGHUP
-(``build``), 141 when the reader of the output went away (``cpstats metrics | head``), and 1 for any other failure.
+allowed, a final public report whose commentary types a count it withholds), 130 when stopped by Ctrl-C
+(SIGINT), 143 by SIGTERM and 129 by SIGHUP (``build``), 141 when the reader of the output went away
+(``cpstats metrics | head``), and 1 for any other failure.
 Every failure is one line on standard error, never a traceback.
 """
 
@@ -167,7 +169,9 @@ def _parser() -> argparse.ArgumentParser:
                             "(default) keeps the renderer of the published report, and for a first publication "
                             "takes Quarto when a quarto command is on PATH; the PDF is always the built-in Typst PDF")
     build.add_argument("--final", action="store_true",
-                       help="refuse to publish while any section's commentary is not yet written")
+                       help="refuse to publish while any section's commentary is not yet written, or while a public "
+                            "report's commentary types a number equal to a count it withholds (listed as warnings "
+                            "without --final)")
     prepare = commands.add_parser(
         "quarto-prepare",
         help="execute the report the root _quarto.yml (and the active Quarto profile) names and write its pages "
@@ -213,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BuildError as exc:  # a failed or refused build: nothing was published
         print(f"cpstats: not published: {exc}", file=sys.stderr)
-        return 1
+        return getattr(exc, "exit_status", 1)
     except QuartoError as exc:  # Quarto's own message, on one line: nothing was published
         print(f"cpstats: not published: {exc}", file=sys.stderr)
         return 2
@@ -795,6 +799,8 @@ def _build(args: argparse.Namespace) -> int:
 
     failed = [r for r in records if r.error]
     for record in records:
+        for warning in record.warnings:
+            print(f"cpstats: warning: {record.label}: {warning}", file=sys.stderr)
         if record.error:
             continue
         print(format_backtest(record.label, record.changes, record.first))
@@ -805,7 +811,7 @@ def _build(args: argparse.Namespace) -> int:
               f"{len(record.cached)} from the cache; rendered by {renderer_name(record.renderer)})")
     for record in failed:
         print(f"cpstats: not published: {record.label}: {record.error}", file=sys.stderr)
-    return 1 if failed else 0
+    return max((record.exit_status for record in failed), default=0)
 
 
 if __name__ == "__main__":

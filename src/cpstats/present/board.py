@@ -50,7 +50,9 @@ UNITS = {
 """Each kind of figure's unit, as the CSV and workbook's ``Unit`` column states it."""
 
 SYMBOLS = {
-    CONFIDENTIAL: "confidential: withheld so that a small number of children cannot be identified",
+    CONFIDENTIAL: "confidential: withheld so that no person can be identified: a count of people from 1 to "
+                  "the threshold, a larger figure withheld so that such a count cannot be worked out from the "
+                  "others, or a figure worked out from one of these",
     NOT_AVAILABLE_SYMBOL: "not available",
     NOT_APPLICABLE_SYMBOL: "not applicable (a percentage of nothing; England's count beside an authority's)",
 }

@@ -25,8 +25,11 @@ labelled with their values (in grouped charts with their group too) and each
 line has its own marker and dash pattern. Charts are drawn from a report's
 protected figures or the tables made from them: a value the disclosure policy
 withholds (:class:`~cpstats.figures.figures.Withheld`, or ``[c]`` in a table)
-is a bar drawn empty and labelled ``[c]``, or a gap in a line, and the text
-alternative says ``[c]``. Nothing here decides what is withheld.
+is never a bar of its height: it is a pale hatched band across the plot marked
+``[c] withheld`` (:func:`_mark_withheld`), or a gap in a line marked ``[c]``;
+the text alternative says ``[c]`` and what it means, and the chart's output
+says it holds one (:attr:`Chart.withheld`), for the note the report puts under
+it. Nothing here decides what is withheld.
 
 Examples
 --------
@@ -136,6 +139,9 @@ class Chart:
     svg: str
     alt: str
     title: str = ""
+    withheld: bool = False
+    """Whether a value of the chart is withheld (``[c]``): its output says so, and the report puts the note
+    saying what ``[c]`` means under it (:func:`cpstats.present.tables.withheld_note`)."""
 
     def data_uri(self) -> str:
         """The SVG as a ``data:`` URI."""
@@ -154,6 +160,11 @@ class Chart:
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        # whether it holds a withheld value goes in the output's metadata, for the note under it
+        metadata = {"cpstats": {"chart": {"withheld": True}}} if self.withheld else {}
+        return {"text/markdown": self.to_markdown()}, metadata
 
 
 def configure_matplotlib() -> None:
@@ -186,15 +197,20 @@ def describe_bars(labels: Sequence[str], values: Sequence[float], title: str, un
     >>> describe_bars(["A", "B"], [1, 2.5], "Things", "%")
     'Bar chart: Things. A 1%, B 2.5%.'
     >>> describe_bars(["A", "B"], [1, 0], "Things", texts=["1", "[c]"])
-    'Bar chart: Things. A 1, B [c] (not shown, to protect the confidentiality of small numbers).'
+    'Bar chart: Things. A 1, B [c] ([c]: withheld to protect confidentiality, drawn as a hatched band marked [c] withheld: a small count of people, or a larger figure withheld so that a small one cannot be worked out).'
     """
     texts = list(texts) if texts is not None else [f"{_number(value)}{unit}" for value in values]
     bars = ", ".join(f"{label} {text}" for label, text in zip(labels, texts))
     return f"Bar chart: {title}. {bars}{_withheld_note(texts)}."
 
 
-def _withheld_note(texts: Sequence[str]) -> str:
-    return " (not shown, to protect the confidentiality of small numbers)" if WITHHELD in texts else ""
+WITHHELD_ALT = ("withheld to protect confidentiality{how}: a small count of people, or a larger figure withheld so "
+                "that a small one cannot be worked out")
+"""What the text alternative of a chart holding ``[c]`` says it means (the note under the chart gives the threshold)."""
+
+
+def _withheld_note(texts: Sequence[str], how: str = ", drawn as a hatched band marked [c] withheld") -> str:
+    return f" ({WITHHELD}: {WITHHELD_ALT.format(how=how)})" if WITHHELD in texts else ""
 
 
 def _wrap(label: str) -> str:
@@ -226,7 +242,37 @@ def _label_bars(ax, unit: str, texts: Sequence[Sequence[str]] | None = None) -> 
         labels = [f"{_number(v)}{unit}" for v in container.datavalues]
         if texts is not None and number < len(texts) and len(texts[number]) == len(labels):
             labels = list(texts[number])
-        ax.bar_label(container, labels=labels, padding=3, fontsize=TEXT_SIZE)
+        ax.bar_label(container, labels=["" if _withheld_text(t) else t for t in labels], padding=3, fontsize=TEXT_SIZE)
+
+
+def _withheld_text(text: str) -> bool:
+    return text == WITHHELD or text.endswith(f": {WITHHELD}")
+
+
+WITHHELD_BAR = "[c] withheld"
+"""What a withheld bar says where it would be drawn."""
+
+
+def _mark_withheld(ax, texts: Sequence[Sequence[str]]) -> None:
+    """Draw each withheld bar (its label ``[c]``, container by container) as a placeholder: a pale hatched band
+    across the whole plot, unlike any bar of data, with ``[c] withheld`` written on it, so that it is never
+    read as a zero or left out. Call it once the axis's limits are set."""
+    from matplotlib.patches import Rectangle
+
+    left, right = ax.get_xlim()
+    for number, container in enumerate(ax.containers):
+        labels = texts[number] if number < len(texts) else ()
+        for patch, text in zip(container.patches, labels):
+            if not _withheld_text(text):
+                continue
+            y, height = patch.get_y(), patch.get_height()
+            ax.add_patch(Rectangle((left, y), right - left, height, facecolor="none", edgecolor=_palette_file()["axis"],
+                                   hatch="///", linewidth=0.8, alpha=0.45, zorder=0.5))
+            shown = WITHHELD_BAR if text == WITHHELD else text.removesuffix(WITHHELD) + WITHHELD_BAR
+            ax.text(left + (right - left) * 0.02, y + height / 2, shown, va="center", ha="left", fontsize=TEXT_SIZE,
+                    color=_palette_file()["text"], zorder=3,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5})
+    ax.set_xlim(left, right)
 
 
 def bar_chart(
@@ -293,10 +339,12 @@ def bar_chart(
     if _whole_numbers(values) and not unit:
         _integer_ticks(ax.xaxis)
     ax.margins(x=0.18)
+    if texts is not None and WITHHELD in texts:
+        _mark_withheld(ax, [texts])
     alt = describe_bars(labels, values, title, unit, texts)
     if target is not None:
         alt += f" {target_label}."
-    return Chart(figure_to_svg(figure), alt, title)
+    return Chart(figure_to_svg(figure), alt, title, withheld=WITHHELD in (texts or ()))
 
 
 def grouped_bar_chart(
@@ -340,12 +388,13 @@ def grouped_bar_chart(
     if _whole_numbers(data[value]):
         _integer_ticks(ax.xaxis)
     ax.margins(x=0.35)
+    _mark_withheld(ax, [[f"{g}: {shown.get((name, g), '')}" for name in labels] for g in groups])
     ax.legend(title="", frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=len(groups))
     parts = []
     for name in labels:
         parts.append(name + ": " + ", ".join(f"{g} {shown[(name, g)]}" for g in groups if (name, g) in shown))
     alt = f"Bar chart: {title}. " + "; ".join(parts) + _withheld_note(list(shown.values())) + "."
-    return Chart(figure_to_svg(figure), alt, title)
+    return Chart(figure_to_svg(figure), alt, title, withheld=WITHHELD in shown.values())
 
 
 def comparison_chart(la_name: str, la_value: float | None, england, *, year_label: str, title: str, unit: str = "") -> Chart | None:
@@ -353,15 +402,19 @@ def comparison_chart(la_name: str, la_value: float | None, england, *, year_labe
 
     ``england`` is :func:`cpstats.data.reference.england_value`'s answer; without
     it only the authority's bar is drawn. Returns ``None`` when the
-    authority's value is not applicable, so nothing misleading is drawn.
+    authority's value is not applicable, so nothing misleading is drawn; a
+    withheld value is a hatched band marked ``[c] withheld``.
     """
-    if la_value is None or is_withheld(la_value):  # nothing to draw: a withheld value is never drawn
+    if la_value is None:
         return None
-    labels, values = [f"{la_name} {year_label}"], [la_value]
+    withheld = is_withheld(la_value)
+    labels, values = [f"{la_name} {year_label}"], [0.0 if withheld else la_value]
+    texts = [WITHHELD if withheld else f"{_number(la_value)}{unit}"]
     if england is not None:
         labels.append(f"England {year_label}")
         values.append(england[0])
-    return bar_chart(labels, values, title=title, value_label=title, unit=unit)
+        texts.append(f"{_number(england[0])}{unit}")
+    return bar_chart(labels, values, title=title, value_label=title, unit=unit, texts=texts)
 
 
 def _cell_number(cell) -> float | None:
@@ -399,8 +452,8 @@ def chart_from_table(
     Cells are read back from their display form ("1,234", "45.0%"), so the
     chart shows exactly the numbers of the table beside it; rows whose cell
     is a symbol such as ``[z]`` are left out. The table is built from the
-    report's protected figures, so a withheld cell is already ``[c]``: it is an
-    empty bar labelled ``[c]``.
+    report's protected figures, so a withheld cell is already ``[c]``: it is a
+    hatched band marked ``[c] withheld``.
     """
     rows = [
         (label, cell)
@@ -427,8 +480,8 @@ def grouped_chart_from_table(
     """Grouped bars from a :mod:`cpstats.present.tables` table: one bar per column in ``group_columns``.
 
     E.g. a table with a ``Measure`` column and one column per year gives, for
-    each measure, one bar per year. A withheld cell (public report) is an
-    empty bar labelled ``[c]``.
+    each measure, one bar per year. A withheld cell (public report) is a
+    hatched band marked ``[c] withheld``.
     """
     records = [
         {"label": label, "group": column, "value": 0.0 if cell == WITHHELD else _cell_number(cell),
@@ -455,8 +508,13 @@ def describe_lines(x_labels: Sequence[str], series: dict, title: str, unit: str 
             f"{x} {_point_text(v, unit)}" for x, v in zip(x_labels, values)
         )
         parts.append(f"{name}: {points}")
-    withheld = any(is_withheld(v) for values in series.values() for v in values)
-    return f"Line chart: {title}. " + "; ".join(parts) + _withheld_note([WITHHELD] if withheld else []) + "."
+    withheld = _any_withheld(series)
+    return (f"Line chart: {title}. " + "; ".join(parts)
+            + _withheld_note([WITHHELD] if withheld else [], ", a gap in the line marked [c]") + ".")
+
+
+def _any_withheld(series: dict) -> bool:
+    return any(is_withheld(v) for values in series.values() for v in values)
 
 
 def _point_text(value, unit: str) -> str:
@@ -484,6 +542,10 @@ def _draw_line(ax, positions, values, number: int, name: str, unit: str, below: 
     # a marker and dash pattern of its own, so that the lines differ by more than colour
     ax.plot(positions, ys, marker=MARKERS[number % len(MARKERS)], linestyle=LINE_STYLES[number % len(LINE_STYLES)],
             color=colour, label=name, linewidth=2 if labelled else 1.3, markersize=6 if labelled else 4)
+    for x, v in zip(positions, values):
+        if is_withheld(v):  # a withheld point is a gap in the line, marked where it would be, never left silent
+            ax.annotate(WITHHELD, (x, 0), textcoords="offset points", xytext=(0, 4), ha="center", va="bottom",
+                        fontsize=TEXT_SIZE, color=colour)
     if not labelled:
         return
     for index, (x, v) in enumerate(zip(positions, values)):
@@ -565,7 +627,8 @@ def line_chart(
     ax.margins(x=0.08)
     if len(series) > 1:  # below the plot, where it cannot cover a line or a label
         ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=min(len(series), 2))
-    return Chart(figure_to_svg(figure), describe_lines(x_labels, series, title, unit), title)
+    return Chart(figure_to_svg(figure), describe_lines(x_labels, series, title, unit), title,
+                 withheld=_any_withheld(series))
 
 
 def small_multiples(
@@ -599,7 +662,8 @@ def small_multiples(
         ax.margins(x=0.08)
     axes[-1, 0].set_xticks(positions, list(x_labels))
     figure.tight_layout(h_pad=1.2)
-    return Chart(figure_to_svg(figure), describe_lines(x_labels, series, title, unit), title)
+    return Chart(figure_to_svg(figure), describe_lines(x_labels, series, title, unit), title,
+                 withheld=_any_withheld(series))
 
 
 def trend_chart(trend: pd.DataFrame, columns: dict, *, title: str, value_label: str, unit: str = "",

@@ -71,6 +71,11 @@ __all__ = [
     "unwritten_sections",
     "key_plan_path",
     "read_key_plan",
+    "TypedNumber",
+    "typed_numbers",
+    "TypedWithheld",
+    "withheld_counts",
+    "typed_withheld",
 ]
 
 PLACEHOLDER = re.compile(
@@ -356,3 +361,145 @@ def read_key_plan(root: Path, la: str, year: str, section: str = "19_key_plan"):
     if empty:
         raise CommentaryError(f"{path}, row {empty[0] + 2}: the action is empty")
     return plan.rename(columns={"action": "Action", "who": "Who"}).reset_index(drop=True)
+
+
+# ----------------------------------------------------------------- numbers typed in commentary
+
+
+_TYPED = re.compile(r"(?<![\w.,/£$€#:–-])(?P<number>\d{1,3}(?:,\d{3})+|\d+)(?![\w]|[.,/:–-]\d|%)")
+"""A whole number written in digits, standing alone: not part of a word (``s47``), a decimal (``2.5``),
+a date or year label (``31/03/2018``, ``2017-18``), a time, a sum of money (``£3,000``) or a percentage."""
+_URL = re.compile(r"<?(?:https?|mailto|ftp):[^\s)>]*>?|www\.[^\s)]*|\]\([^)\n]*\)")
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec")
+_REFERENCE_WORDS = frozenset({
+    "section", "sections", "s", "figure", "figures", "fig", "table", "tables", "chapter", "chapters", "page", "pages",
+    "p", "pp", "paragraph", "paragraphs", "para", "part", "parts", "appendix", "annex", "step", "stage", "level",
+    "tier", "phase", "version", "no", "number", "item", "question", "standard", "principle", "recommendation",
+    "priority", "objective", "article", "regulation", "schedule", "rule", "aged", "age", "ages",
+})
+"""A word before a number that makes it a reference or a label (section 47, table 3, aged 16), not a count."""
+_COUNTED = frozenset({
+    "children", "child", "families", "family", "people", "persons", "victims", "parents", "referrals", "plans",
+    "enquiries", "conferences", "cases", "forms", "young", "babies", "boys", "girls", "adults", "households",
+})
+"""Words after a number that make it a count, even one that could be a year (2017 children)."""
+_AGE_RANGE = re.compile(r"\b(?:aged|ages?)\s+\d+\s*(?:to|and|-|–)\s*$", re.IGNORECASE)
+"""The end of an age range before a number (aged 0 to 17)."""
+_UNITS_AFTER = re.compile(
+    r"\s*(?:%|per\s*cent|percent|percentage\s+points?|pp\b|(?:working\s+|calendar\s+)?(?:days?|weeks?|months?|"
+    r"years?|hours?|minutes?|mins?|decades?)\b|-?year-olds?\b|am\b|pm\b|st\b|nd\b|rd\b|th\b|and\s+over\b)",
+    re.IGNORECASE)
+"""Words after a number that make it a percentage, a length of time or an age, not a count of people."""
+
+
+@dataclass(frozen=True)
+class TypedNumber:
+    """A whole number typed in commentary: its line (from 1), as typed, and its value."""
+
+    line: int
+    text: str
+    value: int
+
+
+def typed_numbers(text: str) -> list[TypedNumber]:
+    """The whole numbers typed in commentary that could be counts: not in a placeholder, a link, a date,
+    a year (1900 to 2099 without a thousands separator, unless a word such as "children" follows), a percentage, a length of time, an age (aged 16, under 18, aged 0 to 17), the
+    base of a rate (per 10,000), a list's or heading's numbering, or a reference (section 47, table 3).
+
+    >>> [n.text for n in typed_numbers("Neglect, 18 children, close behind 20.")]
+    ['18', '20']
+    >>> typed_numbers("In 2017-18 (1 April 2017 to 31 March 2018) 45% were seen within 15 working days; "
+    ...               "section 47, table 3, {{ referrals }}, £3,000, aged 16, 2.5 and s47.")
+    []
+    >>> [(n.line, n.value) for n in typed_numbers("1. First point\\n## 8 Numbers\\nAbout 1,234 referrals")]
+    [(3, 1234)]
+    >>> typed_numbers("children aged 0 to 17, under 18, per 10,000")
+    []
+    >>> [n.text for n in typed_numbers("In 2017 there were 2017 children, or 2,017.")]
+    ['2017', '2,017']
+    >>> [n.text for n in typed_numbers("over 40 children; from 3 to 20 plans")]
+    ['40', '3', '20']
+    """
+    blank = lambda match: re.sub(r"[^\n]", " ", match.group(0))  # noqa: E731 - keeps lines and columns
+    text = _URL.sub(blank, _BRACES.sub(blank, text))
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        marker = re.match(r"\s*(?:#+\s*|>\s*)*(?:[-*+]\s+)?(\d+[.)]?)(?=\s|$)", line)
+        for match in _TYPED.finditer(line):
+            value = int(match["number"].replace(",", ""))
+            before = line[:match.start()]
+            after = line[match.end():]
+            word_before = re.search(r"([A-Za-z]+)\.?\s*$", before)
+            word_after = re.match(r"\s*([A-Za-z]+)", after)
+            if (value == 0
+                    or (marker and match.start() == marker.start(1) and (line.lstrip().startswith("#")
+                                                                          or re.match(r"[.)]", after)))
+                    or ("," not in match["number"] and len(match["number"]) == 4 and 1900 <= value <= 2099
+                        and not (word_after and word_after.group(1).lower() in _COUNTED))  # a year, not 2017 children
+                    or _UNITS_AFTER.match(after)
+                    or (word_before and word_before.group(1).lower() in _REFERENCE_WORDS)
+                    or (word_before and word_before.group(1).lower() == "per")  # per 10,000 children: a rate's base
+                    or (word_before and word_before.group(1).lower() in ("under", "over") and value <= 18)  # an age
+                    or _AGE_RANGE.search(before)
+                    or (value <= 31 and ((word_after and word_after.group(1).lower() in _MONTHS)
+                                         or (word_before and word_before.group(1).lower() in _MONTHS)))):
+                continue
+            found.append(TypedNumber(number, match["number"], value))
+    return found
+
+
+@dataclass(frozen=True)
+class TypedWithheld:
+    """A number typed in a commentary file that equals a count the report withholds."""
+
+    file: str
+    line: int
+    text: str
+    figures: tuple[str, ...]
+
+    def __str__(self) -> str:
+        shown = "; ".join(self.figures[:3]) + (f"; and {len(self.figures) - 3} more" if len(self.figures) > 3 else "")
+        return (f"{self.file}, line {self.line}: {self.text} is a count this report withholds ({shown}): "
+                "name it with a placeholder, which shows it as the report does, or leave it out")
+
+
+def withheld_counts(public, internal, years: Sequence[str], every_figure_in: Sequence[str] = (),
+                    labels=None) -> dict[int, list[str]]:
+    """The counts a public report withholds, by value: each with the figures (in the report's words) and year.
+
+    ``public`` and ``internal`` are the report's figures (:class:`cpstats.figures.figures.Figures`) under its
+    policy and with every count; ``years`` the years whose figures it shows, ``every_figure_in`` those of
+    them shown whole (the others only for the headline figures of the trend).
+    """
+    from cpstats.figures.trends import HEADLINE_TREND
+
+    label = labels or (lambda name: name)
+    found: dict[int, list[str]] = {}
+    for year in years:
+        shown, true = public.flat.get(year), internal.flat.get(year)
+        if shown is None or true is None:
+            continue
+        for name, value in shown.items():
+            if not is_withheld(value) or (year not in every_figure_in and name not in HEADLINE_TREND):
+                continue
+            count = true.get(name)
+            if isinstance(count, int) and not isinstance(count, bool) and count > 0:
+                found.setdefault(count, []).append(f"{label(name)}, {year}")
+    return found
+
+
+def typed_withheld(files: Sequence[Path], withheld: dict[int, list[str]], shown_as=str) -> list[TypedWithheld]:
+    """Every number typed in the commentary ``files`` that equals a withheld count, in file and line order.
+
+    ``shown_as`` gives the file's name as the message says it (e.g. relative to the project).
+    """
+    found = []
+    for path in files:
+        path = Path(path)
+        if path.suffix != ".md" or not path.is_file():
+            continue
+        for typed in typed_numbers(path.read_text(encoding="utf-8")):
+            if typed.value in withheld:
+                found.append(TypedWithheld(shown_as(path), typed.line, typed.text, tuple(withheld[typed.value])))
+    return found

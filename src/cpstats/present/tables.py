@@ -70,6 +70,9 @@ __all__ = [
     "key_plan_table",
     "local_figures_table",
     "to_markdown",
+    "withheld_note",
+    "holds_withheld",
+    "WITHHELD_SYMBOL",
     "TABLE_MIME",
     "table_payload",
     "TableDisplay",
@@ -153,6 +156,32 @@ def _count(value: int | None) -> str:
 
 WITHHELD_SYMBOL = "[c]"
 """A table cell the disclosure policy withholds (GSS: confidential)."""
+
+
+def withheld_note(threshold: int) -> str:
+    """What ``[c]`` means, said under every table and chart that holds one (in a public report).
+
+    The same words under every such table, whichever of its cells are small counts and whichever were
+    withheld to protect them: saying per cell (or per table) which ``[c]`` is a small count would tell
+    a reader that the others are larger than the threshold, and a total less a count known to be at
+    least 6 can pin the small one it protects (a total of 7 split into a small count and a larger one
+    is 1 and 6).
+
+    >>> withheld_note(5)
+    '[c]: withheld to protect confidentiality: a count of people from 1 to 5, a larger figure withheld so that such a count cannot be worked out from the totals and other figures, or a rate or percentage worked out from one of these.'
+    """
+    return (f"{WITHHELD_SYMBOL}: withheld to protect confidentiality: a count of people from 1 to {threshold}, a larger "
+            "figure withheld so that such a count cannot be worked out from the totals and other figures, or a rate or "
+            "percentage worked out from one of these.")
+
+
+def holds_withheld(rows: Sequence[Sequence[object]]) -> bool:
+    """Whether any cell of a table's rows is ``[c]``.
+
+    >>> holds_withheld([["Neglect", "[c]"]]), holds_withheld([["Neglect", "18"]])
+    (True, False)
+    """
+    return any(str(cell).strip() == WITHHELD_SYMBOL for row in rows for cell in row)
 
 
 def _percent(value: float | None) -> str:

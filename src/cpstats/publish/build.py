@@ -77,6 +77,7 @@ __all__ = [
     "BuildError",
     "NotebookError",
     "UnwrittenCommentaryError",
+    "WithheldNumberError",
     "RENDERERS",
     "build_report",
     "execute_report",
@@ -140,6 +141,28 @@ class UnwrittenCommentaryError(BuildError):
             f"a final report needs the commentary of every section; not yet written for "
             f"{len(self.sections)} section{'s' if len(self.sections) != 1 else ''}:\n{listed}\n"
             "Nothing was published. Build without --final for a draft that shows the missing sections."
+        )
+
+
+class WithheldNumberError(BuildError):
+    """A final public build was asked for while commentary types a number equal to a count the report withholds.
+
+    Attributes
+    ----------
+    found : list of cpstats.present.commentary.TypedWithheld
+        Each number, with its file and line.
+    """
+
+    exit_status = 2
+    """Refused, like bad input: the commentary must change before the report is published."""
+
+    def __init__(self, found):
+        self.found = list(found)
+        listed = "\n".join(f"  - {typed}" for typed in self.found)
+        super().__init__(
+            f"a final public report may not type a count it withholds; commentary does so "
+            f"{len(self.found)} time{'s' if len(self.found) != 1 else ''}:\n{listed}\n"
+            "Nothing was published. Build without --final to see these as warnings."
         )
 
 
@@ -757,7 +780,9 @@ def build_report(
         The largest count withheld in a public report.
     final : bool
         Refuse to publish while any section shows "commentary not yet
-        written" (a draft shows the note instead).
+        written" (a draft shows the note instead), or while a public report's
+        commentary types a number equal to a count it withholds (without it,
+        each is a warning in ``record.warnings``).
     jobs : int, optional
         Notebooks executed at once, each in its own process; the number of cores by default.
     force : bool
@@ -785,6 +810,8 @@ def build_report(
         A section notebook failed; nothing was published.
     UnwrittenCommentaryError
         ``final`` was asked for and some commentary is missing; nothing was published.
+    WithheldNumberError
+        ``final`` was asked for and a public report's commentary types a count it withholds; nothing was published.
     BuildError
         Other failures (unknown renderer, Quarto failure); nothing was published.
     """
@@ -805,6 +832,10 @@ def build_report(
                                          report.measures_dir).log,
                           report.build_dir / SUPPRESSION_LOG)
     _refuse_unwritten(executed, report) if final else None
+    typed = _typed_withheld(report, dataset, caches)  # commentary written against the draft, told before publishing
+    record.warnings = [str(found) for found in typed]
+    if final and typed:
+        raise WithheldNumberError(typed)
     assembly = _assembly_key(executed, report.book, report.renderer, report.policy, version, report.parameters,
                              report.commentary_files, _stated_date(version, report.year))
     if not (force or not incremental) and caches.assembly_unchanged(report.target, assembly):
@@ -813,7 +844,7 @@ def build_report(
     else:                                                                       # 4. pages, PDF, downloads
         published = publish(report.target, _assembler(report, dataset, executed, version, assembly))
     write_site_index(report.out_root, draft=report.draft)
-    _remember(report, assembly, version, executed, dataset)                     # what the next build compares with
+    _remember(report, assembly, version, executed, dataset, record.warnings)   # what the next build compares with
     record.site = published
     return published
 
@@ -967,7 +998,8 @@ def _left(report: "_Report", executed: Sequence[Path]) -> dict[str, list[int]]:
     return left
 
 
-def _remember(report: "_Report", assembly: str, version: "_ReportVersion", executed: Sequence[Path], dataset) -> None:
+def _remember(report: "_Report", assembly: str, version: "_ReportVersion", executed: Sequence[Path], dataset,
+              commentary_warnings: Sequence[str] = ()) -> None:
     """Keep the rebuild key with what this build published and left, for the next build (:func:`unchanged_report`)."""
     if report.digests is not None:
         report.digests.save()
@@ -975,6 +1007,7 @@ def _remember(report: "_Report", assembly: str, version: "_ReportVersion", execu
         "assembly": assembly, "version": version.number, "notebooks": [Path(p).name for p in executed],
         "left": _left(report, executed),
         "warnings": [note for note in dataset.warnings if "extra column" in note],
+        "commentary_warnings": list(commentary_warnings),
     })
 
 
@@ -991,6 +1024,7 @@ def _unchanged(report: "_Report", record: "BuildRecord") -> bool:
         return False
     for note in kept.get("warnings", []):  # what the data's check said when it read them
         warnings.warn(note, stacklevel=2)
+    record.warnings = list(kept.get("commentary_warnings", []))  # what the commentary's check said
     _recover(report.target)  # clear only what a killed build left beside the report
     write_site_index(report.out_root, draft=report.draft)
     if report.digests is not None:
@@ -1119,6 +1153,30 @@ def _stated_date(version: "_ReportVersion", year: ReportingYear) -> dt.datetime:
     return report_timestamp(year)
 
 
+def _typed_withheld(report: _Report, dataset, caches: BuildCaches) -> list:
+    """In a public report, every number typed in its commentary that equals a count it withholds
+    (:func:`cpstats.present.commentary.typed_withheld`): of the year and the year before, every figure; of the
+    trend's years, its headline figures; and the local figures counting people. ``[]`` in an internal one."""
+    if not report.policy.public:
+        return []
+    from cpstats.data.dataset import read_local_figures
+    from cpstats.figures.trends import years_in_data
+    from cpstats.present.commentary import typed_withheld, withheld_counts
+    from cpstats.present.labels import figure_label
+
+    public = caches.figures(dataset, report.year, report.reference_dir, report.policy, report.measures_dir)
+    internal = caches.figures(dataset, report.year, report.reference_dir, Policy("internal", report.policy.threshold),
+                              report.measures_dir)
+    whole = [report.year.label, report.year.previous().label]
+    years = list(dict.fromkeys([y.label for y in years_in_data(dataset, report.year)] + whole))
+    counts = withheld_counts(public, internal, years, whole, figure_label)
+    local = report.commentary_dir / report.la / report.year.label / "local_figures.csv"
+    for row in (read_local_figures(local) or []) if local.is_file() else []:
+        if row["unit"] == "people" and report.policy.hides(row["value"]) and isinstance(row["value"], int):
+            counts.setdefault(row["value"], []).append(f"{row['description']}, local_figures.csv")
+    return typed_withheld(report.commentary_files, counts, lambda path: _display_path(path, report.project_dir))
+
+
 def _refuse_unwritten(executed: Sequence[Path], report: _Report) -> None:
     """A final build refuses while any section shows "commentary not yet written"."""
     from cpstats.present.commentary import unwritten_sections
@@ -1226,6 +1284,10 @@ class BuildRecord:
     renderer, previous_renderer : str
         The renderer that laid the report out (``builtin`` or ``quarto``), and the one that laid out the
         version published before (``None`` for a first publication).
+    warnings : list of str
+        What the build warns of: in a public report, each number typed in commentary equal to a count it withholds.
+    exit_status : int
+        The exit status of a report not published: 2 when refused (:class:`WithheldNumberError`), else 1.
     """
 
     la: str
@@ -1242,6 +1304,8 @@ class BuildRecord:
     error: str | None = None
     renderer: str = ""
     previous_renderer: str | None = None
+    warnings: list = field(default_factory=list)
+    exit_status: int = 1
 
     @property
     def label(self) -> str:

@@ -144,6 +144,7 @@ def build_task(la: str, year: str, *, staging_root: str, out_root: str, build_ro
                      **{**options, "drafts_root": Path(staging_root)})
     except (BuildError, DataValidationError) as error:
         record.error = f"{type(error).__name__}: {error}"
+        record.exit_status = getattr(error, "exit_status", 1)
     return record
 
 

@@ -62,7 +62,9 @@ FOLDER = "downloads"
 LINKS_TAG = "cpstats-downloads"
 """The tag of the cell that carries a section's download links in a Quarto chapter (see :mod:`cpstats.publish.quarto`)."""
 GSS_SYMBOLS = {
-    "[c]": "confidential: withheld so that a small number of children cannot be identified",
+    "[c]": "confidential: withheld so that no person can be identified: a count of people from 1 to "
+           "the threshold, a larger figure withheld so that such a count cannot be worked out from the "
+           "others, or a figure worked out from one of these",
     "[x]": "not available",
     "[z]": "not applicable, e.g. a percentage of nothing",
 }

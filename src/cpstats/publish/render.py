@@ -65,6 +65,8 @@ __all__ = [
     "DRAFT_MARK",
     "text_inlines",
     "table_blocks",
+    "withheld_note_block",
+    "withheld_note_of",
     "sanitize",
     "safe_url",
     "typst_string",
@@ -398,17 +400,28 @@ def _alignments(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> list[s
     return ["AlignLeft"] + ["AlignRight" if numeric(i) else "AlignLeft" for i in range(1, len(columns))]
 
 
-def table_blocks(payload: Mapping) -> list:
+def withheld_note_block(note: str) -> dict:
+    """The note that says what ``[c]`` means, under a table or chart that holds one: a paragraph of text."""
+    return {"t": "Para", "c": [{"t": "Emph", "c": text_inlines(note)}]}
+
+
+def table_blocks(payload: Mapping, withheld_note: str | None = None) -> list:
     """A table's structured copy (:func:`cpstats.present.tables.table_payload`) as pandoc blocks.
 
     A ``Table`` whose caption, headings and cells are text (:func:`text_inlines`),
-    followed by a ``Source: ...`` paragraph when the table names its source.
+    followed by a ``Source: ...`` paragraph when the table names its source,
+    and by ``withheld_note`` (:func:`cpstats.present.tables.withheld_note`) when
+    given and a cell is ``[c]``.
     A row shorter than the headings is filled with empty cells; a longer one is
     a mistake in the notebook and an error.
 
     >>> [b["t"] for b in table_blocks({"caption": "By age", "source": "DfE", "columns": ["Age"], "rows": [["1"]]})]
     ['Table', 'Para']
+    >>> [b["t"] for b in table_blocks({"caption": "By age", "columns": ["Age", "n"], "rows": [["1", "[c]"]]}, "[c]: withheld")]
+    ['Table', 'Para']
     """
+    from cpstats.present.tables import holds_withheld
+
     columns = [str(c) for c in payload.get("columns", [])]
     rows = [[str(cell) for cell in row] for row in payload.get("rows", [])]
     for row in rows:
@@ -432,6 +445,8 @@ def table_blocks(payload: Mapping) -> list:
     source = payload.get("source")
     if source:
         blocks.append({"t": "Para", "c": [{"t": "Emph", "c": text_inlines(f"Source: {source}")}]})
+    if withheld_note and holds_withheld(rows):
+        blocks.append(withheld_note_block(withheld_note))
     return blocks
 
 
@@ -573,6 +588,23 @@ def _chart(match: re.Match, stem: str, figures: dict[str, bytes]) -> dict:
     return {"t": "Figure", "c": [_EMPTY_ATTR, [None, [{"t": "Plain", "c": caption}]], [{"t": "Plain", "c": [image]}]]}
 
 
+def withheld_note_of(notebook) -> str | None:
+    """The note under each table and chart holding ``[c]`` in an executed notebook, or ``None``.
+
+    Only a public report withholds: the notebook's parameters as papermill ran it say which
+    (``disclosure`` and ``disclosure_threshold``); a notebook not run by papermill is the sample as it is,
+    an internal draft.
+    """
+    from cpstats.figures.disclosure import DEFAULT_THRESHOLD
+    from cpstats.present.tables import withheld_note
+
+    parameters = notebook.get("metadata", {}).get("papermill", {}).get("parameters", {}) or {}
+    if parameters.get("disclosure") != "public":
+        return None
+    threshold = parameters.get("disclosure_threshold", DEFAULT_THRESHOLD)
+    return withheld_note(int(threshold))
+
+
 def notebook_blocks(path: Path) -> tuple[str, list, dict[str, bytes]]:
     """An executed notebook as pandoc blocks: its title, the blocks, and its figure files.
 
@@ -587,6 +619,7 @@ def notebook_blocks(path: Path) -> tuple[str, list, dict[str, bytes]]:
 
     path = Path(path)
     notebook = nbformat.read(path, as_version=4)
+    note = withheld_note_of(notebook)
     figures: dict[str, bytes] = {}
     pieces: list = []  # ("trusted" | "safe", text) or ("blocks", [...])
     for cell in notebook.cells:
@@ -596,21 +629,23 @@ def notebook_blocks(path: Path) -> tuple[str, list, dict[str, bytes]]:
             for output in report_outputs(cell.get("outputs", [])):
                 data = output.get("data", {})
                 if TABLE_MIME in data:
-                    pieces.append(("blocks", table_blocks(data[TABLE_MIME])))
+                    pieces.append(("blocks", table_blocks(data[TABLE_MIME], note)))
                     continue
+                withheld_chart = bool(output.get("metadata", {}).get("cpstats", {}).get("chart", {}).get("withheld"))
+                chart_note = [withheld_note_block(note)] if note and withheld_chart else []
                 text = data.get("text/markdown")
                 if text is None:
                     for mime, kind in (("image/svg+xml", "svg+xml"), ("image/png", "png"), ("image/jpeg", "jpeg")):
                         if mime in data:
                             raw = data[mime] if kind != "svg+xml" else base64.b64encode(str(data[mime]).encode()).decode()
                             match = _DATA_IMAGE.fullmatch(f"![Chart](data:image/{kind};base64,{raw})")
-                            pieces.append(("blocks", [_chart(match, path.stem, figures)]))
+                            pieces.append(("blocks", [_chart(match, path.stem, figures), *chart_note]))
                             break
                     continue
                 text = "".join(text) if isinstance(text, list) else str(text)
                 chart = _DATA_IMAGE.fullmatch(text.strip())
                 if chart:
-                    pieces.append(("blocks", [_chart(chart, path.stem, figures)]))
+                    pieces.append(("blocks", [_chart(chart, path.stem, figures), *chart_note]))
                 else:
                     pieces.append(("safe", text))
     read = {}
@@ -889,6 +924,9 @@ def _pdf_blocks(stem: str, blocks: list, first: bool, small: bool = False) -> li
         kept = [block]
         if index < len(blocks) and _stringify(blocks[index]).startswith("Source: "):
             kept.append(blocks[index])  # a table's source stays with it
+            index += 1
+        if index < len(blocks) and _stringify(blocks[index]).startswith("[c]: "):
+            kept.append(blocks[index])  # and so does the note saying what [c] means in it
             index += 1
         # what leads to the table (a short sentence introducing it, the headings above) goes with it
         lead = []

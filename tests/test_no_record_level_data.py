@@ -121,7 +121,7 @@ def test_the_staged_content_is_judged_not_the_working_copy(repo):
 @needs_git
 @pytest.mark.parametrize("name", [
     "cin_2018.xml", "CIN_Census_2019.xml", "returns/cin_2018.xml", "my-work/returns/2019.csv", "exports/children.csv",
-    "extracts/mosaic.csv", "data/croydon/returns/cin_2018.xml", "data/croydon/la.yaml", ".lab.env",
+    "extracts/mosaic.csv", "data/croydon/returns/cin_2018.xml", "data/croydon/la.yaml",
 ])
 def test_the_usual_places_for_returns_and_extracts_are_ignored(repo, name):
     path = repo / name

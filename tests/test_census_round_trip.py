@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, Phase, event, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from cpstats.data.census import export_census, import_census
@@ -135,8 +135,7 @@ def _round_trip(folder: Path, work: Path):
 
 @needs_schemas
 @settings(max_examples=int(os.environ.get("CPSTATS_ROUND_TRIP_EXAMPLES", "25")), deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-          phases=[Phase.explicit, Phase.reuse, Phase.generate] + ([] if os.environ.get("NOSHRINK") else [Phase.shrink]))
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(tables=authorities())
 def test_export_then_import_gives_the_same_measures(tmp_path_factory, tables):
     """Whatever `validate` accepts exports to returns that import back to the same measures, every year."""

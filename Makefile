@@ -19,6 +19,8 @@ QUARTO_PREFIX  := _build/tools/quarto
 QUARTO_STAMP   := $(QUARTO_PREFIX)/.installed
 # pytest-xdist processes for `make test` (each shared build is made once, by the process that runs its group)
 TEST_WORKERS   ?= 2
+# JupyterLab's --allow-root, given only when make runs as root
+LAB_ROOT       := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -87,8 +89,13 @@ metrics: $(VENV)/.installed ## print the measures of data/LA (LA=sample) for YEA
 validate: $(VENV)/.installed ## check data/LA (LA=sample) against the data contract
 	$(BIN)/cpstats validate --data data/$(LA)
 
-lab: $(VENV)/.installed-lab ## start JupyterLab in the project's environment (installs the lab extra)
-	$(BIN)/jupyter lab --notebook-dir=.
+# The notebooks' parameter cells read CPSTATS_LA and CPSTATS_YEAR, so `make lab LA=my-la YEAR=2019-20` opens them on
+# that authority and year without editing them (papermill's parameters still win in a build). JupyterLab refuses
+# to run as root without --allow-root: it is given only when running as root (e.g. in a container).
+lab: $(VENV)/.installed-lab ## start JupyterLab with the notebooks on data/LA (LA=sample) for YEAR (2017-18)
+	@[ -f "data/$(LA)/la.yaml" ] || { echo "make lab: data/$(LA)/la.yaml not found: LA names a folder of data/ (e.g. LA=sample)" >&2; exit 2; }
+	@case "$(YEAR)" in [0-9][0-9][0-9][0-9]-[0-9][0-9]) ;; *) echo "make lab: YEAR=$(YEAR) is not a reporting year such as 2017-18" >&2; exit 2;; esac
+	CPSTATS_LA="$(LA)" CPSTATS_YEAR="$(YEAR)" $(BIN)/jupyter lab --notebook-dir=. $(LAB_ROOT)
 
 docs: $(VENV)/.installed ## write docs/data-contract.md and docs/measures.md from the code
 	$(BIN)/cpstats docs

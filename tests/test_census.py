@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from lxml import etree
 
 from cpstats.data.census import export_census, import_census, read_return
@@ -280,6 +281,52 @@ def test_existing_la_yaml_is_kept_and_must_match_the_lea(tmp_path):
     with pytest.raises(DataValidationError) as caught:
         import_census([other], out)
     assert places(caught.value) == {("la.yaml", None, "la_code")}
+
+
+def test_new_la_yaml_describes_the_authority_from_the_reference_tables(tmp_path):
+    """A new la.yaml names the authority, its region and statistical neighbours as data/reference knows its LEA,
+    the extract date (the latest ReferenceDate) and the years covered; every key it writes is documented."""
+    from cpstats.data.comparators import neighbours_of
+    from cpstats.data.contract import LA_KEYS
+
+    returns = [write(tmp_path / f"r{year}.xml", census_xml(child_xml("A", episodes=episode_xml(f"{year - 1}-06-01")),
+                                                           reference_date=f"{year}-03-31")) for year in (2017, 2018)]
+    out = tmp_path / "rutland"
+    result = import_census(returns, out)
+    la = yaml.safe_load((out / "la.yaml").read_text(encoding="utf-8"))
+    assert la == {"name": "Rutland", "la_code": 857, "region": "East Midlands",
+                  "statistical_neighbours": neighbours_of(857), "extract_date": "2018-03-31",
+                  "first_year": "2016-17", "last_year": "2017-18"}
+    assert len(la["statistical_neighbours"]) == 10
+    assert list(la) == [key for key, _, _ in LA_KEYS]
+    assert ("la.yaml written (name 'Rutland', region East Midlands, 10 statistical neighbours, extract date "
+            "2018-03-31; years covered completely: 2016-17 to 2017-18)") in result.report
+    ds = load_dataset(out)
+    assert ds.name == "Rutland" and ds.coverage.first.label == "2016-17" and ds.coverage.last.label == "2017-18"
+
+
+def test_a_code_the_reference_tables_do_not_know_gets_a_placeholder_name_and_says_how_to_add_it(tmp_path):
+    out = tmp_path / "la"
+    result = import_census([write(tmp_path / "r.xml", census_xml(child_xml("A"), lea="975"))], out)
+    la = yaml.safe_load((out / "la.yaml").read_text(encoding="utf-8"))
+    assert la == {"name": "LA 975", "la_code": 975, "extract_date": "2018-03-31", "first_year": "2017-18",
+                  "last_year": "2017-18"}
+    assert "LA 975 is not in the reference tables" in result.report and "cpstats reference import" in result.report
+
+
+def test_a_re_import_reports_the_coverage_la_yaml_declares(tmp_path):
+    """Re-importing into a folder whose la.yaml declares its years does not ask for them; one without them is told
+    the values to add; one that differs from the returns is told both."""
+    out = tmp_path / "la"
+    return_file = write(tmp_path / "r.xml", census_xml(child_xml("A")))
+    import_census([return_file], out)
+    again = import_census([return_file], out).report
+    assert "la.yaml kept as it was (years covered completely: 2017-18 to 2017-18)" in again and "add first_year" not in again
+    write(out / "la.yaml", "name: Rutland\nla_code: 857\n")
+    assert ("la.yaml kept as it was (add first_year: 2017-18 and last_year: 2017-18 to it: the census years the "
+            "returns cover)") in import_census([return_file], out).report
+    write(out / "la.yaml", "name: Rutland\nla_code: 857\nfirst_year: 2016-17\nlast_year: 2017-18\n")
+    assert "it declares 2016-17 to 2017-18; the returns cover 2017-18 to 2017-18" in import_census([return_file], out).report
 
 
 # ---------------------------------------------------------------- several years

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from cpstats.cli import main
 from cpstats.data.contract import TABLES
 from cpstats.figures import measures
@@ -125,3 +127,53 @@ def test_the_published_report_ends_with_the_definitions_appendix_in_its_pages_an
         assert definition in page and "`" not in definition
         assert " ".join(definition.split()[:4]) in pdf
     assert "<td>Referrals</td>" in re.sub(r"<td[^>]*>", "<td>", page) and "Definitions" in pdf
+
+
+# ----------------------------------------------------------------- the contract's claims hold
+
+
+def _files_table() -> dict[str, str]:
+    """docs/data-contract.md's Files table: what loading does when each file is absent."""
+    text = (PROJECT_ROOT / "docs" / "data-contract.md").read_text(encoding="utf-8")
+    section = text.split("## Files", 1)[1].split("\n## ", 1)[0]
+    return {m.group(1): m.group(2) for m in re.finditer(r"^\| `([\w.]+\.csv)` \| [^|]+ \| ([^|]+) \|$", section, re.M)}
+
+
+def test_the_contract_says_truly_what_an_absent_file_does(tmp_path):
+    """Each file the docs call refused is refused when absent, naming it; each one called noted is noted and the
+    folder loads; a file refused 'while' others are given is refused with them and noted without them."""
+    import shutil
+
+    from cpstats.data.contract import DataValidationError
+    from cpstats.data.dataset import load_dataset
+
+    claims = _files_table()
+    assert set(claims) == {f"{name}.csv" for name in (
+        "children", "referrals", "s47_enquiries", "cp_plans", "cp_reviews", "conferences", "conference_children",
+        "conference_agencies", "case_audits", "feedback", "marac")}
+    for name, claim in claims.items():
+        folder = tmp_path / name
+        shutil.copytree(PROJECT_ROOT / "data" / "sample", folder)
+        (folder / name).unlink()
+        needing = re.findall(r"`([\w.]+\.csv)`", claim.split("refused while", 1)[1]) if "refused while" in claim else []
+        if claim == "refused" or needing:
+            with pytest.raises(DataValidationError) as caught:
+                load_dataset(folder)
+            assert name in str(caught.value), name
+        for other in needing:
+            (folder / other).unlink()
+        if claim != "refused":
+            assert claim.startswith("noted (not collected)"), claim
+            ds = load_dataset(folder)
+            assert f"{name}: not supplied; the sections that need it say 'not collected'" in ds.warnings, name
+
+
+def test_every_la_yaml_key_is_documented_and_the_sample_uses_them_all():
+    import yaml
+
+    text = (PROJECT_ROOT / "docs" / "data-contract.md").read_text(encoding="utf-8")
+    section = text.split("## `la.yaml`", 1)[1].split("\n## ", 1)[0]
+    documented = re.findall(r"^\| `(\w+)` \|", section, re.M)
+    sample = yaml.safe_load((PROJECT_ROOT / "data" / "sample" / "la.yaml").read_text(encoding="utf-8"))
+    assert documented == list(sample) == [
+        "name", "la_code", "region", "statistical_neighbours", "extract_date", "first_year", "last_year"]

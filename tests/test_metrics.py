@@ -265,18 +265,19 @@ def test_first_review_due_date_from_29_february(make_dataset):
 
 
 def test_rereferral_window_is_12_calendar_months(make_dataset):
-    """An earlier referral exactly 12 months before counts as a re-referral; a day more does not."""
+    """An earlier referral exactly 12 months before counts as a re-referral; a day more does not. (Two referrals
+    of a child on one day are refused by the contract, as the CIN census holds one a day.)"""
     refs = [
         {"referral_id": "R1", "child_id": "C1", "referral_date": "2016-09-10"},
         {"referral_id": "R2", "child_id": "C1", "referral_date": "2017-09-10"},
         {"referral_id": "R3", "child_id": "C2", "referral_date": "2016-09-09"},
         {"referral_id": "R4", "child_id": "C2", "referral_date": "2017-09-10"},
         {"referral_id": "R5", "child_id": "C3", "referral_date": "2017-09-10"},
-        {"referral_id": "R6", "child_id": "C3", "referral_date": "2017-09-10"},  # same day: not earlier
+        {"referral_id": "R6", "child_id": "C3", "referral_date": "2017-09-11"},  # the day after: within 12 months
     ]
     ds = make_dataset(referrals=refs)
     assert m.referrals(ds, Y) == 4
-    assert m.rereferrals_within_12_months_pct(ds, Y) == pytest.approx(25.0)
+    assert m.rereferrals_within_12_months_pct(ds, Y) == pytest.approx(50.0)
 
 
 def s47(sid, child, start, icpc="", requested="Y"):

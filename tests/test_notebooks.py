@@ -33,20 +33,84 @@ def test_notebook_is_committed_without_outputs(path):
         assert cell.outputs == [] and cell.execution_count is None
 
 
+def _parameters(cell_source: str, environment: dict[str, str]) -> dict:
+    """The values a parameters cell sets, run in a namespace of its own with ``environment`` as os.environ."""
+    import os
+    from unittest.mock import patch
+
+    namespace: dict = {}
+    with patch.dict(os.environ, environment, clear=True):
+        exec(compile(cell_source, "parameters", "exec"), namespace)
+    return {name: value for name, value in namespace.items() if not name.startswith("__") and name != "os"}
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_first_code_cell_holds_the_parameters_with_sample_defaults(path):
-    """The first code cell is tagged 'parameters' and runs the sample data for 2017-18."""
+    """The first code cell is tagged 'parameters' and runs the sample data for 2017-18, or the authority and year
+    CPSTATS_LA and CPSTATS_YEAR name (`make lab LA=... YEAR=...`)."""
     first = _code_cells(_read(path))[0]
     assert "parameters" in first.metadata.get("tags", [])
-    values = {
-        node.targets[0].id: ast.literal_eval(node.value)
-        for node in ast.parse(first.source).body
-        if isinstance(node, ast.Assign)
-    }
-    assert values == {
+    defaults = {
         "la": "sample", "year": "2017-18", "data_dir": "../data/sample", "reference_dir": "../data/reference",
         "commentary_dir": "../commentary", "disclosure": "internal", "disclosure_threshold": 5,
     }
+    assert _parameters(first.source, {}) == defaults
+    assert _parameters(first.source, {"CPSTATS_LA": "", "CPSTATS_YEAR": ""}) == defaults
+    assert _parameters(first.source, {"CPSTATS_LA": "county", "CPSTATS_YEAR": "2016-17"}) == {
+        **defaults, "la": "county", "year": "2016-17", "data_dir": "../data/county"}
+    assigned = [node.targets[0].id for node in ast.parse(first.source).body if isinstance(node, ast.Assign)]
+    assert assigned == list(defaults)
+
+
+@needs_sample
+def test_a_notebook_run_by_papermill_reports_the_authority_and_year_of_the_environment(tmp_path, monkeypatch):
+    """`make lab LA=county YEAR=2016-17` sets CPSTATS_LA and CPSTATS_YEAR: a notebook run with them (by papermill,
+    without parameters) shows the county in 2016-17; parameters given to papermill still win over them."""
+    import papermill
+
+    if not (PROJECT_ROOT / "data" / "county" / "la.yaml").exists():
+        pytest.skip("data/county is not generated")
+    notebook = PROJECT_ROOT / "notebooks" / "08_numbers.ipynb"
+    monkeypatch.setenv("CPSTATS_LA", "county")
+    monkeypatch.setenv("CPSTATS_YEAR", "2016-17")
+
+    def shown(output: Path, **parameters) -> str:
+        papermill.execute_notebook(str(notebook), str(output), parameters=parameters, cwd=str(notebook.parent),
+                                   progress_bar=False, kernel_name="python3")
+        return "\n".join(out["data"]["text/markdown"] for cell in _code_cells(_read(output)) for out in cell.outputs
+                         if "text/markdown" in out.get("data", {}))
+
+    text = shown(tmp_path / "county.ipynb")
+    assert "Leicestershire (synthetic county)" in text and "2016-17" in text
+    assert "Rutland" not in text and "2017-18" not in text.replace("2016-17", "")
+    text = shown(tmp_path / "sample.ipynb", la="sample", year="2017-18", data_dir="../data/sample")
+    assert "Rutland (synthetic sample)" in text and "Leicestershire" not in text
+
+
+def test_make_lab_opens_the_notebooks_on_the_authority_and_year_asked_for_and_allows_root_only_as_root():
+    """`make lab` passes LA and YEAR to JupyterLab as CPSTATS_LA and CPSTATS_YEAR, adds --allow-root only when run
+    as root, and refuses an authority without a data folder or a year of another form, in one line, exit status 2."""
+    import os
+    import subprocess
+
+    def dry(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["make", "-n", "lab", *args], cwd=PROJECT_ROOT, capture_output=True, text=True)
+
+    command = dry("LA=county", "YEAR=2016-17").stdout.strip().splitlines()[-1]
+    assert command.startswith('CPSTATS_LA="county" CPSTATS_YEAR="2016-17" .venv/bin/jupyter lab')
+    assert command.endswith("--allow-root") == (os.geteuid() == 0)
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        # the checks come before JupyterLab starts: with the lab extra's stamp in place make runs them only
+        return subprocess.run(["make", "-s", "-o", ".venv/.installed-lab", "lab", *args], cwd=PROJECT_ROOT,
+                              capture_output=True, text=True, timeout=60)
+
+    missing = run("LA=no-such-authority")
+    assert missing.returncode == 2 and missing.stderr.splitlines()[0] == (
+        "make lab: data/no-such-authority/la.yaml not found: LA names a folder of data/ (e.g. LA=sample)")
+    wrong = run("YEAR=2017")
+    assert wrong.returncode == 2 and wrong.stderr.splitlines()[0] == (
+        "make lab: YEAR=2017 is not a reporting year such as 2017-18")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

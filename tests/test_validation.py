@@ -87,6 +87,53 @@ def test_two_open_plans_for_one_child(tmp_path):
     assert "cp_plans.csv, row 3, column start_date: child 'C1' already has a plan open" in str(refused(tmp_path, cp_plans=rows))
 
 
+def test_records_the_census_cannot_tell_apart_are_refused(tmp_path):
+    """Two referrals of a child on one day (one CIN episode in the census), two enquiries of a referral starting on
+    one day, two plans of a child starting on one day, a plan's review recorded twice: each refused at its row."""
+    referrals = GOOD["referrals"] + [{"referral_id": "R2", "child_id": "C1", "referral_date": "2017-05-01"}]
+    text = str(refused(tmp_path / "r", referrals=referrals))
+    assert ("referrals.csv, row 3, column referral_date: 2017-05-01 is also the referral_date of row 2 for 'C1': "
+            "the CIN census holds one referral (CIN episode) of a child a day") in text
+    s47 = GOOD["s47_enquiries"] + [dict(GOOD["s47_enquiries"][0], s47_id="S2")]
+    assert "s47_enquiries.csv, row 3, column s47_start_date: 2017-05-03 is also the s47_start_date of row 2 for 'R1'" in str(
+        refused(tmp_path / "s", s47_enquiries=s47))
+    plans = [dict(GOOD["cp_plans"][0], end_date="2017-05-20"), dict(GOOD["cp_plans"][0], plan_id="P2", end_date="")]
+    reviews = [{"plan_id": "P2", "review_date": "2017-08-01"}]
+    assert "cp_plans.csv, row 3, column start_date: 2017-05-20 is also the start_date of row 2 for 'C1'" in str(
+        refused(tmp_path / "p", cp_plans=plans, cp_reviews=reviews))
+    reviews = GOOD["cp_reviews"] * 2
+    error = refused(tmp_path / "v", cp_reviews=reviews)
+    assert [str(p) for p in error.problems] == [
+        "cp_reviews.csv, row 3, column review_date: 2017-08-01 is also the review_date of row 2 for 'P1': "
+        "the CIN census holds one review of a plan a day; merge the two or correct the date"]
+
+
+def test_a_plan_may_start_the_day_the_last_one_ended(tmp_path):
+    plans = GOOD["cp_plans"] + [{"plan_id": "P2", "child_id": "C1", "start_date": "2017-12-01"}]
+    load_dataset(write_folder(tmp_path / "data", **{**GOOD, "cp_plans": plans}))
+
+
+CONFERENCE = {
+    "conferences": [{"conference_id": "K1", "family_id": "F1", "conference_type": "ICPC", "date": "2017-05-20"}],
+    "conference_children": [{"conference_id": "K1", "child_id": "C1"}],
+}
+
+
+def test_conference_families_agree_with_the_children(tmp_path):
+    """A conference is for a family of children.csv, and each child at it is of that family."""
+    load_dataset(write_folder(tmp_path / "good", **GOOD, **CONFERENCE))
+    children = GOOD["children"] + [{"child_id": "C3", "family_id": "F2"}]
+    conferences = CONFERENCE["conferences"] + [
+        {"conference_id": "K2", "family_id": "F9", "conference_type": "ICPC", "date": "2017-06-01"}]
+    attending = CONFERENCE["conference_children"] + [{"conference_id": "K1", "child_id": "C3"}]
+    error = refused(tmp_path / "bad", children=children, conferences=conferences, conference_children=attending)
+    assert sorted(str(p) for p in error.problems) == [
+        "conference_children.csv, row 3, column child_id: 'C3' is of family 'F2' in children.csv, but conference "
+        "'K1' is of family 'F1' in conferences.csv",
+        "conferences.csv, row 3, column family_id: 'F9' is the family_id of no child in children.csv",
+    ]
+
+
 def test_unborn_child_needs_expected_date_of_birth(tmp_path):
     """A blank date of birth without an expected date of birth is refused."""
     rows = [dict(r) for r in GOOD["children"]]

@@ -51,6 +51,8 @@ __all__ = [
     "shorten",
     "text_problem",
     "check_columns",
+    "LA_KEYS",
+    "NEEDS_CONFERENCES",
 ]
 
 CONTRACT_VERSION = 1
@@ -667,3 +669,30 @@ def check_columns(table: Table, columns: dict[str, "pa.Array | TextColumn"], row
                        f"is longer than {f.max_length} characters")
         columns[f.name] = values
     return problems, converted
+
+
+# ----------------------------------------------------------------- la.yaml and the tables that need others
+
+LA_KEYS: tuple[tuple[str, str, str], ...] = (
+    ("name", "required: the authority's name as the report shows it (one line of text)", "Rutland"),
+    ("la_code", "required: the DfE local authority code, a number (the LEA of a CIN census header); "
+                "`data/reference/` must hold the authority's published figures (`cpstats reference import "
+                "--ees DIR` adds them)", "857"),
+    ("region", "optional: the authority's region, as DfE compares it; a record for readers of the folder "
+               "(the report's region and neighbours come from `data/reference/` by `la_code`)", "East Midlands"),
+    ("statistical_neighbours", "optional: the DfE codes of the authority's statistical neighbours, closest "
+                               "first; a record for readers of the folder, as `region`", "[865, 815, 893]"),
+    ("extract_date", "optional: the day the records were extracted, `YYYY-MM-DD`; a record dated after it "
+                     "is refused (an unborn child's expected date of birth excepted)", "2020-03-31"),
+    ("first_year", "optional: the first reporting year the records cover completely; trends start there "
+                   "(without it, the year of the earliest referral)", "2012-13"),
+    ("last_year", "optional: the last reporting year the records cover completely: not before `first_year`, "
+                  "and ending by `extract_date` (without it, the last year ending by `extract_date`, else the "
+                  "year of the latest referral); a report for a year outside the coverage is refused", "2019-20"),
+)
+"""Every key ``la.yaml`` may hold: name, rule and example. `cpstats import cin-census` writes all of them
+for a new folder, from ``data/reference/`` and the returns (``name``, ``region`` and
+``statistical_neighbours`` when the reference tables know the code)."""
+
+NEEDS_CONFERENCES = ("conference_children", "conference_agencies", "feedback")
+"""Local tables whose rows name a conference: given without ``conferences.csv``, they are refused."""

@@ -30,8 +30,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from cpstats.data.authority import LA_FILE, read_la
-from cpstats.data.contract import (KEY_PLAN, LOCAL_FIGURES, TABLES, DataValidationError, Problem, Table, TextColumn,
-                                   check_columns, schema_for, shorten, stripped)
+from cpstats.data.contract import (KEY_PLAN, LOCAL_FIGURES, NEEDS_CONFERENCES, TABLES, DataValidationError, Problem,
+                                   Table, TextColumn, check_columns, schema_for, shorten, stripped, text_problem)
 from cpstats.data.keys import IDENTIFIERS, Identifier, identifier_keys, member_of, pack_identifiers, positions_of
 from cpstats.data.paths import file_in_folder_problem
 from cpstats.data.periods import ReportingYear
@@ -545,6 +545,60 @@ def _dates_in_order(problems, frame, file, earlier, later, message):
         problems.append(Problem(file, row, later, f"{values[later].date()} is before {earlier} {values[earlier].date()}: {message}"))
 
 
+def _conference_families(problems, keys, t) -> None:
+    """A conference is held for a family of ``children.csv``, and each child at it belongs to that family."""
+    conferences, attending = t.get("conferences"), t.get("conference_children")
+    if conferences is None:
+        return
+    family = keys["conferences"]["family_id"]
+    unknown = np.flatnonzero(~member_of(family, keys["children"]["family_id"]))
+    for row, value in zip(conferences.index[unknown], conferences["family_id"].take(unknown).tolist()):
+        problems.append(Problem("conferences.csv", row, "family_id", f"{value!r} is the family_id of no child in children.csv"))
+    if attending is None:
+        return
+    child = positions_of(keys["conference_children"]["child_id"], keys["children"]["child_id"])
+    held = positions_of(keys["conference_children"]["conference_id"], keys["conferences"]["conference_id"])
+    both = np.flatnonzero((child >= 0) & (held >= 0))
+    other = both[keys["children"]["family_id"][child[both]] != family[held[both]]]
+    for position in other.tolist():
+        row = attending.index[position]
+        problems.append(Problem(
+            "conference_children.csv", row, "child_id",
+            f"{attending['child_id'].iat[position]!r} is of family {t['children']['family_id'].iat[child[position]]!r} "
+            f"in children.csv, but conference {attending['conference_id'].iat[position]!r} is of family "
+            f"{conferences['family_id'].iat[held[position]]!r} in conferences.csv"))
+
+
+CENSUS_KEYS = (
+    # table, identifier key columns, date column, what the census holds once a day
+    ("referrals", ("child_id",), "referral_date", "referral (CIN episode) of a child"),
+    ("s47_enquiries", ("referral_id",), "s47_start_date", "section 47 enquiry of a referral"),
+    ("cp_plans", ("child_id",), "start_date", "plan start of a child"),
+    ("cp_reviews", ("plan_id",), "review_date", "review of a plan"),
+)
+"""Records the CIN census tells apart only by their owner and a date (its ``CINreferralDate``,
+``S47ActualStartDate``, ``CPPstartDate``, ``CPPreviewDate``): two on one day cannot both be in a return."""
+
+
+def _census_key_repeats(problems, keys, t) -> None:
+    """Refuse two records the CIN census cannot tell apart: the same owner (child, referral, plan) and day."""
+    for table, owners, column, what in CENSUS_KEYS:
+        frame = t[table]
+        if len(frame) < 2:
+            continue
+        key = pd.DataFrame({**{o: keys[table][o] for o in owners}, column: frame[column].to_numpy()})
+        repeated = np.flatnonzero(key.duplicated(keep="first").to_numpy())
+        if not len(repeated):
+            continue
+        first = pd.Series(np.arange(len(frame))).groupby([key[c] for c in key.columns]).transform("first").to_numpy()
+        for i in repeated.tolist():
+            owner = " ".join(f"{frame[o].iat[i]!r}" for o in owners)
+            problems.append(Problem(
+                f"{table}.csv", frame.index[i], column,
+                f"{frame[column].iat[i].date()} is also the {column} of row {frame.index[first[i]]} for {owner}: "
+                f"the CIN census holds one {what} a day; merge the two or correct the date"))
+
+
 def _check_across_tables(t: dict[str, pd.DataFrame], keys: dict[str, dict[str, np.ndarray]], problems: list[Problem]) -> None:
     """Keys exist, linked records agree, dates are in order, one open plan per child; joins on the identifiers' keys."""
     children = t["children"]
@@ -557,12 +611,14 @@ def _check_across_tables(t: dict[str, pd.DataFrame], keys: dict[str, dict[str, n
             _missing_keys(problems, keys, t, name, "child_id", "children", "child_id")
     _missing_keys(problems, keys, t, "s47_enquiries", "referral_id", "referrals", "referral_id")
     _missing_keys(problems, keys, t, "cp_reviews", "plan_id", "cp_plans", "plan_id")
-    for name in ("conference_children", "conference_agencies", "feedback"):
+    for name in NEEDS_CONFERENCES:
         if t.get(name) is not None:
             if t.get("conferences") is None:
                 problems.append(Problem(f"{name}.csv", None, None, "needs conferences.csv, which is missing"))
             else:
                 _missing_keys(problems, keys, t, name, "conference_id", "conferences", "conference_id")
+    _conference_families(problems, keys, t)
+    _census_key_repeats(problems, keys, t)
 
     s47 = t["s47_enquiries"]
     at = positions_of(keys["s47_enquiries"]["referral_id"], keys["referrals"]["referral_id"])  # unique by now

@@ -103,6 +103,7 @@ def write_volumes(out_dir: Path | str, rng: np.random.Generator, first_year: int
         bounds = [np.datetime64(f"{first_year + i}-04-01") for i in range(years + 1)]
         ref_date = np.concatenate([_dates(bounds[i], rng.integers(0, int((bounds[i + 1] - bounds[i]).astype(int)), n))
                                    for i, n in enumerate(per_year["referrals"])])
+    ref_child = _one_referral_a_day(ref_child, ref_date, n_children)
     closed = rng.random(n_ref) < 0.9
     referrals = pd.DataFrame({
         "referral_id": _ids("R", n_ref, 9),
@@ -186,6 +187,22 @@ def write_volumes(out_dir: Path | str, rng: np.random.Generator, first_year: int
     (out / "la.yaml").write_text(la_yaml, encoding="utf-8")
     written.append(out / "la.yaml")
     return written
+
+
+def _one_referral_a_day(child: np.ndarray, day: np.ndarray, n_children: int) -> np.ndarray:
+    """The referrals' children, a child's second referral of a day given to the next child.
+
+    The CIN census holds one referral (CIN episode) of a child a day, and the
+    contract refuses two (:data:`cpstats.data.dataset.CENSUS_KEYS`). No random
+    number is drawn, so the rest of the data is drawn as before.
+    """
+    child = child.copy()
+    for _ in range(n_children):
+        twice = pd.DataFrame({"child": child, "day": day}).duplicated().to_numpy()
+        if not twice.any():
+            break
+        child[twice] = (child[twice] + 1) % n_children
+    return child
 
 
 def _ethnicity_weights() -> np.ndarray:

@@ -18,7 +18,6 @@ import re
 from pathlib import Path
 
 from cpstats.data import contract, dataset
-from cpstats.data.authority import LA_KEYS
 from cpstats.data.reference import EES_COLUMNS, ENGLAND_MEASURES, GSS_SUPPRESSED
 from cpstats.figures import catalogue, measures
 
@@ -99,9 +98,11 @@ def _cross_table_rules() -> list[str]:
         return None
 
     def visit(node, env):
-        if isinstance(node, ast.For) and isinstance(node.target, ast.Name) and isinstance(node.iter, ast.Tuple):
-            names = [e.value for e in node.iter.elts if isinstance(e, ast.Constant)]
-            if len(names) == len(node.iter.elts):
+        named = isinstance(node, ast.For) and isinstance(node.iter, ast.Name) and isinstance(getattr(dataset, node.iter.id, None), tuple)
+        if isinstance(node, ast.For) and isinstance(node.target, ast.Name) and (isinstance(node.iter, ast.Tuple) or named):
+            names = (list(getattr(dataset, node.iter.id)) if named
+                     else [e.value for e in node.iter.elts if isinstance(e, ast.Constant)])
+            if named or len(names) == len(node.iter.elts):
                 for name in names:
                     for child in node.body:
                         visit(child, {**env, node.target.id: name})
@@ -110,6 +111,14 @@ def _cross_table_rules() -> list[str]:
             args = [literal(a, env) for a in node.args]
             if node.func.id == "_missing_keys" and None not in (args[3], args[4], args[5], args[6]):
                 rules.append(f"`{args[3]}.csv`: every `{args[4]}` is a `{args[6]}` of `{args[5]}.csv`")
+            elif node.func.id == "_conference_families":
+                rules.append("`conferences.csv`: every `family_id` is a `family_id` of `children.csv`")
+                rules.append("`conference_children.csv`: each child is of the conference's family (`family_id` in "
+                             "`children.csv` and `conferences.csv` agree)")
+            elif node.func.id == "_census_key_repeats":
+                for table, owners, column, what in dataset.CENSUS_KEYS:
+                    rules.append(f"`{table}.csv`: no two rows with the same {', '.join(f'`{o}`' for o in owners)} and "
+                                 f"`{column}` (the CIN census holds one {what} a day)")
             elif node.func.id == "_dates_in_order" and None not in (args[2], args[3], args[4], args[5]):
                 rules.append(f"`{args[2]}`: `{args[4]}` is not before `{args[3]}` ({args[5]})")
             elif node.func.id == "Problem" and isinstance(args[0], str) and isinstance(args[3], str):
@@ -124,8 +133,20 @@ def _cross_table_rules() -> list[str]:
     return rules
 
 
+def _if_absent(table) -> str:
+    """What loading does when the table's file is not in the folder (as :func:`cpstats.data.dataset.load_dataset` does)."""
+    if table.core:
+        return "refused"
+    noted = "noted (not collected): the sections that need it say so"
+    if table.name == "conferences":
+        needing = [f"`{contract.TABLES[name].filename}`" for name in contract.NEEDS_CONFERENCES]
+        return f"{noted}; refused while any of {', '.join(needing[:-1])} or {needing[-1]} is given"
+    return noted
+
+
 def data_contract_markdown() -> str:
     """``docs/data-contract.md``: the contract as :mod:`cpstats.data.contract` enforces it."""
+    absent = {name: _if_absent(table) for name, table in contract.TABLES.items()}
     lines = [
         GENERATED.format(source="`cpstats.data.contract` and `cpstats.data.dataset`"),
         "",
@@ -145,12 +166,9 @@ def data_contract_markdown() -> str:
         "may not start with `=`, `+`, `-` or `@`. Other keys are allowed, their text by the same rules. A problem names",
         "`la.yaml` and the key.",
         "",
-        "| key | holds |",
-        "|---|---|",
-        *[f"| `{key}` | {what} |" for key, what in LA_KEYS.items()],
-        "",
-        "`data/reference/` must hold the published figures of the authority's `la_code`",
-        "(`cpstats reference import --ees DIR` adds them).",
+        "| key | rule | example |",
+        "|---|---|---|",
+        *[f"| `{key}` | {rule} | `{example}` |" for key, rule, example in contract.LA_KEYS],
         "",
         "## Files",
         "",
@@ -159,8 +177,7 @@ def data_contract_markdown() -> str:
     ]
     for table in contract.TABLES.values():
         kind = "core (CIN census)" if table.core else "local"
-        absent = "not collected: sections that need it say so" if table.optional else "refused"
-        lines.append(f"| `{table.filename}` | {kind} | {absent} |")
+        lines.append(f"| `{table.filename}` | {kind} | {absent[table.name]} |")
     for table in contract.TABLES.values():
         lines += ["", f"## `{table.filename}`", ""]
         if table.description:

@@ -22,11 +22,13 @@ import yaml
 
 from cpstats.data.census.history import FACTORS_TABLE, History, contract_tables, identifier_changes, merge_returns
 from cpstats.data.census.reader import CensusReturn, XmlProblem, read_return
+from cpstats.data.comparators import authorities_table, neighbours_of
 from cpstats.data.contract import TABLES, DataValidationError, Field, Problem, Table, schema_for
 from cpstats.data.authority import LA_FILE, read_la
 from cpstats.data.dataset import load_dataset
 from cpstats.data.paths import check_output_folder
 from cpstats.data.periods import ReportingYear
+from cpstats.data.reference import DEFAULT_REFERENCE_DIR
 
 __all__ = ["ImportResult", "import_census", "read_families", "REPORT_FILE"]
 
@@ -144,6 +146,64 @@ def _la_settings(out: Path, lea: str | None) -> tuple[dict, bool, list[Problem]]
         return la, False, []
     code = int(lea) if lea and lea.isdigit() else 0
     return {"name": f"LA {code}", "la_code": code}, True, []
+
+
+def reference_dir_for(out: Path) -> Path:
+    """The reference tables an import into ``out`` describes the authority from.
+
+    ``reference/`` beside the authority's folder (``data/reference`` for
+    ``data/<la>``) when it holds ``authorities.csv``, else the project's own.
+    """
+    beside = Path(out).parent / "reference"
+    return beside if (beside / "authorities.csv").is_file() else DEFAULT_REFERENCE_DIR
+
+
+def authority_from_reference(code: int, reference_dir: Path) -> dict | None:
+    """``name``, ``region`` and ``statistical_neighbours`` of an authority as ``data/reference`` knows it.
+
+    Returns ``None`` when the code is not in ``authorities.csv`` (or there is no such table).
+    """
+    try:
+        row = authorities_table(reference_dir).set_index("la_code").loc[int(code)]
+        neighbours = neighbours_of(code, reference_dir)
+    except (KeyError, ValueError, OSError):
+        return None
+    return {"name": str(row["la_name"]), "la_code": int(code), "region": str(row["region_name"]),
+            "statistical_neighbours": [int(n) for n in neighbours]}
+
+
+def new_la_settings(la: dict, returns: list[CensusReturn], reference_dir: Path) -> dict:
+    """The ``la.yaml`` an import writes for a new authority folder.
+
+    The authority's name, region and statistical neighbours from the reference
+    tables (when they know its code), the extract date (the latest return's
+    ``ReferenceDate``) and the census years the returns cover completely
+    (``first_year``, ``last_year``). The extract date is left out when it falls
+    before the end of the last year covered (a return dated before 31 March).
+    """
+    described = dict(authority_from_reference(la["la_code"], reference_dir) or la)
+    years = [r.census_year for r in returns if r.census_year is not None]
+    coverage = _coverage(years)
+    dates = sorted(r.reference_date for r in returns if r.census_year is not None and r.reference_date)
+    if dates and coverage and dates[-1] >= ReportingYear.parse(coverage["last_year"]).end.strftime("%Y-%m-%d"):
+        described["extract_date"] = dates[-1]
+    described.update(coverage)
+    return described
+
+
+def _kept_la_line(la: dict, returns: list[CensusReturn]) -> str:
+    """What the import report says of an ``la.yaml`` it kept: its coverage, and the returns' when they differ."""
+    coverage = _coverage([r.census_year for r in returns if r.census_year is not None])
+    declared = {key: str(la[key]) for key in ("first_year", "last_year") if la.get(key) is not None}
+    if not coverage:
+        return "kept as it was"
+    if len(declared) < 2:
+        return (f"kept as it was (add first_year: {coverage['first_year']} and last_year: {coverage['last_year']} "
+                "to it: the census years the returns cover)")
+    if declared == coverage:
+        return f"kept as it was (years covered completely: {declared['first_year']} to {declared['last_year']})"
+    return (f"kept as it was (it declares {declared['first_year']} to {declared['last_year']}; the returns cover "
+            f"{coverage['first_year']} to {coverage['last_year']}: change first_year and last_year if they should)")
 
 
 def _coverage(years: list[ReportingYear]) -> dict[str, str]:
@@ -327,9 +387,14 @@ def describe(history: History, tables: dict[str, pd.DataFrame], la: dict, new_la
     span = f"census year {years[0]}" if len(years) == 1 else f"census years {years[0]} to {years[-1]}"
     if new_la:
         covered = f"; years covered completely: {la['first_year']} to {la['last_year']}" if "first_year" in la else ""
-        la_line = f"written (name {la['name']!r}{covered})"
+        region = (f", region {la['region']}, {len(la.get('statistical_neighbours', []))} statistical neighbours"
+                  if "region" in la else f"; LA {la['la_code']} is not in the reference tables, so no region or "
+                  "statistical neighbours: `cpstats reference import --ees DIR --la CODE` adds it; then set name "
+                  "and region in la.yaml")
+        extract = f", extract date {la['extract_date']}" if "extract_date" in la else ""
+        la_line = f"written (name {la['name']!r}{region}{extract}{covered})"
     else:
-        la_line = "kept as it was (add first_year and last_year to it: the census years the returns cover)"
+        la_line = _kept_la_line(la, returns)
     lines = [f"CIN census import: {len(returns)} return(s), {span}", "Files:"]
     lines += [_return_line(r) for r in returns]
     lines.append(f"Authority: LEA {returns[0].lea}; la.yaml {la_line}")
@@ -381,7 +446,7 @@ def import_census(files: list[Path | str], out: Path | str, families: Path | str
     check_output_folder(out, "--out", {})
     returns, la, new_la, family_of = _read_and_check(paths, out, families)
     if new_la:
-        la.update(_coverage([r.census_year for r in returns if r.census_year is not None]))
+        la = new_la_settings(la, returns, reference_dir_for(out))
     history = merge_returns(returns)
     tables, provenance = contract_tables(history.tables, family_of)
     with tempfile.TemporaryDirectory(prefix="cpstats-import-") as tmp:

@@ -14,11 +14,14 @@ and Typst (``typst``), and reads the same ``_quarto.yml`` (through
    carries (:data:`cpstats.present.tables.TABLE_MIME`): every heading, cell,
    caption and source is a run of ``Str`` inlines, never Markdown, so ``|``,
    a newline, ``<script>``, ``$x$`` or `` `#read("x")`{=typst} `` in a cell is
-   printed as it is, in the pages and in the PDF. Markdown outputs (sentences,
-   commentary an analyst writes) are read with :data:`SAFE_MARKDOWN`: no raw
-   HTML, raw Typst/LaTeX, TeX maths, citations or attributes; what is left of
-   them in the document (raw blocks, links to ``javascript:`` or ``data:``,
-   images) is turned into text (:func:`sanitize`). Charts arrive as
+   printed as it is, in the pages and in the PDF. Sentences and main points
+   arrive as pandoc blocks of text (:data:`cpstats.present.text.BLOCKS_MIME`),
+   never as Markdown. Commentary an analyst writes is read with
+   :data:`SAFE_MARKDOWN`: no raw HTML, raw Typst/LaTeX, TeX maths, citations or
+   attributes; what is left of them in the document (raw blocks, links to
+   ``javascript:`` or ``data:``, images) is turned into text (:func:`sanitize`);
+   its placeholders' values are put in as text once it is read
+   (:func:`commentary_blocks`). Charts arrive as
    Markdown images with ``data:`` URIs (see :mod:`cpstats.present.charts`);
    they are written out as files in ``figures/``, their text alternative kept
    as text. Values on the front page (``{{< meta key >}}``) are put in as text.

@@ -694,6 +694,8 @@ def _substitute(node, values: Mapping[str, str]):
 
         if node["t"] == "Link":
             attr, inlines, (url, title) = node["c"]
+            if not safe_url(put(url)):  # a value that makes the target a javascript: link leaves only the words
+                return {"t": "Span", "c": [_EMPTY_ATTR, _substitute(inlines, values)]}
             return {"t": "Link", "c": [attr, _substitute(inlines, values), [put(url), put(title)]]}
         return {"t": node["t"], "c": [node["c"][0], put(node["c"][1])]}
     if isinstance(node, list):

@@ -215,6 +215,31 @@ def test_workbook_writer_writes_gptables_syntax_as_text(tmp_path):
     assert not [v for v in values if isinstance(v, str) and "Probation" in v and "[note" in v]
 
 
+def test_board_pack_workbook_writes_the_authority_as_text(tmp_path):
+    """``cpstats compare --xlsx``: an authority named with gptables' link and note syntax is in the board pack's
+    title and column headings as exactly its text, with no hyperlink, note or formula made of it."""
+    from openpyxl import load_workbook
+
+    from cpstats.data.dataset import load_dataset
+    from cpstats.figures.compare import figures_for_range
+    from cpstats.figures.disclosure import Policy
+    from cpstats.present.board import board_table
+    from cpstats.publish.board import write_board_workbook
+
+    reference = PROJECT_ROOT / "data" / "reference"
+    dataset = load_dataset(SAMPLE)
+    figures, years = figures_for_range(dataset, "2016-17", "2017-18", reference, Policy("internal"))
+    name = f"{AUTHORITY} $$z$$"
+    table = board_table(figures, years, dataset.la_code, name, reference)
+    path = write_board_workbook(table, tmp_path / "board.xlsx")
+    _assert_no_link_or_formula(path)
+    values = [c.value for sheet in load_workbook(path).worksheets for row in sheet.iter_rows() for c in row]
+    assert table.title() in values  # the cover's title
+    assert f"{table.title()}[note 1]" in values  # the sheet's title, with the note on symbols cpstats refers to
+    named = [v for v in values if isinstance(v, str) and AUTHORITY in v]
+    assert len(named) >= 2 and all(name in v for v in named)  # its $$z$$ kept as text wherever it is
+
+
 def test_html_comments_in_commentary_are_dropped_and_an_open_one_refused(tmp_path):
     """An HTML comment is a note to the author: taken out before the commentary is filled (a placeholder in it
     is not even read); one never closed is refused with its file and line."""

@@ -239,6 +239,8 @@ class WorkbookTexts:
 
     def restore(self, workbook) -> None:
         """Put every text in its stand-in's place in ``workbook`` (not yet closed)."""
+        from xlsxwriter.worksheet import CellStringTuple
+
         table = workbook.str_table.string_table  # xlsxwriter's shared strings: text -> index
         moved: dict[int, str] = {}
         for string, index in list(table.items()):
@@ -253,7 +255,7 @@ class WorkbookTexts:
             if moved:
                 for row, cells in list(sheet.table.items()):
                     for col, cell in list(cells.items()):
-                        if type(cell).__name__ == "String" and cell.string in moved:
+                        if isinstance(cell, CellStringTuple) and cell.string in moved:
                             sheet.write_string(row, col, moved[cell.string], cell.format)
             for worksheet_table in sheet.tables:
                 for column in worksheet_table.get("columns", []):

@@ -50,7 +50,7 @@ from __future__ import annotations
 
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
@@ -64,6 +64,8 @@ __all__ = [
     "commentary_path",
     "fill",
     "render_commentary",
+    "commentary_parts",
+    "with_values",
     "format_value",
     "Context",
     "Commentary",
@@ -180,8 +182,12 @@ def _lookup(context: Context, scope: str | None, name: str, key: str | None):
     return value
 
 
-def fill(text: str, context: Context, source: str = "commentary") -> str:
+def fill(text: str, context: Context, source: str = "commentary", as_value=None) -> str:
     """Replace every placeholder in ``text``; raise :class:`CommentaryError` for unknown names.
+
+    ``as_value``, given, is called with each value as printed and returns what is put in its place
+    (commentary puts in a word standing for it, :func:`cpstats.present.text.value_word`, so that the
+    value is text, never Markdown: see :func:`commentary_parts`).
 
     >>> fill("{{ referrals }} referrals in {{ year }}", Context({"referrals": 305}, words={"year": "2017-18"}))
     '305 referrals in 2017-18'
@@ -202,10 +208,11 @@ def fill(text: str, context: Context, source: str = "commentary") -> str:
                             "region, neighbours, published, change or local")
             return ""
         try:
-            return format_value(_lookup(context, found["scope"], found["name"], found["key"]))
+            value = format_value(_lookup(context, found["scope"], found["name"], found["key"]))
         except KeyError as exc:
             problems.append(f"{where(match.start())}: {shown(match.group(0))} names no known value ({exc.args[0]})")
             return ""
+        return value if as_value is None else as_value(value)
 
     filled_parts, last = [], 0
     for match in _BRACES.finditer(text):
@@ -241,13 +248,49 @@ def commentary_path(root: Path, la: str, year: str, section: str) -> Path:
 def render_commentary(root: Path, la: str, year: str, section: str, context: Context) -> tuple[str, bool]:
     """The filled commentary of a section and whether it was written.
 
-    A missing file gives the visible note :data:`MISSING_NOTE` and ``False``.
+    A missing file gives the visible note :data:`MISSING_NOTE` and ``False``. HTML comments
+    (``<!-- note -->``) are notes to the author: they are taken out first.
     """
+    markdown, values, written = commentary_parts(root, la, year, section, context)
+    return with_values(markdown, values), written
+
+
+def commentary_parts(root: Path, la: str, year: str, section: str, context: Context) -> tuple[str, dict, bool]:
+    """A section's commentary as the renderers read it: its Markdown with each placeholder's value replaced
+    by a word of its own (:func:`cpstats.present.text.value_word`), the values by those words, and whether
+    the file was written.
+
+    The values (the authority's name, "fewer than 6", ``[c]``, numbers) are put back as text once the
+    Markdown is read (:func:`cpstats.publish.render.commentary_blocks`), so no value is ever read as
+    Markdown. HTML comments are taken out first (:func:`cpstats.present.text.without_comments`): notes to
+    the author, published nowhere; a comment never closed is a :class:`CommentaryError` with the line.
+    """
+    from cpstats.present.text import value_word, without_comments
+
     path = commentary_path(root, la, year, section)
     _refuse_outside(path, root)
     if not path.exists():
-        return MISSING_NOTE, False
-    return fill(path.read_text(encoding="utf-8"), context, source=str(path)), True
+        return MISSING_NOTE, {}, False
+    try:
+        text = without_comments(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise CommentaryError(f"{path}, {exc}") from None
+    values: dict[str, str] = {}
+
+    def word(value: str) -> str:
+        name = value_word(text, len(values))
+        values[name] = value
+        return name
+
+    return fill(text, context, source=str(path), as_value=word), values, True
+
+
+def with_values(markdown: str, values: dict, as_text=None) -> str:
+    """Commentary's Markdown with each value's word replaced by the value (``as_text(value)`` when given)."""
+    if not values:
+        return markdown
+    pattern = re.compile("|".join(map(re.escape, values)))
+    return pattern.sub(lambda m: values[m.group(0)] if as_text is None else as_text(values[m.group(0)]), markdown)
 
 
 # ----------------------------------------------------------------- in notebooks
@@ -268,6 +311,10 @@ class Commentary:
         The notebook's name, e.g. ``01_introduction``.
     markdown : str
         The filled commentary, or :data:`MISSING_NOTE`.
+    source, values : str and dict
+        The commentary as the renderers read it (:func:`commentary_parts`): its Markdown with a word in place
+        of each value, and the values by word. Jupyter shows the values escaped; the renderers put them in
+        as text.
     written : bool
         Whether the file exists.
     file : str
@@ -278,11 +325,17 @@ class Commentary:
     markdown: str
     written: bool
     file: str
+    source: str | None = None
+    values: dict = field(default_factory=dict)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        text = self.markdown if self.written else f"*{self.markdown}*"
+        from cpstats.present.text import COMMENTARY_MIME, markdown_escape
+
+        source = self.markdown if self.source is None else self.source
+        text = with_values(source, self.values, markdown_escape) if self.written else f"*{self.markdown}*"
         meta = {"cpstats": {"commentary": {"section": self.section, "written": self.written, "file": self.file}}}
-        return {"text/markdown": text}, meta
+        structured = {"markdown": source if self.written else f"*{self.markdown}*", "values": dict(self.values)}
+        return {"text/markdown": text, COMMENTARY_MIME: structured}, meta
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Sequence
 
-from cpstats.present.commentary import Commentary, Context, commentary_path, key_plan_path, read_key_plan, render_commentary
+from cpstats.present.commentary import (
+    Commentary, Context, commentary_parts, commentary_path, key_plan_path, read_key_plan, with_values,
+)
 from cpstats.data.dataset import Dataset, load_dataset
 from cpstats.figures import DEFAULT_THRESHOLD
 from cpstats.figures.figures import Figures, report_figures
@@ -237,9 +239,10 @@ class ReportContext:
 
     def commentary(self, section: str) -> Commentary:
         """The section's commentary, filled, or the visible "not yet written" note."""
-        text, written = render_commentary(self.commentary_dir, self.la, self.year.label, section, self.commentary_context())
+        source, values, written = commentary_parts(self.commentary_dir, self.la, self.year.label, section,
+                                                   self.commentary_context())
         file = commentary_path(Path(), self.la, self.year.label, section).as_posix()
-        return Commentary(section, text, written, file)
+        return Commentary(section, with_values(source, values), written, file, source, values)
 
     def key_plan(self, caption: str, section: str = "19_key_plan"):
         """The key plan shown as a table (actions and who), or the note that it is not yet written."""

@@ -2,8 +2,11 @@
 
 Every number in a sentence comes from the measures passed in; every year
 label comes from the :class:`~cpstats.data.periods.ReportingYear` passed in. The
-functions return Markdown text, one paragraph each, for a notebook to show
-with ``IPython.display.Markdown``.
+functions return plain text, one paragraph each, never Markdown: text from the
+data (the authority's name, agency names) is in it as it is, and a notebook shows
+sentences through :func:`paragraphs` or :func:`main_points`, whose outputs carry
+them as pandoc blocks of text (:mod:`cpstats.present.text`), so no renderer
+reads them as Markdown, HTML or Typst.
 
 The words are not here: each sentence is a template in ``wording.yaml``
 beside this module, filled by :func:`say` with the placeholder syntax and the
@@ -67,6 +70,7 @@ __all__ = [
     "duration_sentence",
     "england_comparison",
     "paragraphs",
+    "Paragraphs",
     "conferences_sentence",
     "children_at_conferences_sentence",
     "agency_attendance_sentence",
@@ -379,17 +383,38 @@ def duration_sentence(measures: Mapping, year: ReportingYear) -> str:
 # ----------------------------------------------------------------- showing sentences
 
 
-def paragraphs(*texts: str | None):
+class Paragraphs:
+    """Sentences shown in a notebook, one paragraph of text each (see :func:`paragraphs`).
+
+    The output carries them as pandoc blocks (:data:`cpstats.present.text.BLOCKS_MIME`), which the
+    renderers lay out, and as escaped Markdown for Jupyter.
+    """
+
+    def __init__(self, texts):
+        self.texts = [" ".join(str(text).split()) for text in texts if text]
+
+    def __repr__(self) -> str:
+        return f"Paragraphs({self.texts!r})"
+
+    @property
+    def blocks(self) -> list:
+        from cpstats.present.text import paragraph
+
+        return [paragraph(text) for text in self.texts]
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        from cpstats.present.text import BLOCKS_MIME, markdown_escape
+
+        return {"text/markdown": "\n\n".join(map(markdown_escape, self.texts)), BLOCKS_MIME: self.blocks}, {}
+
+
+def paragraphs(*texts: str | None) -> Paragraphs:
     """Sentences to show in a notebook, one paragraph each; those that are ``None`` (not collected) left out.
 
-    >>> print(paragraphs("One.", None, "Two.").data)
-    One.
-    <BLANKLINE>
-    Two.
+    >>> paragraphs("One.", None, "Two (2017-18).").texts
+    ['One.', 'Two (2017-18).']
     """
-    from IPython.display import Markdown
-
-    return Markdown("\n\n".join(text for text in texts if text))
+    return Paragraphs(texts)
 
 
 # ----------------------------------------------------------------- section 3
@@ -566,16 +591,19 @@ class MainPoints:
     """A section's main points: its computed facts as a bulleted list, under the heading "Main points".
 
     Each point is a sentence of this module (from the report's protected
-    figures); those that are ``None`` (not collected) are left out. The points
+    figures), plain text; those that are ``None`` (not collected) are left out.
+    The output carries the heading and the list as pandoc blocks of text
+    (:data:`cpstats.present.text.BLOCKS_MIME`), which the renderers lay out,
+    and as Markdown with every point escaped, for Jupyter. The points
     listed in ``headline`` (by position) are also the report's headline points,
     which the front page shows first: the output's metadata carries them
     (``cpstats.main_points.headline``).
 
-    >>> print(MainPoints(["One.", None, "Two."], headline=(1,)).markdown)
+    >>> print(MainPoints(["One.", None, "Two [c]."], headline=(1,)).markdown)
     ## Main points
     <BLANKLINE>
-    - One.
-    - Two.
+    - One\\.
+    - Two \\[c\\]\\.
     >>> MainPoints(["One.", None, "Two."], headline=(1,)).headline
     ['Two.']
     """
@@ -589,12 +617,27 @@ class MainPoints:
 
     @property
     def markdown(self) -> str:
+        """Jupyter's copy: the heading and the points as Markdown, every point escaped."""
+        from cpstats.present.text import markdown_escape
+
         if not self.points:
             return ""
-        return f"## {MAIN_POINTS_HEADING}\n\n" + "\n".join(f"- {point}" for point in self.points)
+        return f"## {MAIN_POINTS_HEADING}\n\n" + "\n".join(f"- {markdown_escape(point)}" for point in self.points)
+
+    @property
+    def blocks(self) -> list:
+        """What the renderers lay out: the heading and a bulleted list of text (nothing when there are no points)."""
+        from cpstats.present.text import bullet_list, heading
+
+        if not self.points:
+            return []
+        return [heading(2, MAIN_POINTS_HEADING, "main-points"), bullet_list(self.points)]
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/markdown": self.markdown}, {"cpstats": {"main_points": {"headline": self.headline}}}
+        from cpstats.present.text import BLOCKS_MIME
+
+        return ({"text/markdown": self.markdown, BLOCKS_MIME: self.blocks},
+                {"cpstats": {"main_points": {"headline": self.headline}}})
 
 
 class Headline(str):

@@ -40,7 +40,7 @@ def write_board_csv(table: BoardTable, path: Path) -> Path:
     return path
 
 
-def _notes(table: BoardTable):
+def _notes(table: BoardTable, texts):
     import pandas as pd
 
     notes = [
@@ -49,10 +49,10 @@ def _notes(table: BoardTable):
         ("units", "Each row's unit is in its Unit column. Counts are whole numbers; percentages and rates are "
                   "to one decimal place; the change in a percentage is in percentage points (the difference "
                   "between the two percentages), not a percentage change."),
-        ("comparators", f"England, {table.region_name or 'the region'} and the statistical neighbours' average "
-                        f"(the plain mean of the neighbours DfE publishes a figure for) are the Department for "
-                        f"Education's published children in need statistics for {table.last}, for rates and "
-                        "percentages only."),
+        ("comparators", texts(f"England, {table.region_name or 'the region'} and the statistical neighbours' average "
+                              f"(the plain mean of the neighbours DfE publishes a figure for) are the Department for "
+                              f"Education's published children in need statistics for {table.last}, for rates and "
+                              "percentages only.")),
         ("disclosure", table.disclosure_note()),
         ("year", "A reporting year runs from 1 April to 31 March: 2017-18 is 1 April 2017 to 31 March 2018."),
         ("rates", "Rates are per 10,000 children aged 0 to 17, using the ONS mid-year population estimate the "
@@ -69,11 +69,15 @@ def write_board_workbook(table: BoardTable, path: Path) -> Path:
         warnings.simplefilter("ignore")  # gptables leaves its theme file open when it is first imported
         import gptables as gpt
 
-    frame = pd.DataFrame(table.values(), columns=table.columns(unit=True), dtype=object)
+    from cpstats.publish.downloads import WorkbookTexts
+
+    texts = WorkbookTexts()  # text from data goes through gptables as a stand-in, then is written as it is
+    frame = pd.DataFrame([[texts(v) if isinstance(v, str) else v for v in row] for row in table.values()],
+                         columns=[texts(c) for c in table.columns(unit=True)], dtype=object)
     sheet = gpt.GPTable(
         table=frame,
         table_name=re.sub(r"[^A-Za-z0-9_]", "_", f"measures_{table.first}_to_{table.last}"),
-        title=f"{table.title()}$$symbols$$",
+        title=f"{texts(table.title())}$$symbols$$",
         subtitles=["Units: in each row's Unit column; a change in a percentage is in percentage points$$units$$",
                    f"Comparators: England's, the region's and the neighbours' published figures for {table.last}"
                    "$$comparators$$",
@@ -84,7 +88,7 @@ def write_board_workbook(table: BoardTable, path: Path) -> Path:
         index_columns={2: 0},
     )
     cover = gpt.Cover(
-        title=table.title(),
+        title=texts(table.title()),
         intro=[table.mode_note(), "One row per headline measure, in the report's order, with the change over the "
                                   "years and the comparators for the last year."],
         about=["The notes sheet explains the symbols used in place of numbers, the units and the comparators."],
@@ -94,10 +98,11 @@ def write_board_workbook(table: BoardTable, path: Path) -> Path:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # gptables warns about optional elements left out
         workbook = gpt.produce_workbook(
-            filename=str(path), sheets={"Measures": sheet}, cover=cover, notes_table=_notes(table),
+            filename=str(path), sheets={"Measures": sheet}, cover=cover, notes_table=_notes(table, texts),
             contentsheet_options={"title": "Contents"},
             workbook_options={"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
         )
+        texts.restore(workbook)
         workbook.set_properties({"title": table.title()})
         workbook.close()
     return path

@@ -18,7 +18,11 @@ writes, under ``downloads/`` in the published report:
   contents sheet, a notes sheet, and one sheet per table (named like its CSV)
   with the table's title and source. Every text is written as a string
   (xlsxwriter's ``strings_to_formulas`` off), so no cell is a formula,
-  whatever it says. Its creation date is the report's
+  whatever it says; text from data (the authority's name, agencies, the key
+  plan, captions) never meets gptables' own syntax (``[words](url)`` links,
+  ``$$note$$`` references): gptables lays the workbook out with a stand-in
+  for each such text, and xlsxwriter then writes the text itself
+  (:class:`WorkbookTexts`). Its creation date is the report's
   timestamp and its zip entries are dated 1 January 1980, so a rebuild gives
   the same bytes.
 
@@ -54,6 +58,7 @@ __all__ = [
     "csv_text",
     "FORMULA_START",
     "write_workbook",
+    "WorkbookTexts",
     "links_markdown",
     "prepare_downloads",
 ]
@@ -206,6 +211,60 @@ def csv_bytes(table: Table) -> bytes:
 # ----------------------------------------------------------------- the workbook
 
 
+class WorkbookTexts:
+    """Text from data written into a gptables workbook as exactly itself: never a link, a note or a formula.
+
+    gptables reads its own syntax in every text it writes (``[words](url)`` becomes a hyperlink, ``$$x$$`` a
+    note reference) and has no way to escape it. So each text from data is handed to gptables as a stand-in
+    (``texts(text)``: private-use characters as wide as the text, which gptables reads nothing into and sizes
+    columns by), and once gptables has laid the workbook out, :meth:`restore` puts each text in its
+    stand-in's place as a plain string, with xlsxwriter (in the shared strings and in the tables' column
+    headings), before the workbook is closed.
+    """
+
+    _STAND_IN = re.compile("\ue000[0-9]+\ue001\ue002*")
+
+    def __init__(self) -> None:
+        self._texts: dict[str, str] = {}
+        self._words: dict[str, str] = {}
+
+    def __call__(self, text) -> str:
+        text = str(text)
+        if text not in self._words:
+            word = f"\ue000{len(self._words)}\ue001"
+            word += "\ue002" * max(0, len(text) - len(word))
+            self._words[text], self._texts[word] = word, text
+        return self._words[text]
+
+    def _put(self, string: str) -> str:
+        return self._STAND_IN.sub(lambda m: self._texts[m.group(0)], string)
+
+    def restore(self, workbook) -> None:
+        """Put every text in its stand-in's place in ``workbook`` (not yet closed)."""
+        from xlsxwriter.worksheet import CellStringTuple
+
+        table = workbook.str_table.string_table  # xlsxwriter's shared strings: text -> index
+        moved: dict[int, str] = {}
+        for string, index in list(table.items()):
+            if self._STAND_IN.search(string):
+                text = self._put(string)
+                if text in table:  # the same text is also written as it is: its cells are rewritten below
+                    moved[index] = text
+                else:
+                    del table[string]
+                    table[text] = index
+        for sheet in workbook.worksheets():
+            if moved:
+                for row, cells in list(sheet.table.items()):
+                    for col, cell in list(cells.items()):
+                        if isinstance(cell, CellStringTuple) and cell.string in moved:
+                            sheet.write_string(row, col, moved[cell.string], cell.format)
+            for worksheet_table in sheet.tables:
+                for column in worksheet_table.get("columns", []):
+                    if isinstance(column.get("name"), str):
+                        column["name"] = self._put(column["name"])
+
+
 def _sheet_label(table: Table) -> str:
     """A sheet name: the CSV's name, at most 31 characters as Excel requires."""
     return table.name[-31:]
@@ -259,27 +318,33 @@ def write_workbook(
         warnings.simplefilter("ignore")  # gptables leaves its theme file open when it is first imported
         import gptables as gpt
 
+    texts = WorkbookTexts()  # every text from data goes through gptables as a stand-in (see WorkbookTexts)
+
+    def cells(value):
+        return texts(value) if isinstance(value, str) and value not in GSS_SYMBOLS else value
+
     sheets = {}
     for table in tables:
         if not table.rows:  # a table with no rows has no sheet (gptables refuses one)
             continue
-        frame = pd.DataFrame(table.values(), columns=list(table.columns), dtype=object)
+        frame = pd.DataFrame([[cells(v) for v in row] for row in table.values()],
+                             columns=[texts(c) for c in table.columns], dtype=object)
         symbols = any(isinstance(v, str) and v in GSS_SYMBOLS for row in table.values() for v in row)
         sheets[_sheet_label(table)] = gpt.GPTable(
             table=frame,
             table_name=re.sub(r"[^A-Za-z0-9_]", "_", f"table_{table.name}"),
-            title=table.caption + ("$$symbols$$" if symbols else ""),
-            subtitles=[f"{subtitle}. Section: {table.section_title}", f"CSV: {table.csv_name}"],
-            source=table.source or source,
+            title=texts(table.caption) + ("$$symbols$$" if symbols else ""),
+            subtitles=[texts(f"{subtitle}. Section: {table.section_title}"), texts(f"CSV: {table.csv_name}")],
+            source=texts(table.source or source),
             index_columns={2: 0},
         )
     cover = gpt.Cover(
-        title=f"{title}: tables",
-        intro=[subtitle, period, "Every table of the report, one table per sheet, in the report's order."],
+        title=texts(f"{title}: tables"),
+        intro=[texts(subtitle), texts(period), "Every table of the report, one table per sheet, in the report's order."],
         about=[
             "The contents sheet lists the tables and links to each; the notes sheet explains the symbols "
             "used in place of numbers and how rates and percentages are worked out.",
-            f"Every figure is computed from the authority's record-level data. {source}.",
+            texts(f"Every figure is computed from the authority's record-level data. {source}."),
         ],
     )
     path = Path(path)
@@ -287,10 +352,11 @@ def write_workbook(
         warnings.simplefilter("ignore")  # gptables warns about optional elements left out
         workbook = gpt.produce_workbook(
             filename=str(path), sheets=sheets, cover=cover, notes_table=_notes_table(),
-            contentsheet_options={"title": f"{title}: contents", "additional_elements": ["subtitles"]},
+            contentsheet_options={"title": texts(f"{title}: contents"), "additional_elements": ["subtitles"]},
             # every text a string, never a formula or a link, whatever it begins with
             workbook_options={"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
         )
+        texts.restore(workbook)
         naive = timestamp.astimezone(dt.timezone.utc).replace(tzinfo=None) if timestamp.tzinfo else timestamp
         workbook.set_properties({"title": f"{title}: tables, {subtitle}", "created": naive})
         workbook.close()

@@ -162,6 +162,7 @@ def book_project(
     favicon: str | None = None,
     footer: str = "",
     before_body: str = "",
+    css: Sequence[str] = (),
 ) -> dict:
     """The ``_quarto.yml`` contents for rendering one build, as a dict.
 
@@ -183,6 +184,8 @@ def book_project(
         Every page's footer, as Markdown text.
     before_body : str
         HTML put at the start of every page's body (an internal draft's banner).
+    css : sequence of str
+        Stylesheets every page adds to Quarto's own (:data:`STYLESHEET`).
     """
     book_config = {
         # the authority and year are in every page's <title>, as in the built-in renderer's pages
@@ -198,6 +201,8 @@ def book_project(
     # the page's contents come after its <h1> (toc-location: body), so headings go down in order
     if before_body:
         html_format["include-before-body"] = [{"text": before_body}]
+    if css:
+        html_format["css"] = list(css)
     return {
         "project": {"type": "book", "output-dir": output_dir, "render": list(chapters)},
         "book": book_config,
@@ -268,6 +273,7 @@ def write_build_project(
             _write_if_changed(build_dir / "figures" / name, data)
     _write_if_changed(build_dir / FAVICON, _FAVICON_SVG.encode())
     _write_if_changed(build_dir / BLOCKS_FILTER, _BLOCKS_LUA.encode())
+    _write_if_changed(build_dir / STYLESHEET, _STYLESHEET_CSS.encode())
     # no text from data goes into Quarto's metadata, whose text Quarto searches for shortcodes even when escaped:
     # the authority and year are put in each page's <title> after rendering (render_with_quarto)
     footer = f"Every figure is computed from the authority's record-level data by cpstats {info.version}."
@@ -275,7 +281,7 @@ def write_build_project(
               if info.draft else "")
     project = book_project(
         book, chapters, title=markdown_text(info.title), output_dir=output_dir, output_file=Path(info.pdf_name).stem,
-        favicon=FAVICON, footer=markdown_text(footer), before_body=banner,
+        favicon=FAVICON, footer=markdown_text(footer), before_body=banner, css=[STYLESHEET],
     )
     target = build_dir / "_quarto.yml"
     target.write_text(yaml.safe_dump(project, sort_keys=False, allow_unicode=True), encoding="utf-8")
@@ -298,6 +304,15 @@ function Div(div)
   return pandoc.read(text, "json").blocks
 end
 """
+STYLESHEET = "cpstats.css"
+"""The stylesheet a build's Quarto pages add to Quarto's: a word too long for its line (an agency's name of
+thousands of letters, say) breaks anywhere in the text of the page instead of running off it, on a phone's
+390 px too; tables keep their own scrolling boxes."""
+_STYLESHEET_CSS = """/* cpstats: text from data wraps, however long its words */
+main p, main li, main dd, main dt, main blockquote, main figcaption, main caption,
+main h1, main h2, main h3, main h4, main h5, main h6, main .lead { overflow-wrap: anywhere; }
+"""
+
 FAVICON = "favicon.svg"
 _FAVICON_SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#12436D"/></svg>\n'

@@ -14,11 +14,14 @@ and Typst (``typst``), and reads the same ``_quarto.yml`` (through
    carries (:data:`cpstats.present.tables.TABLE_MIME`): every heading, cell,
    caption and source is a run of ``Str`` inlines, never Markdown, so ``|``,
    a newline, ``<script>``, ``$x$`` or `` `#read("x")`{=typst} `` in a cell is
-   printed as it is, in the pages and in the PDF. Markdown outputs (sentences,
-   commentary an analyst writes) are read with :data:`SAFE_MARKDOWN`: no raw
-   HTML, raw Typst/LaTeX, TeX maths, citations or attributes; what is left of
-   them in the document (raw blocks, links to ``javascript:`` or ``data:``,
-   images) is turned into text (:func:`sanitize`). Charts arrive as
+   printed as it is, in the pages and in the PDF. Sentences and main points
+   arrive as pandoc blocks of text (:data:`cpstats.present.text.BLOCKS_MIME`),
+   never as Markdown. Commentary an analyst writes is read with
+   :data:`SAFE_MARKDOWN`: no raw HTML, raw Typst/LaTeX, TeX maths, citations or
+   attributes; what is left of them in the document (raw blocks, links to
+   ``javascript:`` or ``data:``, images) is turned into text (:func:`sanitize`);
+   its placeholders' values are put in as text once it is read
+   (:func:`commentary_blocks`). Charts arrive as
    Markdown images with ``data:`` URIs (see :mod:`cpstats.present.charts`);
    they are written out as files in ``figures/``, their text alternative kept
    as text. Values on the front page (``{{< meta key >}}``) are put in as text.
@@ -362,27 +365,11 @@ def front_page_markdown(path: Path, metadata: Mapping[str, str]) -> str:
 
 # ----------------------------------------------------------------- pandoc's AST: text from data stays text
 
+from cpstats.present.text import text_inlines  # noqa: E402  (text as pandoc inlines: part of this module's interface)
+
 _EMPTY_ATTR = ["", [], []]
-_WHITESPACE = re.compile(r"\s+")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
-
-
-def text_inlines(text: str) -> list:
-    """Text as pandoc inlines: words as ``Str``, any run of white space (a newline too) as ``Space``.
-
-    Nothing in ``text`` is read as Markdown, HTML or Typst; the writers escape each ``Str``.
-
-    >>> text_inlines("School | 999\\n<b>")
-    [{'t': 'Str', 'c': 'School'}, {'t': 'Space'}, {'t': 'Str', 'c': '|'}, {'t': 'Space'}, {'t': 'Str', 'c': '999'}, {'t': 'Space'}, {'t': 'Str', 'c': '<b>'}]
-    """
-    inlines: list = []
-    for word in _WHITESPACE.split(str(text).strip()):
-        if word:
-            if inlines:
-                inlines.append({"t": "Space"})
-            inlines.append({"t": "Str", "c": word})
-    return inlines
 
 
 def _plain(text: str) -> dict:
@@ -609,13 +596,18 @@ def notebook_blocks(path: Path) -> tuple[str, list, dict[str, bytes]]:
     """An executed notebook as pandoc blocks: its title, the blocks, and its figure files.
 
     Markdown cells are the project's own words (:data:`PANDOC_MARKDOWN`); a
-    table output is built from its structured copy (:func:`table_blocks`); a
-    chart becomes a figure; any other Markdown output (sentences, commentary)
-    is read with :data:`SAFE_MARKDOWN`.
+    table output is built from its structured copy (:func:`table_blocks`); an
+    output carrying pandoc blocks (:data:`cpstats.present.text.BLOCKS_MIME`:
+    sentences, main points) is laid out as it is, its text from data as text;
+    commentary (:data:`cpstats.present.text.COMMENTARY_MIME`) is read with
+    :data:`SAFE_MARKDOWN` and its placeholders' values put in as text
+    (:func:`commentary_blocks`); a chart becomes a figure; any other Markdown
+    output is read with :data:`SAFE_MARKDOWN`.
     """
     import nbformat
 
     from cpstats.present.tables import TABLE_MIME
+    from cpstats.present.text import BLOCKS_MIME, COMMENTARY_MIME
 
     path = Path(path)
     notebook = nbformat.read(path, as_version=4)
@@ -630,6 +622,13 @@ def notebook_blocks(path: Path) -> tuple[str, list, dict[str, bytes]]:
                 data = output.get("data", {})
                 if TABLE_MIME in data:
                     pieces.append(("blocks", table_blocks(data[TABLE_MIME], note)))
+                    continue
+                if BLOCKS_MIME in data:
+                    pieces.append(("blocks", sanitize(_json_value(data[BLOCKS_MIME]))))
+                    continue
+                if COMMENTARY_MIME in data:
+                    commentary = _json_value(data[COMMENTARY_MIME])
+                    pieces.append(("commentary", (str(commentary["markdown"]), dict(commentary.get("values") or {}))))
                     continue
                 withheld_chart = bool(output.get("metadata", {}).get("cpstats", {}).get("chart", {}).get("withheld"))
                 chart_note = [withheld_note_block(note)] if note and withheld_chart else []
@@ -653,9 +652,31 @@ def notebook_blocks(path: Path) -> tuple[str, list, dict[str, bytes]]:
         indexes = [i for i, (k, _) in enumerate(pieces) if k == kind]
         for index, blocks in zip(indexes, read_markdown([pieces[i][1] for i in indexes], reader)):
             read[index] = blocks
+    indexes = [i for i, (k, _) in enumerate(pieces) if k == "commentary"]
+    for index, blocks in zip(indexes, commentary_blocks([pieces[i][1] for i in indexes])):
+        read[index] = blocks
     blocks = [block for i, (kind, value) in enumerate(pieces) for block in (value if kind == "blocks" else read[i])]
     title = next((_stringify(b) for b in blocks if b["t"] == "Header" and b["c"][0] == 1), path.stem)
     return title.strip(), blocks, figures
+
+
+def _json_value(value):
+    """A JSON output as nbformat keeps it (parsed, or text in an older notebook)."""
+    return json.loads(value) if isinstance(value, str) else json.loads(json.dumps(value))
+
+
+def commentary_blocks(commentaries: Sequence[tuple[str, Mapping[str, str]]]) -> list[list]:
+    """Commentary as pandoc blocks: each ``(markdown, values)`` (:func:`cpstats.present.commentary.commentary_parts`)
+    read with :data:`SAFE_MARKDOWN`, then each value's word replaced by the value as text (:func:`_substitute`),
+    then :func:`sanitize`\\ d again (a value put into a link's target is checked as the target it makes).
+
+    >>> (blocks,) = commentary_blocks([("We are **w1**.", {"w1": "[t](https://evil.example) **x**"})])
+    >>> blocks[0]["c"][4]["c"]
+    [{'t': 'Str', 'c': '[t](https://evil.example)'}, {'t': 'Space'}, {'t': 'Str', 'c': '**x**'}]
+    """
+    read = read_markdown([markdown for markdown, _ in commentaries])
+    return [sanitize(_substitute(blocks, dict(values))) if values else blocks
+            for blocks, (_, values) in zip(read, commentaries)]
 
 
 def headline_points(path: Path) -> list[str]:
@@ -672,13 +693,14 @@ def headline_points(path: Path) -> list[str]:
 
 
 def main_points_blocks(points: Sequence[str], level: int = 1) -> list:
-    """The report's headline points as a "Main points" heading and a bulleted list (read as commentary is read:
-    :data:`SAFE_MARKDOWN`), or nothing when there are none."""
+    """The report's headline points as a "Main points" heading and a bulleted list of text (each point plain
+    text, text from data in it as text: :func:`text_inlines`), or nothing when there are none."""
+    from cpstats.present.text import bullet_list, heading
+
+    points = [point for point in points if str(point).strip()]
     if not points:
         return []
-    items = read_markdown(list(points))
-    heading = {"t": "Header", "c": [level, ["main-points", ["unnumbered"], []], text_inlines("Main points")]}
-    return [heading, {"t": "BulletList", "c": [item for item in items if item]}]
+    return [heading(level, "Main points", "main-points", ["unnumbered"]), bullet_list(points)]
 
 
 def _when_meta(blocks: list, metadata: Mapping[str, object]) -> list:
@@ -697,7 +719,20 @@ def _when_meta(blocks: list, metadata: Mapping[str, object]) -> list:
 
 
 def _substitute(node, values: Mapping[str, str]):
-    """Replace each placeholder word in ``Str`` inlines by its value, as text."""
+    """Replace each placeholder word in ``Str`` inlines by its value, as text (and in the text of code and
+    a link's target, which are literal text too)."""
+    if isinstance(node, dict) and node.get("t") in ("Code", "CodeBlock", "Link") and values:
+        pattern = re.compile("|".join(map(re.escape, values)))
+
+        def put(text: str) -> str:
+            return pattern.sub(lambda m: " ".join(str(values[m.group(0)]).split()), text)
+
+        if node["t"] == "Link":
+            attr, inlines, (url, title) = node["c"]
+            if not safe_url(put(url)):  # a value that makes the target a javascript: link leaves only the words
+                return {"t": "Span", "c": [_EMPTY_ATTR, _substitute(inlines, values)]}
+            return {"t": "Link", "c": [attr, _substitute(inlines, values), [put(url), put(title)]]}
+        return {"t": node["t"], "c": [node["c"][0], put(node["c"][1])]}
     if isinstance(node, list):
         out = []
         for item in node:

@@ -39,6 +39,7 @@ __all__ = [
     "INTERVAL_METHOD",
     "POLARITY",
     "POLARITY_WORDS",
+    "POLARITY_CELLS",
     "Interval",
     "wilson_interval",
     "poisson_rate_interval",
@@ -81,6 +82,10 @@ POLARITY_WORDS = {
     "high": "higher is better",
     "low": "lower is better",
 }
+"""A measure's polarity in words, for a sentence."""
+
+POLARITY_CELLS = {None: "Neither a high nor a low value", "high": "Yes", "low": "No: a low one"}
+"""A measure's polarity as a table answers "Is a high value better?"."""
 
 QUARTER_WORDS = ("the lowest quarter", "the second quarter from the lowest", "the third quarter from the lowest",
                  "the highest quarter")

@@ -179,7 +179,7 @@ def _quarter_cell(position) -> str:
 
 def positions_table(fair: Mapping[str, FairComparison], labels: Mapping[str, str] | None = None) -> pd.DataFrame | None:
     """The headline measures' national rank and quarter, their polarity, and the neighbours' median and mean."""
-    from cpstats.figures.uncertainty import POLARITY, POLARITY_WORDS
+    from cpstats.figures.uncertainty import POLARITY, POLARITY_CELLS
     from cpstats.present.tables import COMPARATOR_LABELS
 
     labels = labels or COMPARATOR_LABELS
@@ -190,7 +190,7 @@ def positions_table(fair: Mapping[str, FairComparison], labels: Mapping[str, str
         "Measure": [labels[f.measure] for f in rows],
         "National rank (1 = lowest)": [_rank_cell(f.position) for f in rows],
         "Quarter of English authorities": [_quarter_cell(f.position) for f in rows],
-        "Is a high value better?": [POLARITY_WORDS[POLARITY.get(f.measure)].capitalize() for f in rows],
+        "Is a high value better?": [POLARITY_CELLS[POLARITY.get(f.measure)] for f in rows],
         "Statistical neighbours' median": [_shown(f.measure, f.neighbours_median) for f in rows],
         "Statistical neighbours' average": [_shown(f.measure, getattr(f.comparison, "neighbours_average", None))
                                             for f in rows],

@@ -23,6 +23,7 @@ from typing import Mapping
 import pandas as pd
 
 from cpstats.figures.figures import CONFIDENTIAL, is_withheld
+from cpstats.figures.funnel import Funnel  # noqa: F401  (for notebooks: isinstance checks)
 from cpstats.figures.uncertainty import Interval, Position, interval_for, national_position, neighbours_median, verdict
 from cpstats.present.numbers import format_percent, format_rate
 
@@ -35,6 +36,7 @@ __all__ = [
     "positions_table",
     "neighbour_names",
     "comparison_sentence",
+    "funnels",
 ]
 
 NOT_AVAILABLE = "[x]"
@@ -234,3 +236,19 @@ def comparison_sentence(fair: FairComparison, year) -> str | None:
                year=getattr(year, "label", year), interval=str(fair.interval), verdict=VERDICT_WORDS[england],
                england=_shown(fair.measure, fair.comparison.england),
                others="".join(f", {part}" for part in others[:-1]) + (f" and {others[-1]}" if others else ""))
+
+
+def funnels(report) -> dict:
+    """The funnel of each headline rate (:data:`cpstats.figures.funnel.FUNNEL_MEASURES`) for a report's year:
+    a :class:`~cpstats.figures.funnel.Funnel`, a ``Withheld`` when the rate is, or ``None``."""
+    from cpstats.figures.funnel import FUNNEL_MEASURES, funnel
+
+    flat = report.figures.flat[report.year.label]
+    found = {}
+    for name in FUNNEL_MEASURES:
+        try:
+            found[name] = funnel(name, report.year, report.dataset.la_code, flat.get(name), flat.get("population"),
+                                 report.reference_dir)
+        except (KeyError, ValueError, FileNotFoundError):
+            found[name] = None
+    return found

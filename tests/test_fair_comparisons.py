@@ -141,3 +141,17 @@ def test_a_withheld_figure_has_its_interval_and_position_withheld(tmp_path):
     internal = fairness.fair_comparisons(load_context("tiny", YEAR, data, REFERENCE, tmp_path / "commentary"))
     assert all(fairness.comparison_sentence(f, YEAR) for name, f in internal.items()
                if name in ("cpp_rate_per_10000_at_31_march", "plan_start_rate_per_10000"))
+
+
+def test_funnel_plots_state_where_the_authority_stands(page, public_report):
+    import html as html_module
+
+    markup, _ = page
+    alts = [html_module.unescape(a) for a in re.findall(r'<img\b[^>]*\balt="([^"]*)"', markup)]
+    funnels = [a for a in alts if a.startswith("Funnel plot:")]
+    assert len(funnels) == 2
+    assert ("Rutland (synthetic sample): 23.3 per 10,000 with 8,166 children, below the 99.8% limit. "
+            "England: 45.9.") in funnels[0]
+    table = _table(markup, "95% limits at that size")
+    assert table[1][0] == "Rutland (synthetic sample)" and table[1][2:] == ["23.3", "32.4 to 63.1", "Below the 99.8% limit"]
+    assert len(table) == 12 and all(row[0].endswith("(neighbour)") for row in table[2:])

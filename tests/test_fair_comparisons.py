@@ -152,6 +152,8 @@ def test_funnel_plots_state_where_the_authority_stands(page, public_report):
     assert len(funnels) == 2
     assert ("Rutland (synthetic sample): 23.3 per 10,000 with 8,166 children, below the 99.8% limit. "
             "England: 45.9.") in funnels[0]
-    table = _table(markup, "95% limits at that size")
+    found = [t for t in html_tables(markup) if "95% limits at that size" in t[0]]
+    assert len(found) == 2  # one table beside each funnel plot
+    table = found[0]
     assert table[1][0] == "Rutland (synthetic sample)" and table[1][2:] == ["23.3", "32.4 to 63.1", "Below the 99.8% limit"]
     assert len(table) == 12 and all(row[0].endswith("(neighbour)") for row in table[2:])

@@ -111,7 +111,7 @@ def test_national_rank_quarter_and_neighbours(page):
         quarter = min(4, 1 + 4 * (rank - 1) // of)
         assert rows[label][2].lower() == ["the lowest quarter", "the second quarter from the lowest",
                                           "the third quarter from the lowest", "the highest quarter"][quarter - 1]
-        assert rows[label][3] == "Neither a high nor a low value"  # said, not coloured: no band of performance
+        assert rows[label][3] == "Neither high nor low"  # said, not coloured: no band of performance
         comparison = comparator_values(name, YEAR, LA_CODE, REFERENCE)
         median = neighbours_median(comparison.neighbours)
         assert rows[label][4].rstrip("%") == f"{median:.1f}"

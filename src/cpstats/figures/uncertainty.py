@@ -86,7 +86,7 @@ POLARITY_WORDS = {
 }
 """A measure's polarity in words, for a sentence."""
 
-POLARITY_CELLS = {None: "Neither a high nor a low value", "high": "Yes", "low": "No: a low one"}
+POLARITY_CELLS = {None: "Neither high nor low", "high": "Yes", "low": "No: a low one"}
 """A measure's polarity as a table answers "Is a high value better?"."""
 
 QUARTER_WORDS = ("the lowest quarter", "the second quarter from the lowest", "the third quarter from the lowest",

@@ -56,7 +56,7 @@ def funnel_chart(f: Funnel, la_name: str, *, title: str) -> Chart:
         points = f.points[f.points["role"] == role]
         axes.scatter(points["population"] / thousands, points["rate"], s=size, marker=marker, color=colour,
                      edgecolors="black" if role == "authority" else "none", linewidths=0.8, label=label,
-                     zorder=3 if role != "other" else 2)
+                     zorder=3 if role != "other" else 2, clip_on=False)
     own = f.authority
     axes.annotate(la_name, (own["population"] / thousands, own["rate"]), xytext=(6, -12), textcoords="offset points",
                   fontsize=11)
@@ -71,7 +71,7 @@ def funnel_chart(f: Funnel, la_name: str, *, title: str) -> Chart:
     axes.set_xticklabels([f"{t:,}" for t in ticks])
     axes.set_xlabel("Children under 18 (thousands, log scale)")
     axes.set_ylabel("Per 10,000 children")
-    axes.set_ylim(bottom=0, top=max(f.points["rate"].max(), limits["high_998"].iloc[len(limits) // 10]) * 1.05)
+    axes.set_ylim(bottom=0, top=max(f.points["rate"].max(), f.england) * 1.1)  # the limits run off at the narrow end
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), fontsize=9, frameon=False, ncols=2)
     return Chart(figure_to_svg(figure), describe_funnel(f, la_name, title), title)
 

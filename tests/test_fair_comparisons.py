@@ -157,3 +157,13 @@ def test_funnel_plots_state_where_the_authority_stands(page, public_report):
     table = found[0]
     assert table[1][0] == "Rutland (synthetic sample)" and table[1][2:] == ["23.3", "32.4 to 63.1", "Below the 99.8% limit"]
     assert len(table) == 12 and all(row[0].endswith("(neighbour)") for row in table[2:])
+
+
+def test_the_trend_is_judged_by_each_years_interval(page):
+    """2013-14's 42.9 is above England's 42.1 and 2014-15's 35.4 below England's 43.1, but both intervals hold
+    England's rate: similar, not above or below; the three later years are lower beyond chance."""
+    markup, _ = page
+    assert ("From 2013-14 to 2017-18, the rate of children subject of a Child Protection Plan on 31 March in "
+            "Rutland (synthetic sample) was between 23.3 and 42.9 per 10,000 children; judged each year by its 95% "
+            "interval, it was lower than England's rate in 3 of the 5 years and statistically similar to it in 2."
+            ) in html_text(markup)

@@ -37,6 +37,7 @@ __all__ = [
     "neighbour_names",
     "comparison_sentence",
     "funnels",
+    "trend_comparison_sentence",
 ]
 
 NOT_AVAILABLE = "[x]"
@@ -252,3 +253,31 @@ def funnels(report) -> dict:
         except (KeyError, ValueError, FileNotFoundError):
             found[name] = None
     return found
+
+
+def trend_comparison_sentence(report, measure: str = "cpp_rate_per_10000_at_31_march") -> str | None:
+    """How the authority's rate compared with England's over the years of :attr:`ReportContext.trend`, judged
+    each year by the authority's 95% interval (never by the two values alone). ``None`` with fewer than two
+    years having both a published rate and England's."""
+    from cpstats.present.numbers import format_count
+    from cpstats.present.sentences import say
+
+    judged = []
+    for label, row in report.trend.iterrows():
+        flat = report.figures.flat.get(label) or {}
+        found = verdict(interval_for(measure, flat), row.get(f"england:{measure}"))
+        if found is not None and not is_withheld(flat.get(measure)):
+            judged.append((label, flat[measure], found))
+    if len(judged) < 2:
+        return None
+    order = [v for v in ("lower", "similar", "higher") if any(found == v for _, _, found in judged)]
+    counts = {v: sum(found == v for _, _, found in judged) for v in order}
+    if len(order) == 1:
+        relation = f"{VERDICT_WORDS[order[0]]} England's rate in every year"
+    else:
+        parts = [f"{VERDICT_WORDS[v]} {'England' + chr(39) + 's rate' if i == 0 else 'it'} in {format_count(counts[v])}"
+                 + (f" of the {format_count(len(judged))} years" if i == 0 else "") for i, v in enumerate(order)]
+        relation = ", ".join(parts[:-1]) + " and " + parts[-1]
+    rates = [rate for _, rate, _ in judged]
+    return say("fair_comparison.trend", first=judged[0][0], last=judged[-1][0], la_name=report.la_name,
+               low=format_rate(min(rates)), high=format_rate(max(rates)), relation=relation)

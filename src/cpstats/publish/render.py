@@ -1164,10 +1164,11 @@ def definitions_section() -> Section:
 
     >>> section = definitions_section()
     >>> section.title, [block["t"] for block in section.blocks][:3]
-    ('Definitions', ['Header', 'Para', 'Table'])
+    ('Definitions', ['Header', 'Para', 'Para'])
     """
     from cpstats.figures.definitions import measure_definitions
     from cpstats.present.labels import figure_label
+    from cpstats.figures.uncertainty import INTERVAL_METHOD
 
     rows = [[figure_label(name), definition, source] for name, definition, source in measure_definitions()]
     intro = ("How each measure of the report is worked out from the authority's record-level data, following the "
@@ -1181,6 +1182,7 @@ def definitions_section() -> Section:
     blocks = [
         {"t": "Header", "c": [1, [DEFINITIONS, ["unnumbered"], []], text_inlines("Definitions")]},
         {"t": "Para", "c": text_inlines(intro)},
+        {"t": "Para", "c": text_inlines(INTERVAL_METHOD)},
         table, *source,
     ]
     return Section(DEFINITIONS, "Definitions", blocks=blocks)

@@ -1,0 +1,283 @@
+"""Comparisons that are fair to a small authority: intervals, verdicts, national rank and quarter, as tables and words.
+
+Built on :mod:`cpstats.figures.uncertainty` from the report's protected figures and DfE's published
+figures only. For each headline measure (:data:`cpstats.data.comparators.HEADLINE_MEASURES`):
+
+* :func:`intervals_table`: the authority's figure, its 95% interval ("14.0 to 36.3"), England's
+  and the region's figures, and whether each differs from the authority's beyond chance
+  ("higher", "lower" or "statistically similar", from the interval, never from the point values alone);
+* :func:`positions_table`: the national rank (1 = lowest, ties sharing the lowest rank, as DfE's
+  Local Authority Interactive Tool ranks) among every authority with a figure, the quarter,
+  whether a high value is better (for plans, neither is: said, not coloured), and the statistical
+  neighbours' median beside their mean;
+* :func:`comparison_sentence`: one sentence saying all of that for a measure, for the main points.
+
+A withheld figure has its interval, verdicts and position withheld (``[c]``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+import pandas as pd
+
+from cpstats.figures.figures import CONFIDENTIAL, is_withheld
+from cpstats.figures.funnel import Funnel  # noqa: F401  (for notebooks: isinstance checks)
+from cpstats.figures.uncertainty import Interval, Position, interval_for, national_position, neighbours_median, verdict
+from cpstats.present.numbers import format_percent, format_rate
+
+__all__ = [
+    "MEASURE_WORDS",
+    "VERDICT_WORDS",
+    "FairComparison",
+    "fair_comparisons",
+    "intervals_table",
+    "positions_table",
+    "neighbour_names",
+    "comparison_sentence",
+    "funnels",
+    "trend_comparison_sentence",
+]
+
+NOT_AVAILABLE = "[x]"
+
+MEASURE_WORDS: dict[str, tuple[str, str]] = {
+    "cpp_rate_per_10000_at_31_march": ("The rate of children subject of a Child Protection Plan on 31 March", " per 10,000 children"),
+    "plan_start_rate_per_10000": ("The rate of Child Protection Plans started", " per 10,000 children"),
+    "second_or_subsequent_plan_pct": ("The share of plans started that were a second or subsequent plan", ""),
+    "ended_plans_2_years_or_more_pct": ("The share of plans ended that had lasted 2 years or more", ""),
+    "on_plan_2_years_or_more_at_31_march_pct": ("The share of children on a plan on 31 March who had been on it 2 years or more", ""),
+    "reviews_in_timescale_pct": ("The share of children whose reviews were all in timescale", ""),
+}
+"""How a sentence names each headline measure, and the unit after its value."""
+
+VERDICT_WORDS = {"higher": "higher than", "lower": "lower than", "similar": "statistically similar to"}
+"""How a sentence and a table say a verdict of :func:`cpstats.figures.uncertainty.verdict`."""
+
+VERDICT_CELLS = {"higher": "Higher", "lower": "Lower", "similar": "Statistically similar"}
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class FairComparison:
+    """One headline measure of the report's year, with everything a fair comparison needs.
+
+    ``value`` is the authority's protected figure; ``interval`` and ``position`` are ``Withheld``
+    when it is. ``comparison`` is :func:`cpstats.data.comparators.comparator_values`' answer (DfE's
+    published figures for England, the region and the neighbours).
+    """
+
+    measure: str
+    value: object
+    interval: object
+    position: object
+    comparison: object
+    neighbours_median: float | None
+
+    def _verdict(self, other) -> str | None:
+        if is_withheld(self.value):
+            return CONFIDENTIAL
+        return verdict(self.interval, other)
+
+    @property
+    def against_england(self) -> str | None:
+        return self._verdict(getattr(self.comparison, "england", None))
+
+    @property
+    def against_region(self) -> str | None:
+        return self._verdict(getattr(self.comparison, "region", None))
+
+    @property
+    def against_neighbours(self) -> str | None:
+        return self._verdict(self.neighbours_median)
+
+
+def fair_comparisons(report, names=None) -> dict[str, FairComparison]:
+    """Every headline measure of a :class:`~cpstats.present.context.ReportContext`'s year, as :class:`FairComparison`."""
+    from cpstats.data.comparators import HEADLINE_MEASURES
+
+    flat = report.figures.flat[report.year.label]
+    comparisons = report.comparators(names)
+    found = {}
+    for name in names or HEADLINE_MEASURES:
+        comparison = comparisons.get(name)
+        value = flat.get(name)
+        try:
+            position = national_position(name, report.year, report.dataset.la_code, value, report.reference_dir)
+        except (KeyError, ValueError, FileNotFoundError):
+            position = None
+        found[name] = FairComparison(
+            measure=name, value=value, interval=interval_for(name, flat), position=position, comparison=comparison,
+            neighbours_median=None if comparison is None else neighbours_median(comparison.neighbours),
+        )
+    return found
+
+
+def _shown(name: str, value) -> str:
+    if is_withheld(value):
+        return CONFIDENTIAL
+    if isinstance(value, str):
+        return value  # DfE's own symbol, e.g. [c]
+    if not _number(value):
+        return NOT_AVAILABLE
+    return format_percent(value, places=1) if name.endswith("_pct") else format_rate(value)
+
+
+def _interval_cell(interval) -> str:
+    if is_withheld(interval):
+        return CONFIDENTIAL
+    return str(interval) if isinstance(interval, Interval) else NOT_AVAILABLE
+
+
+def _verdict_cell(found: str | None) -> str:
+    if found == CONFIDENTIAL:
+        return CONFIDENTIAL
+    return VERDICT_CELLS.get(found, NOT_AVAILABLE)
+
+
+def intervals_table(fair: Mapping[str, FairComparison], la_name: str, year, labels: Mapping[str, str] | None = None
+                    ) -> pd.DataFrame | None:
+    """The headline measures with their 95% intervals, beside England and the region, and the verdict on each.
+
+    ``None`` when no measure has a value.
+    """
+    from cpstats.present.tables import COMPARATOR_LABELS
+
+    labels = labels or COMPARATOR_LABELS
+    rows = [f for f in fair.values() if f.value is not None and f.measure in labels]
+    if not rows:
+        return None
+    label = getattr(year, "label", year)
+    region = next((f.comparison.region_name for f in rows if f.comparison is not None and f.comparison.region_name),
+                  "Region")
+    return pd.DataFrame({
+        "Measure": [labels[f.measure] for f in rows],
+        f"{la_name} {label}": [_shown(f.measure, f.value) for f in rows],
+        "95% interval": [_interval_cell(f.interval) for f in rows],
+        f"England {label}": [_shown(f.measure, getattr(f.comparison, "england", None)) for f in rows],
+        "Compared with England": [_verdict_cell(f.against_england) for f in rows],
+        f"{region} {label}": [_shown(f.measure, getattr(f.comparison, "region", None)) for f in rows],
+        f"Compared with {region}": [_verdict_cell(f.against_region) for f in rows],
+    })
+
+
+def _rank_cell(position) -> str:
+    if is_withheld(position):
+        return CONFIDENTIAL
+    return f"{position.rank} of {position.of}" if isinstance(position, Position) else NOT_AVAILABLE
+
+
+def _quarter_cell(position) -> str:
+    if is_withheld(position):
+        return CONFIDENTIAL
+    if not isinstance(position, Position):
+        return NOT_AVAILABLE
+    words = position.quarter_words[0].upper() + position.quarter_words[1:]
+    return words if position.band is None else f"{words} (band {position.band})"
+
+
+def positions_table(fair: Mapping[str, FairComparison], labels: Mapping[str, str] | None = None) -> pd.DataFrame | None:
+    """The headline measures' national rank and quarter, their polarity, and the neighbours' median and mean."""
+    from cpstats.figures.uncertainty import POLARITY, POLARITY_CELLS
+    from cpstats.present.tables import COMPARATOR_LABELS
+
+    labels = labels or COMPARATOR_LABELS
+    rows = [f for f in fair.values() if f.value is not None and f.measure in labels]
+    if not rows:
+        return None
+    return pd.DataFrame({
+        "Measure": [labels[f.measure] for f in rows],
+        "National rank (1 = lowest)": [_rank_cell(f.position) for f in rows],
+        "Quarter of English authorities": [_quarter_cell(f.position) for f in rows],
+        "Is a high value better?": [POLARITY_CELLS[POLARITY.get(f.measure)] for f in rows],
+        "Statistical neighbours' median": [_shown(f.measure, f.neighbours_median) for f in rows],
+        "Statistical neighbours' average": [_shown(f.measure, getattr(f.comparison, "neighbours_average", None))
+                                            for f in rows],
+        "Compared with the neighbours' median": [_verdict_cell(f.against_neighbours) for f in rows],
+    })
+
+
+def neighbour_names(report) -> list[str]:
+    """The authority's statistical neighbours by name, closest first (DfE's list, ``data/reference``)."""
+    from cpstats.data.comparators import authorities_table, neighbours_of
+
+    try:
+        codes = neighbours_of(report.dataset.la_code, report.reference_dir)
+        table = authorities_table(report.reference_dir)
+    except (KeyError, ValueError, FileNotFoundError):
+        return []
+    names = dict(zip(table["la_code"], table["la_name"]))
+    return [names.get(code, str(code)) for code in codes]
+
+
+def comparison_sentence(fair: FairComparison, year) -> str | None:
+    """One sentence: the figure, its interval, and whether England's, the region's and the neighbours' median
+    figures differ from it beyond chance. ``None`` when the figure is withheld, not applicable, or has no
+    interval or no England figure to compare with."""
+    from cpstats.present.sentences import say
+
+    if fair.measure not in MEASURE_WORDS or not isinstance(fair.interval, Interval) or is_withheld(fair.value):
+        return None
+    england = fair.against_england
+    if england not in VERDICT_WORDS:
+        return None
+    subject, unit = MEASURE_WORDS[fair.measure]
+    others = []
+    if fair.against_region in VERDICT_WORDS:
+        others.append(say("fair_comparison.region", verdict=VERDICT_WORDS[fair.against_region],
+                          region=fair.comparison.region_name, value=_shown(fair.measure, fair.comparison.region)))
+    if fair.against_neighbours in VERDICT_WORDS:
+        others.append(say("fair_comparison.neighbours", verdict=VERDICT_WORDS[fair.against_neighbours],
+                          value=_shown(fair.measure, fair.neighbours_median)))
+    return say("fair_comparison.england", subject=subject, value=_shown(fair.measure, fair.value), unit=unit,
+               year=getattr(year, "label", year), interval=str(fair.interval), verdict=VERDICT_WORDS[england],
+               england=_shown(fair.measure, fair.comparison.england),
+               others="".join(f", {part}" for part in others[:-1]) + (f" and {others[-1]}" if others else ""))
+
+
+def funnels(report) -> dict:
+    """The funnel of each headline rate (:data:`cpstats.figures.funnel.FUNNEL_MEASURES`) for a report's year:
+    a :class:`~cpstats.figures.funnel.Funnel`, a ``Withheld`` when the rate is, or ``None``."""
+    from cpstats.figures.funnel import FUNNEL_MEASURES, funnel
+
+    flat = report.figures.flat[report.year.label]
+    found = {}
+    for name in FUNNEL_MEASURES:
+        try:
+            found[name] = funnel(name, report.year, report.dataset.la_code, flat.get(name), flat.get("population"),
+                                 report.reference_dir)
+        except (KeyError, ValueError, FileNotFoundError):
+            found[name] = None
+    return found
+
+
+def trend_comparison_sentence(report, measure: str = "cpp_rate_per_10000_at_31_march") -> str | None:
+    """How the authority's rate compared with England's over the years of :attr:`ReportContext.trend`, judged
+    each year by the authority's 95% interval (never by the two values alone). ``None`` with fewer than two
+    years having both a published rate and England's."""
+    from cpstats.present.numbers import format_count
+    from cpstats.present.sentences import say
+
+    judged = []
+    for label, row in report.trend.iterrows():
+        flat = report.figures.flat.get(label) or {}
+        found = verdict(interval_for(measure, flat), row.get(f"england:{measure}"))
+        if found is not None and not is_withheld(flat.get(measure)):
+            judged.append((label, flat[measure], found))
+    if len(judged) < 2:
+        return None
+    order = [v for v in ("lower", "similar", "higher") if any(found == v for _, _, found in judged)]
+    counts = {v: sum(found == v for _, _, found in judged) for v in order}
+    if len(order) == 1:
+        relation = f"{VERDICT_WORDS[order[0]]} England's rate in every year"
+    else:
+        parts = [f"{VERDICT_WORDS[v]} {'England' + chr(39) + 's rate' if i == 0 else 'it'} in {format_count(counts[v])}"
+                 + (f" of the {format_count(len(judged))} years" if i == 0 else "") for i, v in enumerate(order)]
+        relation = ", ".join(parts[:-1]) + " and " + parts[-1]
+    rates = [rate for _, rate, _ in judged]
+    return say("fair_comparison.trend", first=judged[0][0], last=judged[-1][0], la_name=report.la_name,
+               low=format_rate(min(rates)), high=format_rate(max(rates)), relation=relation)

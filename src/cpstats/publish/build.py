@@ -1071,6 +1071,12 @@ class _Report:
     def commentary_files(self) -> list[Path]:
         return sorted((self.commentary_dir / self.la / self.year.label).glob("*.md"))
 
+    def figures(self, dataset):
+        """The report's protected figures (computed once per process, see :func:`report_figures`)."""
+        from cpstats.figures.figures import report_figures
+
+        return report_figures(dataset, self.year.label, self.reference_dir, self.policy, measures_dir=self.measures_dir)
+
     @property
     def measures_dir(self) -> Path:
         return self.project_dir / MEASURES_FOLDER
@@ -1190,11 +1196,14 @@ def _assembler(report: _Report, dataset, executed: Sequence[Path], version: "_Re
     """What lays the report out into a folder: pages and PDF, downloads, versions and the manifest."""
     from cpstats.publish.downloads import prepare_downloads
 
+    from cpstats.publish.bundle import everything_links, write_everything
+
     downloads = prepare_downloads(executed, report.la, report.year.label)
     info = ReportInfo(
         title=report.book.title, subtitle=f"{dataset.name}, {report.year.label}", period=_period(report.year),
         lang=report.book.lang, version=_version("cpstats") or "unknown", pdf_name=pdf_name(report.la, report.year),
-        timestamp=_stated_date(version, report.year), downloads=downloads.index_links,
+        timestamp=_stated_date(version, report.year),
+        downloads=(*everything_links(report.la, report.year.label, downloads), *downloads.index_links),
         section_downloads=downloads.section_links,
         about=provenance_markdown(version.provenance, revisions=bool(version.revisions)), draft=report.draft,
     )
@@ -1208,6 +1217,8 @@ def _assembler(report: _Report, dataset, executed: Sequence[Path], version: "_Re
         downloads.write(site_dir, title=info.title, subtitle=info.subtitle, period=info.period,
                         source=f"Source: {dataset.name}, record-level data, computed by cpstats {info.version}",
                         timestamp=info.timestamp)
+        write_everything(site_dir, report.figures(dataset), dataset, info, report.la, report.year.label,
+                         report.reference_dir, downloads)  # open data, ODS, and the zip of everything
         version.write(report.target, site_dir, info)
         shown = {"data_dir": report.data_dir, "reference_dir": report.reference_dir, "commentary_dir": report.commentary_dir}
         manifest = build_manifest(

@@ -202,12 +202,32 @@ def test_reconciliation_sets_dfe_published_figures_beside_the_computed_ones(site
     page = _page(site, "20_reconciliation")
     table = _html_tables(page)[0]
     assert table[0] == ["Measure", "This report, 2017-18 (local data)", "Published by DfE, 2017-18 (census)",
-                        "Difference (this report minus DfE)"]
+                        "Difference (this report minus DfE)", "What the difference is consistent with"]
     rows = {row[0]: row[1:] for row in table}
-    assert rows["Referrals"] == ["305", "308", "-3"]
-    assert rows["Children subject of a plan on 31 March"] == ["19", "19", "0"]
-    assert rows["Initial conferences within 15 working days (%)"][1:] == ["[c]", "[x]"]
+    assert rows["Referrals"] == ["305", "308", "-3",
+                                 "Fewer here: records merged, deleted or corrected after the census return"]
+    assert rows["Children subject of a plan on 31 March"] == ["19", "19", "0", "Agree"]
+    assert rows["Initial conferences within 15 working days (%)"][1:] == ["[c]", "[x]", "[x]"]
+    assert rows["Children at an Initial Child Protection Conference"][2:] == [
+        "-10", "Larger than late or merged records usually make; not explained by the data; to check"]
     assert "children in need census return" in _text(page)
+
+
+def test_no_reconciliation_reason_contradicts_the_difference_it_explains(site):
+    """Each row's stated cause agrees with the sign and size of its difference as the page shows them."""
+    table = _html_tables(_page(site, "20_reconciliation"))[0]
+    for measure, _, published, difference, cause in table[1:]:
+        if cause.startswith("More here"):
+            assert difference.startswith("+") and abs(float(difference)) <= max(0.1 * float(published), 5), measure
+        elif cause.startswith("Fewer here"):
+            assert difference.startswith("-") and abs(float(difference)) <= max(0.1 * float(published), 5), measure
+        elif cause == "Agree":
+            assert difference in ("0", "0.0"), measure
+        elif cause.startswith("Follows its count"):
+            count = next(row for row in table if row[0] in cause)
+            assert count[3][:1] == difference[:1] and difference[:1] in "+-", measure
+        else:
+            assert cause.startswith(("Larger than", "Not explained", "Its count agrees")) or cause in ("[x]", "[c]"), measure
 
 
 def test_key_plan_is_a_table_of_actions_and_who(site):
@@ -328,7 +348,8 @@ def test_csv_cells_are_numbers_or_gss_symbols_never_blank(site):
     assert csvs["03_conference_attendance-3.csv"][0][3] == "% attended"
     police = next(row for row in csvs["03_conference_attendance-3.csv"] if row[0] == "Police")
     assert police == ["Police", "51", "21", "41.2", "36", "72.2"]
-    assert ["Referrals", "305", "308", "-3"] in csvs["20_reconciliation-1.csv"]
+    assert ["Referrals", "305", "308", "-3", "Fewer here: records merged, deleted or corrected after the census return"] \
+        in csvs["20_reconciliation-1.csv"]
     for name, rows in csvs.items():
         for row in rows:
             assert all(cell.strip() for cell in row), name

@@ -26,7 +26,8 @@ from cpstats.figures.figures import CONFIDENTIAL, is_withheld
 from cpstats.present.numbers import format_count, format_percent, format_rate
 from cpstats.present.tables import NOT_AVAILABLE_SYMBOL, _measure_cell
 
-__all__ = ["RECONCILED_MEASURES", "reconcile", "reconciliation_table", "reconciliation_sentence", "EXPLANATION"]
+__all__ = ["FEW_RECORDS", "RECONCILED_MEASURES", "reconcile", "reconciliation_table", "reconciliation_sentence", "EXPLANATION",
+           "possible_cause", "LARGE_DIFFERENCE", "CAUSE_COLUMN"]
 
 RECONCILED_MEASURES = {
     "referrals": "Referrals",
@@ -52,9 +53,65 @@ EXPLANATION = (
     "authority's own record-level data as extracted for the report. Records added, corrected, merged or "
     "closed between the two extracts make the two differ; a difference is not an error in either. "
     "A figure DfE suppressed to protect small numbers is shown as [c], and a difference that cannot be "
-    "worked out as [x]."
+    "worked out as [x]. The last column says what each difference is consistent with, from its direction "
+    "alone: records entered or backdated after the return make a count higher here, records merged or "
+    "corrected since make it lower; a difference of more than a tenth of DfE's figure and more than five "
+    "records, or in a percentage, is not explained by the data and is marked to check."
 )
 """Why the two sets of figures differ: census return against local data."""
+
+LARGE_DIFFERENCE = 0.10
+FEW_RECORDS = 5
+"""A count differing from DfE's by more than :data:`LARGE_DIFFERENCE` of DfE's figure and by more than
+:data:`FEW_RECORDS` records is more than records entered late, merged or corrected usually make: the table
+says it is not explained and is to be checked."""
+
+CAUSE_COLUMN = "What the difference is consistent with"
+
+RATE_COUNTS = {"plan_start_rate_per_10000": "plan_starts", "cpp_rate_per_10000_at_31_march": "children_on_plan_at_31_march"}
+"""Each rate and the count it is worked out from (a rate's difference follows its count's)."""
+
+MORE_HERE = "More here: records entered or backdated after the census return"
+FEWER_HERE = "Fewer here: records merged, deleted or corrected after the census return"
+TO_CHECK = "Not explained by the data; to check"
+TOO_LARGE = "Larger than late or merged records usually make; not explained by the data; to check"
+
+
+def possible_cause(name: str, difference, published, reconciled: Mapping[str, object] | None = None) -> str:
+    """What a difference (this report minus DfE) is consistent with, stated only where its direction and size
+    allow it; otherwise that the data do not explain it.
+
+    A count higher here is what records entered or backdated after the census return make; lower here, what
+    records merged, deleted or corrected since make. Either is said only for a difference of at most
+    :data:`LARGE_DIFFERENCE` of DfE's figure or at most :data:`FEW_RECORDS` records. A rate follows its count; a percentage's numerator and
+    denominator are not published by DfE, so its difference is not explained. A difference that is withheld or
+    cannot be worked out has no cause either (its direction would say something of a withheld figure).
+
+    >>> possible_cause("referrals", -3, 308)
+    'Fewer here: records merged, deleted or corrected after the census return'
+    >>> possible_cause("icpcs", -10, 34)
+    'Larger than late or merged records usually make; not explained by the data; to check'
+    >>> possible_cause("plan_start_rate_per_10000", -3.7, 28.2, {"plan_starts": -3})
+    'Follows its count (Child Protection Plans started), whose difference is in the same direction'
+    >>> possible_cause("referrals", 0, 308)
+    'Agree'
+    """
+    if difference is None or is_withheld(difference) or not isinstance(published, (int, float)):
+        return NOT_AVAILABLE_SYMBOL if not is_withheld(difference) else CONFIDENTIAL
+    if difference == 0:
+        return "Agree"
+    if name in RATE_COUNTS:
+        count = (reconciled or {}).get(RATE_COUNTS[name])
+        if isinstance(count, (int, float)) and not is_withheld(count) and count != 0 and (count > 0) == (difference > 0):
+            return f"Follows its count ({RECONCILED_MEASURES[RATE_COUNTS[name]]}), whose difference is in the same direction"
+        if isinstance(count, (int, float)) and not is_withheld(count) and count == 0:
+            return "Its count agrees: a different population estimate; to check"
+        return TO_CHECK
+    if name.endswith("_pct"):
+        return TO_CHECK
+    if abs(difference) > max(LARGE_DIFFERENCE * abs(published), FEW_RECORDS):
+        return TOO_LARGE
+    return MORE_HERE if difference > 0 else FEWER_HERE
 
 
 def reconcile(measures: Mapping, published: Mapping) -> pd.DataFrame:
@@ -99,12 +156,16 @@ def _difference(name: str, value) -> str:
 
 
 def reconciliation_table(reconciled: pd.DataFrame, la_name: str, year: ReportingYear) -> pd.DataFrame:
-    """The reconciliation as the reader sees it, each column labelled with its source and year."""
+    """The reconciliation as the reader sees it, each column labelled with its source and year, and what each
+    difference is consistent with (:func:`possible_cause`)."""
+    differences = dict(zip(reconciled["measure"], reconciled["difference"]))
     return pd.DataFrame({
         "Measure": [RECONCILED_MEASURES[name] for name in reconciled["measure"]],
         f"This report, {year.label} (local data)": [_cell(n, v) for n, v in zip(reconciled["measure"], reconciled["computed"])],
         f"Published by DfE, {year.label} (census)": [_cell(n, v) for n, v in zip(reconciled["measure"], reconciled["published"])],
         "Difference (this report minus DfE)": [_difference(n, v) for n, v in zip(reconciled["measure"], reconciled["difference"])],
+        CAUSE_COLUMN: [possible_cause(n, d, p, differences)
+                       for n, d, p in zip(reconciled["measure"], reconciled["difference"], reconciled["published"])],
     })
 
 

@@ -260,21 +260,24 @@ def test_years_far_outside_the_data_are_one_line(project):
 @pytest.mark.parametrize("drafts, where", [
     (lambda site: site, "is the public site --out"),
     (lambda site: site / "drafts", "is inside the public site --out"),
-    (lambda site: site.parent, "holds the public site --out"),
+    ("above", "holds the public site --out"),
     ("link", "is the public site --out"),
     ("link inside", "is inside the public site --out"),
 ], ids=["equal", "inside", "above", "a link to it", "inside a link to it"])
 def test_drafts_out_that_meets_the_public_site_is_refused(project, drafts, where):
     """Drafts hold small numbers: --drafts-out may be neither --out, inside it, above it, nor a link to it."""
     project, data_root, site = project
-    if isinstance(drafts, str):
+    out = site
+    if drafts == "above":  # a folder holding the public site, not the project
+        out, target = site / "public", site
+    elif isinstance(drafts, str):
         link = project.parent / "drafts-link"
         link.symlink_to(site, target_is_directory=True)
         target = link if drafts == "link" else link / "drafts"
     else:
         target = drafts(site)
     before = tree_hashes(site)
-    err = assert_refused(build(project, data_root, "--la", "sample", "--drafts-out", target, out=site),
+    err = assert_refused(build(project, data_root, "--la", "sample", "--drafts-out", target, out=out),
                          f"--drafts-out {target} {where}")
     assert err.count("\n") == 1, err
     assert tree_hashes(site) == before and not (project.parent / "_build").exists()

@@ -636,6 +636,7 @@ def _check_build(args: argparse.Namespace, las: list[str], years: list[str]) -> 
     check_output_folder(args.build_dir, "--build-dir", protected)
     if args.drafts_out is not None:
         check_output_folder(args.drafts_out, "--drafts-out", protected)
+    _check_drafts_apart(args)
     _check_commentary_files(project / "commentary", las, years)  # before any is hashed or read: a pipe would block
     unchanged = _unchanged_reports(args, las, years)
     if unchanged is not None:
@@ -685,11 +686,10 @@ def _check_commentary_files(root: Path, las: list[str], years: list[str]) -> Non
 
 
 def _check_build_options(args: argparse.Namespace) -> None:
-    """Refuse, in one line, a ``build`` option that cannot be right: ``--jobs`` below 1, ``--threshold`` below 2
-    (public) or 1, or
-    ``--drafts-out`` that is ``--out``, inside it, holds it, or a link to it (drafts would reach the public site)."""
+    """Refuse, in one line, a ``build`` option that cannot be right: ``--jobs`` below 1, ``--threshold`` below 1
+    (2 for a public report). ``--drafts-out`` against ``--out`` is checked with the folders
+    (:func:`_check_drafts_apart`)."""
     from cpstats.data.paths import InputError
-    from cpstats.publish.build import drafts_root_for
 
     if args.jobs is not None and args.jobs < 1:
         raise InputError(f"--jobs {args.jobs}: give the number of notebooks to run at once, 1 or more")
@@ -699,6 +699,13 @@ def _check_build_options(args: argparse.Namespace) -> None:
     if args.threshold < 2 and args.disclosure == "public":
         raise InputError(f"--threshold {args.threshold}: a public report withholds counts from 1 to the threshold, "
                          "and one withheld as 'fewer than 2' is 1; give 2 or more")
+
+
+def _check_drafts_apart(args: argparse.Namespace) -> None:
+    """``--drafts-out`` that is ``--out``, inside it, holds it, or a link to it: drafts would reach the public site."""
+    from cpstats.data.paths import InputError
+    from cpstats.publish.build import drafts_root_for
+
     out = Path(args.out).resolve()
     drafts = Path(args.drafts_out).resolve() if args.drafts_out is not None else drafts_root_for(out).resolve()
     shown = f"--drafts-out {args.drafts_out}" if args.drafts_out is not None else f"the drafts' folder {drafts}"

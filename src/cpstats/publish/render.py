@@ -59,6 +59,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from cpstats.present.text import text_inlines  # text as pandoc inlines: part of this module's interface
+
 __all__ = [
     "TEMPLATES",
     "PDF_STANDARDS",
@@ -364,8 +366,6 @@ def front_page_markdown(path: Path, metadata: Mapping[str, str]) -> str:
 
 
 # ----------------------------------------------------------------- pandoc's AST: text from data stays text
-
-from cpstats.present.text import text_inlines  # noqa: E402  (text as pandoc inlines: part of this module's interface)
 
 _EMPTY_ATTR = ["", [], []]
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
@@ -681,7 +681,7 @@ def commentary_blocks(commentaries: Sequence[tuple[str, Mapping[str, str]]]) -> 
 
 def headline_points(path: Path) -> list[str]:
     """The report's headline points an executed notebook holds: its main points marked for the front page
-    (the ``cpstats.main_points.headline`` metadata of :class:`cpstats.present.sentences.MainPoints`), as Markdown."""
+    (the ``cpstats.main_points.headline`` metadata of :class:`cpstats.present.sentences.MainPoints`), as plain text."""
     import nbformat
 
     points: list[str] = []

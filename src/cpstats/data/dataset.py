@@ -581,22 +581,28 @@ CENSUS_KEYS = (
 
 
 def _census_key_repeats(problems, keys, t) -> None:
-    """Refuse two records the CIN census cannot tell apart: the same owner (child, referral, plan) and day."""
-    for table, owners, column, what in CENSUS_KEYS:
+    """Refuse two records the CIN census cannot tell apart: the same owner (child, referral, plan) and day.
+
+    Owner key and day are packed into one integer (days since 1970 take 17 bits up to 2100) and
+    looked up in a hash table: linear in the rows, which matters at England's size.
+    """
+    for table, (owner,), column, what in CENSUS_KEYS:
         frame = t[table]
         if len(frame) < 2:
             continue
-        key = pd.DataFrame({**{o: keys[table][o] for o in owners}, column: frame[column].to_numpy()})
-        repeated = np.flatnonzero(key.duplicated(keep="first").to_numpy())
+        day = frame[column].to_numpy(dtype="datetime64[D]").astype(np.int64)
+        packed = pd.Series((keys[table][owner].astype(np.int64) << 17) | day)
+        repeated = np.flatnonzero(packed.duplicated(keep="first").to_numpy())
         if not len(repeated):
             continue
-        first = pd.Series(np.arange(len(frame))).groupby([key[c] for c in key.columns]).transform("first").to_numpy()
+        first = {}
+        for i, value in enumerate(packed.tolist()):
+            first.setdefault(value, i)
         for i in repeated.tolist():
-            owner = " ".join(f"{frame[o].iat[i]!r}" for o in owners)
             problems.append(Problem(
                 f"{table}.csv", frame.index[i], column,
-                f"{frame[column].iat[i].date()} is also the {column} of row {frame.index[first[i]]} for {owner}: "
-                f"the CIN census holds one {what} a day; merge the two or correct the date"))
+                f"{frame[column].iat[i].date()} is also the {column} of row {frame.index[first[packed.iat[i]]]} for "
+                f"{frame[owner].iat[i]!r}: the CIN census holds one {what} a day; merge the two or correct the date"))
 
 
 def _check_across_tables(t: dict[str, pd.DataFrame], keys: dict[str, dict[str, np.ndarray]], problems: list[Problem]) -> None:

@@ -116,9 +116,9 @@ def _cross_table_rules() -> list[str]:
                 rules.append("`conference_children.csv`: each child is of the conference's family (`family_id` in "
                              "`children.csv` and `conferences.csv` agree)")
             elif node.func.id == "_census_key_repeats":
-                for table, owners, column, what in dataset.CENSUS_KEYS:
-                    rules.append(f"`{table}.csv`: no two rows with the same {', '.join(f'`{o}`' for o in owners)} and "
-                                 f"`{column}` (the CIN census holds one {what} a day)")
+                for table, (owner,), column, what in dataset.CENSUS_KEYS:
+                    rules.append(f"`{table}.csv`: no two rows with the same `{owner}` and `{column}` "
+                                 f"(the CIN census holds one {what} a day)")
             elif node.func.id == "_dates_in_order" and None not in (args[2], args[3], args[4], args[5]):
                 rules.append(f"`{args[2]}`: `{args[4]}` is not before `{args[3]}` ({args[5]})")
             elif node.func.id == "Problem" and isinstance(args[0], str) and isinstance(args[3], str):

@@ -3,12 +3,14 @@
 For a headline rate per 10,000 children (:data:`FUNNEL_MEASURES`), :func:`funnel` sets every authority's
 published rate (``data/reference/published.csv``) against its 0-17 population (``population.csv``),
 the authority's own rate (from the report's protected figures) among them, and draws from England's
-rate the 95% and 99.8% control limits: the exact Poisson limits of the count an authority of each
-size would have at England's rate (Spiegelhalter, "Funnel plots for comparing institutional
-performance", 2005; the expected count ``E = rate x population / 10,000``, its limits
-``chi2.ppf(a/2, 2E) / 2`` and ``chi2.ppf(1 - a/2, 2E + 2) / 2``). An authority outside the 95% limits
-differs from England by more than chance would make one time in 20; outside the 99.8% limits, one
-time in 500.
+rate the 95% and 99.8% control limits (funnel plots as Spiegelhalter describes them, "Funnel plots for
+comparing institutional performance", 2005): for the count an authority of each size would expect at
+England's rate, ``E = rate x population / 10,000``, the chi-squared form of the exact Poisson limits,
+``chi2.ppf(a/2, 2E) / 2`` and ``chi2.ppf(1 - a/2, 2E + 2) / 2``, as a rate. An authority outside the 95%
+limits differs from England by more than chance would make about one time in 20; outside the 99.8%
+limits, about one time in 500. (For an expected count of a few children, as in the Isles of Scilly,
+the continuous limits are approximate.) Child protection rates vary between authorities far more than
+chance alone would make them, so many authorities lie outside the limits: the plot shows how far.
 
 A withheld rate gives a withheld funnel: the authority's position is not shown.
 """

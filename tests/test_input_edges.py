@@ -547,3 +547,45 @@ def test_a_stop_signal_ends_every_process_and_kernel_the_build_started(tmp_path,
     survivors = {pid: cmdline for pid, (_, start, cmdline) in started.items() if pid in now and now[pid][1] == start}
     assert not survivors, survivors
     assert {k: v for k, v in tree_hashes(site).items() if not any(part.startswith(".") for part in k.split("/"))} == published
+
+
+def test_sigterm_stops_a_batch_on_a_local_dask_cluster_and_every_process_it_started(tmp_path):
+    """Several reports run on a LocalCluster: SIGTERM while a kernel runs ends the scheduler's and workers'
+    processes and their kernels too, with one line and exit 143, the published reports byte for byte."""
+    project, data_root = make_project(tmp_path)
+    for year in ("2016-17",):
+        words = project / "commentary" / "sample" / year / "01_introduction.md"
+        words.parent.mkdir(parents=True)
+        words.write_text("In {{ year }} the authority received {{ referrals }} referrals.\n", encoding="utf-8")
+    site, build_dir = tmp_path / "site", tmp_path / "_build"
+    args = [sys.executable, "-m", "cpstats", "build", "--la", "sample", "--years", "2016-17:2017-18", "--data-root",
+            str(data_root), "--out", str(site), "--build-dir", str(build_dir), "--renderer", "builtin", "--jobs", "2"]
+    first = subprocess.run(args, cwd=project, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr[-3000:]
+    published = tree_hashes(site)
+
+    process = subprocess.Popen([*args, "--force"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True)
+    lines: list[bytes] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(process.stderr.readline, b"")), daemon=True)
+    reader.start()
+    deadline, started = time.monotonic() + 180, {}
+    while time.monotonic() < deadline and process.poll() is None:
+        started.update(_descendants(process.pid))
+        if any(b"ipykernel" in cmdline for _, _, cmdline in started.values()):
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, "the batch ended before a kernel started"
+    started.update(_descendants(process.pid))
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=30)
+    reader.join(timeout=10)
+    err = b"".join(lines).decode()
+    assert process.returncode == 143, err[-3000:]
+    assert "Traceback" not in err, err[-3000:]
+    assert err.strip().splitlines()[-1].startswith("cpstats: stopped by SIGTERM"), err[-3000:]
+    time.sleep(0.5)
+    now = _processes()
+    survivors = {pid: cmdline for pid, (_, start, cmdline) in started.items() if pid in now and now[pid][1] == start}
+    assert not survivors, survivors
+    assert {k: v for k, v in tree_hashes(site).items() if not any(part.startswith(".") for part in k.split("/"))} == published

@@ -589,3 +589,14 @@ def test_sigterm_stops_a_batch_on_a_local_dask_cluster_and_every_process_it_star
     survivors = {pid: cmdline for pid, (_, start, cmdline) in started.items() if pid in now and now[pid][1] == start}
     assert not survivors, survivors
     assert {k: v for k, v in tree_hashes(site).items() if not any(part.startswith(".") for part in k.split("/"))} == published
+
+
+def test_quarto_prepare_refuses_a_named_pipe_in_the_commentary(tmp_path):
+    """`cpstats quarto-prepare` (what `quarto render` at the root runs first) checks the commentary folder as
+    `build` does: a named pipe is refused in one line, exit 2, without being opened."""
+    project, _ = make_project(tmp_path)
+    os.mkfifo(project / "commentary" / "sample" / "2017-18" / "02_conference_model.md")
+    err = assert_refused(cpstats("quarto-prepare", "--project", project, cwd=project, timeout=120),
+                         "commentary/sample/2017-18/02_conference_model.md: is a named pipe")
+    assert err.count("\n") == 1, err
+    assert not (project / "_build").exists()

@@ -600,3 +600,17 @@ def test_quarto_prepare_refuses_a_named_pipe_in_the_commentary(tmp_path):
                          "commentary/sample/2017-18/02_conference_model.md: is a named pipe")
     assert err.count("\n") == 1, err
     assert not (project / "_build").exists()
+
+
+def test_an_alias_bomb_in_la_yaml_is_refused_at_its_first_anchor(tmp_path):
+    """A billion laughs (ten levels of nine aliases) is refused at the first anchor, before any expansion."""
+    from cpstats.data.authority import read_la
+
+    levels = "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 12))
+    path = tmp_path / "la.yaml"
+    path.write_text("name: Bomb\nla_code: 857\nl0: &l0 [lol]\n" + levels, encoding="utf-8")
+    problems: list = []
+    started = time.perf_counter()
+    assert read_la(path, problems) == {}
+    assert time.perf_counter() - started < 1
+    assert [str(p) for p in problems] == ["la.yaml: line 3: uses a YAML anchor or alias (& or *); write each value out in full"]

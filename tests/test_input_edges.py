@@ -551,3 +551,70 @@ def test_a_stop_signal_ends_every_process_and_kernel_the_build_started(tmp_path,
     survivors = {pid: cmdline for pid, (_, start, cmdline) in started.items() if pid in now and now[pid][1] == start}
     assert not survivors, survivors
     assert {k: v for k, v in tree_hashes(site).items() if not any(part.startswith(".") for part in k.split("/"))} == published
+
+
+def test_sigterm_stops_a_batch_on_a_local_dask_cluster_and_every_process_it_started(tmp_path):
+    """Several reports run on a LocalCluster: SIGTERM while a kernel runs ends the scheduler's and workers'
+    processes and their kernels too, with one line and exit 143, the published reports byte for byte."""
+    project, data_root = make_project(tmp_path)
+    for year in ("2016-17",):
+        words = project / "commentary" / "sample" / year / "01_introduction.md"
+        words.parent.mkdir(parents=True)
+        words.write_text("In {{ year }} the authority received {{ referrals }} referrals.\n", encoding="utf-8")
+    site, build_dir = tmp_path / "site", tmp_path / "_build"
+    args = [sys.executable, "-m", "cpstats", "build", "--la", "sample", "--years", "2016-17:2017-18", "--data-root",
+            str(data_root), "--out", str(site), "--build-dir", str(build_dir), "--renderer", "builtin", "--jobs", "2"]
+    first = subprocess.run(args, cwd=project, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr[-3000:]
+    published = tree_hashes(site)
+
+    process = subprocess.Popen([*args, "--force"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True)
+    lines: list[bytes] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(process.stderr.readline, b"")), daemon=True)
+    reader.start()
+    deadline, started = time.monotonic() + 180, {}
+    while time.monotonic() < deadline and process.poll() is None:
+        started.update(_descendants(process.pid))
+        if any(b"ipykernel" in cmdline for _, _, cmdline in started.values()):
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, "the batch ended before a kernel started"
+    started.update(_descendants(process.pid))
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=30)
+    reader.join(timeout=10)
+    err = b"".join(lines).decode()
+    assert process.returncode == 143, err[-3000:]
+    assert "Traceback" not in err, err[-3000:]
+    assert err.strip().splitlines()[-1].startswith("cpstats: stopped by SIGTERM"), err[-3000:]
+    time.sleep(0.5)
+    now = _processes()
+    survivors = {pid: cmdline for pid, (_, start, cmdline) in started.items() if pid in now and now[pid][1] == start}
+    assert not survivors, survivors
+    assert {k: v for k, v in tree_hashes(site).items() if not any(part.startswith(".") for part in k.split("/"))} == published
+
+
+def test_quarto_prepare_refuses_a_named_pipe_in_the_commentary(tmp_path):
+    """`cpstats quarto-prepare` (what `quarto render` at the root runs first) checks the commentary folder as
+    `build` does: a named pipe is refused in one line, exit 2, without being opened."""
+    project, _ = make_project(tmp_path)
+    os.mkfifo(project / "commentary" / "sample" / "2017-18" / "02_conference_model.md")
+    err = assert_refused(cpstats("quarto-prepare", "--project", project, cwd=project, timeout=120),
+                         "commentary/sample/2017-18/02_conference_model.md: is a named pipe")
+    assert err.count("\n") == 1, err
+    assert not (project / "_build").exists()
+
+
+def test_an_alias_bomb_in_la_yaml_is_refused_at_its_first_anchor(tmp_path):
+    """A billion laughs (ten levels of nine aliases) is refused at the first anchor, before any expansion."""
+    from cpstats.data.authority import read_la
+
+    levels = "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 12))
+    path = tmp_path / "la.yaml"
+    path.write_text("name: Bomb\nla_code: 857\nl0: &l0 [lol]\n" + levels, encoding="utf-8")
+    problems: list = []
+    started = time.perf_counter()
+    assert read_la(path, problems) == {}
+    assert time.perf_counter() - started < 1
+    assert [str(p) for p in problems] == ["la.yaml: line 3: uses a YAML anchor or alias (& or *); write each value out in full"]

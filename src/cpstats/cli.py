@@ -401,10 +401,11 @@ def _stop_on_interrupt() -> None:
 
     atexit.register(hold)
     # Libraries may unblock signals again (multiprocessing unblocks SIGINT and SIGTERM in the thread that
-    # starts its resource tracker, see cpstats.publish.execute.start_resource_tracker), and a thread may
-    # have started before now: a signal that reaches
-    # a thread where it is not blocked runs Python's C handler, which writes its number into the
-    # wakeup pipe at once, whatever the main thread is doing; the handler itself does the same later
+    # starts its resource tracker, see cpstats.publish.execute.start_resource_tracker; the Dask cluster's
+    # threads take SIGTERM and SIGHUP, see cpstats.publish.cluster), and a thread may have started before
+    # now: a signal that reaches a thread where it is not blocked runs Python's C handler, which writes
+    # its number into the wakeup pipe at once, whatever the main thread is doing (the thread below then
+    # stops the command); the handler itself does the same later
     wake_reading, wake_writing = os.pipe()
     os.set_blocking(wake_writing, False)
     signal.set_wakeup_fd(wake_writing, warn_on_full_buffer=False)

@@ -91,9 +91,30 @@ def batch_client(scheduler: str | None = None, workers: int | None = None):
         return
     from cpstats.publish.execute import default_jobs
 
-    with LocalCluster(n_workers=max(1, workers or default_jobs()), threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+    with _terminate_unblocked():
+        cluster = LocalCluster(n_workers=max(1, workers or default_jobs()), threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.ERROR)
+    with cluster, Client(cluster) as client:
         yield client
+
+
+@contextmanager
+def _terminate_unblocked():
+    """SIGTERM and SIGHUP unblocked in this thread for a while, so that the threads and processes started then
+    (the cluster's event loop, its nannies and workers) take them as usual: Dask stops a worker that does not
+    close in time with SIGTERM. ``cpstats build`` blocks them to take them in one thread of its own
+    (:func:`cpstats.cli._stop_on_interrupt`), which still stops everything when one reaches this process."""
+    import signal
+
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    opened = {getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)}
+    mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, opened)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def _folder_name(name: object) -> str:

@@ -33,7 +33,8 @@ def _pdf(report: Path) -> Path:
 
 
 def prose(markup: str) -> list[str]:
-    """The paragraphs and list items of a page's main content: not its tables, figures, navigation or downloads.
+    """The paragraphs and list items of a page's main content: not its tables, figures (with the notes under
+    them saying what [c] means), navigation or downloads.
 
     >>> prose('<main><p>One <b>a</b></p><table><tr><td><p>x</p></td></tr></table><li>Two</li></main>')
     ['One a', 'Two']
@@ -41,6 +42,7 @@ def prose(markup: str) -> list[str]:
     main = re.search(r"<main\b.*?</main>", markup, flags=re.S)
     body = main.group(0) if main else markup
     body = re.sub(r"<(table|figure|nav|section)\b.*?</\1>", " ", body, flags=re.S)
+    body = re.sub(r'<div class="withheld-note">.*?</div>', " ", body, flags=re.S)  # part of the table or chart above
     items = re.findall(r"<(?:p|li)\b[^>]*>(.*?)</(?:p|li)>", body, flags=re.S)
     return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", item)).split()) for item in items]
 

@@ -387,9 +387,15 @@ def _alignments(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> list[s
     return ["AlignLeft"] + ["AlignRight" if numeric(i) else "AlignLeft" for i in range(1, len(columns))]
 
 
+WITHHELD_NOTE_CLASS = "withheld-note"
+"""The class of the block holding the note under a table or chart with ``[c]``: part of that table or chart,
+not of the section's prose."""
+
+
 def withheld_note_block(note: str) -> dict:
-    """The note that says what ``[c]`` means, under a table or chart that holds one: a paragraph of text."""
-    return {"t": "Para", "c": [{"t": "Emph", "c": text_inlines(note)}]}
+    """The note that says what ``[c]`` means, under a table or chart that holds one: a paragraph of text in a
+    block of class :data:`WITHHELD_NOTE_CLASS`."""
+    return {"t": "Div", "c": [["", [WITHHELD_NOTE_CLASS], []], [{"t": "Para", "c": [{"t": "Emph", "c": text_inlines(note)}]}]]}
 
 
 def table_blocks(payload: Mapping, withheld_note: str | None = None) -> list:
@@ -405,7 +411,7 @@ def table_blocks(payload: Mapping, withheld_note: str | None = None) -> list:
     >>> [b["t"] for b in table_blocks({"caption": "By age", "source": "DfE", "columns": ["Age"], "rows": [["1"]]})]
     ['Table', 'Para']
     >>> [b["t"] for b in table_blocks({"caption": "By age", "columns": ["Age", "n"], "rows": [["1", "[c]"]]}, "[c]: withheld")]
-    ['Table', 'Para']
+    ['Table', 'Div']
     """
     from cpstats.present.tables import holds_withheld
 
@@ -582,7 +588,7 @@ def withheld_note_of(notebook) -> str | None:
     (``disclosure`` and ``disclosure_threshold``); a notebook not run by papermill is the sample as it is,
     an internal draft.
     """
-    from cpstats.figures.disclosure import DEFAULT_THRESHOLD
+    from cpstats.figures import DEFAULT_THRESHOLD
     from cpstats.present.tables import withheld_note
 
     parameters = notebook.get("metadata", {}).get("papermill", {}).get("parameters", {}) or {}

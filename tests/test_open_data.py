@@ -295,6 +295,10 @@ def test_no_small_count_of_people_in_the_public_open_data(open_data, public_repo
     guidance = (tmp_path / "open-data" / "data-guidance.txt").read_text(encoding="utf-8")
     assert "INTERNAL DRAFT" in guidance
     assert "INTERNAL DRAFT" not in (open_data / "data-guidance.txt").read_text(encoding="utf-8")
+    # the draft built before the public report, with its own open data, marked as a draft
+    draft = public_report.draft / "open-data"
+    assert "INTERNAL DRAFT" in (draft / "data-guidance.txt").read_text(encoding="utf-8")
+    assert screen(draft) == [] and people_cells(draft)
 
 
 def test_the_data_guidance_lists_every_file_and_symbol(open_data):

@@ -311,12 +311,12 @@ def _published_index(reference_dir) -> dict[tuple[str, str, str], tuple[object, 
 def _index(reference_dir: Path) -> dict[tuple[str, str, str], tuple[object, str]]:
     from cpstats.data.reference import ENGLAND_AREA, england_table, published_table
 
-    index: dict[tuple[str, str, str], tuple[object, str]] = {}
     table = published_table(reference_dir)
-    for row in table.itertuples():
-        index[(str(row.area_code), str(row.year), str(row.measure))] = (row.value, str(row.status))
-    for row in england_table(reference_dir).itertuples():
-        index.setdefault((ENGLAND_AREA, str(row.year), str(row.measure)), (row.value, "published"))
+    keys = zip(table["area_code"].astype(str), table["year"].astype(str), table["measure"].astype(str))
+    index = dict(zip(keys, zip(table["value"].tolist(), table["status"].astype(str))))
+    england = england_table(reference_dir)
+    for year, measure, value in zip(england["year"].astype(str), england["measure"].astype(str), england["value"].tolist()):
+        index.setdefault((ENGLAND_AREA, year, measure), (value, "published"))
     return index
 
 

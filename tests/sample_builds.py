@@ -181,6 +181,20 @@ def published_text(path: Path) -> str:
                                                                                      reader.xmp_metadata.stream.get_data().decode("utf-8", "replace")))
     if suffix == ".xlsx":
         return xlsx_text(path)
+    if suffix == ".ods":
+        with zipfile.ZipFile(path) as archive:
+            return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", archive.read(name).decode("utf-8", "replace")))
+                            for name in archive.namelist())
+    if suffix == ".zip":  # every file inside, read as it would be on its own
+        import tempfile
+
+        with zipfile.ZipFile(path) as archive, tempfile.TemporaryDirectory() as folder:
+            texts = []
+            for name in archive.namelist():
+                member = Path(folder) / Path(name).name
+                member.write_bytes(archive.read(name))
+                texts.append(published_text(member))
+            return " ".join(texts)
     if suffix in (".svg", ".png"):
         return image_metadata(path)
     return path.read_bytes().decode("utf-8", "replace")

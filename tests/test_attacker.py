@@ -8,7 +8,7 @@ from 1 to the threshold:
 
 * to find it as a number: in every ``figures.json`` and ``revisions.json`` of the
   site (older versions included), and in every table of every page, CSV and
-  XLSX download;
+  XLSX download, and every indicator of the open data;
 * to work it out: totals minus parts, rates times the population, percentages
   times their denominators, the funnel from conference to plan, the project's
   local measure (children under 5) beside the age bands and the flow of plans
@@ -211,11 +211,25 @@ def table_cells(site: Path) -> list[tuple[str, str, str, object]]:
             cells += [(page.name, row[0], column, cell) for row in rows for column, cell in zip(header[1:], row[1:])]
     for path in sorted(site.rglob("*.csv")):
         header, *rows = csv_rows(path)
+        if path.parent.name == "open-data":  # tidy open data: its metadata says which columns are figures
+            if path.name.endswith(".meta.csv"):
+                continue
+            meta = csv_rows(path.with_name(path.name.removesuffix(".csv") + ".meta.csv"))
+            filters = [r[0] for r in meta[1:] if r[1] == "Filter"]
+            indicators = {r[0] for r in meta[1:] if r[1] == "Indicator"}
+            for row in rows:
+                cell = dict(zip(header, row))
+                label = " ".join([cell["geographic_level"], cell["old_la_code"], *(cell[f] for f in filters)])
+                cells += [(path.name, label, column, cell[column]) for column in header if column in indicators]
+            continue
         cells += [(path.name, row[0], column, cell) for row in rows for column, cell in zip(header[1:], row[1:])]
     return cells
 
 
-NOT_PEOPLE_COLUMNS = {"Held", "Invited", "Attended", "Reports submitted", "Case audits", "Target"}
+NOT_PEOPLE_COLUMNS = {"Held", "Invited", "Attended", "Reports submitted", "Case audits", "Target",
+                      # the open data's columns of conferences and reports
+                      "invited", "attended", "reports_submitted", "conferences_initial", "conferences_review",
+                      "conferences_transfer_in", "conferences_total", "conferences_with_domestic_abuse"}
 """Column headings whose whole numbers count no people: conferences held, agencies' attendance, audits, the target."""
 NOT_PEOPLE_ROWS = re.compile(r"conferences$|^All conferences$|^Conferences with domestic abuse", re.IGNORECASE)
 """Row labels whose whole numbers count conferences, not people."""

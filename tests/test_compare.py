@@ -37,7 +37,8 @@ def public(tmp_path_factory):
     out = tmp_path_factory.mktemp("compare")
     result = subprocess.run([sys.executable, "-m", "cpstats", "compare", "--la", "sample", "--from", YEARS[0],
                              "--to", YEARS[-1], "--disclosure", "public", "--csv", out / "board.csv",
-                             "--xlsx", out / "board.xlsx"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                             "--xlsx", out / "board.xlsx", "--ods", out / "board.ods"], cwd=PROJECT_ROOT,
+                            capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     rows = list(csv.reader(io.StringIO((out / "board.csv").read_text(encoding="utf-8"))))
@@ -47,7 +48,8 @@ def public(tmp_path_factory):
     book = [[c.value for c in row] for row in cells[heading:]]
     figures = report_figures(load_dataset(SAMPLE), YEARS[-1], REFERENCE, Policy("public"),
                              measures_dir=PROJECT_ROOT / "measures")
-    return {"text": result.stdout, "csv": rows, "book": book, "cells": cells[heading + 1:], "figures": figures}
+    return {"text": result.stdout, "csv": rows, "book": book, "cells": cells[heading + 1:], "figures": figures,
+            "ods": out / "board.ods", "xlsx": out / "board.xlsx"}
 
 
 def test_rows_are_labelled_in_the_report_words_with_years_changes_and_comparators(public):
@@ -160,3 +162,20 @@ def test_an_output_that_cannot_be_written_is_refused_and_nothing_is_written(tmp_
         assert result.returncode == 2, result.stderr
         assert result.stderr.count("\n") == 1 and "--xlsx" in result.stderr and "Traceback" not in result.stderr
         assert sorted(p.name for p in tmp_path.iterdir()) == ["folder"]
+
+
+def test_the_board_pack_as_ods_has_the_workbook_sheets_and_cells(public):
+    """The ODS beside the workbook: the same sheets in order, the same cells, read back by pandas with odfpy."""
+    import zipfile
+
+    import pandas as pd
+
+    sheets = pd.read_excel(public["ods"], engine="odf", sheet_name=None, header=None)
+    book = openpyxl.load_workbook(public["xlsx"])
+    assert list(sheets) == book.sheetnames == ["Cover", "Contents", "Notes", "Measures"]
+    rows = [[None if pd.isna(v) else v for v in row] for row in sheets["Measures"].itertuples(index=False)]
+    heading = next(i for i, row in enumerate(rows) if row[0] == "Measure")
+    assert [[v for v in row if v is not None] for row in rows[heading:]] == \
+        [[v for v in row if v is not None] for row in public["book"]]
+    with zipfile.ZipFile(public["ods"]) as archive:
+        assert b"table:formula" not in archive.read("content.xml")

@@ -161,13 +161,26 @@ def test_no_spreadsheet_cell_is_a_formula(hostile):
                 values.append(cell.value)
     for action, who in KEY_PLAN:
         assert action in values and who in values
+    # the same sheets as ODS: every cell a value (no table:formula), the texts as they were written
+    import zipfile
+
+    import pandas as pd
+
+    ods = workbook_path.with_suffix(".ods")
+    with zipfile.ZipFile(ods) as archive:
+        assert b"table:formula" not in archive.read("content.xml")
+    cells = {str(v) for frame in pd.read_excel(ods, engine="odf", sheet_name=None, header=None).values()
+             for v in frame.to_numpy().ravel() if not pd.isna(v)}
+    for action, who in KEY_PLAN:
+        assert action in cells and who in cells
 
 
 def test_no_csv_cell_begins_like_a_formula(hostile):
-    """In every CSV, a text cell beginning with = + - @ tab or CR starts with a quote; numbers stay numbers."""
+    """In every CSV (tables and open data), a text cell beginning with = + - @ tab or CR starts with a quote;
+    numbers stay numbers."""
     _, _, report = hostile
     seen = []
-    for path in sorted((report / "downloads").glob("*.csv")):
+    for path in sorted([*(report / "downloads").glob("*.csv"), *(report / "open-data").glob("*.csv")]):
         with open(path, newline="", encoding="utf-8") as handle:
             for row in csv.reader(handle):
                 for cell in row:

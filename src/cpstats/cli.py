@@ -10,9 +10,9 @@ Commands
     Write a synthetic authority: the sample, or the larger county.
 ``cpstats synth --national --out DIR [--dfe DIR] [--years 2018-19:2019-20]``
     One folder per current English authority, at its published volumes.
-``cpstats compare --la sample --from 2014-15 --to 2019-20 [--disclosure public] [--csv F] [--xlsx F]``
+``cpstats compare --la sample --from 2014-15 --to 2019-20 [--disclosure public] [--csv F] [--xlsx F] [--ods F]``
     The headline measures over a range of years for a board pack: the change,
-    England, the region and the statistical neighbours; also as CSV and XLSX.
+    England, the region and the statistical neighbours; also as CSV, XLSX and ODS.
 ``cpstats import cin-census FILE.xml [FILE.xml ...] --out DIR [--families CSV]``
     Turn CIN census returns (one or several years) into a data folder.
 ``cpstats export cin-census --data DIR --year 2017-18 --out FILE.xml``
@@ -111,6 +111,8 @@ def _parser() -> argparse.ArgumentParser:
                          help="internal (default): small numbers shown; public: withheld as the public report does")
     compare.add_argument("--csv", type=Path, default=None, help="also write the table as CSV to this file")
     compare.add_argument("--xlsx", type=Path, default=None, help="also write the table as an accessible workbook")
+    compare.add_argument("--ods", type=Path, default=None,
+                         help="also write the workbook's sheets as an OpenDocument spreadsheet (ODS)")
 
     reference = commands.add_parser("reference", help="reference data: import DfE's published statistics")
     reference.add_argument("action", choices=("import",))
@@ -501,7 +503,7 @@ def _run(args: argparse.Namespace) -> int:
         from cpstats.figures.local import MEASURES_FOLDER, find_local_measures
         from cpstats.present.board import board_table
         from cpstats.present.labels import local_labels
-        from cpstats.publish.board import write_board_csv, write_board_workbook
+        from cpstats.publish.board import write_board_csv, write_board_ods, write_board_workbook
         from cpstats.publish.build import BuildError, find_project_dir
 
         check_folder_name(args.la)
@@ -523,7 +525,8 @@ def _run(args: argparse.Namespace) -> int:
         table = board_table(figures, years, ds.la_code, ds.name, reference_dir,
                             local_labels(find_local_measures(measures_dir)))
         outputs = [(flag, Path(path), write) for flag, path, write in
-                   (("--csv", args.csv, write_board_csv), ("--xlsx", args.xlsx, write_board_workbook)) if path is not None]
+                   (("--csv", args.csv, write_board_csv), ("--xlsx", args.xlsx, write_board_workbook),
+                    ("--ods", args.ods, write_board_ods)) if path is not None]
         _write_all(table, outputs)  # both or neither
         print(table.text(), end="")
         for _, path, _ in outputs:

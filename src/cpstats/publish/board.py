@@ -8,6 +8,7 @@ The workbook is made with the Analysis Function's ``gptables``, like the report'
 (title, authority, years, disclosure mode), a contents sheet, a notes sheet explaining the symbols,
 percentage points and the comparators, and the table on its own sheet with a ``Unit`` column and
 the years and comparators in its headings. Every text is written as a string, never a formula.
+The same sheets are also written as an OpenDocument spreadsheet (:func:`write_board_ods`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 from cpstats.present.board import SYMBOLS, BoardTable
 from cpstats.publish.downloads import csv_text
 
-__all__ = ["board_csv_bytes", "write_board_csv", "write_board_workbook"]
+__all__ = ["board_csv_bytes", "write_board_csv", "write_board_workbook", "write_board_ods"]
 
 
 def board_csv_bytes(table: BoardTable) -> bytes:
@@ -106,3 +107,16 @@ def write_board_workbook(table: BoardTable, path: Path) -> Path:
         workbook.set_properties({"title": table.title()})
         workbook.close()
     return path
+
+
+def write_board_ods(table: BoardTable, path: Path) -> Path:
+    """Write the workbook's sheets (cover, contents, notes, the table) as an ODS file (:mod:`cpstats.publish.ods`)."""
+    import tempfile
+
+    from cpstats.publish.ods import write_ods
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".board-") as folder:
+        workbook = write_board_workbook(table, Path(folder) / "board.xlsx")
+        return write_ods(workbook, path, title=table.title())

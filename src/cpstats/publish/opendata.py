@@ -31,9 +31,11 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
+from cpstats.data.reference import CACHE_CLEARERS, _dir
 from cpstats.figures.figures import is_withheld
 from cpstats.publish.downloads import csv_text
 
@@ -302,15 +304,23 @@ def _cell(value, indicator: Indicator) -> str:
 
 def _published_index(reference_dir) -> dict[tuple[str, str, str], tuple[object, str]]:
     """``published.csv`` and ``england.csv`` as ``(area_code, year, measure) -> (value, status)``."""
+    return _index(_dir(reference_dir))
+
+
+@lru_cache(maxsize=4)
+def _index(reference_dir: Path) -> dict[tuple[str, str, str], tuple[object, str]]:
     from cpstats.data.reference import ENGLAND_AREA, england_table, published_table
 
-    index: dict[tuple[str, str, str], tuple[object, str]] = {}
     table = published_table(reference_dir)
-    for row in table.itertuples():
-        index[(str(row.area_code), str(row.year), str(row.measure))] = (row.value, str(row.status))
-    for row in england_table(reference_dir).itertuples():
-        index.setdefault((ENGLAND_AREA, str(row.year), str(row.measure)), (row.value, "published"))
+    keys = zip(table["area_code"].astype(str), table["year"].astype(str), table["measure"].astype(str))
+    index = dict(zip(keys, zip(table["value"].tolist(), table["status"].astype(str))))
+    england = england_table(reference_dir)
+    for year, measure, value in zip(england["year"].astype(str), england["measure"].astype(str), england["value"].tolist()):
+        index.setdefault((ENGLAND_AREA, year, measure), (value, "published"))
     return index
+
+
+CACHE_CLEARERS.append(_index.cache_clear)  # a new import of the reference tables is read afresh
 
 
 def _published_cell(found, indicator: Indicator) -> str:
@@ -408,12 +418,12 @@ def open_data_files(flat_years: Mapping[str, Mapping[str, object]], la_code: int
     files = []
     for subject in SUBJECTS:
         out = OpenDataFile(subject)
+        if not any(name in flat for flat in flat_years.values() for _, names in subject.rows(flat)
+                   for name in names.values()):
+            continue  # no year has a figure of it; otherwise every year is in the file, a missing figure x
         for year in sorted(flat_years):
             flat = flat_years[year]
-            rows = subject.rows(flat)
-            if not any(name in flat for _, names in rows for name in names.values()):
-                continue
-            for filters, names in rows:
+            for filters, names in subject.rows(flat):
                 cells = [_cell(flat[names[i.col]], i) if names.get(i.col) in flat
                          else ("x" if i.col in names else "z") for i in subject.indicators]
                 out.rows.append([*authority.columns(year), *filters, *cells])

@@ -16,7 +16,8 @@ DATA, REFERENCE, COMMENTARY = (PROJECT_ROOT / "data" / "sample", PROJECT_ROOT / 
                                PROJECT_ROOT / "commentary")
 
 MEASURE = '''
-KINDS = {"audited_children": "count"}
+KINDS = {"disabled_children": "people", "audited_children": "count"}
+RELATIONS = {"disabled_children": ["disability.Y"], "audited_children": []}
 
 
 def disabled_children(ds, year):

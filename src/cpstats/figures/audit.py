@@ -10,8 +10,8 @@ protected table: the audit knows only what a reader knows, and reads it all at o
 * every declared relation (:mod:`cpstats.figures.catalogue`) that holds in the data, within a year
   and between consecutive years (the flow of plans);
 * what every published rate or percentage says of its counts, to one decimal place;
-* that every ``[c]`` is a whole number at least 1 (zeros are shown), and at most the threshold where
-  the report says "fewer than 6".
+* that every ``[c]`` is a whole number at least 1 (zeros are shown), at most the threshold where
+  the report says "fewer than 6", and above it where a withheld count of people is not called so.
 
 For each withheld count of people (and each count the report does not show that is from 1 to the
 threshold) it finds the least and greatest value a reader can deduce, by integer programming
@@ -136,8 +136,10 @@ def audit(published: Mapping[str, Mapping[str, object]], truth: Mapping[str, Map
                 if kind(name) == PEOPLE:
                     result.withheld += 1
                     targets.add(variable)
-                    if getattr(value, "primary", False):
+                    if getattr(value, "primary", False):  # prose calls it "fewer than 6"
                         upper[variable] = float(threshold)
+                    elif hasattr(value, "primary"):  # prose shows [c], not "fewer than 6": it is larger
+                        lower[variable] = float(threshold + 1)
         for name, value in hidden.get(year, {}).items():
             variable = f"{year}{SEPARATOR}{name}"
             unknown.add(variable)

@@ -310,8 +310,9 @@ def protect_year(values: Mapping[str, object], hidden: Mapping[str, object], pol
     report does not show from 1 to the threshold, nor the year before's withheld count) can be pinned
     to one value by a reader who knows every declared relation that holds (:func:`relations`), what
     every published percentage says of its counts (:func:`derived_constraints`), that every ``[c]`` is
-    a whole number at least 1 (zeros are shown) and that a small count is at most the threshold. The
-    deduction is an integer programme (:func:`cpstats.figures.disclosure.deduce`).
+    a whole number at least 1 (zeros are shown), that a small count ("fewer than 6" in prose) is at
+    most the threshold and any other withheld count of people above it. The deduction is an integer
+    programme (:func:`cpstats.figures.disclosure.deduce`).
     """
     if not policy.public:
         return Protected(dict(values))
@@ -353,6 +354,9 @@ def protect_year(values: Mapping[str, object], hidden: Mapping[str, object], pol
         if carried_withheld:
             lower[carried] = 1.0
         upper = {n: float(threshold) for n, why in withheld.items() if why.startswith("primary")}
+        # prose says "fewer than 6" of a small count only: any other withheld count of people is known to be larger
+        lower.update({n: float(threshold + 1) for n, why in withheld.items()
+                      if not why.startswith("primary") and kind_of(n) == PEOPLE})
         inequalities = derived_constraints({k: v for k, v in values.items() if k not in withheld})
         targets = ({n for n in withheld if kind_of(n) == PEOPLE} | small_hidden
                    | ({carried} if carried_withheld else set())) - safe
@@ -377,7 +381,8 @@ def protect_year(values: Mapping[str, object], hidden: Mapping[str, object], pol
             trial_known = {k: v for k, v in known.items() if k != candidate}
             counted = kind_of(candidate) != DERIVED_KIND
             trial_unknowns = unknowns | ({candidate} if counted else set())
-            trial_lower = {**lower, **({candidate: 1.0} if counted else {})}
+            trial_lower = {**lower, **({candidate: float(threshold + 1) if kind_of(candidate) == PEOPLE else 1.0}
+                                       if counted else {})}
             trial_ineq = derived_constraints({k: v for k, v in values.items() if k not in withheld and k != candidate})
             if target not in recoverable(trial_known, trial_unknowns, equations, {target}, lower=trial_lower,
                                          upper=upper, inequalities=trial_ineq):

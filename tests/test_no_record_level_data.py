@@ -58,14 +58,19 @@ def _commit(repo: Path, name: str, content: bytes | str, *, force: bool = False)
     return _git(repo, "commit", "-q", "-m", f"add {name}")
 
 
+def _fixed(name: str) -> zipfile.ZipInfo:
+    """A member dated 1 January 1980, so the same archive has the same bytes in every test process."""
+    return zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+
+
 def _xlsx(cells: list[str]) -> bytes:
     """A minimal XLSX: the cells as shared strings (as Excel and openpyxl write text)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as book:
-        book.writestr("[Content_Types].xml", "<Types/>")
+        book.writestr(_fixed("[Content_Types].xml"), "<Types/>")
         strings = "".join(f"<si><t>{c}</t></si>" for c in cells)
-        book.writestr("xl/sharedStrings.xml", f'<sst count="{len(cells)}">{strings}</sst>')
-        book.writestr("xl/worksheets/sheet1.xml", "<worksheet><sheetData/></worksheet>")
+        book.writestr(_fixed("xl/sharedStrings.xml"), f'<sst count="{len(cells)}">{strings}</sst>')
+        book.writestr(_fixed("xl/worksheets/sheet1.xml"), "<worksheet><sheetData/></worksheet>")
     return buffer.getvalue()
 
 
@@ -85,7 +90,7 @@ def test_record_level_files_are_refused_anywhere_by_their_content(repo, name, co
     if name.endswith(".zip"):
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w") as archive:
-            archive.writestr("kids.csv", "child_id,sex\nC1,M\n")
+            archive.writestr(_fixed("kids.csv"), "child_id,sex\nC1,M\n")
         content = buffer.getvalue()
     done = _commit(repo, name, content, force=True)  # forced past .gitignore: the hook still refuses
     assert done.returncode == 1, done.stdout

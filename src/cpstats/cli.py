@@ -630,6 +630,7 @@ def _check_build(args: argparse.Namespace, las: list[str], years: list[str]) -> 
                  **{f"the data folder of {la}": data_root / la for la in las}}
     check_output_folder(args.out, "--out", protected)
     check_output_folder(args.build_dir, "--build-dir", protected)
+    _check_drafts_out(args)
     if args.drafts_out is not None:
         check_output_folder(args.drafts_out, "--drafts-out", protected)
     _check_commentary_files(project / "commentary", las, years)  # before any is hashed or read: a pipe would block
@@ -681,16 +682,22 @@ def _check_commentary_files(root: Path, las: list[str], years: list[str]) -> Non
 
 
 def _check_build_options(args: argparse.Namespace) -> None:
-    """Refuse, in one line, a ``build`` option that cannot be right: ``--jobs`` or ``--threshold`` below 1, or
-    ``--drafts-out`` that is ``--out``, inside it, holds it, or a link to it (drafts would reach the public site)."""
+    """Refuse, in one line, a ``build`` option that cannot be right: ``--jobs`` or ``--threshold`` below 1."""
     from cpstats.data.paths import InputError
-    from cpstats.publish.build import drafts_root_for
 
     if args.jobs is not None and args.jobs < 1:
         raise InputError(f"--jobs {args.jobs}: give the number of notebooks to run at once, 1 or more")
     if args.threshold < 1:
         raise InputError(f"--threshold {args.threshold}: give the largest count withheld from the public, "
                          "a whole number 1 or more (a count of 1 identifies a person)")
+
+
+def _check_drafts_out(args: argparse.Namespace) -> None:
+    """Refuse ``--drafts-out`` (or the default ``_drafts`` beside ``--out``) that is ``--out``, inside it, holds it,
+    or a link to it: drafts would reach the public site."""
+    from cpstats.data.paths import InputError
+    from cpstats.publish.build import drafts_root_for
+
     out = Path(args.out).resolve()
     drafts = Path(args.drafts_out).resolve() if args.drafts_out is not None else drafts_root_for(out).resolve()
     shown = f"--drafts-out {args.drafts_out}" if args.drafts_out is not None else f"the drafts' folder {drafts}"

@@ -638,9 +638,9 @@ def _check_build(args: argparse.Namespace, las: list[str], years: list[str]) -> 
                  **{f"the data folder of {la}": data_root / la for la in las}}
     check_output_folder(args.out, "--out", protected)
     check_output_folder(args.build_dir, "--build-dir", protected)
+    _check_drafts_out(args)
     if args.drafts_out is not None:
         check_output_folder(args.drafts_out, "--drafts-out", protected)
-    _check_drafts_apart(args)
     _check_commentary_files(project / "commentary", las, years)  # before any is hashed or read: a pipe would block
     unchanged = _unchanged_reports(args, las, years)
     if unchanged is not None:
@@ -692,7 +692,7 @@ def _check_commentary_files(root: Path, las: list[str], years: list[str]) -> Non
 def _check_build_options(args: argparse.Namespace) -> None:
     """Refuse, in one line, a ``build`` option that cannot be right: ``--jobs`` below 1, ``--threshold`` below 1
     (2 for a public report). ``--drafts-out`` against ``--out`` is checked with the folders
-    (:func:`_check_drafts_apart`)."""
+    (:func:`_check_drafts_out`)."""
     from cpstats.data.paths import InputError
 
     if args.jobs is not None and args.jobs < 1:
@@ -705,8 +705,9 @@ def _check_build_options(args: argparse.Namespace) -> None:
                          "and one withheld as 'fewer than 2' is 1; give 2 or more")
 
 
-def _check_drafts_apart(args: argparse.Namespace) -> None:
-    """``--drafts-out`` that is ``--out``, inside it, holds it, or a link to it: drafts would reach the public site."""
+def _check_drafts_out(args: argparse.Namespace) -> None:
+    """Refuse ``--drafts-out`` (or the default ``_drafts`` beside ``--out``) that is ``--out``, inside it, holds it,
+    or a link to it: drafts would reach the public site."""
     from cpstats.data.paths import InputError
     from cpstats.publish.build import drafts_root_for
 

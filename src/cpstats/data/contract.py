@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -45,7 +46,7 @@ __all__ = [
     "schema_for",
     "KEY_PLAN",
     "CONTROL_CHARACTERS",
-    "format_characters",
+    "format_character_at",
     "format_problem",
     "FORMULA_START",
     "shorten",
@@ -87,43 +88,26 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 """Characters no single-line value may hold: C0 and C1 controls (NUL, tab, newlines) and Unicode line breaks."""
 
 
-@functools.lru_cache(maxsize=None)
-def _format_ranges() -> tuple[tuple[int, int], ...]:
-    """The code points of Unicode's category ``Cf`` (format characters), as ranges, from Python's ``unicodedata``.
+def format_character_at(value: str) -> int | None:
+    """Where ``value`` first holds a Unicode format character (category ``Cf``), or ``None``.
 
-    Worked out when first needed (every code point is looked at), so that a
-    command that checks no text does not pay for it.
+    Format characters are invisible, yet reorder what is shown (bidirectional
+    overrides and isolates U+202A-202E and U+2066-2069, marks U+200E/200F) or
+    make names that look equal differ (zero-width U+200B-200D, U+2060, U+FEFF,
+    the soft hyphen U+00AD). Python's ``unicodedata`` says which they are.
     """
-    import sys
-    import unicodedata
-
-    ranges: list[tuple[int, int]] = []
-    for code in range(sys.maxunicode + 1):
-        if unicodedata.category(chr(code)) == "Cf":
-            if ranges and ranges[-1][1] == code - 1:
-                ranges[-1] = (ranges[-1][0], code)
-            else:
-                ranges.append((code, code))
-    return tuple(ranges)
+    if value.isascii():
+        return None
+    return next((i for i, c in enumerate(value) if c > "\x7f" and unicodedata.category(c) == "Cf"), None)
 
 
-@functools.lru_cache(maxsize=None)
-def format_characters() -> re.Pattern:
-    """Unicode format characters (category ``Cf``), which published text may not hold.
-
-    They are invisible, yet reorder what is shown (bidirectional overrides and
-    isolates U+202A-202E and U+2066-2069, marks U+200E/200F) or make names that
-    look equal differ (zero-width U+200B-200D, U+2060, U+FEFF, the soft hyphen
-    U+00AD).
-    """
-    return re.compile("[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in _format_ranges()) + "]")
+def _holds_format_character(values: pd.Series) -> pd.Series:
+    return values.map(lambda value: isinstance(value, str) and format_character_at(value) is not None).astype(bool)
 
 
-@functools.lru_cache(maxsize=None)
-def _format_re2() -> str:
-    """:func:`format_characters` written for RE2 (pyarrow's regular expressions): the same code points."""
-    return "[" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in _format_ranges()) + "]"
-
+_FORMAT_RE2 = r"\p{Cf}"
+"""Format characters for RE2 (pyarrow's regular expressions): Unicode's category ``Cf``, as RE2's tables have it
+(their Unicode may be a version newer than Python's, which adds the few format characters assigned since)."""
 
 _FORMAT_MESSAGE = ("holds an invisible Unicode format character (a bidirectional override or isolate, a "
                    "zero-width character, ...), which can disguise the text; remove it")
@@ -131,10 +115,10 @@ _FORMAT_MESSAGE = ("holds an invisible Unicode format character (a bidirectional
 
 def format_problem(value: str) -> str | None:
     """Why published text holding a Unicode format character (category ``Cf``) is refused, or ``None``."""
-    found = format_characters().search(value)
-    if found:
-        return (f"holds an invisible Unicode format character (U+{ord(found.group()):04X} at character "
-                f"{found.start() + 1}), which can disguise the text; remove it")
+    at = format_character_at(value)
+    if at is not None:
+        return (f"holds an invisible Unicode format character (U+{ord(value[at]):04X} at character "
+                f"{at + 1}), which can disguise the text; remove it")
     return None
 
 SHOWN = 60
@@ -409,7 +393,7 @@ def _checks_for(f: Field) -> list:
             error="holds a control character or line break (NUL, tab, newline, ...); a value is one line of text",
         ))
         if f.kind == "text":
-            checks.append(pandera.Check(lambda s: ~s.str.contains(format_characters()).fillna(False), error=_FORMAT_MESSAGE))
+            checks.append(pandera.Check(lambda s: ~_holds_format_character(s), error=_FORMAT_MESSAGE))
         checks.append(pandera.Check(
             lambda s, starts=starts: ~s.str.startswith(starts).fillna(False),
             error=f"starts with a character a spreadsheet reads as a formula ({shown}); refused",
@@ -660,7 +644,7 @@ def check_columns(table: Table, columns: dict[str, "pa.Array | TextColumn"], row
             if not column.printable_ascii:
                 report(f, values, _mask(pc.match_substring_regex(values, _CONTROL_RE2)), _CONTROL_MESSAGE)
                 if f.kind == "text":
-                    report(f, values, _mask(pc.match_substring_regex(values, _format_re2())), _FORMAT_MESSAGE)
+                    report(f, values, _mask(pc.match_substring_regex(values, _FORMAT_RE2)), _FORMAT_MESSAGE)
             first = column.first_bytes()
             formula = ~blank & np.isin(first, np.frombuffer("".join(starts).encode("ascii"), dtype=np.uint8))
             report(f, values, formula, f"starts with a character a spreadsheet reads as a formula ({shown}); refused")

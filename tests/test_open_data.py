@@ -6,7 +6,8 @@ of a data file and its ``.meta.csv``, from DfE's published "Open data standards"
 screener" rules, written here independently of :mod:`cpstats.publish.opendata`:
 
 * the standard columns first, in their order; every column name lower case ``snake_case``, once;
-* ``time_period`` six digits of two consecutive years (``201718``) with ``Financial year``;
+* ``time_period`` six digits of two consecutive years (``201718``) with ``Financial year`` (and, in one
+  report's files, every year from the first to the last);
 * geographic levels DfE uses, with codes of the right form that match ``data/reference``
   (``E92000001`` England, regions ``E12``/``E13``, authorities ``E06``/``E08``/``E09``/``E10``
   with their DfE three-digit codes);
@@ -69,8 +70,12 @@ def _rows(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("utf-8"))))
 
 
-def screen_file(name: str, data: bytes, meta: bytes) -> list[str]:
-    """Every way one data file and its metadata break the standard, one line each."""
+def screen_file(name: str, data: bytes, meta: bytes, *, every_year: bool = True) -> list[str]:
+    """Every way one data file and its metadata break the standard, one line each.
+
+    ``every_year``: also that the file's years run without a gap (one report's files cover every year up to
+    the report's; a site's join authorities whose years differ).
+    """
     problems: list[str] = []
     authorities, regions = _reference()
     rows, meta_rows = _rows(data), _rows(meta)
@@ -171,12 +176,12 @@ def screen_file(name: str, data: bytes, meta: bytes) -> list[str]:
             problems.append(f"{name} row {line}: the same time, place and filters as row {seen[key]}")
         seen[key] = line
     years = sorted(int(p[:4]) for p in periods if re.fullmatch(r"\d{6}", p))
-    if years and years != list(range(years[0], years[-1] + 1)):
+    if every_year and years and years != list(range(years[0], years[-1] + 1)):
         problems.append(f"{name}: years {years} are not consecutive")
     return problems
 
 
-def screen(folder: Path) -> list[str]:
+def screen(folder: Path, *, every_year: bool = True) -> list[str]:
     """Every problem of every open data file in ``folder`` (and files without their metadata)."""
     folder = Path(folder)
     data = sorted(p for p in folder.glob("*.csv") if not p.name.endswith(".meta.csv"))
@@ -187,7 +192,7 @@ def screen(folder: Path) -> list[str]:
         if not meta.exists():
             problems.append(f"{path.name}: no {meta.name}")
             continue
-        problems += screen_file(path.name, path.read_bytes(), meta.read_bytes())
+        problems += screen_file(path.name, path.read_bytes(), meta.read_bytes(), every_year=every_year)
     return problems
 
 
@@ -447,3 +452,39 @@ def test_one_zip_holds_every_download_with_its_checksum(public_report):
     assert any(n.endswith(".ods") for n in names) and any(n.endswith(".xlsx") for n in names)
     assert any(n.endswith(".pdf") for n in names) and "open-data/data-guidance.txt" in names
     print(f"files in the zip: {len(names)}, {path.stat().st_size} bytes")
+
+
+# ----------------------------------------------------------------- the whole site
+
+
+def test_the_site_joins_every_authority_s_open_data(open_data, public_report):
+    site = public_report.out_root / "open-data"
+    assert screen(site) == []
+    assert (site / "plans_by_category.csv").read_bytes() == (open_data / "plans_by_category.csv").read_bytes()
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                HealthCheck.too_slow])
+@given(first=flat_years(), second=flat_years())
+def test_two_authorities_neighbours_of_each_other_give_one_clean_site_file(tmp_path_factory, first, second):
+    """Rutland (857) and Leicestershire (855), each the other's neighbour: each keeps its own computed rows
+    only (not DfE's rows for it from the other's file), England and the region once; the files pass."""
+    from cpstats.publish.opendata import open_data_files, write_site_open_data
+
+    out_root = tmp_path_factory.mktemp("site")
+    for la, code, years in (("rutland", 857, first), ("leics", 855, second)):
+        older = {label: flat for label, flat in list(years.items())[:1]}
+        for year, figures in ((list(years)[0], older), (list(years)[-1], years)):  # the latest report is joined
+            folder = out_root / la / year / "open-data"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder.parent / "manifest.json").write_text("{}", encoding="utf-8")
+            for f in open_data_files(figures, code, la.title(), REFERENCE):
+                (folder / f.data_name).write_bytes(f.data_bytes())
+                (folder / f.meta_name).write_bytes(f.meta_bytes())
+    site = write_site_open_data(out_root)
+    assert screen(site, every_year=False) == []
+    header, *rows = csv_rows(site / "referrals.csv")
+    names = {(row[8], row[9]) for row in rows if row[2] == "Local authority" and row[8] in ("857", "855")}
+    assert names == {("857", "Rutland"), ("855", "Leics")}
+    periods = {row[0] for row in rows if row[8] == "857"}
+    assert periods == {year[:4] + year[5:] for year in first}

@@ -671,10 +671,15 @@ def _output_list(site_dir: Path) -> list[str]:
 
 def write_site_index(out_root: Path, title: str = "Child Protection Annual Reports", *, draft: bool = False) -> Path:
     """Write ``_site/index.html`` (or ``_drafts/index.html``, marked as drafts): every published authority
-    and year, newest year first (see :func:`cpstats.publish.site.site_index_page`)."""
+    and year, newest year first (see :func:`cpstats.publish.site.site_index_page`); and ``open-data/``, the
+    open data of every authority and year joined (:func:`cpstats.publish.opendata.write_site_open_data`)."""
+    from cpstats.publish.opendata import FOLDER as OPEN_DATA, write_site_open_data
     from cpstats.publish.site import site_index_page
 
     out_root = Path(out_root)
+    for leftover in [*_leftovers(out_root, f".{OPEN_DATA}.new-"), *_leftovers(out_root, f".{OPEN_DATA}.old-")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+    write_site_open_data(out_root, draft=draft)  # every authority and year's open data, joined
     page = site_index_page(out_root, title, draft=draft)
     index = out_root / "index.html"
     for leftover in _leftovers(out_root, ".index.html.new-"):

@@ -499,3 +499,98 @@ def write_open_data(site_dir: Path, figures, la_code: int, la_name: str, referen
     (folder / GUIDANCE).write_bytes(text.encode("utf-8"))
     written.append(folder / GUIDANCE)
     return written
+
+
+# ----------------------------------------------------------------- the whole site
+
+
+def _read_rows(path: Path) -> list[list[str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+def site_open_data(out_root: Path) -> dict[str, tuple[list[list[str]], bytes]]:
+    """The open data of every authority of a site in one file per subject: ``name -> (rows, meta bytes)``.
+
+    Each authority's latest report holds every year it covers (earlier years as their own reports
+    show them), so its files are read; rows for England, regions and neighbours are kept once, and
+    a neighbour that is an authority of the site keeps only its own computed rows.
+    """
+    latest: dict[str, Path] = {}
+    for folder in sorted(Path(out_root).glob(f"*/*/{FOLDER}")):
+        la, year = folder.parent.parent.name, folder.parent.name
+        if len(year) == 7 and year[4] == "-" and (folder.parent / "manifest.json").is_file():
+            if la not in latest or year > latest[la].parent.name:
+                latest[la] = folder
+    reports = [latest[la] for la in sorted(latest)]
+    own: dict[Path, str] = {}
+    for folder in reports:
+        for path in sorted(folder.glob("*.csv")):
+            rows = _read_rows(path)
+            if len(rows) > 1 and not path.name.endswith(".meta.csv"):
+                own[folder] = rows[1][STANDARD_COLUMNS.index("old_la_code")]
+                break
+    sites_codes = set(own.values())
+    merged: dict[str, tuple[list[list[str]], bytes]] = {}
+    for subject in SUBJECTS:
+        header, rows, meta, seen = None, [], None, set()
+        width = len(STANDARD_COLUMNS) + len(subject.filters)
+        for folder in reports:
+            path, meta_path = folder / f"{subject.name}.csv", folder / f"{subject.name}.meta.csv"
+            if not path.is_file() or not meta_path.is_file():
+                continue
+            found = _read_rows(path)
+            if header is None:
+                header, meta = found[0], meta_path.read_bytes()
+            if found[0] != header:
+                continue  # written by another version of cpstats: its columns differ
+            code = own.get(folder)
+            for row in found[1:]:
+                level, row_code = row[2], row[STANDARD_COLUMNS.index("old_la_code")]
+                if level == LOCAL and row_code != code and row_code in sites_codes:
+                    continue  # another authority of the site: its own rows are the ones to keep
+                key = tuple(row[:width])
+                if key not in seen:
+                    seen.add(key)
+                    rows.append(row)
+        if header is not None:
+            order = {NATIONAL: 0, REGIONAL: 1, LOCAL: 2}
+            rows.sort(key=lambda r: (r[0], r[STANDARD_COLUMNS.index("old_la_code")] not in sites_codes,
+                                     order.get(r[2], 3)))
+            merged[subject.name] = ([header, *rows], meta)
+    return merged
+
+
+def write_site_open_data(out_root: Path, *, draft: bool = False) -> Path | None:
+    """Write ``<out_root>/open-data/``: every subject across the site's authorities and years, its
+    metadata and guidance; the folder is replaced whole. ``None`` when no report has open data."""
+    import os
+    import shutil
+
+    out_root = Path(out_root)
+    merged = site_open_data(out_root)
+    target = out_root / FOLDER
+    if not merged:
+        return None
+    fresh = out_root / f".{FOLDER}.new-{os.getpid()}-"
+    shutil.rmtree(fresh, ignore_errors=True)
+    fresh.mkdir(parents=True)
+    lines = ["Child protection statistics: open data for every authority and year of this site", ""]
+    if draft:
+        lines += ["INTERNAL DRAFT, NOT FOR PUBLICATION: these files hold every count, small numbers included;",
+                  "a person could be identified from them.", ""]
+    lines += ["The files of each authority's latest report, joined: the same columns, one row per year, place and",
+              "filter. Each report's own data-guidance.txt (in <authority>/<year>/open-data/) describes the",
+              "columns, sources and symbols.", "", "Files", "-----"]
+    for name, (rows, meta) in merged.items():
+        (fresh / f"{name}.csv").write_bytes(_csv(rows))
+        (fresh / f"{name}.meta.csv").write_bytes(meta)
+        lines.append(f"{name}.csv (metadata {name}.meta.csv): {len(rows) - 1} rows")
+    lines += ["", "Symbols", "-------", *[f"{symbol}: {meaning}" for symbol, meaning in SYMBOLS.items()]]
+    (fresh / GUIDANCE).write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+    old = out_root / f".{FOLDER}.old-{os.getpid()}-"
+    if target.exists():
+        os.replace(target, old)
+    os.replace(fresh, target)
+    shutil.rmtree(old, ignore_errors=True)
+    return target

@@ -23,7 +23,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = PROJECT_ROOT / "_build" / "screenshots" / "phone"
-MAX_PDF_PAGES = 29
+MAX_PDF_PAGES = 34
 MIN_LINES = 8
 
 
@@ -63,7 +63,8 @@ def vowel_sound_errors(text: str) -> list[str]:
     return A_BEFORE_VOWEL.findall(text)
 
 
-PERCENTAGE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?%")
+PERCENTAGE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?%(?! (?:\w+ )?(?:intervals?|limits?|control limits)\b)")
+"""A percentage in prose, not the confidence of an interval or a limit ("95% interval", "99.8% limits")."""
 
 
 def percentage_rules(texts: list[str]) -> set[str]:
@@ -153,7 +154,7 @@ def test_chart_captions_name_the_chart_and_the_alt_text_gives_its_values(public_
             caption = html.unescape(re.search(r"<figcaption[^>]*>(.*?)</figcaption>", figure, flags=re.S).group(1))
             alt = html.unescape(re.search(r'alt="([^"]*)"', figure).group(1))
             assert not caption.startswith(("Bar chart", "Line chart")), (page.name, caption)
-            assert alt.startswith(("Bar chart: ", "Line chart: ")) and caption.strip() in alt, (page.name, alt)
+            assert alt.startswith(("Bar chart: ", "Line chart: ", "Funnel plot: ")) and caption.strip() in alt, (page.name, alt)
 
 
 # ----------------------------------------------------------------- on paper
@@ -167,7 +168,8 @@ def pdf_pages(public_report) -> list[str]:
 
 
 def test_pdf_is_the_length_of_the_report_it_replaces(pdf_pages):
-    """Under 30 pages (the hand-typed original had 21; the first computed one 41)."""
+    """Under 35 pages (the hand-typed original had 21; the first computed one 41): the intervals, ranks and funnel
+    plots of section 8 and the notes under tables holding [c] take about four."""
     assert len(pdf_pages) <= MAX_PDF_PAGES
 
 
@@ -244,9 +246,11 @@ NOT_FIGURES = re.compile(
     r"\b\d{4}-\d{2}\b|\b(?:19|20)\d\d\b|\b\d{1,2} (?:January|February|March|April|May|June|July|August|September|"
     r"October|November|December)\b|\bsection 47\b|\b10,000\b|\bunder 18\b|\b\d+ (?:and \d+ )?(?:working days|months|years)\b"
     r"|\bfewer than \d+\b|\b\d+ out of \d+\b|\b\d+ or \d+\b|\(\d+\)|\b\d+\.\s"
+    r"|\b\d+(?:\.\d+)?% (?:\w+ )?(?:intervals?|limits?|control limits)\b"
 )
 """Numbers in prose that are not the section's figures: years, dates, definitions ("section 47", "per 10,000",
-"15 working days", "6 and 12 months"), a scale ("4 or 5 out of 5"), a last year's figure in brackets, a numbering."""
+"15 working days", "6 and 12 months"), a scale ("4 or 5 out of 5"), a last year's figure in brackets, a numbering,
+the confidence of an interval or limit ("95% interval", "99.8% limits")."""
 
 
 def repeated_figures(texts: list[str]) -> set[str]:

@@ -149,7 +149,7 @@ def test_every_chart_has_a_text_alternative(built):
         assert bool(images) == (page in CHARTED), page
         for image in images:
             alt = re.search(r'alt="([^"]*)"', image)
-            assert alt and alt.group(1).startswith(("Bar chart: ", "Line chart: ")) and re.search(r"\d", alt.group(1)), image
+            assert alt and alt.group(1).startswith(("Bar chart: ", "Line chart: ", "Funnel plot: ")) and re.search(r"\d", alt.group(1)), image
 
 
 def test_no_code_is_shown(built):

@@ -31,7 +31,7 @@ import pyarrow.csv as pcsv
 
 from cpstats.data.authority import LA_FILE, read_la
 from cpstats.data.contract import (KEY_PLAN, LOCAL_FIGURES, NEEDS_CONFERENCES, TABLES, DataValidationError, Problem,
-                                   Table, TextColumn, check_columns, schema_for, shorten, stripped, text_problem)
+                                   Table, TextColumn, check_columns, shorten, stripped)
 from cpstats.data.keys import IDENTIFIERS, Identifier, identifier_keys, member_of, pack_identifiers, positions_of
 from cpstats.data.paths import file_in_folder_problem
 from cpstats.data.periods import ReportingYear

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 from cpstats.data.paths import InputError
-from cpstats.figures.catalogue import DERIVED_KIND, PEOPLE, PREVIOUS, declared_kind, declared_relations
+from cpstats.figures.catalogue import (CONFIDENTIAL, DERIVED_KIND, PEOPLE, PREVIOUS, declared_kind, declared_relations,
+                                       derived_constraints)
 from cpstats.figures.disclosure import Policy, deduce
 
 __all__ = ["AuditResult", "DisclosureAuditError", "audit", "SEPARATOR"]
@@ -67,9 +68,8 @@ class AuditResult:
 
 
 def _is_withheld(value) -> bool:
-    from cpstats.figures.figures import is_withheld
-
-    return is_withheld(value)
+    """``[c]`` as ``figures.json`` has it, or a :class:`~cpstats.figures.figures.Withheld`, which prints as ``[c]``."""
+    return isinstance(value, str) and value == CONFIDENTIAL or type(value).__name__ == "Withheld"
 
 
 def _number(value) -> float | None:
@@ -167,8 +167,6 @@ def audit(published: Mapping[str, Mapping[str, object]], truth: Mapping[str, Map
                 equations.append(qualified)
                 for variable, _ in qualified:
                     used.setdefault(variable, []).append(label)
-        from cpstats.figures.figures import derived_constraints
-
         readable = {name: value for name, value in shown.items()}
         for version in versions:  # a percentage published in another version is read too
             for name, value in version.get(year, {}).items():

@@ -27,14 +27,22 @@ holds exactly in that year's data, as a reader who checks it on the published ye
 
 from __future__ import annotations
 
+import fnmatch
+import functools
+import math
+import re
 from typing import Iterable, Mapping
 
 __all__ = [
     "PEOPLE", "COUNT", "DERIVED_KIND", "REFERENCE", "KINDS", "FIELD_KINDS", "HIDDEN_KINDS", "DERIVED", "SUMS",
-    "LINEAR", "PREVIOUS", "measure_of", "declared_kind", "declared_relations",
+    "LINEAR", "PREVIOUS", "measure_of", "declared_kind", "declared_relations", "derived_sources",
+    "derived_constraints", "CONFIDENTIAL",
 ]
 
 PEOPLE, COUNT, DERIVED_KIND, REFERENCE = "people", "count", "derived", "reference"
+
+CONFIDENTIAL = "[c]"
+"""How a withheld value is shown (GSS symbol)."""
 
 PREVIOUS = "<previous>"
 """The prefix of a figure of the year before, in the relations between two years."""
@@ -219,3 +227,39 @@ def declared_relations(values: Iterable[str], local_relations: Mapping[str, obje
         elif declared:
             found.append((f"{measure} (local)", ((measure, -1), *((str(p), 1) for p in declared))))
     return found
+
+
+@functools.lru_cache(maxsize=65536)
+def derived_sources(name: str) -> tuple[str | None, str] | None:
+    """The numerator and denominator of a derived figure's flat name, or ``None``."""
+    for pattern, (numerator, denominator) in DERIVED.items():
+        if fnmatch.fnmatchcase(name, pattern):
+            if "*" not in pattern:
+                return numerator, denominator
+            regex = "^" + re.escape(pattern).replace(r"\*", "(.+)") + "$"
+            key = re.match(regex, name).group(1)
+            return (numerator.replace("*", key) if numerator else None), denominator.replace("*", key)
+    return None
+
+
+def derived_constraints(values: Mapping[str, object], names: Iterable[str] | None = None) -> list[tuple]:
+    """What each published rate or percentage tells a reader of its counts: ``(terms, low, high, name)``.
+
+    A percentage ``p`` shown to one decimal place of a numerator ``n`` and a denominator ``d`` says
+    ``(p - 0.05) * d <= 100 * n <= (p + 0.05) * d``: linear in both counts, whichever of them is
+    known. A rate per 10,000 is the same with 10,000 for 100.
+    """
+    out = []
+    for name in (values if names is None else names):
+        value = values.get(name)
+        sources = derived_sources(name)
+        if sources is None or sources[0] is None or str(value) == CONFIDENTIAL or value is None or isinstance(value, bool):
+            continue
+        if not isinstance(value, (int, float)):
+            continue
+        numerator, denominator = sources
+        scale = SCALES.get(name, 100.0)
+        half = 0.05 + 1e-9
+        out.append((((numerator, scale), (denominator, -(float(value) + half))), -math.inf, 0.0, name))
+        out.append((((numerator, scale), (denominator, -(float(value) - half))), 0.0, math.inf, name))
+    return out

@@ -26,12 +26,9 @@ Arithmetic on a :class:`Withheld` gives a :class:`Withheld`; turning one into a 
 
 from __future__ import annotations
 
-import fnmatch
-import functools
 import math
-import re
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import Mapping
 
 from cpstats.data.paths import InputError
 from cpstats.figures.disclosure import CONFIDENTIAL, Policy, recoverable
@@ -41,8 +38,8 @@ __all__ = [
     "flatten", "unflatten", "Figures", "protect_years", "report_figures", "CONFIDENTIAL", "protect_local_figures",
 ]
 
-from cpstats.figures.catalogue import (COUNT, DERIVED, DERIVED_KIND, PEOPLE, PREVIOUS, REFERENCE, SCALES,  # noqa: E402
-                                       declared_kind, declared_relations)
+from cpstats.figures.catalogue import (COUNT, DERIVED, DERIVED_KIND, PEOPLE, PREVIOUS, REFERENCE,  # noqa: E402
+                                       declared_kind, declared_relations, derived_constraints, derived_sources)
 
 HIDDEN_PREFIX = "~"
 
@@ -118,19 +115,6 @@ def is_withheld(value) -> bool:
 
 
 # ----------------------------------------------------------------- kinds
-
-
-@functools.lru_cache(maxsize=65536)
-def derived_sources(name: str) -> tuple[str | None, str] | None:
-    """The numerator and denominator of a derived figure's flat name, or ``None``."""
-    for pattern, (numerator, denominator) in DERIVED.items():
-        if fnmatch.fnmatchcase(name, pattern):
-            if "*" not in pattern:
-                return numerator, denominator
-            regex = "^" + re.escape(pattern).replace(r"\*", "(.+)") + "$"
-            key = re.match(regex, name).group(1)
-            return (numerator.replace("*", key) if numerator else None), denominator.replace("*", key)
-    return None
 
 
 LOCAL_KINDS: dict[str, str] = {}
@@ -269,29 +253,6 @@ def _small(value, threshold: int) -> bool:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
     return 1 <= value <= threshold
-
-
-def derived_constraints(values: Mapping[str, object], names: Iterable[str] | None = None) -> list[tuple]:
-    """What each published rate or percentage tells a reader of its counts: ``(terms, low, high, name)``.
-
-    A percentage ``p`` shown to one decimal place of a numerator ``n`` and a denominator ``d`` says
-    ``(p - 0.05) * d <= 100 * n <= (p + 0.05) * d``: linear in both counts, whichever of them is
-    known. A rate per 10,000 is the same with 10,000 for 100.
-    """
-    out = []
-    for name in (values if names is None else names):
-        value = values.get(name)
-        sources = derived_sources(name)
-        if sources is None or sources[0] is None or is_withheld(value) or value is None or isinstance(value, bool):
-            continue
-        if not isinstance(value, (int, float)):
-            continue
-        numerator, denominator = sources
-        scale = SCALES.get(name, 100.0)
-        half = 0.05 + 1e-9
-        out.append((((numerator, scale), (denominator, -(float(value) + half))), -math.inf, 0.0, name))
-        out.append((((numerator, scale), (denominator, -(float(value) - half))), 0.0, math.inf, name))
-    return out
 
 
 def _exact_int(value) -> bool:

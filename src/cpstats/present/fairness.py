@@ -127,6 +127,20 @@ def _shown(name: str, value) -> str:
     return format_percent(value, places=1) if name.endswith("_pct") else format_rate(value)
 
 
+def _said(name: str, value) -> str:
+    """A value as a sentence says it: percentages whole, as all prose rounds them (tables keep one decimal)."""
+    if name.endswith("_pct") and _number(value) and not is_withheld(value):
+        return format_percent(value)
+    return _shown(name, value)
+
+
+def _said_interval(interval) -> str:
+    """An interval as a sentence says it: a percentage's ends whole (``20% to 27%``), a rate's to one decimal."""
+    if isinstance(interval, Interval) and interval.kind == "percent":
+        return f"{format_percent(interval.low)} to {format_percent(interval.high)}"
+    return str(interval)
+
+
 def _interval_cell(interval) -> str:
     if is_withheld(interval):
         return CONFIDENTIAL
@@ -229,13 +243,13 @@ def comparison_sentence(fair: FairComparison, year) -> str | None:
     others = []
     if fair.against_region in VERDICT_WORDS:
         others.append(say("fair_comparison.region", verdict=VERDICT_WORDS[fair.against_region],
-                          region=fair.comparison.region_name, value=_shown(fair.measure, fair.comparison.region)))
+                          region=fair.comparison.region_name, value=_said(fair.measure, fair.comparison.region)))
     if fair.against_neighbours in VERDICT_WORDS:
         others.append(say("fair_comparison.neighbours", verdict=VERDICT_WORDS[fair.against_neighbours],
-                          value=_shown(fair.measure, fair.neighbours_median)))
-    return say("fair_comparison.england", subject=subject, value=_shown(fair.measure, fair.value), unit=unit,
-               year=getattr(year, "label", year), interval=str(fair.interval), verdict=VERDICT_WORDS[england],
-               england=_shown(fair.measure, fair.comparison.england),
+                          value=_said(fair.measure, fair.neighbours_median)))
+    return say("fair_comparison.england", subject=subject, value=_said(fair.measure, fair.value), unit=unit,
+               year=getattr(year, "label", year), interval=_said_interval(fair.interval), verdict=VERDICT_WORDS[england],
+               england=_said(fair.measure, fair.comparison.england),
                others="".join(f", {part}" for part in others[:-1]) + (f" and {others[-1]}" if others else ""))
 
 

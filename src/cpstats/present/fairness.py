@@ -247,7 +247,7 @@ def comparison_sentence(fair: FairComparison, year) -> str | None:
     if fair.against_neighbours in VERDICT_WORDS:
         others.append(say("fair_comparison.neighbours", verdict=VERDICT_WORDS[fair.against_neighbours],
                           value=_said(fair.measure, fair.neighbours_median)))
-    return say("fair_comparison.england", subject=subject, value=_said(fair.measure, fair.value), unit=unit,
+    return say("fair_comparison.england", subject=subject, unit=unit,
                year=getattr(year, "label", year), interval=_said_interval(fair.interval), verdict=VERDICT_WORDS[england],
                england=_said(fair.measure, fair.comparison.england),
                others="".join(f", {part}" for part in others[:-1]) + (f" and {others[-1]}" if others else ""))

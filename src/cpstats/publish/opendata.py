@@ -35,9 +35,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from cpstats.data.reference import CACHE_CLEARERS, _dir
-from cpstats.figures.figures import is_withheld
-from cpstats.publish.downloads import csv_text
+# the site's join (write_site_open_data) runs on every build, a rebuild with nothing changed included, which
+# loads no pandas: what needs the library's heavier modules imports them where it uses them
 
 __all__ = [
     "FOLDER", "GUIDANCE", "STANDARD_COLUMNS", "SYMBOLS", "Subject", "SUBJECTS", "OpenDataFile", "open_data_files",
@@ -291,6 +290,8 @@ SUBJECTS: tuple[Subject, ...] = (
 
 def _cell(value, indicator: Indicator) -> str:
     """A protected figure as an indicator cell: a number to the indicator's places, or a GSS symbol."""
+    from cpstats.figures.figures import is_withheld
+
     if is_withheld(value):
         return "c"
     if value is None:
@@ -304,6 +305,10 @@ def _cell(value, indicator: Indicator) -> str:
 
 def _published_index(reference_dir) -> dict[tuple[str, str, str], tuple[object, str]]:
     """``published.csv`` and ``england.csv`` as ``(area_code, year, measure) -> (value, status)``."""
+    from cpstats.data.reference import CACHE_CLEARERS, _dir
+
+    if _index.cache_clear not in CACHE_CLEARERS:
+        CACHE_CLEARERS.append(_index.cache_clear)  # a new import of the reference tables is read afresh
     return _index(_dir(reference_dir))
 
 
@@ -318,9 +323,6 @@ def _index(reference_dir: Path) -> dict[tuple[str, str, str], tuple[object, str]
     for year, measure, value in zip(england["year"].astype(str), england["measure"].astype(str), england["value"].tolist()):
         index.setdefault((ENGLAND_AREA, year, measure), (value, "published"))
     return index
-
-
-CACHE_CLEARERS.append(_index.cache_clear)  # a new import of the reference tables is read afresh
 
 
 def _published_cell(found, indicator: Indicator) -> str:
@@ -398,10 +400,17 @@ class OpenDataFile:
         return _csv(self.meta_rows())
 
 
-def _csv(rows: Sequence[Sequence[str]]) -> bytes:
+def _csv(rows: Sequence[Sequence[str]], *, escape: bool = True) -> bytes:
+    """Rows as CSV (UTF-8, ``\\n`` line ends); with ``escape``, text a spreadsheet would take for a formula after
+    a ``'`` (:func:`cpstats.publish.downloads.csv_text`). The site's join writes cells read back from the
+    reports' files, escaped when they were written."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerows([csv_text(cell) for cell in row] for row in rows)
+    if escape:
+        from cpstats.publish.downloads import csv_text
+
+        rows = [[csv_text(cell) for cell in row] for row in rows]
+    writer.writerows(rows)
     return buffer.getvalue().encode("utf-8")
 
 
@@ -572,9 +581,7 @@ def write_site_open_data(out_root: Path, *, draft: bool = False) -> Path | None:
     target = out_root / FOLDER
     if not merged:
         return None
-    fresh = out_root / f".{FOLDER}.new-{os.getpid()}-"
-    shutil.rmtree(fresh, ignore_errors=True)
-    fresh.mkdir(parents=True)
+    files: dict[str, bytes] = {}
     lines = ["Child protection statistics: open data for every authority and year of this site", ""]
     if draft:
         lines += ["INTERNAL DRAFT, NOT FOR PUBLICATION: these files hold every count, small numbers included;",
@@ -583,11 +590,18 @@ def write_site_open_data(out_root: Path, *, draft: bool = False) -> Path | None:
               "filter. Each report's own data-guidance.txt (in <authority>/<year>/open-data/) describes the",
               "columns, sources and symbols.", "", "Files", "-----"]
     for name, (rows, meta) in merged.items():
-        (fresh / f"{name}.csv").write_bytes(_csv(rows))
-        (fresh / f"{name}.meta.csv").write_bytes(meta)
+        files[f"{name}.csv"], files[f"{name}.meta.csv"] = _csv(rows, escape=False), meta
         lines.append(f"{name}.csv (metadata {name}.meta.csv): {len(rows) - 1} rows")
     lines += ["", "Symbols", "-------", *[f"{symbol}: {meaning}" for symbol, meaning in SYMBOLS.items()]]
-    (fresh / GUIDANCE).write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+    files[GUIDANCE] = ("\n".join(lines) + "\n").encode("utf-8")
+    if target.is_dir() and sorted(p.name for p in target.iterdir()) == sorted(files) and \
+            all((target / name).read_bytes() == data for name, data in files.items()):
+        return target  # the same files: nothing to replace
+    fresh = out_root / f".{FOLDER}.new-{os.getpid()}-"
+    shutil.rmtree(fresh, ignore_errors=True)
+    fresh.mkdir(parents=True)
+    for name, data in files.items():
+        (fresh / name).write_bytes(data)
     old = out_root / f".{FOLDER}.old-{os.getpid()}-"
     if target.exists():
         os.replace(target, old)

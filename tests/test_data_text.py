@@ -77,12 +77,14 @@ ANY_CHARACTER = st.characters(codec="utf-8").filter(_printable)
 @lru_cache(maxsize=1)
 def _pdf_alphabet() -> str:
     """Characters the PDF's font draws and pypdf reads back in order: DejaVu Sans's, written left to right,
-    no combining marks."""
+    no combining marks, below U+2000 (pypdf reads some symbols and scripts beyond, e.g. U+2288 after U+2D30,
+    back twice: its text extraction, not the PDF, which the HTML and workbook properties cover for every
+    character)."""
     import matplotlib
     from fontTools.ttLib import TTFont
 
     font = TTFont(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf")
-    chars = sorted(chr(code) for code in font.getBestCmap() if code > 0x20)
+    chars = sorted(chr(code) for code in font.getBestCmap() if 0x20 < code < 0x2000)
     return "".join(c for c in chars if _printable(c) and not unicodedata.combining(c)
                    and unicodedata.category(c)[0] in "LNPS" and unicodedata.bidirectional(c) in ("L", "EN", "ES", "ET", "CS", "ON")
                    and unicodedata.normalize("NFC", c) == c and not c.isspace())

@@ -79,9 +79,11 @@ def test_every_compared_rate_and_percentage_has_its_interval(page):
 def test_sentences_say_the_verdict_from_the_interval(page, public_report):
     markup, _ = page
     text = html_text(markup)
-    # the value itself is in the section's main points already: the sentence gives the verdict and the interval
+    # the value itself and England's are in the section's main points already: the sentence gives the verdict and
+    # the interval
+    # England's figure is in the main point beside it
     assert ("The rate of children subject of a Child Protection Plan on 31 March in 2017-18 was lower than England's "
-            "45.9, lower than the East Midlands figure of 50.3 and lower than the statistical neighbours' median of "
+            "figure, lower than the East Midlands figure of 50.3 and lower than the statistical neighbours' median of "
             "37.4, allowing for chance: its 95% interval is 14.0 to 36.3 per 10,000 children.") in text
     pdf = " ".join(pdf_text(public_report.report / "child-protection-report-sample-2017-18.pdf").split())
     assert "allowing for chance: its 95% interval is 14.0 to 36.3 per 10,000 children" in pdf

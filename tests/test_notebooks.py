@@ -94,8 +94,11 @@ def test_make_lab_opens_the_notebooks_on_the_authority_and_year_asked_for_and_al
     import os
     import subprocess
 
+    # as a user types it, not as a make inside `make test` (which would print its directory)
+    plain = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")}
+
     def dry(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["make", "-n", "lab", *args], cwd=PROJECT_ROOT, capture_output=True, text=True)
+        return subprocess.run(["make", "-n", "lab", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, env=plain)
 
     command = dry("LA=county", "YEAR=2016-17").stdout.strip().splitlines()[-1]
     assert command.startswith('CPSTATS_LA="county" CPSTATS_YEAR="2016-17" .venv/bin/jupyter lab')
@@ -104,7 +107,7 @@ def test_make_lab_opens_the_notebooks_on_the_authority_and_year_asked_for_and_al
     def run(*args: str) -> subprocess.CompletedProcess:
         # the checks come before JupyterLab starts: with the lab extra's stamp in place make runs them only
         return subprocess.run(["make", "-s", "-o", ".venv/.installed-lab", "lab", *args], cwd=PROJECT_ROOT,
-                              capture_output=True, text=True, timeout=60)
+                              capture_output=True, text=True, timeout=60, env=plain)
 
     missing = run("LA=no-such-authority")
     assert missing.returncode == 2 and missing.stderr.splitlines()[0] == (

@@ -259,16 +259,54 @@ def _exact_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _history(history, threshold: int) -> dict:
+    """What a reader of the earlier years knows: their published figures, withheld counts with their bounds, the
+    relations that hold in each and between consecutive ones, and their percentages; names ``<year>|<figure>``."""
+    model = {"known": {}, "unknown": set(), "lower": {}, "upper": {}, "targets": set(), "equations": [],
+             "inequalities": []}
+    for index, (label, shown, truth, hidden) in enumerate(history):
+        before = history[index - 1] if index else None
+        values = {**truth, **hidden}
+        carried = None
+        if before is not None and "children_on_plan_at_31_march" in before[2]:
+            carried = PREVIOUS + "children_on_plan_at_31_march"
+            values[carried] = before[2]["children_on_plan_at_31_march"]
+
+        def named(name: str) -> str:
+            return f"{before[0]}|{name[len(PREVIOUS):]}" if name.startswith(PREVIOUS) else f"{label}|{name}"
+
+        model["equations"] += [tuple((named(n), c) for n, c in r.terms) for r in relations(values, carried)]
+        for name, value in shown.items():
+            key = f"{label}|{name}"
+            if is_withheld(value):
+                model["unknown"].add(key)
+                if kind_of(name) != DERIVED_KIND:
+                    model["lower"][key] = 1.0
+                if kind_of(name) == PEOPLE:
+                    model["targets"].add(key)
+                    if getattr(value, "primary", False):
+                        model["upper"][key] = float(threshold)
+                    else:
+                        model["lower"][key] = float(threshold + 1)
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                model["known"][key] = float(value)
+        model["unknown"] |= {f"{label}|{n}" for n in hidden}
+        model["inequalities"] += [(tuple((f"{label}|{n}", c) for n, c in terms), low, high, f"{label}|{name}")
+                                  for terms, low, high, name in derived_constraints(shown)]
+    return model
+
+
 def protect_year(values: Mapping[str, object], hidden: Mapping[str, object], policy: Policy, *,
-                 previous: Mapping[str, object] | None = None, year: str = "",
-                 previous_truth: Mapping[str, object] | None = None) -> Protected:
+                 year: str = "", history: list | None = None) -> Protected:
     """Protect one year's flat figures: primary, derived and secondary suppression.
 
-    ``hidden`` holds the counts the report does not show (``~`` names), ``previous`` the year before as
-    published and ``previous_truth`` as it is (for the relations between the two years).
+    ``hidden`` holds the counts the report does not show (``~`` names); ``history`` the earlier years,
+    oldest first, each ``(label, published, computed, hidden)``: a reader reads the years together (the
+    flow of plans joins them), so their relations, percentages and withheld counts are part of what is
+    checked.
 
     Secondary suppression withholds more figures until no withheld count of people (nor a count the
-    report does not show from 1 to the threshold, nor the year before's withheld count) can be pinned
+    report does not show from 1 to the threshold, nor an earlier year's withheld count) can be pinned
     to one value by a reader who knows every declared relation that holds (:func:`relations`), what
     every published percentage says of its counts (:func:`derived_constraints`), that every ``[c]`` is
     a whole number at least 1 (zeros are shown), that a small count ("fewer than 6" in prose) is at
@@ -278,13 +316,21 @@ def protect_year(values: Mapping[str, object], hidden: Mapping[str, object], pol
     if not policy.public:
         return Protected(dict(values))
     threshold = policy.threshold
+    history = list(history or [])
     everything: dict[str, object] = {**values, **hidden}
     carried = None
-    if previous is not None and "children_on_plan_at_31_march" in previous:
+    last = history[-1] if history else None
+    if last is not None and "children_on_plan_at_31_march" in last[2]:
         carried = PREVIOUS + "children_on_plan_at_31_march"
-        truth = (previous_truth or {}).get("children_on_plan_at_31_march", previous["children_on_plan_at_31_march"])
-        everything[carried] = truth
-    rels = relations(everything, carried)
+        everything[carried] = last[2]["children_on_plan_at_31_march"]
+    rels = [Relation(tuple(((f"{last[0]}|{n[len(PREVIOUS):]}" if n.startswith(PREVIOUS) else n), c) for n, c in r.terms),
+                     r.name) for r in relations(everything, carried)]
+    everything.pop(carried, None)
+    model = _history(history, threshold)
+    rels += [Relation(terms, "an earlier year") for terms in model["equations"]]
+    before_known, before_unknown = model["known"], model["unknown"]
+    before_lower, before_upper, before_ineq = model["lower"], model["upper"], model["inequalities"]
+    before_targets = model["targets"]
     withheld: dict[str, str] = {}
     log: list[dict] = []
 
@@ -299,7 +345,6 @@ def protect_year(values: Mapping[str, object], hidden: Mapping[str, object], pol
     _withhold_derived(values, everything, withheld, threshold, hide)
 
     equations = [r.terms for r in rels]
-    carried_withheld = carried is not None and is_withheld(previous[carried[len(PREVIOUS):]])
     small_hidden = {n for n, v in hidden.items() if kind_of(n) == PEOPLE and _exact_int(v) and 1 <= v <= threshold}
     tried: set[tuple[str, str]] = set()
     safe: set[str] = set()  # withholding more never narrows what a reader can deduce: a safe figure stays safe
@@ -308,19 +353,19 @@ def protect_year(values: Mapping[str, object], hidden: Mapping[str, object], pol
         for n, _ in r.terms:
             degree[n] = degree.get(n, 0) + 1
     while True:
-        unknowns = set(withheld) | set(hidden) | ({carried} if carried_withheld else set())
+        unknowns = set(withheld) | set(hidden) | before_unknown
         known = {k: float(v) for k, v in everything.items()
                  if k not in unknowns and isinstance(v, (int, float)) and not isinstance(v, bool)}
+        known.update(before_known)
         lower = {n: 1.0 for n in withheld if kind_of(n) != DERIVED_KIND}  # zeros are shown: a [c] is 1 or more
-        if carried_withheld:
-            lower[carried] = 1.0
+        lower.update(before_lower)
         upper = {n: float(threshold) for n, why in withheld.items() if why.startswith("primary")}
+        upper.update(before_upper)
         # prose says "fewer than 6" of a small count only: any other withheld count of people is known to be larger
         lower.update({n: float(threshold + 1) for n, why in withheld.items()
                       if not why.startswith("primary") and kind_of(n) == PEOPLE})
-        inequalities = derived_constraints({k: v for k, v in values.items() if k not in withheld})
-        targets = ({n for n in withheld if kind_of(n) == PEOPLE} | small_hidden
-                   | ({carried} if carried_withheld else set())) - safe
+        inequalities = derived_constraints({k: v for k, v in values.items() if k not in withheld}) + before_ineq
+        targets = ({n for n in withheld if kind_of(n) == PEOPLE} | small_hidden | before_targets) - safe
         found = recoverable(known, unknowns, equations, targets, lower=lower, upper=upper, inequalities=inequalities)
         safe |= targets - found
         if not found:
@@ -344,7 +389,8 @@ def protect_year(values: Mapping[str, object], hidden: Mapping[str, object], pol
             trial_unknowns = unknowns | ({candidate} if counted else set())
             trial_lower = {**lower, **({candidate: float(threshold + 1) if kind_of(candidate) == PEOPLE else 1.0}
                                        if counted else {})}
-            trial_ineq = derived_constraints({k: v for k, v in values.items() if k not in withheld and k != candidate})
+            trial_ineq = derived_constraints({k: v for k, v in values.items()
+                                              if k not in withheld and k != candidate}) + before_ineq
             if target not in recoverable(trial_known, trial_unknowns, equations, {target}, lower=trial_lower,
                                          upper=upper, inequalities=trial_ineq):
                 choice = candidate
@@ -414,11 +460,10 @@ def protect_years(years: Mapping[str, Mapping[str, object]], hidden: Mapping[str
                   policy: Policy) -> dict[str, Protected]:
     """Protect every year in order (oldest first), each with the year before as published."""
     out: dict[str, Protected] = {}
-    before = truth = None
+    history: list = []
     for label in years:
-        out[label] = protect_year(years[label], hidden.get(label, {}), policy, previous=before, year=label,
-                                  previous_truth=truth)
-        before, truth = out[label].values, years[label]
+        out[label] = protect_year(years[label], hidden.get(label, {}), policy, year=label, history=history)
+        history.append((label, out[label].values, years[label], hidden.get(label, {})))
     return out
 
 

@@ -63,7 +63,7 @@ INTERVAL_METHOD = (
     "authority with a published figure that year, 1 being the lowest value (tied values share the lowest "
     "rank), as DfE's Local Authority Interactive Tool ranks them; the quarter is that rank's quarter of the "
     "list. The funnel plots' control limits are the exact Poisson limits around England's rate for an authority "
-    "of each number of children, at 95% and 99.8%. A withheld figure's interval, rank and place in a funnel "
+    "of each number of children: its 95% limits and its 99.8% limits. A withheld figure's interval, rank and place in a funnel "
     "are withheld too."
 )
 """The method, as the report's Definitions state it once."""

@@ -855,11 +855,16 @@ def build_report(
 
 
 def _execute(report: "_Report", caches: BuildCaches, *, kernel_name: str, jobs: int | None, force: bool, progress,
-             record: "BuildRecord"):
-    """Steps 1 to 3: the data validated once, the notebooks executed (or taken from the cache), the commentary filled."""
+             record: "BuildRecord", publishing: bool = True):
+    """Steps 1 to 3: the data validated once, the notebooks executed (or taken from the cache), the commentary filled.
+
+    A public report's figures are protected and audited first, so a refusal executes nothing; one that is
+    ``publishing`` into a site is also refused when the site's report was published under another threshold.
+    """
     dataset = caches.dataset(report.data_dir)
-    if report.policy.public:  # protected and audited before any notebook runs: a refusal executes nothing
-        _refuse_other_policy(report.target, report.policy)
+    if report.policy.public:
+        if publishing:
+            _refuse_other_policy(report.target, report.policy)
         caches.figures(dataset, report.year, report.reference_dir, report.policy, report.measures_dir)
     executed = execute_notebooks(
         report.book.notebooks, report.build_dir, report.parameters, kernel_name=kernel_name, jobs=jobs,
@@ -939,6 +944,7 @@ def execute_report(
                    policy=Policy(disclosure, threshold), kernel_name=kernel_name)
     caches = BuildCaches(build_root, None)
     dataset, executed = _execute(report, caches, kernel_name=kernel_name, jobs=jobs, force=False, progress=progress,
+                                 publishing=False,
                                  record=BuildRecord(la, report.year.label))
     return ExecutedReport(dataset.name, report.year, report.policy, report.book, list(executed), report.build_dir)
 

@@ -463,6 +463,30 @@ def test_the_site_joins_every_authority_s_open_data(open_data, public_report):
     assert (site / "plans_by_category.csv").read_bytes() == (open_data / "plans_by_category.csv").read_bytes()
 
 
+def test_the_site_offers_its_open_data_in_one_zip_with_checksums(public_report):
+    """open-data/open-data-all-files.zip: every other file of the folder, byte for byte, and SHA256SUMS that
+    check them; written again from the same files, the same bytes."""
+    import hashlib
+    import zipfile
+
+    from cpstats.publish.opendata import SITE_BUNDLE, write_site_open_data
+
+    site = public_report.out_root / "open-data"
+    bundle = site / SITE_BUNDLE
+    with zipfile.ZipFile(bundle) as archive:
+        held = {name: archive.read(name) for name in archive.namelist()}
+    files = {p.name: p.read_bytes() for p in site.iterdir() if p.name != SITE_BUNDLE}
+    sums = held.pop("SHA256SUMS").decode("utf-8").splitlines()
+    assert held == files
+    assert sorted(sums) == sorted(f"{hashlib.sha256(data).hexdigest()}  {name}" for name, data in files.items())
+    index = (public_report.out_root / "index.html").read_text(encoding="utf-8")
+    assert 'href="open-data/open-data-all-files.zip"' in index and 'href="open-data/data-guidance.txt"' in index
+    before = bundle.read_bytes()
+    bundle.unlink()
+    write_site_open_data(public_report.out_root)
+    assert bundle.read_bytes() == before
+
+
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                 HealthCheck.too_slow])
 @given(first=flat_years(), second=flat_years())

@@ -514,7 +514,8 @@ def authorities(data_root: Path) -> list[str]:
 def site_index_page(out_root: Path, title: str = "Child Protection Annual Reports", draft: bool = False) -> str:
     """The page ``_site/index.html``: every published authority and year, newest year first.
 
-    Each entry links to the report's pages and its PDF and gives its version.
+    Each entry links to the report's pages and its PDF and gives its version; below them, the site's joined
+    open data (one zip and its guidance) when ``open-data/`` holds them.
     The page is styled as the reports are, with the stylesheet of the first report it lists.
     Folders whose names start with a dot (a build's temporary folders) are skipped.
     """
@@ -542,6 +543,13 @@ def site_index_page(out_root: Path, title: str = "Child Protection Annual Report
         rows.append(f'<tr><td>{html.escape(e["year"])}</td><td>{html.escape(e["name"])}</td>'
                     f'<td><a href="{folder}/index.html">{name}</a></td><td>{pdf}</td><td>{version}</td></tr>')
     title = f"{title}: internal drafts" if draft else title
+    # the open data of every authority joined (written before this page): one zip and its guidance
+    joined = out_root / "open-data"
+    open_data = ""
+    if (joined / "open-data-all-files.zip").is_file() and (joined / "data-guidance.txt").is_file():
+        open_data = ('<p>Open data for every authority and year, in the Department for Education\'s '
+                     'format: <a href="open-data/open-data-all-files.zip">all files (zip)</a> and '
+                     '<a href="open-data/data-guidance.txt">the data guidance</a>.</p>\n')
     # styled as the reports are: their stylesheet, which every published report carries
     stylesheet = f'{entries[0]["folder"]}/report.css' if entries else None
     return (
@@ -553,5 +561,5 @@ def site_index_page(out_root: Path, title: str = "Child Protection Annual Report
         '<div class="table-scroll" role="region" tabindex="0" aria-label="Reports">\n'
         "<table>\n<caption>Every published report, with its PDF and version</caption>\n"
         "<thead><tr><th>Year</th><th>Authority</th><th>Report (HTML)</th><th>PDF</th><th>Version</th></tr></thead>\n"
-        f"<tbody>\n{chr(10).join(rows)}\n</tbody>\n</table>\n</div>\n</main>\n</body>\n</html>\n"
+        f"<tbody>\n{chr(10).join(rows)}\n</tbody>\n</table>\n</div>\n{open_data}</main>\n</body>\n</html>\n"
     )

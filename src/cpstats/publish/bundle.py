@@ -9,17 +9,12 @@ compression, so the same files give the same zip whatever the clock, time zone o
 
 from __future__ import annotations
 
-import hashlib
-import io
-import zipfile
 from pathlib import Path
 from typing import Sequence
 
+from cpstats.publish.zipfiles import CHECKSUMS, FIXED_DATE, checksummed_zip, zip_bytes  # noqa: F401  (its interface)
+
 __all__ = ["bundle_name", "zip_bytes", "write_bundle", "FIXED_DATE"]
-
-FIXED_DATE = (1980, 1, 1, 0, 0, 0)
-CHECKSUMS = "SHA256SUMS"
-
 
 def bundle_name(la: str, year: str) -> str:
     """The zip's file name.
@@ -30,19 +25,6 @@ def bundle_name(la: str, year: str) -> str:
     return f"child-protection-{la}-{year}-all-files.zip"
 
 
-def zip_bytes(entries: Sequence[tuple[str, bytes]]) -> bytes:
-    """A zip of ``(name, bytes)`` entries, in name order, with fixed dates and attributes."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in sorted(entries):
-            info = zipfile.ZipInfo(name, date_time=FIXED_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3  # Unix, whatever builds it
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, data, compresslevel=9)
-    return buffer.getvalue()
-
-
 def write_bundle(site_dir: Path, name: str, files: Sequence[Path]) -> Path:
     """Write ``<site_dir>/<name>`` holding ``files`` (under their paths in the report) and their checksums."""
     site_dir = Path(site_dir)
@@ -50,10 +32,8 @@ def write_bundle(site_dir: Path, name: str, files: Sequence[Path]) -> Path:
     for path in sorted({Path(p) for p in files}):
         relative = path.relative_to(site_dir).as_posix()
         entries.append((relative, path.read_bytes()))
-    sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {relative}\n" for relative, data in sorted(entries))
-    entries.append((CHECKSUMS, sums.encode("utf-8")))
     target = site_dir / name
-    target.write_bytes(zip_bytes(entries))
+    target.write_bytes(checksummed_zip(entries))
     return target
 
 

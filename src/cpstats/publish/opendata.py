@@ -574,17 +574,6 @@ SITE_BUNDLE = "open-data-all-files.zip"
 """The site's one download of its joined open data, beside them in ``open-data/``."""
 
 
-def _site_bundle(files: Mapping[str, bytes]) -> bytes:
-    """A zip of the site's joined open data with their checksums: fixed dates, so the same files give the same bytes."""
-    import hashlib
-
-    from cpstats.publish.bundle import CHECKSUMS, zip_bytes
-
-    entries = sorted(files.items())
-    sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in entries)
-    return zip_bytes([*entries, (CHECKSUMS, sums.encode("utf-8"))])
-
-
 def write_site_open_data(out_root: Path, *, draft: bool = False) -> Path | None:
     """Write ``<out_root>/open-data/``: every subject across the site's authorities and years, its
     metadata and guidance; the folder is replaced whole. ``None`` when no report has open data."""
@@ -608,13 +597,13 @@ def write_site_open_data(out_root: Path, *, draft: bool = False) -> Path | None:
         files[f"{name}.csv"], files[f"{name}.meta.csv"] = _csv(rows, escape=False), meta
         lines.append(f"{name}.csv (metadata {name}.meta.csv): {len(rows) - 1} rows")
     lines += ["", "Symbols", "-------", *[f"{symbol}: {meaning}" for symbol, meaning in SYMBOLS.items()]]
-    from cpstats.publish.bundle import CHECKSUMS
+    from cpstats.publish.zipfiles import CHECKSUMS, checksummed_zip
 
     lines += ["", f"{SITE_BUNDLE} holds every file above and {CHECKSUMS}, their SHA-256 checksums; each report's",
               "own zip (<authority>/<year>/child-protection-<authority>-<year>-all-files.zip) holds its PDF,",
               "tables, workbooks and open data."]
     files[GUIDANCE] = ("\n".join(lines) + "\n").encode("utf-8")
-    files[SITE_BUNDLE] = _site_bundle(files)
+    files[SITE_BUNDLE] = checksummed_zip(list(files.items()))
     if target.is_dir() and sorted(p.name for p in target.iterdir()) == sorted(files) and \
             all((target / name).read_bytes() == data for name, data in files.items()):
         return target  # the same files: nothing to replace

@@ -97,7 +97,7 @@ lab: $(VENV)/.installed-lab ## start JupyterLab with the notebooks on data/LA (L
 	@case "$(YEAR)" in [0-9][0-9][0-9][0-9]-[0-9][0-9]) ;; *) echo "make lab: YEAR=$(YEAR) is not a reporting year such as 2017-18" >&2; exit 2;; esac
 	CPSTATS_LA="$(LA)" CPSTATS_YEAR="$(YEAR)" $(BIN)/jupyter lab --notebook-dir=. $(LAB_ROOT)
 
-docs: $(VENV)/.installed ## write docs/data-contract.md and docs/measures.md from the code
+docs: $(VENV)/.installed ## write docs/guide/data-contract.md and docs/guide/measures.md from the code
 	$(BIN)/cpstats docs
 
 EES ?= ../shared/reference/dfe

@@ -1,7 +1,7 @@
 """Tests of the synthetic sample authority in ``data/sample`` and of :mod:`cpstats.data.synth`.
 
 The figures are recomputed here directly from the CSV files with pandas, following
-``docs/measures.md`` independently of :mod:`cpstats.figures.measures`; a last test checks that
+``docs/guide/measures.md`` independently of :mod:`cpstats.figures.measures`; a last test checks that
 :mod:`cpstats.figures.measures` agrees.
 """
 
@@ -177,7 +177,7 @@ def profile(t: dict[str, pd.DataFrame], year: str) -> pd.DataFrame:
 
 
 def figures(t: dict[str, pd.DataFrame], year: str) -> dict:
-    """The measures of ``docs/measures.md`` for one year, recomputed from the tables."""
+    """The measures of ``docs/guide/measures.md`` for one year, recomputed from the tables."""
     start, end = bounds(year)
     plans, s47, conf = t["cp_plans"], t["s47_enquiries"], t["conferences"]
     referrals = t["referrals"]

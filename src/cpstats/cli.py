@@ -5,7 +5,7 @@ Commands
 ``cpstats validate --data DIR``
     Check a data folder against the contract; list every problem.
 ``cpstats metrics [--data DIR] --year 2017-18 [--json]``
-    Print every measure of ``docs/measures.md`` for one year.
+    Print every measure of ``docs/guide/measures.md`` for one year.
 ``cpstats synth [--la sample|county] [--out DIR] [--seed N]``
     Write a synthetic authority: the sample, or the larger county.
 ``cpstats synth --national --out DIR [--dfe DIR] [--years 2018-19:2019-20]``
@@ -122,8 +122,8 @@ def _parser() -> argparse.ArgumentParser:
                            help="DfE LA code; repeat for several (default: every authority, region and England)")
     reference.add_argument("--out", type=Path, default=PROJECT_ROOT / "data" / "reference", help="folder to write")
 
-    docs = commands.add_parser("docs", help="write docs/data-contract.md and docs/measures.md from the code")
-    docs.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs", help="folder to write (default: docs)")
+    docs = commands.add_parser("docs", help="write docs/guide/data-contract.md and docs/guide/measures.md from the code")
+    docs.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs" / "guide", help="folder to write (default: docs/guide)")
     docs.add_argument("--check", action="store_true", help="write nothing; exit 1 if the documents differ from the code")
 
     census_import = commands.add_parser("import", help="import CIN census returns (XML) into a data folder")

@@ -1,6 +1,6 @@
 """The input data contract (version 1), as pandera schemas.
 
-Each table of ``docs/data-contract.md`` is described once, in :data:`TABLES`, as a
+Each table of ``docs/guide/data-contract.md`` is described once, in :data:`TABLES`, as a
 list of :class:`Field` objects; the pandera schema that checks a file is built
 from that description. Values are read as text and checked before they are
 converted, so a bad cell is reported as the analyst typed it.
@@ -270,7 +270,7 @@ TABLES: dict[str, Table] = {
         ), core=False, optional=True),
     ]
 }
-"""Every table of the contract, in the order of ``docs/data-contract.md``."""
+"""Every table of the contract, in the order of ``docs/guide/data-contract.md``."""
 
 KEY_PLAN = Table("19_key_plan", (
     Field("action", "text", max_length=500),

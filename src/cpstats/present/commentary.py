@@ -8,7 +8,7 @@ tables, so no number is ever typed:
 ==================================  ==========================================
 placeholder                         value
 ==================================  ==========================================
-``{{ referrals }}``                 a measure of ``docs/measures.md`` for the year
+``{{ referrals }}``                 a measure of ``docs/guide/measures.md`` for the year
 ``{{ category_during_year.EMO }}``  one key of a breakdown
 ``{{ previous:referrals }}``        the same measure for the year before
 ``{{ england:referrals }}``         England's published figure, same year

@@ -1166,7 +1166,7 @@ def definitions_section() -> Section:
     """The "Definitions" appendix: every measure in the report's words, its definition and DfE's comparable figure.
 
     Made from :func:`cpstats.figures.definitions.measure_definitions` (the measures' docstrings, as
-    ``docs/measures.md`` is) as pandoc blocks: a heading, a paragraph and a table of text, never Markdown.
+    ``docs/guide/measures.md`` is) as pandoc blocks: a heading, a paragraph and a table of text, never Markdown.
 
     >>> section = definitions_section()
     >>> section.title, [block["t"] for block in section.blocks][:3]
@@ -1183,7 +1183,7 @@ def definitions_section() -> Section:
              "names the figure DfE publishes for every authority (file and column of its Children in need "
              "statistics), when it does.")
     table, *source = table_blocks({"caption": "Definitions of the measures", "columns": ["Measure", "Definition", "DfE's figure"],
-                                   "rows": rows, "source": "cpstats; every definition is also in docs/measures.md"})
+                                   "rows": rows, "source": "cpstats; every definition is also in docs/guide/measures.md"})
     table["c"][2] = [[align, {"t": "ColWidth", "c": width}] for (align, _), width in zip(table["c"][2], (0.25, 0.53, 0.22))]
     blocks = [
         {"t": "Header", "c": [1, [DEFINITIONS, ["unnumbered"], []], text_inlines("Definitions")]},

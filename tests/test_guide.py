@@ -185,3 +185,26 @@ def test_the_readme_links_every_page_of_the_guide_and_each_link_resolves():
         assert (PROJECT_ROOT / urlsplit(link).path).is_file(), link
     linked = {Path(urlsplit(link).path).name for link in local if link.startswith("docs/guide/")}
     assert {name for name, _ in _pages()} <= linked, {name for name, _ in _pages()} - linked
+
+
+# ----------------------------------------------------------------- links between pages, as pandoc lays them out
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_name = st.from_regex(r"[a-z][a-z0-9-]{0,20}", fullmatch=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(page=_name, fragment=st.one_of(st.none(), _name), suffix=st.sampled_from([".md", ".qmd"]),
+       scheme=st.sampled_from(["https://example.org/", "http://example.org/docs/", "mailto:", "//example.org/"]))
+def test_links_to_pages_name_their_html_and_other_links_are_kept(page, fragment, suffix, scheme):
+    """The pandoc layout's filter (scripts/guide/links.lua), run by the real pandoc: a link to another page by its
+    Markdown file names the HTML page, keeping its fragment; a link that leaves the site is kept as written."""
+    import pypandoc
+
+    local = f"{page}{suffix}" + (f"#{fragment}" if fragment else "")
+    away = f"{scheme}{page}{suffix}" + (f"#{fragment}" if fragment else "")
+    html = pypandoc.convert_text(f"[here]({local}) and [there]({away})", "html5", format="markdown",
+                                 extra_args=[f"--lua-filter={PROJECT_ROOT / 'scripts' / 'guide' / 'links.lua'}"])
+    hrefs = re.findall(r'href="([^"]*)"', html)
+    assert hrefs == [f"{page}.html" + (f"#{fragment}" if fragment else ""), away.replace("&", "&amp;")], (local, away, html)

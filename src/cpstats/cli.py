@@ -27,7 +27,8 @@ Commands
 
 Exit status is 0 on success, 2 for input that cannot be right (data that
 break the contract, a year the data do not cover, a folder or name that is not
-allowed, a final public report whose commentary types a count it withholds), 130 when stopped by Ctrl-C
+allowed, commentary whose placeholders cannot be filled, listed one a line with file and line, a final
+public report whose commentary types a count it withholds), 130 when stopped by Ctrl-C
 (SIGINT), 143 by SIGTERM and 129 by SIGHUP (``build``), 141 when the reader of the output went away
 (``cpstats metrics | head``), and 1 for any other failure.
 Every failure is one line on standard error, never a traceback.

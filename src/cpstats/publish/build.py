@@ -79,6 +79,8 @@ __all__ = [
     "BuildError",
     "NotebookError",
     "UnwrittenCommentaryError",
+    "CommentaryProblemsError",
+    "check_commentary",
     "WithheldNumberError",
     "RENDERERS",
     "build_report",
@@ -168,6 +170,28 @@ class WithheldNumberError(BuildError):
             f"{len(self.found)} time{'s' if len(self.found) != 1 else ''}:\n{listed}\n"
             "Nothing was published. Build without --final to see these as warnings."
         )
+
+
+class CommentaryProblemsError(BuildError):
+    """The commentary cannot be filled: every problem of every section's file, one a line, each naming the
+    file and the line (:class:`cpstats.present.commentary.CommentaryError`).
+
+    Attributes
+    ----------
+    problems : list of str
+        One line each.
+    """
+
+    exit_status = 2
+    """Refused, like bad input: the commentary must change before the report is published."""
+
+    def __init__(self, problems: Sequence[str]):
+        self.problems = list(problems)
+        if len(self.problems) == 1:
+            super().__init__(f"{self.problems[0]}")
+            return
+        listed = "\n".join(f"  {problem}" for problem in self.problems)
+        super().__init__(f"{len(self.problems)} problems in the commentary:\n{listed}")
 
 
 class NotebookError(BuildError):
@@ -885,6 +909,8 @@ def _execute(report: "_Report", caches: BuildCaches, *, kernel_name: str, jobs: 
         if publishing:
             _refuse_other_policy(report.target, report.policy)
         caches.figures(dataset, report.year, report.reference_dir, report.policy, report.measures_dir)
+    check_commentary(report.la, report.year, report.data_dir, report.reference_dir, report.commentary_dir,
+                     report.policy, dataset, report.fingerprint, report.build_dir)  # before any notebook shows it
     executed = execute_notebooks(
         report.book.notebooks, report.build_dir, report.parameters, kernel_name=kernel_name, jobs=jobs,
         force=force, cache_root=caches.notebooks, label=f"{report.la} {report.year.label}",
@@ -1378,6 +1404,7 @@ def refresh_commentary(executed: Sequence[Path], la: str, year: ReportingYear, d
     """
     import nbformat
 
+    from cpstats.present.commentary import CommentaryError
     from cpstats.present.context import load_context
 
     from cpstats.publish.execute import _file_digest, read_index, write_index
@@ -1421,7 +1448,10 @@ def refresh_commentary(executed: Sequence[Path], la: str, year: ReportingYear, d
         for _, _, output in found:
             section = output["metadata"]["cpstats"]["commentary"]["section"]
             if section not in fresh:
-                commentary = report.commentary(section)
+                try:
+                    commentary = report.commentary(section)
+                except CommentaryError as exc:  # a file edited since check_commentary read it
+                    raise CommentaryProblemsError(exc.problems) from None
                 data, metadata = commentary._repr_mimebundle_()
                 fresh[section] = ({**data, "text/plain": repr(commentary)}, metadata)
         if memo:
@@ -1439,6 +1469,49 @@ def refresh_commentary(executed: Sequence[Path], la: str, year: ReportingYear, d
             os.replace(partial, path)
     note_filled()
     return len(changed)
+
+
+def check_commentary(la: str, year: ReportingYear, data_dir: Path, reference_dir: Path, commentary_dir: Path,
+                     policy: Policy, dataset=None, fingerprint: str | None = None, memo_dir: Path | None = None) -> None:
+    """Fill every commentary file of the report (``commentary/<la>/<year>/*.md``) once, before any notebook runs.
+
+    Every problem of every file is found, not only the first file's, so one build lists them all, one a line,
+    each file named from the project (``commentary/sample/2017-18/08_numbers.md, line 3: ...``); a misspelt
+    placeholder is answered with the name it most likely meant. With ``fingerprint`` and ``memo_dir``, commentary
+    found good is not checked again while neither the fingerprint nor a commentary file changed.
+
+    Raises
+    ------
+    CommentaryProblemsError
+        Exit status 2; nothing was executed or published.
+    """
+    from cpstats.present.commentary import CommentaryError, commentary_parts
+    from cpstats.present.context import load_context
+
+    folder = Path(commentary_dir) / la / year.label
+    files = sorted(folder.glob("*.md")) if folder.is_dir() else []
+    if not files:
+        return
+    key = _commentary_key(la, year, commentary_dir, policy, fingerprint) if fingerprint else None
+    memo = BuildCaches.memo(memo_dir, "commentary-checked", key) if key and memo_dir is not None else None
+    if memo is not None and memo.get():
+        return
+    report = load_context(la, year, data_dir, reference_dir, commentary_dir, dataset=dataset,
+                          disclosure=policy.mode, threshold=policy.threshold,
+                          measures_dir=Path(commentary_dir).parent / MEASURES_FOLDER)
+    context = report.commentary_context()
+    problems: list[str] = []
+    for path in files:
+        try:
+            commentary_parts(commentary_dir, la, year.label, path.stem, context,
+                             shown_as=_display_path(path, Path(commentary_dir).parent.resolve()))
+        except CommentaryError as exc:
+            problems += exc.problems
+    if problems:
+        raise CommentaryProblemsError(problems)
+    if memo is not None:
+        Path(memo_dir).mkdir(parents=True, exist_ok=True)
+        memo.put(True)
 
 
 def _commentary_key(la: str, year: ReportingYear, commentary_dir: Path, policy: Policy, fingerprint: str | None) -> str:

@@ -1255,6 +1255,7 @@ def _assembler(report: _Report, dataset, executed: Sequence[Path], version: "_Re
     from cpstats.publish.downloads import prepare_downloads
 
     from cpstats.publish.bundle import everything_links, write_everything
+    from cpstats.publish.site import DRAFT_VERSIONS_KEPT
 
     downloads = prepare_downloads(executed, report.la, report.year.label)
     info = ReportInfo(
@@ -1263,7 +1264,8 @@ def _assembler(report: _Report, dataset, executed: Sequence[Path], version: "_Re
         timestamp=_stated_date(version, report.year),
         downloads=(*everything_links(report.la, report.year.label, downloads), *downloads.index_links),
         section_downloads=downloads.section_links,
-        about=provenance_markdown(version.provenance, revisions=bool(version.revisions)), draft=report.draft,
+        about=provenance_markdown(version.provenance, revisions=bool(version.revisions),
+                                  kept=DRAFT_VERSIONS_KEPT if report.draft else None), draft=report.draft,
     )
     metadata = _front_metadata(dataset.name, report.year, report.policy)
 
@@ -1288,6 +1290,8 @@ def _assembler(report: _Report, dataset, executed: Sequence[Path], version: "_Re
         )
         manifest.update(version=version.number, provenance=version.provenance, contents=version.contents,
                         assembly_key=assembly)
+        if report.draft:  # a public report keeps every version
+            manifest["versions_kept"] = DRAFT_VERSIONS_KEPT
         (site_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
     return render
@@ -1538,12 +1542,14 @@ class _ReportVersion:
 
     def write(self, target: Path, site_dir: Path, info: ReportInfo) -> None:
         """Into the new report: ``figures.json``, the earlier versions and the revisions."""
-        from cpstats.publish.site import FIGURES_FILE, keep_versions, write_revisions
+        from cpstats.publish.site import DRAFT_VERSIONS_KEPT, FIGURES_FILE, keep_versions, write_revisions
 
         (Path(site_dir) / FIGURES_FILE).write_text(
             json.dumps(self.figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        keep_versions(target, site_dir, self.published, self.archive)
-        write_revisions(site_dir, self.revisions, info.title, info.subtitle, info.lang, draft=info.draft)
+        kept = keep_versions(target, site_dir, self.published, self.archive,
+                             DRAFT_VERSIONS_KEPT if info.draft else None)  # a draft keeps only the latest few
+        write_revisions(site_dir, self.revisions, info.title, info.subtitle, info.lang, draft=info.draft,
+                        kept=kept if info.draft else None)
 
 
 def _audit_versions(dataset, year: ReportingYear, reference_dir: Path, policy: Policy, target: Path, figures: dict,

@@ -27,7 +27,8 @@ Commands
 
 Exit status is 0 on success, 2 for input that cannot be right (data that
 break the contract, a year the data do not cover, a folder or name that is not
-allowed, a final public report whose commentary types a count it withholds), 130 when stopped by Ctrl-C
+allowed, commentary whose placeholders cannot be filled, listed one a line with file and line, a final
+public report whose commentary types a count it withholds), 130 when stopped by Ctrl-C
 (SIGINT), 143 by SIGTERM and 129 by SIGHUP (``build``), 141 when the reader of the output went away
 (``cpstats metrics | head``), and 1 for any other failure.
 Every failure is one line on standard error, never a traceback.
@@ -139,7 +140,9 @@ def _parser() -> argparse.ArgumentParser:
     census_export.add_argument("--year", required=True, help="census year, e.g. 2017-18 (ReferenceDate 31 March 2018)")
     census_export.add_argument("--out", type=Path, required=True, help="XML file to write")
     census_export.add_argument("--xsd-dir", type=Path, default=None,
-                               help="folder of CIN_schema_YYYY.xsd files (default: $CPSTATS_SHARED_REFERENCE/cin-census/xsd)")
+                               help="folder of CIN_schema_YYYY.xsd files to check the return against (default: "
+                                    "$CPSTATS_SHARED_REFERENCE/cin-census/xsd; with neither, the return is written "
+                                    "unchecked and a note says so)")
 
     build = commands.add_parser("build", help="execute the notebooks and publish the report")
     build.add_argument("--la", default="sample",
@@ -168,8 +171,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="with --disclosure public: the largest count withheld (default: 5)")
     build.add_argument("--renderer", choices=("auto", "builtin", "quarto"), default="auto",
                        help="the HTML by Quarto (quarto) or by the built-in pandoc renderer (builtin); auto "
-                            "(default) keeps the renderer of the published report, and for a first publication "
-                            "takes Quarto when a quarto command is on PATH; the PDF is always the built-in Typst PDF")
+                            "(default): as the project's _quarto.yml chooses (renderer: builtin or quarto under "
+                            "cpstats:), the built-in renderer when it names none; never chosen by what is on PATH. "
+                            "The PDF is always the built-in Typst PDF")
     build.add_argument("--final", action="store_true",
                        help="refuse to publish while any section's commentary is not yet written, or while a public "
                             "report's commentary types a number equal to a count it withholds (listed as warnings "
@@ -705,6 +709,14 @@ def _check_build_options(args: argparse.Namespace) -> None:
                          "and one withheld as 'fewer than 2' is 1; give 2 or more")
 
 
+def _check_renderer(args: argparse.Namespace) -> None:
+    """Refuse, in one line and before anything runs, a renderer that cannot be used: a ``renderer`` under
+    ``cpstats:`` in ``_quarto.yml`` that is not one (exit status 2), or Quarto chosen where none is installed."""
+    from cpstats.publish.build import renderer_choice
+
+    renderer_choice(args.renderer)
+
+
 def _check_drafts_out(args: argparse.Namespace) -> None:
     """Refuse ``--drafts-out`` (or the default ``_drafts`` beside ``--out``) that is ``--out``, inside it, holds it,
     or a link to it: drafts would reach the public site."""
@@ -795,6 +807,7 @@ def _build(args: argparse.Namespace) -> int:
 
         raise InputError(f"{'--years' if args.years else '--year'}: {exc}") from None
     _check_build_options(args)
+    _check_renderer(args)
     _stop_on_interrupt()  # before anything starts a thread or a process: they inherit SIGINT blocked
     records = _check_build(args, las, years)  # the reports themselves when nothing changed
     for line in _renderer_lines(args, las, years):  # which renderer, and why, before anything is laid out

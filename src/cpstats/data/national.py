@@ -360,7 +360,7 @@ class _Authority:
             want = int(round(v["children_on_plan_at_31_march"][year]))
             want_long = int(round(v["on_plan_2_years_or_more_at_31_march"][year]))
             n_long, n_short = int(is_long.sum()), int((~is_long).sum())
-            keep_long = min(want_long, n_long)
+            keep_long = min(want_long, n_long, want)
             keep_short = min(want - keep_long, n_short)
             if keep_short < want - keep_long:  # too few short plans: keep more long ones
                 keep_long = min(n_long, want - keep_short)
@@ -670,6 +670,8 @@ _AGENCIES = ("Police", "Health Visitor", "School", "GP")
 
 
 def _ids(prefix: str, n: int, width: int = 8) -> np.ndarray:
+    if n == 0:
+        return np.array([], dtype=f"<U{len(prefix) + width}")
     return np.char.add(prefix, np.char.zfill(np.arange(1, n + 1).astype(str), width))
 
 

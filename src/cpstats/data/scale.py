@@ -390,6 +390,8 @@ def write_national(out_dir: Path | str, dfe_dir: Path | str | None, years: tuple
         dfe_dir = Path(dfe_dir)
         authorities = pd.read_csv(dfe_dir / "local_authorities.csv", dtype={"la_code": int})
         neighbours_file = dfe_dir / "statistical_neighbours.csv"
+        if not neighbours_file.is_file():
+            neighbours_file = reference / "neighbours.csv"
         neighbours = (pd.read_csv(neighbours_file).sort_values(["la_code", "rank"]).groupby("la_code")["neighbour_la_code"]
                       .apply(list).to_dict() if neighbours_file.is_file() else {})
     else:

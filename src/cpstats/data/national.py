@@ -45,6 +45,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from cpstats.data.contract import CATEGORY_CODES, ETHNICITY_CODES, REFERRAL_SOURCES, TABLES
 
@@ -163,26 +164,6 @@ def _england(published: pd.DataFrame, measure: str, year: int) -> float | None:
 
 
 # ----------------------------------------------------------------- plans as a stock and flow
-
-
-class _Plans:
-    """Plans as parallel arrays, grown year by year."""
-
-    def __init__(self):
-        self.child: list[np.ndarray] = []
-        self.start: list[np.ndarray] = []
-        self.end: list[np.ndarray] = []
-        self.previous: list[np.ndarray] = []
-
-    def add(self, child, start, previous):
-        self.child.append(child)
-        self.start.append(start)
-        self.end.append(np.full(len(child), np.datetime64("NaT"), dtype="datetime64[D]"))
-        self.previous.append(previous)
-
-    def arrays(self):
-        return (np.concatenate(self.child), np.concatenate(self.start), np.concatenate(self.end),
-                np.concatenate(self.previous))
 
 
 class _Authority:
@@ -475,6 +456,18 @@ class _Authority:
         self.s47_icpc = np.concatenate(s47_icpc)
         self.s47_requested = np.concatenate(s47_requested) | ~np.isnat(self.s47_icpc)
 
+    def note_differences(self) -> None:
+        """Each year's plan starts, enquiries and initial conferences as built, where they differ from the figure."""
+        v = self.t.values
+        for year in self.years:
+            low, high = _day(year, 4, 1), _day(year + 1, 3, 31)
+            built = {"plan_starts": ((self.plan_start >= low) & (self.plan_start <= high)).sum(),
+                     "s47_enquiries": ((self.s47_start >= low) & (self.s47_start <= high)).sum(),
+                     "icpcs": ((self.s47_icpc >= low) & (self.s47_icpc <= high)).sum()}
+            for measure, count in built.items():
+                if int(count) != int(round(v[measure][year])):
+                    self.shortfall[(measure, year)] = int(count) - int(round(v[measure][year]))
+
     # ------------------------------------------------------------- tables
 
     def tables(self, ethnicity_p: np.ndarray) -> dict[str, pd.DataFrame]:
@@ -495,12 +488,13 @@ class _Authority:
         family_ids = _ids("F", int(fam_used.max()) + 1 if len(keep) else 0)
         b = born[keep]
         unborn = b > extract
+        family_ethnicity = rng.choice(np.array(ETHNICITY_CODES), len(family_ids), p=ethnicity_p)  # a family's one
         children = dict({
             "child_id": child_ids, "family_id": family_ids[fam_used],
             "sex": np.where(unborn, "U", rng.choice(["M", "F"], len(keep))),
             "date_of_birth": _iso(np.where(unborn, np.datetime64("NaT"), b)),
             "expected_date_of_birth": _iso(np.where(unborn, b, np.datetime64("NaT"))),
-            "ethnicity": np.where(unborn, "NOBT", rng.choice(np.array(ETHNICITY_CODES), len(keep), p=ethnicity_p)),
+            "ethnicity": np.where(unborn, "NOBT", family_ethnicity[fam_used]),
             "disability": _flag(rng.random(len(keep)) < 0.05),
         })
         # referrals, in date order
@@ -698,17 +692,13 @@ def _write_csv(path: Path, columns: list[np.ndarray], names) -> None:
     path.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
 
 
-def _yaml_text(text: str) -> str:
-    """A YAML double-quoted scalar of one line of text."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def write_authority(folder: Path, la_code: int, name: str, region: str, neighbours: list[int], targets: Targets,
                     rng: np.random.Generator, history: int = HISTORY_YEARS) -> Path:
     """Write one synthetic authority for ``targets.years`` (the first ``history`` of them unreported)."""
     builder = _Authority(targets, rng, history)
     builder.build()
     builder.demand()
+    builder.note_differences()
     mix = np.array([ENGLAND_ETHNICITY_MIX.get(code, 0.0) for code in ETHNICITY_CODES])
     tables = builder.tables(mix / mix.sum())
     folder.mkdir(parents=True, exist_ok=True)
@@ -722,11 +712,10 @@ def write_authority(folder: Path, la_code: int, name: str, region: str, neighbou
     notes += [n for n in targets.notes]
     notes += [f"{measure} {_label(year)}: {'+' if d > 0 else ''}{d} from the figure (plans did not allow it)"
               for (measure, year), d in sorted(builder.shortfall.items())]
-    la_yaml = (f"name: {_yaml_text(name + ' (synthetic)')}\nla_code: {int(la_code)}\nregion: {_yaml_text(region)}\n"
-               f"statistical_neighbours: [{', '.join(str(int(n)) for n in neighbours)}]\n"
-               f"extract_date: {last + 1}-03-31\n"
-               + f"first_year: {_label(first)}\nlast_year: {_label(last)}\n"
-               + "synthetic_notes:\n" + "".join(f"  - {_yaml_text(n)}\n" for n in notes))
+    la = {"name": f"{name} (synthetic)", "la_code": int(la_code), "region": region,
+          "statistical_neighbours": [int(n) for n in neighbours], "extract_date": f"{last + 1}-03-31",
+          "first_year": _label(first), "last_year": _label(last), "synthetic_notes": notes}
+    la_yaml = yaml.safe_dump(la, sort_keys=False, allow_unicode=True, width=1_000_000, default_flow_style=False)
     (folder / "la.yaml").write_text(la_yaml, encoding="utf-8")
     return folder
 

@@ -84,9 +84,17 @@ in need (about two thirds White British), not any authority's published figures,
 _CATEGORY_P = (0.48, 0.07, 0.36, 0.04, 0.05)  # NEG, PHY, EMO, SAB, MUL
 _FAMILY_SIZE_P = (0.42, 0.30, 0.16, 0.08, 0.04)
 _REVIEWS = 12  # review conferences drawn per plan: three months, then every six, for over five years
-_SURVIVAL_DAYS = 330.0
-"""How fast the chance of still being on a plan falls with its age: a plan a year old is about a third as
-likely to be open at 31 March as a new one."""
+_SURVIVAL_DAYS, _SURVIVAL_SHAPE = 306.0, 1.39
+"""How the chance of a plan still being open falls with its age ``a`` (days): ``exp(-(a / 306) ** 1.39)``,
+fitted to England's plans open at 31 March by duration (DfE d5, 2019-20: about 31% under 3 months, 25% 3 to
+6 months, 26% 6 months to a year, 14% 1 to 2 years, 2 to 3% 2 years or more)."""
+_ENDS_AT_REVIEW = 0.7
+"""The share of plans that end at a review conference; the others end on another day (a review brought
+forward, a child moving away or turning 18)."""
+
+
+def _log_survival(age_days: np.ndarray) -> np.ndarray:
+    return -(np.maximum(age_days, 0) / _SURVIVAL_DAYS) ** _SURVIVAL_SHAPE
 
 
 def _day(year: int, month: int, day: int) -> np.datetime64:
@@ -254,8 +262,13 @@ class _Authority:
         stock = int(round(v["children_on_plan_at_31_march"][h0]))
         long_share = v["on_plan_2_years_or_more_at_31_march"][h0] / max(v["children_on_plan_at_31_march"][h0], 1)
         sizes, _ = self._starts(h0 - 1, stock)
-        age = np.where(rng.random(len(sizes)) < long_share * 2, rng.integers(365, 900, len(sizes)),
-                       rng.exponential(_SURVIVAL_DAYS * 0.8, len(sizes)).astype(int).clip(1, 700))
+        # ages as a steady stream of starts leaves them: a day's starts still open in proportion to the survival
+        candidates = rng.integers(1, 1100, 8 * len(sizes) + 64)
+        age = candidates[rng.random(len(candidates)) < np.exp(_log_survival(candidates))][: len(sizes)]
+        if len(age) < len(sizes):  # pragma: no cover - eight draws a plan leave enough
+            age = np.concatenate([age, rng.integers(1, 365, len(sizes) - len(age))])
+        long_ones = rng.random(len(sizes)) < long_share * 1.5
+        age[long_ones] = rng.integers(740, 1000, int(long_ones.sum()))
         start0 = np.busday_offset(_day(h0, 4, 1) - age.astype("timedelta64[D]"), 0, roll="backward")
         order = np.argsort(start0, kind="stable")
         sizes, start0 = sizes[order], start0[order]
@@ -349,10 +362,15 @@ class _Authority:
                 self.shortfall[("on_plan_2_years_or_more_at_31_march", year)] = keep_long - want_long
             if keep_long + keep_short != want:
                 self.shortfall[("children_on_plan_at_31_march", year)] = keep_long + keep_short - want
-            # the older a plan, the less likely it is open; a family's plans share one draw
-            age_days = (high - start[open_]).astype(float)
-            gumbel = -np.log(-np.log(np.clip(fam_key[open_], 1e-12, 1 - 1e-12)))
-            score = -age_days / _SURVIVAL_DAYS + gumbel
+            # each plan stays open by its chance of lasting from 1 April (or its start) to 31 March, a family's
+            # plans together: the year's survivors are drawn in proportion to it (Gumbel keys, one a family)
+            families, family_of = np.unique(fam_key[open_], return_inverse=True)
+            draws = rng.random((len(families), 2))
+            u = np.clip(draws[family_of.reshape(-1), 0], 1e-12, 1 - 1e-12)
+            u_end = draws[family_of.reshape(-1), 1]
+            age_end = (high - start[open_]).astype(float)
+            age_begin = (low - start[open_]).astype(float)
+            score = _log_survival(age_end) - _log_survival(age_begin) - np.log(-np.log(u))
             keep = np.zeros(len(open_), dtype=bool)
             for group, k in ((is_long, keep_long), (~is_long, keep_short)):
                 members = np.flatnonzero(group)
@@ -360,18 +378,27 @@ class _Authority:
                     best = members[np.argsort(-score[members], kind="stable")[:k]]
                     keep[best] = True
             enders = open_[~keep]
-            # an ending plan ends at a review conference in the year, else on a day in the year after it started
+            u_end = u_end[~keep]
+            # an ending plan ends at a review conference in the year (one drawn for the family), or, now and
+            # then, on another day of the year after it started
             lo = np.maximum(start[enders] + np.timedelta64(1, "D"), low)
             rev = reviews[enders]
             usable = (rev >= lo[:, None]) & (rev <= high)
-            # choose a usable review at random (the same for a family: its key picks the position)
+            # a plan the figures do not keep open for two years ends before its second anniversary where it can
+            last_day = np.where(start[enders] + np.timedelta64(729, "D") >= lo,
+                                np.minimum(start[enders] + np.timedelta64(729, "D"), high), high)
+            usable &= rev <= last_day[:, None]
             n_usable = usable.sum(axis=1)
-            which = np.floor(fam_key[enders] * np.maximum(n_usable, 1)).astype(int)
-            cum = np.cumsum(usable, axis=1)
-            pick = np.argmax(cum > which[:, None], axis=1)
-            span = np.maximum((high - lo).astype(int), 0)
-            fallback = lo + np.floor(fam_key[enders] * (span + 1)).astype(int).astype("timedelta64[D]")
-            end[enders] = np.where(n_usable > 0, rev[np.arange(len(enders)), pick], np.minimum(fallback, high))
+            at_review = (n_usable > 0) & (u_end < _ENDS_AT_REVIEW)
+            # the year's earlier reviews more often than its later ones: a plan ends at the first review that finds
+            # the child safe
+            which = np.floor((u_end / _ENDS_AT_REVIEW) ** 2 * np.maximum(n_usable, 1)).astype(int)
+            pick = np.argmax(np.cumsum(usable, axis=1) > which[:, None], axis=1)
+            span = np.maximum((last_day - lo).astype(int), 0)
+            fraction = np.where(u_end >= _ENDS_AT_REVIEW, (u_end - _ENDS_AT_REVIEW) / (1 - _ENDS_AT_REVIEW),
+                                u_end / _ENDS_AT_REVIEW)  # a uniform draw from [0, 1) either way
+            other_day = lo + np.floor(fraction * (span + 1)).astype(int).astype("timedelta64[D]")
+            end[enders] = np.where(at_review, rev[np.arange(len(enders)), pick], np.minimum(other_day, high))
 
         self.plan_child, self.plan_start, self.plan_end = child, start, end
         self.plan_prev, self.plan_key, self.plan_reviews, self.plan_transfer = prev, fam_key, reviews, transfer

@@ -49,7 +49,7 @@ import yaml
 
 from cpstats.data.contract import CATEGORY_CODES, ETHNICITY_CODES, REFERRAL_SOURCES, TABLES
 
-__all__ = ["HISTORY_YEARS", "HEADLINE", "ENGLAND_ETHNICITY_MIX", "Targets", "authority_targets", "write_authority",
+__all__ = ["HISTORY_YEARS", "HEADLINE", "SHAPED", "ENGLAND_ETHNICITY_MIX", "Targets", "authority_targets", "write_authority",
            "check_national", "worst_differences", "ABSOLUTE_TOLERANCE"]
 
 HISTORY_YEARS = 3
@@ -58,6 +58,9 @@ HISTORY_YEARS = 3
 HEADLINE = ("referrals", "plan_starts", "children_on_plan_at_31_march", "second_or_subsequent_plan_pct",
             "on_plan_2_years_or_more_at_31_march", "s47_enquiries", "icpcs")
 """The measures the synthetic authorities are built to match, in the order the checker prints them."""
+SHAPED = ("rereferrals_within_12_months_pct",)
+"""Measures the data are drawn towards, not built on: the share of referrals of a child referred in the 12
+months before (each referral without an enquiry is of such a child with a chance worked out from it)."""
 
 ABSOLUTE_TOLERANCE = {"second_or_subsequent_plan_pct": 1.0, "on_plan_2_years_or_more_at_31_march": 1.0}
 """Where 10% of a small published figure is less than one child, the checker allows this much instead:
@@ -129,7 +132,7 @@ def authority_targets(published: pd.DataFrame, la_code: int, years: list[int], e
     shown = rows[rows["status"].isin(["published", "derived"])]
     values: dict[str, dict[int, float]] = {}
     notes: list[str] = []
-    for measure in HEADLINE:
+    for measure in HEADLINE + SHAPED:
         series = {int(y[:4]): float(v) for y, v in zip(shown.loc[shown["measure"] == measure, "year"],
                                                        shown.loc[shown["measure"] == measure, "value"])}
         status = {int(y[:4]): s for y, s in zip(rows.loc[rows["measure"] == measure, "year"],
@@ -460,7 +463,9 @@ class _Authority:
                 continue
             day = np.sort(low + rng.integers(0, days, n).astype("timedelta64[D]"))
             kids = self._single_children(day)
-            again = rng.random(n) < 0.17
+            # re-referrals: the year's share of all its referrals, from the referrals without an enquiry
+            share = v.get("rereferrals_within_12_months_pct", {}).get(year, 17.0) / 100
+            again = rng.random(n) < min(share * (have + n) / n, 0.95)
             known_day = np.concatenate([ref_day, *extra_day])
             known_child = np.concatenate([ref_child, *extra_child])
             order = np.argsort(known_day, kind="stable")
@@ -755,9 +760,9 @@ def check_national(root: Path | str, reference_dir: Path | str | None = None,
     """Each synthetic authority's headline measures, computed by :mod:`cpstats.figures.measures`, beside its published ones.
 
     One row per authority, reported year and measure of :data:`HEADLINE` that DfE published
-    (withheld figures are not compared): ``folder, la_code, year, measure, synthetic, published,
-    difference, relative`` (difference over the published figure) and ``within`` (10%, or the
-    :data:`ABSOLUTE_TOLERANCE` where that is larger).
+    (withheld figures are not compared), then of :data:`SHAPED` (``headline`` false): ``folder, la_code,
+    year, measure, headline, synthetic, published, difference, relative`` (difference over the published
+    figure) and ``within`` (10%, or the :data:`ABSOLUTE_TOLERANCE` where that is larger).
     """
     from cpstats.data.dataset import load_dataset
     from cpstats.data.reference import published_table
@@ -772,7 +777,7 @@ def check_national(root: Path | str, reference_dir: Path | str | None = None,
         for year in _covered(ds):
             measures = compute_measures(ds, year, None)
             shown = mine[(mine["year"] == year) & mine["status"].isin(["published", "derived"])]
-            for measure in HEADLINE:
+            for measure in HEADLINE + SHAPED:
                 value = shown.loc[shown["measure"] == measure, "value"]
                 if value.empty or measures.get(measure) is None:
                     continue
@@ -781,10 +786,10 @@ def check_national(root: Path | str, reference_dir: Path | str | None = None,
                 relative = abs(difference) / expected if expected else (0.0 if got == 0 else float("inf"))
                 within = relative <= 0.10 or abs(difference) <= ABSOLUTE_TOLERANCE.get(measure, 0.0)
                 rows.append({"folder": folder.name, "la_code": ds.la_code, "year": year, "measure": measure,
-                             "synthetic": got, "published": expected, "difference": difference,
-                             "relative": relative, "within": within})
-    return pd.DataFrame(rows, columns=["folder", "la_code", "year", "measure", "synthetic", "published", "difference",
-                                       "relative", "within"])
+                             "headline": measure in HEADLINE, "synthetic": got, "published": expected,
+                             "difference": difference, "relative": relative, "within": within})
+    return pd.DataFrame(rows, columns=["folder", "la_code", "year", "measure", "headline", "synthetic", "published",
+                                       "difference", "relative", "within"])
 
 
 def _covered(ds) -> list[str]:
@@ -796,7 +801,7 @@ def _covered(ds) -> list[str]:
 def worst_differences(check: pd.DataFrame) -> pd.DataFrame:
     """Per measure: the worst relative difference, where it is, and how many comparisons are within tolerance."""
     out = []
-    for measure in HEADLINE:
+    for measure in HEADLINE + SHAPED:
         rows = check[check["measure"] == measure]
         if rows.empty:
             continue

@@ -404,7 +404,7 @@ def write_national(out_dir: Path | str, dfe_dir: Path | str | None, years: tuple
     published = published_table(reference)
     published = published[published["measure"].isin(
         ["referrals", "plan_starts", "children_on_plan_at_31_march", "second_or_subsequent_plan_pct",
-         "on_plan_2_years_or_more_at_31_march", "s47_enquiries", "icpcs"])]
+         "on_plan_2_years_or_more_at_31_march", "s47_enquiries", "icpcs", "rereferrals_within_12_months_pct"])]
     by_area = dict(tuple(published[published["area_type"] == "la"].groupby("area_code")))
     england = published[published["area_type"] == "england"]
     all_years = list(range(first_year - history, first_year + len(labels)))

@@ -98,10 +98,19 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument("--national", action="store_true",
                        help="write one folder per current English authority at its published volumes (needs --out)")
     synth.add_argument("--dfe", type=Path, default=None,
-                       help="with --national: folder of DfE's files (local_authorities.csv and the c1, c4, d3 "
-                            "'Children in need' CSVs; default: $CPSTATS_SHARED_REFERENCE/dfe)")
+                       help="with --national: folder of DfE's files whose local_authorities.csv (and "
+                            "statistical_neighbours.csv) say which authorities to write (default: "
+                            "$CPSTATS_SHARED_REFERENCE/dfe when set, else every current authority of --reference)")
+    synth.add_argument("--reference", type=Path, default=None,
+                       help="with --national or --check: the reference tables whose published figures the data "
+                            "are built on and checked against (default: data/reference)")
     synth.add_argument("--years", default=None,
                        help="with --national: reporting years, e.g. 2018-19:2019-20 (the default)")
+    synth.add_argument("--history", type=int, default=None,
+                       help="with --national: years of records before the first reported year (default: 3)")
+    synth.add_argument("--check", type=Path, default=None, metavar="DIR",
+                       help="compute the headline measures of every authority folder in DIR (written by --national) "
+                            "and print, per measure, the worst relative difference from the published figure")
 
     compare = commands.add_parser("compare", help="the headline measures over a range of years, for a board pack")
     compare.add_argument("--la", default="sample", help="authority folder name under data/ (default: sample)")
@@ -233,6 +242,28 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_BAD_DATA
         print(f"cpstats: error: {_one_line(exc)}", file=sys.stderr)
         return 1
+
+
+def _synth_check(root: Path, reference: Path | None) -> int:
+    """``cpstats synth --check DIR``: each synthetic authority's headline measures against the published ones."""
+    from cpstats.data.national import ABSOLUTE_TOLERANCE, SHAPED, check_national, worst_differences
+    from cpstats.data.paths import InputError
+
+    folders = sorted(p for p in root.iterdir() if (p / "la.yaml").is_file()) if root.is_dir() else []
+    if not folders:
+        raise InputError(f"--check {root}: no authority folder (with la.yaml) in it; write them with synth --national")
+    check = check_national(root, reference, folders)
+    worst = worst_differences(check)
+    print(f"{len(folders)} authorities; worst difference from the published figure, per measure:")
+    for row in worst.itertuples():
+        print(f"  {row.measure}: {100 * row.worst_relative:.1f}% ({row.synthetic:g} for {row.published:g}, {row.where}); "
+              f"{row.within} of {row.compared} within 10%"
+              + (f" or {ABSOLUTE_TOLERANCE[row.measure]:g}" if row.measure in ABSOLUTE_TOLERANCE else "")
+              + (" (drawn towards the figure, not built on it)" if row.measure in SHAPED else ""))
+    outside = check[~check["within"] & check["headline"]]
+    for row in outside.itertuples():
+        print(f"  outside: {row.folder} {row.year} {row.measure}: {row.synthetic:g} for {row.published:g}")
+    return 0 if outside.empty else 1
 
 
 def _raised(exc: BaseException, module: str, name: str) -> bool:
@@ -467,9 +498,12 @@ def _run(args: argparse.Namespace) -> int:
             print(f"{name}\t{value}")
         return 0
     if args.command == "synth":
+        if args.check is not None:
+            return _synth_check(args.check, args.reference)
         if args.national:
             import os
 
+            from cpstats.data.paths import InputError
             from cpstats.data.periods import year_range
             from cpstats.data.scale import NATIONAL_YEARS, write_national
 
@@ -477,10 +511,13 @@ def _run(args: argparse.Namespace) -> int:
                 raise ValueError("--national writes 153 folders: give --out, a folder other than data/sample")
             dfe = args.dfe or (Path(os.environ["CPSTATS_SHARED_REFERENCE"]) / "dfe"
                                if os.environ.get("CPSTATS_SHARED_REFERENCE") else None)
-            if dfe is None:
-                raise ValueError("--national reads DfE's files: give --dfe DIR (or set CPSTATS_SHARED_REFERENCE)")
+            if dfe is not None and not (dfe / "local_authorities.csv").is_file():
+                raise InputError(f"--dfe {dfe}: no local_authorities.csv there (DfE's list of authorities)")
+            if args.history is not None and not 0 <= args.history <= 10:
+                raise InputError(f"--history {args.history}: give 0 to 10 years")
             years = [y.label for y in year_range(args.years)] if args.years else list(NATIONAL_YEARS)
-            written = write_national(args.out, dfe, years, seed=153 if args.seed is None else args.seed)
+            written = write_national(args.out, dfe, years, seed=153 if args.seed is None else args.seed,
+                                     reference_dir=args.reference, history=args.history)
             print(f"{len(written)} authorities, {years[0]} to {years[-1]}, in {args.out}")
             return 0
         if args.scale:

@@ -463,30 +463,58 @@ class KernelSession:
     After a failing cell, or a kernel that died, the next notebook gets a new
     kernel. ``CPSTATS_FRESH_KERNELS=1`` gives every notebook a new kernel
     through papermill instead.
+
+    The kernel's client (its ZeroMQ channels) is kept too, in the thread that
+    opened it: a new client waits for the kernel to be ready and drains its
+    output channel for at least 0.2 s, which twice per notebook (the reset and
+    the notebook) cost more than most sections take to run.
     """
 
     def __init__(self, kernel_name: str = KERNEL, environment: Mapping[str, str] | None = None):
         self.kernel_name = kernel_name
         self.environment = dict(environment or {})
         self.km = None
+        self.kc = None
+        self.thread: int | None = None
 
     def _client(self, nb, cwd: str):
+        import threading
+
         from jupyter_client.manager import AsyncKernelManager
         from nbclient import NotebookClient
 
         if self.km is None:
             os.environ.update(self.environment)  # the kernel inherits it
             self.km = AsyncKernelManager(kernel_name=self.kernel_name)
-        return NotebookClient(nb, km=self.km, kernel_name=self.kernel_name, extra_arguments=KERNEL_ARGUMENTS,
-                              record_timing=False, timeout=None, resources={"metadata": {"path": cwd}})
+        if self.kc is not None and self.thread != threading.get_ident():
+            self._close_client()  # its channels belong to another thread's event loop
+        client = NotebookClient(nb, km=self.km, kernel_name=self.kernel_name, extra_arguments=KERNEL_ARGUMENTS,
+                                record_timing=False, timeout=None, resources={"metadata": {"path": cwd}})
+        if self.kc is not None and self.km.has_kernel:
+            client.kc = self.kc
+        return client
 
     def _run(self, nb, cwd: str) -> None:
+        import atexit
+        import threading
+
         client = self._client(nb, cwd)
         try:
             client.execute()
         finally:
-            if client.kc is not None:
-                client.kc.stop_channels()
+            # nbclient registers every client with atexit, which would keep each notebook alive until exit
+            atexit.unregister(client._cleanup_kernel)
+            if client.kc is not None and client.kc is not self.kc:
+                self._close_client()
+                self.kc, self.thread = client.kc, threading.get_ident()
+
+    def _close_client(self) -> None:
+        if self.kc is not None:
+            try:
+                self.kc.stop_channels()
+            except Exception:  # noqa: BLE001 - closing what may already be gone
+                pass
+        self.kc, self.thread = None, None
 
     def execute(self, nb, cwd: str):
         """Execute ``nb`` in place in the kernel, started when needed; raises nbclient's errors."""
@@ -510,6 +538,7 @@ class KernelSession:
 
     def shutdown(self) -> None:
         """Stop the kernel (a new one starts with the next notebook)."""
+        self._close_client()
         if self.km is None:
             return
         from jupyter_core.utils import run_sync

@@ -63,6 +63,8 @@ __all__ = [
     "open_cache",
     "execute_jobs",
     "default_jobs",
+    "keep_kernel",
+    "kernel_pid",
 ]
 
 KERNEL = "python3"
@@ -552,6 +554,32 @@ class KernelSession:
 
 _SESSION: KernelSession | None = None
 """The kernel of this worker process (see :class:`KernelSession`)."""
+_KEEP_KERNEL = False
+"""Whether this process keeps its kernel after a build's notebooks (see :func:`keep_kernel`)."""
+
+
+def keep_kernel(keep: bool = True) -> None:
+    """Keep this process's kernel between builds, not only between one build's notebooks.
+
+    A Dask worker builds report after report (:mod:`cpstats.publish.cluster`):
+    with its kernel kept, pandas, matplotlib and cpstats are imported once per
+    worker, not once per report, and what cpstats keeps in memory (reference
+    tables, comparators, figures) is loaded once per worker. Each notebook still
+    starts from an emptied namespace. ``keep_kernel(False)`` stops the kernel.
+    """
+    global _KEEP_KERNEL, _SESSION
+    _KEEP_KERNEL = keep
+    if not keep and _SESSION is not None:
+        _SESSION.shutdown()
+        _SESSION = None
+
+
+def kernel_pid() -> int | None:
+    """The process id of this process's kept kernel, ``None`` when it has none running."""
+    if _SESSION is None or _SESSION.km is None or not _SESSION.km.has_kernel:
+        return None
+    process = getattr(_SESSION.km.provisioner, "process", None)
+    return getattr(process, "pid", None)
 
 
 def _session(kernel_name: str, environment: Mapping[str, str] | None) -> KernelSession:
@@ -787,7 +815,7 @@ def execute_jobs(
                         break
             finally:
                 global _SESSION
-                if _SESSION is not None:  # this process is the build's own: leave no kernel behind
+                if _SESSION is not None and not _KEEP_KERNEL:  # the build's own process: leave no kernel behind
                     _SESSION.shutdown()
                     _SESSION = None
                 for name, value in saved.items():

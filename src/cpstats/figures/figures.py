@@ -564,6 +564,17 @@ def covered_years(ds, year) -> list:
 
 
 _MEMORY: dict = {}
+MEMORY_KEPT = 8
+"""Reports' figures kept in memory by a process: a Dask worker builds report after report, and its kept
+kernel runs every section of each, so only the last few are worth keeping (the rest are on disk)."""
+
+
+def _remember(key: str, figures):
+    _MEMORY.pop(key, None)
+    _MEMORY[key] = figures
+    while len(_MEMORY) > MEMORY_KEPT:
+        del _MEMORY[next(iter(_MEMORY))]
+    return figures
 
 
 def report_figures(ds, year, reference_dir, policy: Policy | tuple | None = None, cache_dir=None,
@@ -618,8 +629,7 @@ def report_figures(ds, year, reference_dir, policy: Policy | tuple | None = None
     cached = Path(cache_dir) / f"figures-{key}.pickle" if cache_dir else None
     if cached is not None and cached.is_file():
         try:
-            _MEMORY[key] = pickle.loads(cached.read_bytes())
-            return _MEMORY[key]
+            return _remember(key, pickle.loads(cached.read_bytes()))
         except Exception:  # a damaged cache file is worked out again
             pass
     nested, flat, hidden = {}, {}, {}
@@ -650,8 +660,7 @@ def report_figures(ds, year, reference_dir, policy: Policy | tuple | None = None
         cached.parent.mkdir(parents=True, exist_ok=True)
         partial.write_bytes(pickle.dumps(figures))
         os.replace(partial, cached)
-    _MEMORY[key] = figures
-    return figures
+    return _remember(key, figures)
 
 
 def unprotected_years(ds, year, reference_dir, measures_dir=None) -> tuple[dict, dict]:

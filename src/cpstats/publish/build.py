@@ -68,7 +68,7 @@ from cpstats.figures import DEFAULT_THRESHOLD, Policy
 from cpstats.figures.local import MEASURES_FOLDER
 from cpstats.publish.caches import BuildCaches, FileDigests
 from cpstats.publish.execute import (FINGERPRINT_PARAMETER, KERNEL, KERNEL_ARGUMENTS, NotebookJob, _folder_files, execute_jobs,
-                                     files_digest, inputs_fingerprint, installed, library_digest, section_fingerprint)
+                                     files_digest, kernel_pid, inputs_fingerprint, installed, library_digest, section_fingerprint)
 from cpstats.publish.site import provenance_markdown
 from cpstats.data.paths import _project_root, resolve_input_dir
 from cpstats.data.periods import ReportingYear
@@ -401,6 +401,7 @@ def execute_notebooks(
         record.executed += [p.stem for p in summary.executed]
         record.cached += [p.stem for p in summary.cached]
         record.execute_seconds += summary.seconds
+        record.kernel = kernel_pid() if summary.executed else record.kernel
     if summary.failures:
         order = {out: i for i, out in enumerate(outputs)}
         failure = min(summary.failures, key=lambda f: order[Path(f.job.output)])
@@ -1361,6 +1362,9 @@ class BuildRecord:
         What the build warns of: in a public report, each number typed in commentary equal to a count it withholds.
     exit_status : int
         The exit status of a report not published: 2 when refused (:class:`WithheldNumberError`), else 1.
+    kernel : int or None
+        The process id of the kernel that executed its notebooks, when the process that built it keeps its
+        kernel (a Dask worker: :func:`cpstats.publish.execute.keep_kernel`).
     """
 
     la: str
@@ -1379,6 +1383,7 @@ class BuildRecord:
     previous_renderer: str | None = None
     warnings: list = field(default_factory=list)
     exit_status: int = 1
+    kernel: int | None = None
 
     @property
     def label(self) -> str:

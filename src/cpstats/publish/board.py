@@ -156,8 +156,9 @@ def _add_charts(workbook, table: BoardTable) -> None:
             "description": f"Line chart: {title}, {table.first} to {table.last}. {values}."})
 
 
-def write_board_workbook(table: BoardTable, path: Path) -> Path:
-    """Write the table as an accessible workbook with gptables: cover, contents, notes, the table and its charts."""
+def write_board_workbook(table: BoardTable, path: Path, charts: bool = True) -> Path:
+    """Write the table as an accessible workbook with gptables: cover, contents, notes, the table and (``charts``)
+    its charts."""
     import pandas as pd
 
     from cpstats.data.periods import ReportingYear
@@ -204,7 +205,8 @@ def write_board_workbook(table: BoardTable, path: Path) -> Path:
             workbook_options={"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
         )
         texts.restore(workbook)
-        _add_charts(workbook, table)
+        if charts:
+            _add_charts(workbook, table)
         stamp = report_timestamp(ReportingYear.parse(table.last)).astimezone(dt.timezone.utc).replace(tzinfo=None)
         workbook.set_properties({"title": table.title(), "created": stamp})
         workbook.close()
@@ -212,7 +214,8 @@ def write_board_workbook(table: BoardTable, path: Path) -> Path:
 
 
 def write_board_ods(table: BoardTable, path: Path) -> Path:
-    """Write the workbook's sheets (cover, contents, notes, the table) as an ODS file (:mod:`cpstats.publish.ods`)."""
+    """Write the workbook's sheets (cover, contents, notes, the table; not its charts, which odfpy cannot draw) as an
+    ODS file (:mod:`cpstats.publish.ods`) with the workbook's date."""
     import tempfile
 
     from cpstats.publish.ods import write_ods
@@ -220,5 +223,8 @@ def write_board_ods(table: BoardTable, path: Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".board-") as folder:
-        workbook = write_board_workbook(table, Path(folder) / "board.xlsx")
-        return write_ods(workbook, path, title=table.title())
+        workbook = write_board_workbook(table, Path(folder) / "board.xlsx", charts=False)
+        from cpstats.data.periods import ReportingYear
+        from cpstats.publish.build import report_timestamp
+
+        return write_ods(workbook, path, title=table.title(), timestamp=report_timestamp(ReportingYear.parse(table.last)))

@@ -175,7 +175,7 @@ def test_band_of_every_authority_in_one_year(measure, better):
         values = {row["area_code"]: float(row["value"]) for row in csv.DictReader(handle)
                   if row["area_type"] == "la" and row["measure"] == measure and row["year"] == "2017-18"
                   and row["status"] in ("published", "derived")}
-    assert len(values) > 140
+    assert len(values) > 130  # some authorities' timeliness is not published ([x])
     bands = []
     for code, value in values.items():
         position = national_position(measure, "2017-18", int(code), value, REFERENCE)

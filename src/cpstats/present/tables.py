@@ -417,12 +417,16 @@ def comparison_table(
     year: ReportingYear,
     england: Mapping[str, object] | None = None,
     previous: Mapping | None = None,
+    intervals: bool = False,
 ) -> pd.DataFrame:
     """Headline measures with their comparators, each column labelled with its year.
 
     Columns: ``Measure``; the authority in the year before (when ``previous``
-    is given); the authority in the year; England in the same year (``[x]``
-    where England publishes no such figure).
+    is given); the authority in the year; with ``intervals``, its 95% interval
+    (:func:`cpstats.figures.uncertainty.interval_for`: ``[c]`` for a withheld
+    figure, ``[x]`` where the report shows no counts to work it from, ``[z]``
+    for a count); England in the same year (``[x]`` where England publishes no
+    such figure).
 
     Parameters
     ----------
@@ -452,8 +456,30 @@ def comparison_table(
     if previous is not None:
         table[f"{la_name} {year.previous().label}"] = [_measure_cell(name, previous.get(name)) for _, name in rows]
     table[f"{la_name} {year.label}"] = [_measure_cell(name, current.get(name)) for _, name in rows]
+    if intervals:
+        table[f"95% interval {year.label}"] = [_interval_cell(name, current) for _, name in rows]
     table[f"England {year.label}"] = [national(name) for _, name in rows]
     return table
+
+
+def _interval_cell(name: str, current: Mapping) -> str:
+    """A rate's or percentage's 95% interval as a table shows it ("20.0 to 27.4"), from the year's figures.
+
+    >>> _interval_cell("cpp_rate_per_10000_at_31_march", {"cpp_rate_per_10000_at_31_march": 23.3,
+    ...                "children_on_plan_at_31_march": 19, "population": 8166})
+    '14.0 to 36.3'
+    >>> _interval_cell("plan_starts", {"plan_starts": 20}), _interval_cell("reviews_in_timescale_pct", {})
+    ('[z]', '[x]')
+    """
+    from cpstats.figures.figures import flatten
+    from cpstats.figures.uncertainty import Interval, interval_for
+
+    if not _comparable(name):
+        return NOT_APPLICABLE_SYMBOL
+    found = interval_for(name, flatten(current))
+    if is_withheld(found):
+        return CONFIDENTIAL
+    return str(found) if isinstance(found, Interval) else NOT_AVAILABLE_SYMBOL
 
 
 REVIEW_ROWS = (
@@ -527,20 +553,21 @@ def comparators_table(measures: Mapping, comparisons: Mapping, la_name: str, yea
 
 def ended_plans_table(measures: Mapping, la_name: str, year: ReportingYear, england: Mapping[str, object],
                       previous: Mapping | None = None) -> pd.DataFrame:
-    """Plans ended and the share that lasted 2 years or more: the year before, the year, and England the same year."""
-    return comparison_table(ENDED_PLAN_ROWS, measures, la_name, year, england, previous)
+    """Plans ended and the share that lasted 2 years or more: the year before, the year and its 95% interval, and
+    England the same year."""
+    return comparison_table(ENDED_PLAN_ROWS, measures, la_name, year, england, previous, intervals=True)
 
 
 def reviews_table(measures: Mapping, la_name: str, year: ReportingYear, england: Mapping[str, object],
                   previous: Mapping | None = None) -> pd.DataFrame:
-    """Reviews in timescale and long plans: the year before, the year, and England the same year."""
-    return comparison_table(REVIEW_ROWS, measures, la_name, year, england, previous)
+    """Reviews in timescale and long plans: the year before, the year and its 95% interval, and England the same year."""
+    return comparison_table(REVIEW_ROWS, measures, la_name, year, england, previous, intervals=True)
 
 
 def repeat_plans_table(measures: Mapping, la_name: str, year: ReportingYear, england: Mapping[str, object],
                        previous: Mapping | None = None) -> pd.DataFrame:
-    """Plans started and the share that were second or subsequent plans, with comparators."""
-    return comparison_table(REPEAT_PLAN_ROWS, measures, la_name, year, england, previous)
+    """Plans started and the share that were second or subsequent plans, with the 95% interval and comparators."""
+    return comparison_table(REPEAT_PLAN_ROWS, measures, la_name, year, england, previous, intervals=True)
 
 
 def performance_table(measures: Mapping, la_name: str, year: ReportingYear, england: Mapping[str, object],

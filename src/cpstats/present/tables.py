@@ -835,18 +835,32 @@ TABLE_MIME = "application/vnd.cpstats.table+json"
 """The MIME type of a table's machine-readable copy in a notebook's output."""
 
 
-def table_payload(table: pd.DataFrame, caption: str | None = None, source: str | None = None) -> dict:
+def table_payload(table: pd.DataFrame, caption: str | None = None, source: str | None = None,
+                  download_only: bool = False) -> dict:
     """A table as JSON-ready data: caption, column headings and rows of cells as shown.
 
     >>> table_payload(pd.DataFrame({"Age": ["Under 1"], "Children": ["2"]}), "By age")
     {'caption': 'By age', 'source': None, 'columns': ['Age', 'Children'], 'rows': [['Under 1', '2']]}
     """
-    return {
+    payload = {
         "caption": caption,
         "source": source,
         "columns": [str(column) for column in table.columns],
         "rows": [[str(cell) for cell in row] for row in table.itertuples(index=False, name=None)],
     }
+    if download_only:
+        payload["download_only"] = True
+    return payload
+
+
+def table_file_stem(section: str, number: int, download_only: bool = False) -> str:
+    """The file name (without extension) of a section's ``number``-th table, or of its ``number``-th table offered
+    for download only (:func:`offer`), which has a numbering of its own.
+
+    >>> table_file_stem("08_numbers", 3), table_file_stem("08_numbers", 1, download_only=True)
+    ('08_numbers-3', '08_numbers-download-1')
+    """
+    return f"{section}-download-{number}" if download_only else f"{section}-{number}"
 
 
 class TableDisplay:
@@ -859,15 +873,19 @@ class TableDisplay:
     """
 
     def __init__(self, table: pd.DataFrame, caption: str | None = None, source: str | None = None,
-                 withheld: Sequence[dict] = ()):
+                 withheld: Sequence[dict] = (), download_only: bool = False):
         self.table = table
         self.caption = caption
         self.source = source
         self.withheld = list(withheld)
+        self.download_only = download_only
 
     @property
     def data(self) -> str:
-        """The Markdown shown (as :class:`IPython.display.Markdown` has it)."""
+        """The Markdown shown (as :class:`IPython.display.Markdown` has it); for a table offered for download only,
+        a line saying so (a report lays out a link to its CSV instead)."""
+        if self.download_only:
+            return f"*For download only (CSV, {len(self.table)} rows): {self.caption or 'table'}*"
         return to_markdown(self.table, self.caption)
 
     def _repr_markdown_(self) -> str:
@@ -882,7 +900,8 @@ class TableDisplay:
         # the cells withheld (see show) go in the output's metadata: kept in the executed notebook for the
         # build's suppression log, never shown
         metadata = {TABLE_MIME: {"withheld": self.withheld}} if self.withheld else {}
-        return {"text/markdown": self.data, TABLE_MIME: table_payload(self.table, self.caption, self.source)}, metadata
+        return {"text/markdown": self.data,
+                TABLE_MIME: table_payload(self.table, self.caption, self.source, self.download_only)}, metadata
 
 
 def show(table: pd.DataFrame, caption: str | None = None, source: str | None = None) -> TableDisplay:
@@ -898,3 +917,10 @@ def show(table: pd.DataFrame, caption: str | None = None, source: str | None = N
         The object to display (the last expression of a cell, or ``display(...)``).
     """
     return TableDisplay(table, caption, source)
+
+
+def offer(table: pd.DataFrame, caption: str, source: str | None = None) -> TableDisplay:
+    """Offer a table for download only: too long for the page (every English authority), it is a CSV and a sheet
+    of the workbook like every table shown, and the page links to its CSV where the notebook displays it (HTML
+    only; the PDF holds no files). Built from the report's protected figures, like every table."""
+    return TableDisplay(table, caption, source, download_only=True)

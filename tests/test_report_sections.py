@@ -339,7 +339,8 @@ def test_every_html_table_has_a_csv_with_the_same_values(site):
             assert csvs[name][0] == table[0], name
             assert [[cell_value(c) for c in row] for row in csvs[name][1:]] == \
                    [[cell_value(c) for c in row] for row in table[1:]], name
-    assert set(csvs) == expected
+    # and the tables offered for download only: every English authority of section 8's two funnel plots
+    assert set(csvs) - expected == {"08_numbers-download-1.csv", "08_numbers-download-2.csv"}
 
 
 def test_csv_cells_are_numbers_or_gss_symbols_never_blank(site):

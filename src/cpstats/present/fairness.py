@@ -38,6 +38,7 @@ __all__ = [
     "comparison_sentence",
     "funnels",
     "trend_comparison_sentence",
+    "trend_intervals",
 ]
 
 NOT_AVAILABLE = "[x]"
@@ -295,3 +296,9 @@ def trend_comparison_sentence(report, measure: str = "cpp_rate_per_10000_at_31_m
     rates = [rate for _, rate, _ in judged]
     return say("fair_comparison.trend", first=judged[0][0], last=judged[-1][0], la_name=report.la_name,
                low=format_rate(min(rates)), high=format_rate(max(rates)), relation=relation)
+
+
+def trend_intervals(report, measure: str = "cpp_rate_per_10000_at_31_march") -> list:
+    """The 95% interval of ``measure`` in each year of :attr:`ReportContext.trend` (oldest first), from that year's
+    protected figures: an :class:`~cpstats.figures.uncertainty.Interval`, a withheld one, or ``None``."""
+    return [interval_for(measure, report.figures.flat.get(label) or {}) for label in report.trend.index]

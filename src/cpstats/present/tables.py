@@ -417,12 +417,16 @@ def comparison_table(
     year: ReportingYear,
     england: Mapping[str, object] | None = None,
     previous: Mapping | None = None,
+    intervals: bool = False,
 ) -> pd.DataFrame:
     """Headline measures with their comparators, each column labelled with its year.
 
     Columns: ``Measure``; the authority in the year before (when ``previous``
-    is given); the authority in the year; England in the same year (``[x]``
-    where England publishes no such figure).
+    is given); the authority in the year; with ``intervals``, its 95% interval
+    (:func:`cpstats.figures.uncertainty.interval_for`: ``[c]`` for a withheld
+    figure, ``[x]`` where the report shows no counts to work it from, ``[z]``
+    for a count); England in the same year (``[x]`` where England publishes no
+    such figure).
 
     Parameters
     ----------
@@ -452,8 +456,30 @@ def comparison_table(
     if previous is not None:
         table[f"{la_name} {year.previous().label}"] = [_measure_cell(name, previous.get(name)) for _, name in rows]
     table[f"{la_name} {year.label}"] = [_measure_cell(name, current.get(name)) for _, name in rows]
+    if intervals:
+        table[f"95% interval {year.label}"] = [_interval_cell(name, current) for _, name in rows]
     table[f"England {year.label}"] = [national(name) for _, name in rows]
     return table
+
+
+def _interval_cell(name: str, current: Mapping) -> str:
+    """A rate's or percentage's 95% interval as a table shows it ("20.0 to 27.4"), from the year's figures.
+
+    >>> _interval_cell("cpp_rate_per_10000_at_31_march", {"cpp_rate_per_10000_at_31_march": 23.3,
+    ...                "children_on_plan_at_31_march": 19, "population": 8166})
+    '14.0 to 36.3'
+    >>> _interval_cell("plan_starts", {"plan_starts": 20}), _interval_cell("reviews_in_timescale_pct", {})
+    ('[z]', '[x]')
+    """
+    from cpstats.figures.figures import flatten
+    from cpstats.figures.uncertainty import Interval, interval_for
+
+    if not _comparable(name):
+        return NOT_APPLICABLE_SYMBOL
+    found = interval_for(name, flatten(current))
+    if is_withheld(found):
+        return CONFIDENTIAL
+    return str(found) if isinstance(found, Interval) else NOT_AVAILABLE_SYMBOL
 
 
 REVIEW_ROWS = (
@@ -527,20 +553,21 @@ def comparators_table(measures: Mapping, comparisons: Mapping, la_name: str, yea
 
 def ended_plans_table(measures: Mapping, la_name: str, year: ReportingYear, england: Mapping[str, object],
                       previous: Mapping | None = None) -> pd.DataFrame:
-    """Plans ended and the share that lasted 2 years or more: the year before, the year, and England the same year."""
-    return comparison_table(ENDED_PLAN_ROWS, measures, la_name, year, england, previous)
+    """Plans ended and the share that lasted 2 years or more: the year before, the year and its 95% interval, and
+    England the same year."""
+    return comparison_table(ENDED_PLAN_ROWS, measures, la_name, year, england, previous, intervals=True)
 
 
 def reviews_table(measures: Mapping, la_name: str, year: ReportingYear, england: Mapping[str, object],
                   previous: Mapping | None = None) -> pd.DataFrame:
-    """Reviews in timescale and long plans: the year before, the year, and England the same year."""
-    return comparison_table(REVIEW_ROWS, measures, la_name, year, england, previous)
+    """Reviews in timescale and long plans: the year before, the year and its 95% interval, and England the same year."""
+    return comparison_table(REVIEW_ROWS, measures, la_name, year, england, previous, intervals=True)
 
 
 def repeat_plans_table(measures: Mapping, la_name: str, year: ReportingYear, england: Mapping[str, object],
                        previous: Mapping | None = None) -> pd.DataFrame:
-    """Plans started and the share that were second or subsequent plans, with comparators."""
-    return comparison_table(REPEAT_PLAN_ROWS, measures, la_name, year, england, previous)
+    """Plans started and the share that were second or subsequent plans, with the 95% interval and comparators."""
+    return comparison_table(REPEAT_PLAN_ROWS, measures, la_name, year, england, previous, intervals=True)
 
 
 def performance_table(measures: Mapping, la_name: str, year: ReportingYear, england: Mapping[str, object],
@@ -808,18 +835,32 @@ TABLE_MIME = "application/vnd.cpstats.table+json"
 """The MIME type of a table's machine-readable copy in a notebook's output."""
 
 
-def table_payload(table: pd.DataFrame, caption: str | None = None, source: str | None = None) -> dict:
+def table_payload(table: pd.DataFrame, caption: str | None = None, source: str | None = None,
+                  download_only: bool = False) -> dict:
     """A table as JSON-ready data: caption, column headings and rows of cells as shown.
 
     >>> table_payload(pd.DataFrame({"Age": ["Under 1"], "Children": ["2"]}), "By age")
     {'caption': 'By age', 'source': None, 'columns': ['Age', 'Children'], 'rows': [['Under 1', '2']]}
     """
-    return {
+    payload = {
         "caption": caption,
         "source": source,
         "columns": [str(column) for column in table.columns],
         "rows": [[str(cell) for cell in row] for row in table.itertuples(index=False, name=None)],
     }
+    if download_only:
+        payload["download_only"] = True
+    return payload
+
+
+def table_file_stem(section: str, number: int, download_only: bool = False) -> str:
+    """The file name (without extension) of a section's ``number``-th table, or of its ``number``-th table offered
+    for download only (:func:`offer`), which has a numbering of its own.
+
+    >>> table_file_stem("08_numbers", 3), table_file_stem("08_numbers", 1, download_only=True)
+    ('08_numbers-3', '08_numbers-download-1')
+    """
+    return f"{section}-download-{number}" if download_only else f"{section}-{number}"
 
 
 class TableDisplay:
@@ -832,15 +873,19 @@ class TableDisplay:
     """
 
     def __init__(self, table: pd.DataFrame, caption: str | None = None, source: str | None = None,
-                 withheld: Sequence[dict] = ()):
+                 withheld: Sequence[dict] = (), download_only: bool = False):
         self.table = table
         self.caption = caption
         self.source = source
         self.withheld = list(withheld)
+        self.download_only = download_only
 
     @property
     def data(self) -> str:
-        """The Markdown shown (as :class:`IPython.display.Markdown` has it)."""
+        """The Markdown shown (as :class:`IPython.display.Markdown` has it); for a table offered for download only,
+        a line saying so (a report lays out a link to its CSV instead)."""
+        if self.download_only:
+            return f"*For download only (CSV, {len(self.table)} rows): {self.caption or 'table'}*"
         return to_markdown(self.table, self.caption)
 
     def _repr_markdown_(self) -> str:
@@ -855,7 +900,8 @@ class TableDisplay:
         # the cells withheld (see show) go in the output's metadata: kept in the executed notebook for the
         # build's suppression log, never shown
         metadata = {TABLE_MIME: {"withheld": self.withheld}} if self.withheld else {}
-        return {"text/markdown": self.data, TABLE_MIME: table_payload(self.table, self.caption, self.source)}, metadata
+        return {"text/markdown": self.data,
+                TABLE_MIME: table_payload(self.table, self.caption, self.source, self.download_only)}, metadata
 
 
 def show(table: pd.DataFrame, caption: str | None = None, source: str | None = None) -> TableDisplay:
@@ -871,3 +917,10 @@ def show(table: pd.DataFrame, caption: str | None = None, source: str | None = N
         The object to display (the last expression of a cell, or ``display(...)``).
     """
     return TableDisplay(table, caption, source)
+
+
+def offer(table: pd.DataFrame, caption: str, source: str | None = None) -> TableDisplay:
+    """Offer a table for download only: too long for the page (every English authority), it is a CSV and a sheet
+    of the workbook like every table shown, and the page links to its CSV where the notebook displays it (HTML
+    only; the PDF holds no files). Built from the report's protected figures, like every table."""
+    return TableDisplay(table, caption, source, download_only=True)

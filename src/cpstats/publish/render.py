@@ -620,12 +620,17 @@ def notebook_blocks(path: Path) -> tuple[str, list, dict[str, bytes]]:
     note = withheld_note_of(notebook)
     figures: dict[str, bytes] = {}
     pieces: list = []  # ("trusted" | "safe", text) or ("blocks", [...])
+    offered = 0  # tables offered for download only, numbered as the downloads number them
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
             pieces.append(("trusted", cell.source))
         elif cell.cell_type == "code":
             for output in report_outputs(cell.get("outputs", [])):
                 data = output.get("data", {})
+                if TABLE_MIME in data and _json_value(data[TABLE_MIME]).get("download_only"):
+                    offered += 1
+                    pieces.append(("blocks", [download_link_block(_json_value(data[TABLE_MIME]), path.stem, offered)]))
+                    continue
                 if TABLE_MIME in data:
                     pieces.append(("blocks", table_blocks(data[TABLE_MIME], note)))
                     continue
@@ -664,6 +669,23 @@ def notebook_blocks(path: Path) -> tuple[str, list, dict[str, bytes]]:
     blocks = [block for i, (kind, value) in enumerate(pieces) for block in (value if kind == "blocks" else read[i])]
     title = next((_stringify(b) for b in blocks if b["t"] == "Header" and b["c"][0] == 1), path.stem)
     return title.strip(), blocks, figures
+
+
+def download_link_block(payload: Mapping, section: str, number: int) -> dict:
+    """The link to a table offered for download only (:func:`cpstats.present.tables.offer`), where the notebook shows
+    it: a raw HTML block (the PDF holds no files, so it shows nothing), its words escaped.
+
+    >>> download_link_block({"caption": "Every <b> authority", "rows": [[1], [2]]}, "08_numbers", 1)["c"][1]
+    '<p class="download-link"><a href="downloads/08_numbers-download-1.csv">Every &lt;b&gt; authority (CSV, 2 rows)</a></p>'
+    """
+    import html
+
+    from cpstats.present.tables import table_file_stem
+
+    href = f"downloads/{table_file_stem(section, number, download_only=True)}.csv"
+    words = f"{payload.get('caption') or 'Table'} (CSV, {len(payload.get('rows') or [])} rows)"
+    return {"t": "RawBlock", "c": ["html", f'<p class="download-link"><a href="{html.escape(href)}">'
+                                           f"{html.escape(words)}</a></p>"]}
 
 
 def _json_value(value):

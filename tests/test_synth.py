@@ -735,7 +735,7 @@ def test_la_yaml_says_which_fallback_each_withheld_figure_uses_and_whose_ethnic_
     notes = {folder: yaml.safe_load((national / "one" / folder / "la.yaml").read_text())["synthetic_notes"]
              for folder in NATIONAL_SAMPLE.values()}
     for folder, lines in notes.items():
-        assert "ethnicity: England's mix (DfE's files give none by authority)" in lines, folder
+        assert "ethnicity: one England-wide mix, not this authority's (DfE's files give none by authority)" in lines, folder
     city = "\n".join(notes["city-of-london"])
     assert re.search(r"^plan_starts: .*2016-17 \[c\].*: 2015-16's used$", city, re.M)
     assert re.search(r"^plan_starts: 2017-18 \[c\], 2019-20 \[c\]: 2018-19's used$", city, re.M)

@@ -31,7 +31,7 @@ authority's nearest year that has it (a history year before DfE's first year tak
 first year's), and a share with no published year at all from England's; every such
 fallback is written to the folder's ``la.yaml`` under ``synthetic_notes``, one line each.
 DfE's files give no ethnicity by authority, so every authority's children have the one
-mix of :data:`ENGLAND_ETHNICITY_MIX`, which ``la.yaml`` says too.
+England-wide mix of :data:`ENGLAND_ETHNICITY_MIX`, which ``la.yaml`` says too.
 
 :func:`check_national` computes each written authority's measures with the real measures
 code and compares them with the published figures (``cpstats synth --check DIR``).
@@ -792,9 +792,10 @@ def write_authority(folder: Path, la_code: int, name: str, region: str, neighbou
     first, last = targets.years[history], targets.years[-1]
     notes = [f"synthetic: records from {_label(targets.years[0])} (with the plans open then); "
              f"{_label(first)} to {_label(last)} built on published figures",
-             "ethnicity: England's mix (DfE's files give none by authority)"]
+             "ethnicity: one England-wide mix, not this authority's (DfE's files give none by authority)"]
     notes += [n for n in targets.notes]
-    notes += [f"{measure} {_label(year)}: {'+' if d > 0 else ''}{d} from the figure (plans did not allow it)"
+    notes += [f"{measure} {_label(year)}: {'+' if d > 0 else ''}{d} from the figure "
+              "(the year's other figures did not allow it)"
               for (measure, year), d in sorted(builder.shortfall.items())]
     la = {"name": f"{name} (synthetic)", "la_code": int(la_code), "region": region,
           "statistical_neighbours": [int(n) for n in neighbours], "extract_date": f"{last + 1}-03-31",

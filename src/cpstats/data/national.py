@@ -89,8 +89,8 @@ _FAMILY_SIZE_P = (0.42, 0.30, 0.16, 0.08, 0.04)
 _REVIEWS = 12  # review conferences drawn per plan: three months, then every six, for over five years
 _SURVIVAL_DAYS, _SURVIVAL_SHAPE = 306.0, 1.39
 """How the chance of a plan still being open falls with its age ``a`` (days): ``exp(-(a / 306) ** 1.39)``,
-fitted to England's plans open at 31 March by duration (DfE d5, 2019-20: about 31% under 3 months, 25% 3 to
-6 months, 26% 6 months to a year, 14% 1 to 2 years, 2 to 3% 2 years or more)."""
+fitted by hand to England's plans open at 31 March by duration (DfE d5, 2019-20: 31.7% 3 months or less,
+24.8% over 3 to 6 months, 26.7% over 6 months to a year, 14.7% 1 to 2 years, 2.1% 2 years or more)."""
 _ENDS_AT_REVIEW = 0.7
 """The share of plans that end at a review conference; the others end on another day (a review brought
 forward, a child moving away or turning 18)."""

@@ -735,7 +735,7 @@ def test_la_yaml_says_which_fallback_each_withheld_figure_uses_and_whose_ethnic_
     notes = {folder: yaml.safe_load((national / "one" / folder / "la.yaml").read_text())["synthetic_notes"]
              for folder in NATIONAL_SAMPLE.values()}
     for folder, lines in notes.items():
-        assert "ethnicity: England's mix (DfE's files give none by authority)" in lines, folder
+        assert "ethnicity: one England-wide mix, not this authority's (DfE's files give none by authority)" in lines, folder
     city = "\n".join(notes["city-of-london"])
     assert re.search(r"^plan_starts: .*2016-17 \[c\].*: 2015-16's used$", city, re.M)
     assert re.search(r"^plan_starts: 2017-18 \[c\], 2019-20 \[c\]: 2018-19's used$", city, re.M)
@@ -828,3 +828,26 @@ def test_any_figures_are_met_exactly_or_la_yaml_says_by_how_much_not(figures, se
                         "s47_enquiries", "icpcs"):
             noted = re.search(rf"^{measure} {label}: ([+-]?\d+) from the figure", notes, re.M)
             assert got[measure] - f[measure] == (int(noted.group(1)) if noted else 0), (measure, label, got, f, notes)
+
+
+def test_recent_years_and_new_authorities_are_within_10_percent_with_short_notes(tmp_path):
+    """2020-21 to 2024-25 for the Isles of Scilly (referrals published, most else withheld: enquiries taken
+    from other years are lowered to fit them) and the two authorities formed from Cumbria in 2023-24
+    (earlier years not published: the nearest year's figures); every note one line of at most 200 characters."""
+    from cpstats.data.national import NOTE_LENGTH, check_national
+    from cpstats.data.scale import write_national
+
+    folders = write_national(tmp_path, None, ["2020-21", "2021-22", "2022-23", "2023-24", "2024-25"],
+                             reference_dir=REFERENCE, la_codes=[420, 942, 943])
+    assert sorted(f.name for f in folders) == ["cumberland", "isles-of-scilly", "westmorland-and-furness"]
+    check = check_national(tmp_path, REFERENCE)
+    outside = check[~check["within"] & check["headline"]]
+    assert outside.empty, outside.to_string()
+    assert set(check.loc[check["folder"] == "cumberland", "year"]) == {"2023-24", "2024-25"}
+    for folder in folders:
+        notes = yaml.safe_load((folder / "la.yaml").read_text())["synthetic_notes"]
+        assert all(len(line) <= NOTE_LENGTH and "\n" not in line for line in notes)
+    scilly = yaml.safe_load((tmp_path / "isles-of-scilly" / "la.yaml").read_text())["synthetic_notes"]
+    assert "s47_enquiries 2021-22: lowered to 5, at most half the year's referrals" in scilly
+    cumberland = yaml.safe_load((tmp_path / "cumberland" / "la.yaml").read_text())["synthetic_notes"]
+    assert "plan_starts: 2017-18 to 2022-23 not published: 2023-24's used" in cumberland

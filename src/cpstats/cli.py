@@ -8,8 +8,11 @@ Commands
     Print every measure of ``docs/guide/measures.md`` for one year.
 ``cpstats synth [--la sample|county] [--out DIR] [--seed N]``
     Write a synthetic authority: the sample, or the larger county.
-``cpstats synth --national --out DIR [--dfe DIR] [--years 2018-19:2019-20]``
-    One folder per current English authority, at its published volumes.
+``cpstats synth --national --out DIR [--dfe DIR] [--reference DIR] [--years 2018-19:2019-20] [--history 3]``
+    One folder per current English authority, built on its published headline figures.
+``cpstats synth --check DIR [--reference DIR]``
+    Each synthetic authority's headline measures against its published figures: the worst
+    difference per measure (exit status 1 when one is outside the tolerance).
 ``cpstats compare --la sample --from 2014-15 --to 2019-20 [--disclosure public] [--csv F] [--xlsx F] [--ods F]``
     The headline measures over a range of years for a board pack: the change,
     England, the region and the statistical neighbours; also as CSV, XLSX and ODS.

@@ -31,7 +31,7 @@ authority's nearest year that has it (a history year before DfE's first year tak
 first year's), and a share with no published year at all from England's; every such
 fallback is written to the folder's ``la.yaml`` under ``synthetic_notes``, one line each.
 DfE's files give no ethnicity by authority, so every authority's children have the one
-mix of :data:`ENGLAND_ETHNICITY_MIX`, which ``la.yaml`` says too.
+England-wide mix of :data:`ENGLAND_ETHNICITY_MIX`, which ``la.yaml`` says too.
 
 :func:`check_national` computes each written authority's measures with the real measures
 code and compares them with the published figures (``cpstats synth --check DIR``).
@@ -89,8 +89,8 @@ _FAMILY_SIZE_P = (0.42, 0.30, 0.16, 0.08, 0.04)
 _REVIEWS = 12  # review conferences drawn per plan: three months, then every six, for over five years
 _SURVIVAL_DAYS, _SURVIVAL_SHAPE = 306.0, 1.39
 """How the chance of a plan still being open falls with its age ``a`` (days): ``exp(-(a / 306) ** 1.39)``,
-fitted to England's plans open at 31 March by duration (DfE d5, 2019-20: about 31% under 3 months, 25% 3 to
-6 months, 26% 6 months to a year, 14% 1 to 2 years, 2 to 3% 2 years or more)."""
+fitted by hand to England's plans open at 31 March by duration (DfE d5, 2019-20: 31.7% 3 months or less,
+24.8% over 3 to 6 months, 26.7% over 6 months to a year, 14.7% 1 to 2 years, 2.1% 2 years or more)."""
 _ENDS_AT_REVIEW = 0.7
 """The share of plans that end at a review conference; the others end on another day (a review brought
 forward, a child moving away or turning 18)."""
@@ -132,6 +132,7 @@ def authority_targets(published: pd.DataFrame, la_code: int, years: list[int], e
     shown = rows[rows["status"].isin(["published", "derived"])]
     values: dict[str, dict[int, float]] = {}
     notes: list[str] = []
+    taken: set[tuple[str, int]] = set()  # the figures not published for their year
     for measure in HEADLINE + SHAPED:
         series = {int(y[:4]): float(v) for y, v in zip(shown.loc[shown["measure"] == measure, "year"],
                                                        shown.loc[shown["measure"] == measure, "value"])}
@@ -144,22 +145,73 @@ def authority_targets(published: pd.DataFrame, la_code: int, years: list[int], e
             if year in series:
                 values[measure][year] = series[year]
                 continue
+            taken.add((measure, year))
             if series:
                 nearest = min(series, key=lambda y: (abs(y - year), y))
                 values[measure][year] = series[nearest]
                 used = f"{_label(nearest)}'s"
                 if measure in _COUNTS and status.get(year) == "c" and series[nearest] < 1:
                     values[measure][year], used = 1.0, f"1 ({_label(nearest)}'s is 0 but [c] is a small count)"
-                fallbacks.setdefault(used, []).append(f"{_label(year)} {why}")
+                fallbacks.setdefault(used, []).append((year, why))
             elif measure.endswith("_pct") and england is not None and _england(england, measure, year) is not None:
                 values[measure][year] = _england(england, measure, year)
-                fallbacks.setdefault("England's", []).append(f"{_label(year)} {why}")
+                fallbacks.setdefault("England's", []).append((year, why))
             else:
                 values[measure][year] = float(_MINIMUM.get(measure, 0))
-                fallbacks.setdefault(f"{_MINIMUM.get(measure, 0)} (none published)", []).append(f"{_label(year)} {why}")
+                fallbacks.setdefault(f"{_MINIMUM.get(measure, 0)} (none published)", []).append((year, why))
         for used, which in fallbacks.items():
-            notes.append(f"{measure}: {', '.join(which)}: {used} used")
+            notes += _fallback_notes(measure, which, used)
+    notes += _fit_to_published(values, taken, years)
     return Targets(int(la_code), list(years), values, notes)
+
+
+def _fit_to_published(values: dict[str, dict[int, float]], taken: set[tuple[str, int]], years: list[int]) -> list[str]:
+    """Lower figures taken from another year where the year's own figures cannot hold them; say so.
+
+    Every enquiry follows a referral: an enquiry count taken from another year is at most half the
+    year's referrals; initial conferences taken from another year at most the enquiries; plan starts taken
+    from another year at most the conferences and the referrals left for children transferred in.
+    """
+    notes = []
+    limits = (
+        ("s47_enquiries", lambda y: values["referrals"][y] // 2, "half the year's referrals"),
+        ("icpcs", lambda y: values["s47_enquiries"][y], "the year's enquiries"),
+        ("plan_starts", lambda y: values["icpcs"][y] + max(values["referrals"][y] - values["s47_enquiries"][y], 0) // 2,
+         "the year's conferences and half its referrals without an enquiry"),
+    )
+    for measure, limit, what in limits:
+        for year in years:
+            if (measure, year) in taken and values[measure][year] > limit(year):
+                values[measure][year] = float(limit(year))
+                notes.append(f"{measure} {_label(year)}: lowered to {limit(year):g}, at most {what}")
+    return notes
+
+
+NOTE_LENGTH = 200
+"""The longest text ``la.yaml`` may hold (:mod:`cpstats.data.authority`): longer notes are split."""
+
+
+def _fallback_notes(measure: str, years: list[tuple[int, str]], used: str) -> list[str]:
+    """``measure: 2014-15 to 2016-17 [c], 2019-20 not published: 2017-18's used``, in lines of at most :data:`NOTE_LENGTH`.
+
+    >>> _fallback_notes("icpcs", [(2014, "[c]"), (2015, "[c]"), (2016, "[c]"), (2019, "[x]")], "2017-18's")
+    ["icpcs: 2014-15 to 2016-17 [c], 2019-20 [x]: 2017-18's used"]
+    """
+    runs: list[list] = []
+    for year, why in years:
+        if runs and runs[-1][1] == year - 1 and runs[-1][2] == why:
+            runs[-1][1] = year
+        else:
+            runs.append([year, year, why])
+    parts = [f"{_label(a)}{'' if a == b else ' to ' + _label(b)} {why}" for a, b, why in runs]
+    lines, current = [], []
+    for part in parts:
+        if current and len(f"{measure}: {', '.join(current + [part])}: {used} used") > NOTE_LENGTH:
+            lines.append(current)
+            current = []
+        current.append(part)
+    lines.append(current)
+    return [f"{measure}: {', '.join(line)}: {used} used" for line in lines]
 
 
 def _england(published: pd.DataFrame, measure: str, year: int) -> float | None:
@@ -740,9 +792,10 @@ def write_authority(folder: Path, la_code: int, name: str, region: str, neighbou
     first, last = targets.years[history], targets.years[-1]
     notes = [f"synthetic: records from {_label(targets.years[0])} (with the plans open then); "
              f"{_label(first)} to {_label(last)} built on published figures",
-             "ethnicity: England's mix (DfE's files give none by authority)"]
+             "ethnicity: one England-wide mix, not this authority's (DfE's files give none by authority)"]
     notes += [n for n in targets.notes]
-    notes += [f"{measure} {_label(year)}: {'+' if d > 0 else ''}{d} from the figure (plans did not allow it)"
+    notes += [f"{measure} {_label(year)}: {'+' if d > 0 else ''}{d} from the figure "
+              "(the year's other figures did not allow it)"
               for (measure, year), d in sorted(builder.shortfall.items())]
     la = {"name": f"{name} (synthetic)", "la_code": int(la_code), "region": region,
           "statistical_neighbours": [int(n) for n in neighbours], "extract_date": f"{last + 1}-03-31",

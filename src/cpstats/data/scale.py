@@ -9,6 +9,9 @@ The data are valid under the contract (keys exist, dates in order, one open
 plan per child) but make no attempt at realism beyond volumes and rough
 shapes; the calibrated sample authority is :mod:`cpstats.data.synth`. Every table
 is generated with vectorised numpy, from a fixed seed.
+
+``cpstats synth --national`` (:func:`write_national`) writes every English authority,
+each built on its published headline figures by :mod:`cpstats.data.national`.
 """
 
 from __future__ import annotations
@@ -279,9 +282,6 @@ def _write_local_tables(out, rng, children, plans, review, held, extract, start,
 
 NATIONAL_YEARS = ("2018-19", "2019-20")
 """The reporting years ``cpstats synth --national`` writes by default."""
-MINIMUM_VOLUMES = {"referrals": 20, "s47_enquiries": 6, "plan_starts": 4}
-"""Floors of a year's volumes, so that the smallest authorities (Isles of Scilly, City of London),
-whose published counts are tiny or withheld, still have a plan or two to report on."""
 _DFE_FILES = {
     "referrals": ("c1_children_in_need_referrals_and_rereferrals", "referral_count"),
     "s47_enquiries": ("c4_children_in_need_section_47s_and_icpcs", "Section47"),
@@ -301,7 +301,8 @@ def published_volumes(dfe_dir: Path | str) -> pd.DataFrame:
 
     Read from DfE's explore-education-statistics files c1, c4 and d3 (as
     downloaded); one row per authority (``la_code``) and year (``2018-19``),
-    withheld or missing values as NaN.
+    withheld or missing values as NaN. (``write_national`` reads the same figures
+    from the reference tables that ``cpstats reference import`` derives from these files.)
     """
     frames = []
     for measure, (stem, column) in _DFE_FILES.items():
@@ -324,25 +325,6 @@ def _slug(name: str) -> str:
     'kingston-upon-hull-city-of'
     """
     return "-".join("".join(c if c.isalnum() else " " for c in name.lower()).split())
-
-
-def _yearly(volumes: pd.DataFrame, la_code: int, years: list[str], measure: str) -> list[int]:
-    """The authority's published value for each year; a withheld or missing one from its nearest year."""
-    try:
-        series = volumes.loc[la_code, measure].dropna()
-    except KeyError:
-        series = pd.Series(dtype=float)
-    found = []
-    for year in years:
-        if year in series.index:
-            value = series[year]
-        elif len(series):
-            nearest = min(series.index, key=lambda y: (abs(int(y[:4]) - int(year[:4])), y))
-            value = series[nearest]
-        else:
-            value = 0
-        found.append(max(int(value), MINIMUM_VOLUMES[measure]))
-    return found
 
 
 def write_national(out_dir: Path | str, dfe_dir: Path | str | None, years: tuple[str, ...] | list[str] = NATIONAL_YEARS,

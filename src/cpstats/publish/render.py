@@ -93,6 +93,7 @@ __all__ = [
     "render_html",
     "headline_points",
     "main_points_blocks",
+    "brief_points",
     "ABOUT_PAGE",
     "markdown_to_typst",
     "compile_pdf",
@@ -698,14 +699,32 @@ def headline_points(path: Path) -> list[str]:
     return points
 
 
-def main_points_blocks(points: Sequence[str], level: int = 1) -> list:
-    """The report's headline points as a "Main points" heading and a bulleted list of text (each point plain
-    text, text from data in it as text: :func:`text_inlines`), or nothing when there are none."""
+def brief_points(path: Path) -> list[str]:
+    """The year in brief an executed notebook holds (the ``cpstats.year_in_brief`` metadata of
+    :class:`cpstats.present.brief.YearInBrief`), as plain text; ``[]`` when it holds none."""
+    import nbformat
+
+    points: list[str] = []
+    for cell in nbformat.read(Path(path), as_version=4).cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else ():
+            found = output.get("metadata", {}).get("cpstats", {}).get("year_in_brief", {}).get("points", [])
+            points += [str(point) for point in found]
+    return points
+
+
+def main_points_blocks(points: Sequence[str], level: int = 1, brief: bool = False) -> list:
+    """The report's opening points as a heading and a bulleted list of text (each point plain text, text
+    from data in it as text: :func:`text_inlines`), or nothing when there are none. With ``brief``, the
+    points are the year in brief (:mod:`cpstats.present.brief`), under that heading; otherwise the
+    sections' headline points, under "Main points"."""
+    from cpstats.present.brief import HEADING
     from cpstats.present.text import bullet_list, heading
 
     points = [point for point in points if str(point).strip()]
     if not points:
         return []
+    if brief:
+        return [heading(level, HEADING, "year-in-brief", ["unnumbered"]), bullet_list(points)]
     return [heading(level, "Main points", "main-points", ["unnumbered"]), bullet_list(points)]
 
 
@@ -997,7 +1016,7 @@ ABOUT_PAGE = "about.html"
 
 
 def render_html(info: ReportInfo, front_page, sections: Sequence[Section], site_dir: Path,
-                main_points: Sequence[str] = ()) -> list[Path]:
+                main_points: Sequence[str] = (), brief: bool = False) -> list[Path]:
     """Write ``index.html`` (title, main points, contents), ``about.html`` and one page per section.
 
     ``front_page`` is pandoc blocks (:func:`front_page_blocks`), or trusted Markdown. The index shows
@@ -1022,7 +1041,7 @@ def render_html(info: ReportInfo, front_page, sections: Sequence[Section], site_
     index_body = (
         f"<h1>{html.escape(info.title)}</h1>\n<p class=\"lead\">{html.escape(info.subtitle)}<br>"
         f"{html.escape(info.period)}</p>\n"
-        + (blocks_to_html(main_points_blocks(main_points, level=2)) if main_points else "")
+        + (blocks_to_html(main_points_blocks(main_points, level=2, brief=brief)) if main_points else "")
         + _contents([about_section, *sections]) + _downloads(info)
     )
     pages = {
@@ -1210,9 +1229,12 @@ class ReportPages:
         Per section (its ``stem``), the blocks of its download links, which end its web page (not the PDF);
         only a section with a table has them.
     points : tuple of str
-        The report's headline points (Markdown, see :func:`headline_points`), for the web front page.
+        The year in brief (:func:`brief_points`), for the web front page and the PDF's first page; where no
+        notebook makes one, the sections' headline points (:func:`headline_points`).
     figures : mapping
         Chart file name to bytes (``figures/<name>``).
+    brief : bool
+        Whether ``points`` are the year in brief.
     """
 
     front: list
@@ -1221,6 +1243,11 @@ class ReportPages:
     links: Mapping[str, list]
     points: tuple
     figures: Mapping[str, bytes]
+    brief: bool = False
+
+    def opening(self, level: int) -> list:
+        """The points under their heading (:func:`main_points_blocks`)."""
+        return main_points_blocks(list(self.points), level=level, brief=self.brief)
 
     @property
     def about_section(self) -> Section:
@@ -1251,9 +1278,10 @@ def report_pages(info: ReportInfo, front_page: Path, notebooks: Sequence[Path], 
     about = []
     if info.about:
         (about,) = read_markdown([info.about], PANDOC_MARKDOWN)
-    sections, figures, points = [], {}, []
+    sections, figures, points, brief = [], {}, [], []
     for notebook in notebooks:
         points += headline_points(Path(notebook))
+        brief += brief_points(Path(notebook))
         title, blocks, section_figures = notebook_blocks(Path(notebook))
         sections.append(Section(Path(notebook).stem, title, blocks=blocks))
         figures.update(section_figures)
@@ -1263,7 +1291,8 @@ def report_pages(info: ReportInfo, front_page: Path, notebooks: Sequence[Path], 
              if any(s.stem == stem and _has_table(s.blocks) for s in sections)}
     stems = [s.stem for s in sections if s.stem in links]
     linked = read_markdown([links[stem] for stem in stems], PANDOC_MARKDOWN)
-    return ReportPages(front, about, tuple(sections), dict(zip(stems, linked)), tuple(points), figures)
+    return ReportPages(front, about, tuple(sections), dict(zip(stems, linked)), tuple(brief or points), figures,
+                       brief=bool(brief))
 
 
 def download_links(info: ReportInfo) -> list[tuple[str, str]]:
@@ -1291,7 +1320,7 @@ def index_blocks(info: ReportInfo, pages: ReportPages, lead: bool = True) -> lis
     opening = {"t": "Div", "c": [["", ["lead"], []], [{"t": "Para", "c": [
         *text_inlines(info.subtitle), {"t": "LineBreak"}, *text_inlines(info.period)]}]]}
     contents = [(s.title, s.href) for s in (pages.about_section, *pages.sections)]
-    return [*([opening] if lead else []), *main_points_blocks(list(pages.points), level=2),
+    return [*([opening] if lead else []), *pages.opening(level=2),
             heading("contents", "Contents"), _link_list(contents),
             heading("downloads", "Downloads"), _link_list(download_links(info))]
 
@@ -1338,13 +1367,15 @@ def render_builtin(
     front, about, sections, figures = pages.front, pages.about, list(pages.sections), pages.figures
     written: list[Path] = []
     if html_pages:
-        written += render_html(info, front, pages.web_sections, site_dir, main_points=pages.points)
+        written += render_html(info, front, pages.web_sections, site_dir, main_points=pages.points, brief=pages.brief)
         written += _write_figures(figures, site_dir)
     whole = front + [block for number, section in enumerate(sections)
                      for block in _pdf_blocks(section.stem, section.blocks, number == 0 and not front,
                                                 small=section.stem == DEFINITIONS)]
     # the PDF's "About this report" page (after the title and contents) ends with the report's version; the
     # sections' main points open each section (the web front page gathers the headline ones)
-    whole = front + about + whole[len(front):]
+    # and the year in brief opens the PDF, on its first page after the title and contents
+    opening = [*pages.opening(level=1), {"t": "RawBlock", "c": ["typst", "#pagebreak(weak: true)"]}] if pages.brief else []
+    whole = opening + front + about + whole[len(front):]
     written.append(compile_pdf(blocks_to_typst(whole, info), figures, Path(site_dir) / info.pdf_name, work_dir, info.timestamp))
     return written

@@ -1,0 +1,152 @@
+"""The year in brief (cpstats.present.brief): chosen by its stated rule, over any figures.
+
+Properties over generated figures: the headline measures are always there; a withheld figure is never
+chosen; when the figures hold a rise and a fall beyond chance (or a figure above and one below its
+comparators beyond its interval), both directions are chosen, and each is the largest of its direction;
+the sentences say percentages whole and never start with a numeral.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cpstats.data.periods import ReportingYear
+from cpstats.figures.figures import Withheld, is_withheld
+from cpstats.figures.uncertainty import Interval
+from cpstats.present import brief
+from cpstats.present.brief import (BEYOND_CHANCE, CHANGE_MEASURES, DIFFERENCE_MEASURES, HEADLINE_COUNTS,
+                                   HEADLINE_RATES, brief_sentences, change_score, choose)
+
+YEAR = ReportingYear.parse("2017-18")
+
+counts = st.one_of(st.integers(0, 3000), st.just(Withheld(primary=True)), st.just(Withheld()))
+rates = st.floats(0, 200, allow_nan=False, allow_infinity=False)
+verdicts = st.sampled_from(["higher", "lower", "similar", None])
+
+
+@st.composite
+def figures(draw):
+    """A year's and the year before's flat figures, intervals and comparators, some withheld."""
+    current = {name: draw(counts) for name in (*HEADLINE_COUNTS, *CHANGE_MEASURES)}
+    previous = draw(st.one_of(st.none(), st.just({name: draw(counts) for name in (*HEADLINE_COUNTS, *CHANGE_MEASURES)})))
+    intervals, england, neighbours = {}, {}, {}
+    for name in [*HEADLINE_RATES.values(), *DIFFERENCE_MEASURES]:
+        kind = "percent" if name.endswith("_pct") else "rate"
+        top = 100.0 if kind == "percent" else 200.0
+        value = draw(st.one_of(st.floats(0, top, allow_nan=False), st.just(Withheld()), st.none()))
+        current[name] = value
+        if isinstance(value, float):
+            low = draw(st.floats(0, value, allow_nan=False))
+            high = draw(st.floats(value, top, allow_nan=False))
+            intervals[name] = Interval(low, high, kind)
+        else:
+            intervals[name] = value
+        england[name] = draw(st.one_of(st.none(), st.floats(0, top, allow_nan=False)))
+        neighbours[name] = draw(st.one_of(st.none(), st.floats(0, top, allow_nan=False)))
+    return current, previous, intervals, england, neighbours
+
+
+def _changes(current, previous, sign):
+    if previous is None:
+        return []
+    found = []
+    for name in CHANGE_MEASURES:
+        now, before = current[name], previous[name]
+        if is_withheld(now) or is_withheld(before):
+            continue
+        score = change_score(now, before)
+        if sign * score >= BEYOND_CHANCE:
+            found.append((sign * score, name))
+    return found
+
+
+def _outside(intervals, current, comparators, direction):
+    found = []
+    for name in DIFFERENCE_MEASURES:
+        interval = intervals[name]
+        if not isinstance(interval, Interval) or is_withheld(current[name]):
+            continue
+        for comparator in comparators:
+            value = comparator.get(name)
+            if value is None:
+                continue
+            if (direction == "higher" and value < interval.low) or (direction == "lower" and value > interval.high):
+                found.append(name)
+    return found
+
+
+@settings(max_examples=150, deadline=None)
+@given(figures())
+def test_the_headline_measures_are_always_chosen_and_a_withheld_figure_never(drawn):
+    current, previous, intervals, england, neighbours = drawn
+    choice = choose(current, previous, intervals, england, neighbours)
+    assert choice.chosen[:3] == list(HEADLINE_COUNTS)
+    for change in (choice.rise, choice.fall):
+        if change is not None:
+            assert not is_withheld(current[change.measure]) and not is_withheld(previous[change.measure])
+            assert abs(change.score) >= BEYOND_CHANCE
+    for difference in (choice.higher, choice.lower):
+        if difference is not None:
+            assert not is_withheld(current[difference.measure])
+            assert isinstance(intervals[difference.measure], Interval)
+
+
+@settings(max_examples=150, deadline=None)
+@given(figures())
+def test_both_directions_are_chosen_and_each_is_the_largest(drawn):
+    """Bad news as readily as good: a rise and a fall, a figure above and one below its comparators."""
+    current, previous, intervals, england, neighbours = drawn
+    choice = choose(current, previous, intervals, england, neighbours)
+    rises, falls = _changes(current, previous, 1), _changes(current, previous, -1)
+    assert (choice.rise is not None) == bool(rises) and (choice.fall is not None) == bool(falls)
+    if rises:
+        assert math.isclose(choice.rise.score, max(rises)[0])
+    if falls:
+        assert math.isclose(-choice.fall.score, max(falls)[0])
+    higher = _outside(intervals, current, (england, neighbours), "higher")
+    lower = _outside(intervals, current, (england, neighbours), "lower")
+    assert (choice.higher is not None) == bool(higher) and (choice.lower is not None) == bool(lower)
+    if choice.higher is not None:
+        assert choice.higher.measure in higher
+    if choice.lower is not None:
+        assert choice.lower.measure in lower
+        if choice.higher is not None and set(lower) - {choice.higher.measure}:
+            assert choice.lower.measure != choice.higher.measure  # two figures, when there are two to say
+
+
+@settings(max_examples=100, deadline=None)
+@given(figures(), st.dictionaries(st.sampled_from(list(HEADLINE_RATES.values())), verdicts))
+def test_the_sentences_say_percentages_whole_and_start_with_a_word(drawn, rate_verdicts):
+    current, previous, intervals, england, neighbours = drawn
+    choice = choose(current, previous, intervals, england, neighbours)
+    points = brief_sentences(choice, current, previous, YEAR, rate_verdicts, england)
+    assert len(points) == len(choice.chosen)
+    for point in points:
+        assert not re.search(r"\d\.\d+%", point), point  # percentages are whole in prose
+        assert not point[0].isdigit(), point
+        assert "_" not in point, point  # no field name
+        assert point.endswith("."), point
+    for difference in (choice.higher, choice.lower):  # said higher or lower only beyond the interval
+        if difference is not None:
+            said = points[choice.chosen.index(difference.measure)]
+            assert f"{difference.direction} than" in said, said
+
+
+def test_a_change_of_a_few_children_is_not_news_but_a_large_one_is():
+    """Chance moves small counts: 4 to 8 is within it, 412 to 305 is not."""
+    current = {name: 0 for name in (*HEADLINE_COUNTS, *CHANGE_MEASURES)}
+    previous = dict(current)
+    current["icpcs"], previous["icpcs"] = 8, 4
+    current["s47_enquiries"], previous["s47_enquiries"] = 305, 412
+    choice = choose(current, previous, {}, {})
+    assert choice.rise is None and choice.fall.measure == "s47_enquiries"
+
+
+def test_the_rule_is_stated_for_readers():
+    """The rule's words say what the code does: headline measures, both directions, chance, withheld."""
+    for words in ("always", "largest rise", "largest fall", "95%", "withheld", "England", "neighbours"):
+        assert words in brief.RULE

@@ -150,3 +150,34 @@ def test_the_rule_is_stated_for_readers():
     """The rule's words say what the code does: headline measures, both directions, chance, withheld."""
     for words in ("always", "largest rise", "largest fall", "95%", "withheld", "England", "neighbours"):
         assert words in brief.RULE
+
+
+# ----------------------------------------------------------------- two sources, no contradiction
+
+
+from cpstats.present.reconciliation import conference_check, sources_sentence  # noqa: E402
+from cpstats.present.sentences import icpc_sentence  # noqa: E402
+
+small = st.integers(0, 2000)
+
+
+@settings(max_examples=200, deadline=None)
+@given(small, small, st.integers(0, 300))
+def test_no_sentence_says_the_threshold_was_always_met_where_the_case_records_contradict_it(icpcs, starts, not_met):
+    """"At every conference the threshold was met" beside 1,308 children at a conference and 727 plans started
+    is never said: the conference records' figure is attributed to them, and a disagreement is said."""
+    values = {"icpcs": icpcs, "plan_starts": starts, "icpc_threshold_not_met": not_met,
+              "icpc_within_15_working_days_pct": 80.0}
+    text = icpc_sentence(values, YEAR)
+    assert "At every Initial Child Protection Conference" not in text
+    differ = abs((icpcs - starts) - not_met) > max(0.1 * icpcs, 5)
+    assert (conference_check(values)["status"] == "differ") == differ
+    assert ("do not agree" in text) == differ
+    assert ("do not agree" in sources_sentence(values, YEAR)) == differ
+
+
+def test_the_case_of_two_sources_that_do_not_agree():
+    values = {"icpcs": 1308, "plan_starts": 727, "icpc_threshold_not_met": 0, "icpc_within_15_working_days_pct": 80.0}
+    text = icpc_sentence(values, YEAR)
+    assert "1,308 children at an initial conference and 727 plans started" in text and "do not agree" in text
+    assert conference_check({**values, "icpcs": Withheld(primary=True)})["status"] == "unknown"

@@ -26,7 +26,8 @@ from cpstats.figures.figures import CONFIDENTIAL, is_withheld
 from cpstats.present.numbers import format_count, format_percent, format_rate
 from cpstats.present.tables import NOT_AVAILABLE_SYMBOL, _measure_cell
 
-__all__ = ["FEW_RECORDS", "RECONCILED_MEASURES", "reconcile", "reconciliation_table", "reconciliation_sentence", "EXPLANATION",
+__all__ = ["CONFERENCE_SOURCES", "SOURCES_NOTE", "conference_check", "sources_table", "sources_sentence",
+           "FEW_RECORDS", "RECONCILED_MEASURES", "reconcile", "reconciliation_table", "reconciliation_sentence", "EXPLANATION",
            "possible_cause", "LARGE_DIFFERENCE", "CAUSE_COLUMN"]
 
 RECONCILED_MEASURES = {
@@ -227,3 +228,96 @@ def published_for(la_code: int | str, year: ReportingYear | str, reference_dir: 
 def _as_count(name: str, value):
     is_count = not (name.endswith("_pct") or "per_10000" in name)
     return int(value) if is_count and isinstance(value, float) and value.is_integer() else value
+
+
+# ----------------------------------------------------------------- the conference records beside the case records
+
+
+CONFERENCE_SOURCES = (
+    ("icpcs", "Case records: each child's section 47 enquiry and the date of its initial conference",
+     "8. Number of children; 20. Reconciliation"),
+    ("plan_starts", "Case records: each child's Child Protection Plans", "8. Number of children; 12. Repeat plans"),
+    ("icpc_threshold_not_met", "The authority's conference records: each child's conference and its outcome",
+     "8. Number of children"),
+    ("conferences_held.ICPC", "The authority's conference records: each conference held",
+     "3. Conference attendance; 9. Abuse categories"),
+)
+"""The figures about initial conferences, the source each is counted from, and the sections that use it:
+the case records (those of the children in need census) and the authority's own conference records are
+two sources, which this report sets side by side rather than letting one contradict the other unseen."""
+
+SOURCES_NOTE = (
+    "Two sources describe initial conferences. The case records (the records of the children in need census: "
+    "section 47 enquiries and Child Protection Plans) give the children at an initial conference and the plans "
+    "started; the authority's own conference records give the conferences held and, for each child, whether the "
+    "threshold for a plan was met. Each figure is taken from one source only, as the table shows. The check beneath "
+    "it compares them: children at an initial conference less plans started (case records) should be close to "
+    "the children for whom the threshold was not met (conference records); plans that start after a transfer in, or "
+    "a conference on one side of 31 March and its plan on the other, make a small difference. A difference of more "
+    "than a tenth of the children at a conference and more than five children is not explained by the data, and is "
+    "marked to check; no sentence of the report then says what one source claims and the other contradicts."
+)
+"""What the sources table is, for the reader."""
+
+
+def conference_check(values: Mapping[str, object]) -> dict:
+    """Whether the conference records agree with the case records, from a year's protected figures.
+
+    ``status`` is ``"agree"``, ``"differ"`` or ``"unknown"`` (a figure withheld or not collected); with the
+    children at an initial conference less plans started (``without_plan``, case records) and the children for
+    whom the threshold was not met (``not_met``, conference records).
+
+    >>> conference_check({"icpcs": 1308, "plan_starts": 727, "icpc_threshold_not_met": 0})["status"]
+    'differ'
+    >>> conference_check({"icpcs": 35, "plan_starts": 32, "icpc_threshold_not_met": 3})["status"]
+    'agree'
+    """
+    icpcs, starts, not_met = (values.get(name) for name in ("icpcs", "plan_starts", "icpc_threshold_not_met"))
+    found = {"icpcs": icpcs, "plan_starts": starts, "not_met": not_met, "without_plan": None, "status": "unknown"}
+    numbers = [icpcs, starts, not_met]
+    if any(v is None or is_withheld(v) or not isinstance(v, int) for v in numbers):
+        return found
+    found["without_plan"] = icpcs - starts
+    gap = abs(found["without_plan"] - not_met)
+    found["status"] = "differ" if gap > max(LARGE_DIFFERENCE * icpcs, FEW_RECORDS) else "agree"
+    return found
+
+
+def sources_table(values: Mapping[str, object]) -> pd.DataFrame | None:
+    """The figures about initial conferences, each with its value, its source and where the report uses it;
+    ``None`` when the conference records were not collected (there is then one source only)."""
+    from cpstats.present.labels import figure_label
+
+    if values.get("icpc_threshold_not_met") is None:
+        return None
+    flat = _flat(values)
+    return pd.DataFrame({
+        "Figure": [figure_label(name) for name, _, _ in CONFERENCE_SOURCES],
+        "Value": [format_count(flat.get(name)) for name, _, _ in CONFERENCE_SOURCES],
+        "Source": [source for _, source, _ in CONFERENCE_SOURCES],
+        "Used in": [used for _, _, used in CONFERENCE_SOURCES],
+    })
+
+
+def _flat(values: Mapping[str, object]) -> dict:
+    from cpstats.figures.figures import flatten
+
+    return flatten(values)
+
+
+def sources_sentence(values: Mapping[str, object], year: ReportingYear) -> str | None:
+    """The check of the conference records against the case records, in words; ``None`` without conference records."""
+    from cpstats.present.numbers import plural
+    from cpstats.present.sentences import say
+
+    if values.get("icpc_threshold_not_met") is None:
+        return None
+    check = conference_check(values)
+    words = {"year": year.label, "icpcs": format_count(check["icpcs"]), "plans": format_count(check["plan_starts"]),
+             "not_met": plural(check["not_met"], "child", "children")}
+    if check["status"] == "unknown":
+        return say("sources.unknown", **words)
+    gap = check["without_plan"]
+    without = (f", so {format_count(gap)} without a plan starting" if gap >= 0
+               else f", {format_count(-gap)} more plans than children")
+    return say(f"sources.{check['status']}", without=without, **words)

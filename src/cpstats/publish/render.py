@@ -1375,7 +1375,7 @@ def render_builtin(
     # the PDF's "About this report" page (after the title and contents) ends with the report's version; the
     # sections' main points open each section (the web front page gathers the headline ones)
     # and the year in brief opens the PDF, on its first page after the title and contents
-    opening = [*pages.opening(level=1), {"t": "RawBlock", "c": ["typst", "#pagebreak(weak: true)"]}] if pages.brief else []
+    opening = pages.opening(level=1) if pages.brief else []
     whole = opening + front + about + whole[len(front):]
     written.append(compile_pdf(blocks_to_typst(whole, info), figures, Path(site_dir) / info.pdf_name, work_dir, info.timestamp))
     return written

@@ -163,7 +163,7 @@ def change_score(now: int, before: int) -> float:
     split's z statistic (0 when both are 0).
 
     >>> round(change_score(305, 412), 2), change_score(0, 0)
-    (-5.0, 0.0)
+    (-4.0, 0.0)
     """
     total = now + before
     return 0.0 if total == 0 else (now - before) / math.sqrt(total)
@@ -306,9 +306,9 @@ def _change(change: Change, year, direction: str) -> str:
     from cpstats.present.numbers import change_phrase, format_count
     from cpstats.present.sentences import say
 
-    return say(f"brief.{direction}", label=_label(change.measure), now=format_count(change.now),
-               before=format_count(change.before), year=year.label, previous_year=year.previous().label,
-               change=change_phrase(change.now, change.before))
+    words = dict(label=_label(change.measure), now=format_count(change.now), before=format_count(change.before),
+                 year=year.label, previous_year=year.previous().label, change=change_phrase(change.now, change.before))
+    return say("brief.rise", **words) if direction == "rise" else say("brief.fall", **words)
 
 
 def _difference(difference: Difference, year) -> str:

@@ -320,4 +320,6 @@ def sources_sentence(values: Mapping[str, object], year: ReportingYear) -> str |
     gap = check["without_plan"]
     without = (f", so {format_count(gap)} without a plan starting" if gap >= 0
                else f", {format_count(-gap)} more plans than children")
-    return say(f"sources.{check['status']}", without=without, **words)
+    if check["status"] == "differ":
+        return say("sources.differ", without=without, **words)
+    return say("sources.agree", without=without, **words)

@@ -235,7 +235,7 @@ def _as_count(name: str, value):
 
 CONFERENCE_SOURCES = (
     ("icpcs", "Case records: each child's section 47 enquiry and the date of its initial conference",
-     "8. Number of children; 20. Reconciliation"),
+     "8. Number of children; 20. Reconciliation with DfE"),
     ("plan_starts", "Case records: each child's Child Protection Plans", "8. Number of children; 12. Repeat plans"),
     ("icpc_threshold_not_met", "The authority's conference records: each child's conference and its outcome",
      "8. Number of children"),
@@ -287,13 +287,14 @@ def sources_table(values: Mapping[str, object]) -> pd.DataFrame | None:
     """The figures about initial conferences, each with its value, its source and where the report uses it;
     ``None`` when the conference records were not collected (there is then one source only)."""
     from cpstats.present.labels import figure_label
+    from cpstats.present.tables import _count
 
     if values.get("icpc_threshold_not_met") is None:
         return None
     flat = _flat(values)
     return pd.DataFrame({
         "Figure": [figure_label(name) for name, _, _ in CONFERENCE_SOURCES],
-        "Value": [format_count(flat.get(name)) for name, _, _ in CONFERENCE_SOURCES],
+        "Value": [_count(flat.get(name)) for name, _, _ in CONFERENCE_SOURCES],
         "Source": [source for _, source, _ in CONFERENCE_SOURCES],
         "Used in": [used for _, _, used in CONFERENCE_SOURCES],
     })

@@ -1205,6 +1205,7 @@ def _refuse_unwritten(executed: Sequence[Path], report: _Report) -> None:
 
 def _assembler(report: _Report, dataset, executed: Sequence[Path], version: "_ReportVersion", assembly: str):
     """What lays the report out into a folder: pages and PDF, downloads, versions and the manifest."""
+    from cpstats.data.authority import release_facts
     from cpstats.publish.downloads import prepare_downloads
 
     from cpstats.publish.bundle import everything_links, write_everything
@@ -1217,6 +1218,7 @@ def _assembler(report: _Report, dataset, executed: Sequence[Path], version: "_Re
         downloads=(*everything_links(report.la, report.year.label, downloads), *downloads.index_links),
         section_downloads=downloads.section_links,
         about=provenance_markdown(version.provenance, revisions=bool(version.revisions)), draft=report.draft,
+        release=tuple(release_facts(dataset.la, report.year, report.draft)),
     )
     metadata = _front_metadata(dataset.name, report.year, report.policy)
 

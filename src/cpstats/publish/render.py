@@ -236,6 +236,9 @@ class ReportInfo:
     draft : bool
         An internal draft: every HTML page shows a banner and every PDF
         page a header saying so (:data:`DRAFT_MARK`).
+    release : tuple of (str, str)
+        The release's facts a reader needs first (:func:`cpstats.data.authority.release_facts`: release
+        date, status, contact, revisions policy), plain text from ``la.yaml``; the About page opens with them.
     """
 
     title: str
@@ -249,6 +252,7 @@ class ReportInfo:
     about: str = ""
     section_downloads: tuple[tuple[str, str], ...] = ()
     draft: bool = False
+    release: tuple[tuple[str, str], ...] = ()
 
 
 # ----------------------------------------------------------------- notebooks to Markdown
@@ -1274,7 +1278,7 @@ def report_pages(info: ReportInfo, front_page: Path, notebooks: Sequence[Path], 
     metadata : mapping
         Values for ``{{< meta key >}}`` on the front page.
     """
-    front = front_page_blocks(front_page, metadata)
+    front = with_release(front_page_blocks(front_page, metadata), info.release)
     about = []
     if info.about:
         (about,) = read_markdown([info.about], PANDOC_MARKDOWN)
@@ -1293,6 +1297,31 @@ def report_pages(info: ReportInfo, front_page: Path, notebooks: Sequence[Path], 
     linked = read_markdown([links[stem] for stem in stems], PANDOC_MARKDOWN)
     return ReportPages(front, about, tuple(sections), dict(zip(stems, linked)), tuple(brief or points), figures,
                        brief=bool(brief))
+
+
+RELEASE_HEADING = "This release"
+
+
+def release_blocks(facts: Sequence[tuple[str, str]]) -> list:
+    """The release's facts as a heading and a list, each "What: text" with its text from ``la.yaml`` as text."""
+    if not facts:
+        return []
+    items = [[{"t": "Plain", "c": [{"t": "Strong", "c": text_inlines(f"{what}:")}, {"t": "Space"}, *text_inlines(text)]}]
+             for what, text in facts]
+    return [{"t": "Header", "c": [2, ["this-release", ["unnumbered"], []], text_inlines(RELEASE_HEADING)]},
+            {"t": "BulletList", "c": items}]
+
+
+def with_release(front: list, facts: Sequence[tuple[str, str]]) -> list:
+    """The front page (About this report) with the release's facts after its heading and first paragraph: the
+    reader's first facts are when it was released, its status and whom to ask, not how it was built."""
+    blocks = release_blocks(facts)
+    if not blocks:
+        return front
+    first = next((i for i, b in enumerate(front) if b.get("t") == "Header"), -1) + 1
+    if first < len(front) and front[first].get("t") == "Para":
+        first += 1
+    return [*front[:first], *blocks, *front[first:]]
 
 
 def download_links(info: ReportInfo) -> list[tuple[str, str]]:

@@ -38,6 +38,9 @@ __all__ = [
     "comparison_sentence",
     "funnels",
     "trend_comparison_sentence",
+    "neighbours_note",
+    "comparator_sources_table",
+    "COMPARATOR_SOURCES_NOTE",
 ]
 
 NOT_AVAILABLE = "[x]"
@@ -295,3 +298,45 @@ def trend_comparison_sentence(report, measure: str = "cpp_rate_per_10000_at_31_m
     rates = [rate for _, rate, _ in judged]
     return say("fair_comparison.trend", first=judged[0][0], last=judged[-1][0], la_name=report.la_name,
                low=format_rate(min(rates)), high=format_rate(max(rates)), relation=relation)
+
+
+def neighbours_note(report) -> str | None:
+    """Who the statistical neighbours are, how DfE chose them, and what the ranks in the tables mean; ``None``
+    where the reference data name no neighbours."""
+    from cpstats.present.numbers import format_count
+    from cpstats.present.sentences import _joined, say
+
+    names = neighbour_names(report)
+    if not names:
+        return None
+    return say("neighbours_note", la_name=report.la_name, count=format_count(len(names)), names=_joined(names))
+
+
+COMPARATOR_SOURCES_NOTE = (
+    "Where each of England's figures comes from. A figure from DfE's Local Authority Interactive Tool (LAIT) is "
+    "the latest DfE publishes for that year: a rate there is worked out with today's ONS population estimates, "
+    "so it can differ slightly from the rate in DfE's release for the year, which used the estimates of the time. "
+    "A figure from the Children in need statistics (explore-education-statistics) is the one in DfE's release."
+)
+"""What the comparator sources table says, for the reader."""
+
+
+def comparator_sources_table(report, names=None) -> pd.DataFrame | None:
+    """England's figure for each measure the report compares with it, with the DfE release or derivation it
+    comes from; ``None`` when the reference data hold none for the year."""
+    from cpstats.present.labels import figure_label
+
+    names = names or [*MEASURE_WORDS]
+    rows = []
+    for name in names:
+        found = report.england(name)
+        if found is None:
+            continue
+        value, source = found
+        shown = format_percent(value, places=1) if name.endswith("_pct") else format_rate(value)
+        rows.append((figure_label(name), shown, source))
+    if not rows:
+        return None
+    label = report.year.label
+    return pd.DataFrame({"Measure": [r[0] for r in rows], f"England {label}": [r[1] for r in rows],
+                         "Source": [r[2] for r in rows]})

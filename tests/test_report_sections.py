@@ -207,7 +207,7 @@ def test_reconciliation_sets_dfe_published_figures_beside_the_computed_ones(site
     assert rows["Referrals"] == ["305", "308", "-3",
                                  "Fewer here: records merged, deleted or corrected after the census return"]
     assert rows["Children subject of a plan on 31 March"] == ["19", "19", "0", "Agree"]
-    assert rows["Initial conferences within 15 working days (%)"][1:] == ["[c]", "[x]", "[x]"]
+    assert rows["Initial conferences within 15 working days of the section 47 enquiry starting (%)"][1:] == ["[c]", "[x]", "[x]"]
     assert rows["Children at an Initial Child Protection Conference"][2:] == [
         "-10", "Larger than late or merged records usually make; not explained by the data; to check"]
     assert "children in need census return" in _text(page)

@@ -38,7 +38,7 @@ MEASURE_LABELS.update({
 
 _CHILDREN = "Children subject of a plan during the year"
 BREAKDOWN_LABELS: dict[str, tuple[str, Mapping[str, str]]] = {
-    "icpc_working_days_bands": ("Initial conferences by working days from the section 47 start", t.ICPC_BAND_LABELS),
+    "icpc_working_days_bands": ("Children at an initial conference by working days from the section 47 start", t.ICPC_BAND_LABELS),
     "category_during_year": (f"{_CHILDREN} (latest category)", t.CATEGORY_LABELS),
     "initial_category_of_starts": ("Child Protection Plans started (initial category)", t.CATEGORY_LABELS),
     "latest_category_at_31_march": ("Children subject of a plan on 31 March (latest category)", t.CATEGORY_LABELS),

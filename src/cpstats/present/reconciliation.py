@@ -24,28 +24,17 @@ from cpstats.data.periods import ReportingYear
 from cpstats.data.reference import ENGLAND_MEASURES, published_figures
 from cpstats.figures.figures import CONFIDENTIAL, is_withheld
 from cpstats.present.numbers import format_count, format_percent, format_rate
-from cpstats.present.tables import NOT_AVAILABLE_SYMBOL, _measure_cell
+from cpstats.present.tables import LABELS, NOT_AVAILABLE_SYMBOL, _measure_cell
 
 __all__ = ["CONFERENCE_SOURCES", "SOURCES_NOTE", "conference_check", "sources_table", "sources_sentence",
            "FEW_RECORDS", "RECONCILED_MEASURES", "reconcile", "reconciliation_table", "reconciliation_sentence", "EXPLANATION",
            "possible_cause", "LARGE_DIFFERENCE", "CAUSE_COLUMN"]
 
-RECONCILED_MEASURES = {
-    "referrals": "Referrals",
-    "rereferrals_within_12_months_pct": "Re-referrals within 12 months (%)",
-    "s47_enquiries": "Section 47 enquiries",
-    "icpcs": "Children at an Initial Child Protection Conference",
-    "icpc_within_15_working_days_pct": "Initial conferences within 15 working days (%)",
-    "plan_starts": "Child Protection Plans started",
-    "plan_start_rate_per_10000": "Plans started, per 10,000 children",
-    "children_on_plan_at_31_march": "Children subject of a plan on 31 March",
-    "cpp_rate_per_10000_at_31_march": "Children subject of a plan on 31 March, per 10,000",
-    "plan_ends": "Child Protection Plans ended",
-    "second_or_subsequent_plan_pct": "Second or subsequent plans (%)",
-    "on_plan_2_years_or_more_at_31_march": "Children on a plan for 2 years or more on 31 March",
-    "ended_plans_2_years_or_more_pct": "Plans ended that lasted 2 years or more (%)",
-    "reviews_in_timescale_pct": "Children with all reviews in timescale (%)",
-}
+RECONCILED_MEASURES = {name: LABELS[name] for name in (
+    "referrals", "rereferrals_within_12_months_pct", "s47_enquiries", "icpcs", "icpc_within_15_working_days_pct",
+    "plan_starts", "plan_start_rate_per_10000", "children_on_plan_at_31_march", "cpp_rate_per_10000_at_31_march",
+    "plan_ends", "second_or_subsequent_plan_pct", "on_plan_2_years_or_more_at_31_march",
+    "ended_plans_2_years_or_more_pct", "reviews_in_timescale_pct")}
 """The measures DfE publishes for each authority, in report order, with the words the reader sees."""
 
 EXPLANATION = (

@@ -175,8 +175,8 @@ def referrals_sentence(current: Mapping, previous: Mapping | None, year: Reporti
 
 
 def s47_sentence(measures: Mapping, year: ReportingYear) -> str:
-    """Section 47 strategy discussions and requests for an initial conference."""
-    return say("s47", year=year.label, enquiries=plural(measures["s47_enquiries"], "referral"),
+    """Section 47 enquiries started and requests for an initial conference."""
+    return say("s47", year=year.label, enquiries=plural(measures["s47_enquiries"], "section 47 enquiry", "section 47 enquiries"),
                requests=format_count(measures["icpc_requests"]))
 
 

@@ -1202,16 +1202,21 @@ def definitions_section() -> Section:
     rows = [[figure_label(name), definition, source] for name, definition, source in measure_definitions()]
     intro = ("How each measure of the report is worked out from the authority's record-level data, following the "
              "Department for Education's Characteristics of children in need statistics. A reporting year runs from "
-             "1 April to 31 March; percentages and rates are rounded half up to one decimal place. The last column "
+             "1 April to 31 March. Tables give percentages and rates to one decimal place; the text gives percentages "
+             "as whole numbers. Both are rounded half up from the exact value, never from each other, so a table's "
+             "38.5% (exactly 38.46%) is 38% in the text. The last column "
              "names the figure DfE publishes for every authority (file and column of its Children in need "
              "statistics), when it does.")
     table, *source = table_blocks({"caption": "Definitions of the measures", "columns": ["Measure", "Definition", "DfE's figure"],
                                    "rows": rows, "source": "cpstats; every definition is also in docs/measures.md"})
     table["c"][2] = [[align, {"t": "ColWidth", "c": width}] for (align, _), width in zip(table["c"][2], (0.25, 0.53, 0.22))]
+    from cpstats.present.brief import RULE
+
     blocks = [
         {"t": "Header", "c": [1, [DEFINITIONS, ["unnumbered"], []], text_inlines("Definitions")]},
         {"t": "Para", "c": text_inlines(intro)},
         {"t": "Para", "c": text_inlines(INTERVAL_METHOD)},
+        {"t": "Para", "c": text_inlines(RULE)},
         table, *source,
     ]
     return Section(DEFINITIONS, "Definitions", blocks=blocks)

@@ -1185,6 +1185,13 @@ DEFINITIONS = "definitions"
 """The appendix that defines every measure (:func:`definitions_section`), after the report's sections."""
 
 
+def _dfe_table(source: str) -> str:
+    """Where DfE publishes a measure, as a reader names it: ``Children in need, c1: referral_count`` is
+    "DfE, Children in need statistics, table C1" (the file's column is in ``docs/measures.md``)."""
+    found = re.match(r"^Children in need, (\w+): ", source)
+    return f"DfE, Children in need statistics, table {found.group(1).upper()}" if found else source
+
+
 def definitions_section() -> Section:
     """The "Definitions" appendix: every measure in the report's words, its definition and DfE's comparable figure.
 
@@ -1199,16 +1206,18 @@ def definitions_section() -> Section:
     from cpstats.present.labels import figure_label
     from cpstats.figures.uncertainty import INTERVAL_METHOD
 
-    rows = [[figure_label(name), definition, source] for name, definition, source in measure_definitions()]
-    intro = ("How each measure of the report is worked out from the authority's record-level data, following the "
-             "Department for Education's Characteristics of children in need statistics. A reporting year runs from "
+    from cpstats.present.definitions import reader_definition
+
+    rows = [[figure_label(name), reader_definition(name, definition), _dfe_table(source)]
+            for name, definition, source in measure_definitions()]
+    intro = ("What each measure of the report counts, and when, following the definitions of the Department for "
+             "Education's Characteristics of children in need statistics. A reporting year runs from "
              "1 April to 31 March. Tables give percentages and rates to one decimal place; the text gives percentages "
              "as whole numbers. Both are rounded half up from the exact value, never from each other, so a table's "
-             "38.5% (exactly 38.46%) is 38% in the text. The last column "
-             "names the figure DfE publishes for every authority (file and column of its Children in need "
-             "statistics), when it does.")
+             "38.5% (exactly 38.46%) is 38% in the text. The last column names the table of DfE's Children in "
+             "need statistics that publishes the same figure for every authority, when one does.")
     table, *source = table_blocks({"caption": "Definitions of the measures", "columns": ["Measure", "Definition", "DfE's figure"],
-                                   "rows": rows, "source": "cpstats; every definition is also in docs/measures.md"})
+                                   "rows": rows, "source": "cpstats, following DfE's Children in need statistics"})
     table["c"][2] = [[align, {"t": "ColWidth", "c": width}] for (align, _), width in zip(table["c"][2], (0.25, 0.53, 0.22))]
     from cpstats.present.brief import RULE
 

@@ -180,4 +180,5 @@ def test_every_la_yaml_key_is_documented_and_the_sample_uses_them_all():
     documented = re.findall(r"^\| `(\w+)` \|", section, re.M)
     sample = yaml.safe_load((PROJECT_ROOT / "data" / "sample" / "la.yaml").read_text(encoding="utf-8"))
     assert documented == list(sample) == [
-        "name", "la_code", "region", "statistical_neighbours", "extract_date", "first_year", "last_year"]
+        "name", "la_code", "region", "statistical_neighbours", "extract_date", "first_year", "last_year",
+        "published", "status", "contact", "revisions"]

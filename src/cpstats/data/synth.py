@@ -74,6 +74,7 @@ LA_YAML = (
     "published: {2017-18: 2018-10-15}\n"
     "status: management information\n"
     "contact: Safeguarding and Quality Assurance Service (a synthetic sample, with no real contact)\n"
+    "revisions: An error found after publication is corrected in a new version of the report within 20 working days; earlier versions are kept, with a page saying what changed.\n"
 )
 """``la.yaml``: the DfE code is Rutland's; the neighbours are rural and affluent counties
 (North Yorkshire, Buckinghamshire, Windsor and Maidenhead, West Berkshire, Wokingham,
@@ -1085,6 +1086,7 @@ COUNTY_LA_YAML = (
     "published: {2017-18: 2018-11-30}\n"
     "status: management information\n"
     "contact: Safeguarding and Quality Assurance Service (a synthetic county, with no real contact)\n"
+    "revisions: An error found after publication is corrected in a new version of the report within 20 working days; earlier versions are kept, with a page saying what changed.\n"
 )
 """``la.yaml`` of the county: the DfE code is Leicestershire's, so its population and
 published figures in ``data/reference`` apply; the neighbours are large shire counties

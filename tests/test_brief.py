@@ -181,3 +181,12 @@ def test_the_case_of_two_sources_that_do_not_agree():
     text = icpc_sentence(values, YEAR)
     assert "1,308 children at an initial conference and 727 plans started" in text and "do not agree" in text
     assert conference_check({**values, "icpcs": Withheld(primary=True)})["status"] == "unknown"
+
+
+@settings(max_examples=100, deadline=None)
+@given(figures(), st.sets(st.sampled_from([*CHANGE_MEASURES, *DIFFERENCE_MEASURES])))
+def test_a_figure_the_published_one_contradicts_is_never_chosen(drawn, unchecked):
+    """A figure the Reconciliation marks "to check" waits: never a change or a difference of the brief."""
+    current, previous, intervals, england, neighbours = drawn
+    choice = choose(current, previous, intervals, england, neighbours, unchecked)
+    assert not set(choice.chosen[3:]) & unchecked

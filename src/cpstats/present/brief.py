@@ -19,7 +19,10 @@ report's Definitions state in these words) is:
    interval (the verdicts :func:`cpstats.figures.uncertainty.verdict` gives, so "higher" and "lower" mean
    beyond chance), ranked by how far outside, in units of the interval's half width on that side
    (``1.96 * (value - comparator) / half_width``); the largest "higher" and the largest "lower".
-4. **A withheld figure is never chosen**: a change needs both years' counts published, a difference the
+4. **A figure DfE's published figure contradicts is not chosen** as a change or a difference: one whose
+   difference from the authority's DfE-published figure the Reconciliation appendix marks "not explained by the
+   data; to check" (:func:`cpstats.present.reconciliation.unexplained`) waits until it is checked.
+5. **A withheld figure is never chosen**: a change needs both years' counts published, a difference the
    authority's figure published; the headline measures are said as the figures word them ("fewer than
    6", ``[c]``), without a change worked out from a withheld count.
 
@@ -102,7 +105,9 @@ RULE = (
     "the report's other counts, each only if it is larger than chance alone would readily give (a two-sided "
     "95% test of two counts), and the figure furthest above and the figure furthest below England's or the "
     "statistical neighbours' median, each only if the comparator lies outside the authority's 95% interval. "
-    "So bad news is chosen as readily as good. A withheld figure is never chosen, and percentages are given "
+    "So bad news is chosen as readily as good. A figure whose difference from the one DfE published for the "
+    "authority is not explained (see the Reconciliation appendix) is not chosen until it is checked. A withheld "
+    "figure is never chosen, and percentages are given "
     "as whole numbers. The rule is applied by cpstats to the published figures; nobody picks the points."
 )
 """The rule in readers' words, as the report's Definitions state it."""
@@ -194,7 +199,7 @@ def _outside(interval, comparator) -> str | None:
 
 def choose(current: Mapping[str, object], previous: Mapping[str, object] | None,
            intervals: Mapping[str, object], england: Mapping[str, object],
-           neighbours: Mapping[str, object] | None = None) -> Choice:
+           neighbours: Mapping[str, object] | None = None, unchecked: frozenset[str] | set[str] = frozenset()) -> Choice:
     """Apply the rule (:data:`RULE`) to a year's flat protected figures.
 
     Parameters
@@ -206,19 +211,21 @@ def choose(current: Mapping[str, object], previous: Mapping[str, object] | None,
         A measure's 95% interval (:class:`~cpstats.figures.uncertainty.Interval`), or a withheld or ``None``.
     england, neighbours : mapping
         England's published value and the statistical neighbours' median for a measure (numbers or ``None``).
+    unchecked : set of str
+        Measures whose difference from DfE's published figure is not explained (never chosen beyond the headline).
     """
     from cpstats.figures.uncertainty import Interval
 
     neighbours = neighbours or {}
     changes = []
-    for name in CHANGE_MEASURES if previous is not None else ():
+    for name in [n for n in CHANGE_MEASURES if n not in unchecked] if previous is not None else ():
         now, before = current.get(name), previous.get(name)
         if _count(now) and _count(before) and not is_withheld(now) and not is_withheld(before):
             score = change_score(int(now), int(before))
             if abs(score) >= BEYOND_CHANCE:
                 changes.append(Change(name, int(now), int(before), score))
     differences = []
-    for name in DIFFERENCE_MEASURES:
+    for name in [n for n in DIFFERENCE_MEASURES if n not in unchecked]:
         value, interval = current.get(name), intervals.get(name)
         if not _number(value) or is_withheld(value) or not isinstance(interval, Interval):
             continue
@@ -332,9 +339,18 @@ def _difference(difference: Difference, year) -> str:
 
 
 def brief_sentences(choice: Choice, current, previous, year, verdicts: Mapping[str, str | None],
-                    england: Mapping[str, object]) -> list[str]:
-    """The chosen points as sentences, headline first, then the changes, then the differences."""
-    points = [_headline(name, current, previous, year, HEADLINE_RATES, verdicts, england) for name in choice.headline]
+                    england: Mapping[str, object], unchecked: Mapping[str, object] | None = None) -> list[str]:
+    """The chosen points as sentences, headline first, then the changes, then the differences. A headline
+    measure in ``unchecked`` (its DfE-published value, which the data do not explain the difference from) says so."""
+    from cpstats.present.numbers import format_count
+    from cpstats.present.sentences import say
+
+    points = []
+    for name in choice.headline:
+        point = _headline(name, current, previous, year, HEADLINE_RATES, verdicts, england)
+        if name in (unchecked or {}):
+            point += " " + say("brief.unchecked", published=format_count(unchecked[name]), year=year.label)
+        points.append(point)
     if choice.rise:
         points.append(_change(choice.rise, year, "rise"))
     if choice.fall:
@@ -391,5 +407,11 @@ def year_in_brief(report) -> YearInBrief:
         neighbours[name] = None if comparison is None else neighbours_median(comparison.neighbours)
     fair = fair_comparisons(report, names=list(HEADLINE_RATES.values()))
     verdicts = {name: f.against_england for name, f in fair.items()}
-    choice = choose(current, previous, intervals, england, neighbours)
-    return YearInBrief(brief_sentences(choice, current, previous, report.year, verdicts, england), choice.chosen)
+    from cpstats.present.reconciliation import unexplained
+
+    unchecked = unexplained(report.reconciliation)
+    choice = choose(current, previous, intervals, england, neighbours, unchecked)
+    published = dict(zip(report.reconciliation["measure"], report.reconciliation["published"])) if unchecked else {}
+    caveats = {name: published[name] for name in HEADLINE_COUNTS if name in unchecked and name in published}
+    return YearInBrief(brief_sentences(choice, current, previous, report.year, verdicts, england, caveats),
+                       choice.chosen)

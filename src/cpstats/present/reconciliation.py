@@ -159,6 +159,20 @@ def reconciliation_table(reconciled: pd.DataFrame, la_name: str, year: Reporting
     })
 
 
+def unexplained(reconciled: pd.DataFrame) -> set[str]:
+    """The measures whose difference from DfE's published figure the data do not explain (marked "to check" in
+    :func:`reconciliation_table`): a figure not to headline until it is checked.
+
+    >>> unexplained(reconcile({"referrals": 305, "icpcs": 24}, {"referrals": 308, "icpcs": 34}))
+    {'icpcs'}
+    """
+    if reconciled is None or reconciled.empty:
+        return set()
+    differences = dict(zip(reconciled["measure"], reconciled["difference"]))
+    return {n for n, d, p in zip(reconciled["measure"], reconciled["difference"], reconciled["published"])
+            if possible_cause(n, d, p, differences).endswith("to check")}
+
+
 def _said(name: str, value) -> str:
     """A value as a sentence states it: in a public report a small count is "fewer than 6" (a table shows it as ``[c]``)."""
     if isinstance(value, int) and not isinstance(value, bool) and not name.endswith("_pct") and "per_10000" not in name:

@@ -190,3 +190,33 @@ def test_a_figure_the_published_one_contradicts_is_never_chosen(drawn, unchecked
     current, previous, intervals, england, neighbours = drawn
     choice = choose(current, previous, intervals, england, neighbours, unchecked)
     assert not set(choice.chosen[3:]) & unchecked
+
+
+# ----------------------------------------------------------------- in the built report
+
+
+def _sentences(text: str) -> set[str]:
+    return {s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[A-Z\[])", " ".join(text.split())) if len(s.strip()) > 30}
+
+
+def test_the_built_front_page_and_pdf_open_with_the_year_in_brief_and_repeat_no_section_sentence(public_report):
+    """Every authority's front page and PDF open with the year in brief: the headline measures first, and no
+    sentence of it is said again in a section (pages and PDF)."""
+    from pypdf import PdfReader
+
+    from tests.sample_builds import html_text
+
+    report = public_report.report
+    index = html_text((report / "index.html").read_text(encoding="utf-8"))
+    brief_text = index[index.index("The year in brief"):index.index("Contents")]
+    assert "On 31 March 2018," in brief_text and "Child Protection Plans were started" in brief_text
+    assert "referrals" in brief_text
+    points = _sentences(brief_text.replace("The year in brief", ""))
+    assert points
+    sections = " ".join(html_text(page.read_text(encoding="utf-8")) for page in sorted(report.glob("[0-9]*.html")))
+    assert not {p for p in points if p in sections}
+    pages = PdfReader(next(report.glob("*.pdf"))).pages
+    first = " ".join(pages[1].extract_text().split())  # the first page after the title and contents
+    assert first.startswith("The year in brief") and "On 31 March 2018," in first
+    body = " ".join(" ".join(page.extract_text().split()) for page in pages[2:])
+    assert not {p for p in points if p in body}

@@ -65,7 +65,7 @@ def test_the_built_report_names_each_measure_one_way(public_report):
     from tests.sample_builds import html_text
 
     report = public_report.report
-    text = " ".join(html_text(page) for page in sorted(report.glob("*.html")))
+    text = " ".join(html_text(page.read_text(encoding="utf-8")) for page in sorted(report.glob("*.html")))
     for old in ("Section 47 strategy discussions", "Timeliness of conferences and reviews", "Families of those children",
                 "Plans started in the year, per 10,000", "Children with all reviews in timescale (%)",
                 "Re-referrals within 12 months (%)"):

@@ -432,7 +432,7 @@ def test_quarto_build_project_has_the_same_pages_commentary_and_downloads(site, 
     index = text("index")
     assert f'"downloads/{WORKBOOK}"' in index and '"downloads/03_conference_attendance-1.csv"' in index
     assert f'"{PDF}"' in index and '"about.html"' in index and '"definitions.html"' in index
-    assert '"main-points"' in index
+    assert '"year-in-brief"' in index
     assert "Signs" in text("01_introduction") and "Safety" in text("01_introduction")
     attendance = json.loads((project_dir / "03_conference_attendance.json").read_text(encoding="utf-8"))["blocks"]
     assert "downloads/03_conference_attendance-1.csv" in json.dumps(attendance[-1:])  # the links end the page

@@ -852,8 +852,14 @@ class TableDisplay:
         return {"text/markdown": self.data, TABLE_MIME: table_payload(self.table, self.caption, self.source)}, metadata
 
 
+DEFAULT_SOURCE = "the authority's own records, computed by cpstats"
+"""The source line of a table or chart that names no other: every one has a source line (Code of Practice)."""
+
+
 def show(table: pd.DataFrame, caption: str | None = None, source: str | None = None) -> TableDisplay:
     """Display a table in a notebook: as Markdown for the reader, and as data for the downloads.
+
+    Every table has a source line: ``source``, or :data:`DEFAULT_SOURCE` for a table of the authority's own figures.
 
     The table is built from the report's protected figures, so in a public report
     what the policy withholds is already ``[c]`` in the page, the PDF and the
@@ -864,4 +870,4 @@ def show(table: pd.DataFrame, caption: str | None = None, source: str | None = N
     TableDisplay
         The object to display (the last expression of a cell, or ``display(...)``).
     """
-    return TableDisplay(table, caption, source)
+    return TableDisplay(table, caption, source or DEFAULT_SOURCE)

@@ -641,8 +641,11 @@ def notebook_blocks(path: Path) -> tuple[str, list, dict[str, bytes]]:
                     commentary = _json_value(data[COMMENTARY_MIME])
                     pieces.append(("commentary", (str(commentary["markdown"]), dict(commentary.get("values") or {}))))
                     continue
-                withheld_chart = bool(output.get("metadata", {}).get("cpstats", {}).get("chart", {}).get("withheld"))
+                chart_meta = output.get("metadata", {}).get("cpstats", {}).get("chart", {})
+                withheld_chart = bool(chart_meta.get("withheld"))
                 chart_note = [withheld_note_block(note)] if note and withheld_chart else []
+                if chart_meta.get("source"):  # a chart's source line, as a table's (text from data as text)
+                    chart_note.insert(0, {"t": "Para", "c": [{"t": "Emph", "c": text_inlines(f"Source: {chart_meta['source']}")}]})
                 text = data.get("text/markdown")
                 if text is None:
                     for mime, kind in (("image/svg+xml", "svg+xml"), ("image/png", "png"), ("image/jpeg", "jpeg")):

@@ -67,3 +67,14 @@ def test_validate_refuses_a_bad_status_in_one_line(tmp_path):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if "la.yaml" in line]
     assert len(lines) == 1 and "status" in lines[0] and "statistics" in lines[0], result.stderr
+
+
+def test_every_table_and_chart_of_the_built_report_has_a_source_line(public_report):
+    """Code of Practice: the source of every table and chart is stated beneath it, on every page."""
+    import re
+
+    for page in sorted(public_report.report.glob("[0-9]*.html")):
+        markup = page.read_text(encoding="utf-8")
+        shown = markup.count("<table") + len(re.findall(r"<img\b", markup))
+        sources = len(re.findall(r"<em>Source: ", markup))
+        assert sources >= shown, (page.name, shown, sources)

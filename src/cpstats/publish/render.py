@@ -706,6 +706,10 @@ def headline_points(path: Path) -> list[str]:
     return points
 
 
+CHOSEN_BY_RULE = "These points are chosen from the report's figures by a fixed rule, set out in the Definitions."
+"""What follows the year in brief: it is chosen by a rule, not by hand."""
+
+
 def brief_points(path: Path) -> list[str]:
     """The year in brief an executed notebook holds (the ``cpstats.year_in_brief`` metadata of
     :class:`cpstats.present.brief.YearInBrief`), as plain text; ``[]`` when it holds none."""
@@ -731,7 +735,8 @@ def main_points_blocks(points: Sequence[str], level: int = 1, brief: bool = Fals
     if not points:
         return []
     if brief:
-        return [heading(level, HEADING, "year-in-brief", ["unnumbered"]), bullet_list(points)]
+        return [heading(level, HEADING, "year-in-brief", ["unnumbered"]), bullet_list(points),
+                {"t": "Para", "c": text_inlines(CHOSEN_BY_RULE)}]
     return [heading(level, "Main points", "main-points", ["unnumbered"]), bullet_list(points)]
 
 

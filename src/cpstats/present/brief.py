@@ -188,13 +188,14 @@ def difference_score(value: float, interval, comparator: float) -> float:
 
 
 def _outside(interval, comparator) -> str | None:
+    """``"higher"`` or ``"lower"`` when the comparator lies outside the interval: the verdict the report's fair
+    comparisons give (:func:`cpstats.figures.uncertainty.verdict`); ``None`` when similar or not a number."""
+    from cpstats.figures.uncertainty import verdict
+
     if not _number(comparator):
         return None
-    if comparator < interval.low:
-        return "higher"
-    if comparator > interval.high:
-        return "lower"
-    return None
+    found = verdict(interval, comparator)
+    return found if found in ("higher", "lower") else None
 
 
 def choose(current: Mapping[str, object], previous: Mapping[str, object] | None,

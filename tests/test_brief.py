@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -220,3 +221,25 @@ def test_the_built_front_page_and_pdf_open_with_the_year_in_brief_and_repeat_no_
     assert first.startswith("The year in brief") and "On 31 March 2018," in first
     body = " ".join(" ".join(page.extract_text().split()) for page in pages[2:])
     assert not {p for p in points if p in body}
+
+
+@pytest.mark.parametrize("la", ["sample", "county"])
+@pytest.mark.parametrize("disclosure", ["public", "internal"])
+def test_every_authority_has_a_year_in_brief_from_its_protected_figures(la, disclosure):
+    """The sample and the county, public and internal: the headline measures first, the county's headline count
+    that DfE's published figure contradicts said so, and nothing withheld chosen."""
+    from pathlib import Path
+
+    from cpstats.present.brief import year_in_brief
+    from cpstats.present.context import load_context
+
+    root = Path(__file__).resolve().parents[1]
+    report = load_context(la, "2017-18", root / "data" / la, root / "data" / "reference", root / "commentary",
+                          disclosure=disclosure, threshold=5)
+    found = year_in_brief(report)
+    assert found.chosen[:3] == list(HEADLINE_COUNTS) and len(found.points) == len(found.chosen)
+    flat = report.figures.flat["2017-18"]
+    assert not any(is_withheld(flat.get(name)) for name in found.chosen[3:])
+    assert found.points[0].startswith("On 31 March 2018,") and "referrals" in found.points[2]
+    if la == "county":
+        assert "DfE published 394 for 2017-18" in found.points[0]

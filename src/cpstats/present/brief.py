@@ -391,8 +391,7 @@ class YearInBrief:
 
 def year_in_brief(report) -> YearInBrief:
     """The year in brief of a :class:`~cpstats.present.context.ReportContext`'s year (see :data:`RULE`)."""
-    from cpstats.figures.uncertainty import interval_for, neighbours_median
-    from cpstats.present.fairness import fair_comparisons
+    from cpstats.figures.uncertainty import interval_for, neighbours_median, verdict
 
     label = report.year.label
     current = report.figures.flat[label]
@@ -406,8 +405,9 @@ def year_in_brief(report) -> YearInBrief:
     neighbours = {}
     for name, comparison in report.comparators(list(DIFFERENCE_MEASURES)).items():
         neighbours[name] = None if comparison is None else neighbours_median(comparison.neighbours)
-    fair = fair_comparisons(report, names=list(HEADLINE_RATES.values()))
-    verdicts = {name: f.against_england for name, f in fair.items()}
+    # the headline rates beside England's: the fair comparisons' verdict from the rate's 95% interval
+    verdicts = {name: None if is_withheld(current.get(name)) else verdict(intervals[name], england[name])
+                for name in HEADLINE_RATES.values()}
     from cpstats.present.reconciliation import unexplained
 
     unchecked = unexplained(report.reconciliation)

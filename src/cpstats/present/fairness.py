@@ -316,7 +316,9 @@ COMPARATOR_SOURCES_NOTE = (
     "Where each of England's figures comes from. A figure from DfE's Local Authority Interactive Tool (LAIT) is "
     "the latest DfE publishes for that year: a rate there is worked out with today's ONS population estimates, "
     "so it can differ slightly from the rate in DfE's release for the year, which used the estimates of the time. "
-    "A figure from the Children in need statistics (explore-education-statistics) is the one in DfE's release."
+    "A figure from the Children in need statistics (explore-education-statistics) is the one in DfE's release. "
+    "The region's and the statistical neighbours' figures are those DfE publishes for each authority in its "
+    "Children in need statistics."
 )
 """What the comparator sources table says, for the reader."""
 

@@ -317,8 +317,9 @@ COMPARATOR_SOURCES_NOTE = (
     "the latest DfE publishes for that year: a rate there is worked out with today's ONS population estimates, "
     "so it can differ slightly from the rate in DfE's release for the year, which used the estimates of the time. "
     "A figure from the Children in need statistics (explore-education-statistics) is the one in DfE's release. "
-    "The region's and the statistical neighbours' figures are those DfE publishes for each authority in its "
-    "Children in need statistics."
+    "The region's and the statistical neighbours' figures come from DfE's Children in need statistics for each "
+    "authority; their rates per 10,000 children are worked out from DfE's published counts and the ONS mid-year "
+    "population estimates DfE publishes with them."
 )
 """What the comparator sources table says, for the reader."""
 

@@ -169,7 +169,7 @@ def test_marac_table_shows_victims_children_and_repeat_victims(site):
     marac = next(t for t in tables if any(row[0] == "Victims referred to MARAC" for row in t))
     rows = {row[0]: row[-1] for row in marac}
     assert rows["Victims referred to MARAC"] == "18"
-    assert rows["Children in the households of those victims"] == "24"
+    assert rows["Children in the households of victims referred to MARAC"] == "24"
     assert rows["Victims referred to MARAC again (repeat victims)"] == "8"
 
 

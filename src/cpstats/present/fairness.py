@@ -39,6 +39,7 @@ __all__ = [
     "funnels",
     "trend_comparison_sentence",
     "neighbours_note",
+    "reader_source",
     "comparator_sources_table",
     "COMPARATOR_SOURCES_NOTE",
 ]
@@ -324,6 +325,28 @@ COMPARATOR_SOURCES_NOTE = (
 """What the comparator sources table says, for the reader."""
 
 
+def reader_source(source: str, rate: bool = True) -> str:
+    """Where one of England's figures comes from, in readers' words (the reference data's own citation, with its
+    file and field names, stays in ``data/reference``).
+
+    >>> reader_source("DfE Local Authority Interactive Tool (LAIT), LAIT 'Short Desc'=CPP_rate")
+    "DfE's Local Authority Interactive Tool: the latest figure, with today's population estimates"
+    >>> reader_source("DfE, Children in need statistics (explore-education-statistics), file d3_cpps_2013_to_2025.csv")
+    "DfE's Children in need statistics release, table D3"
+    """
+    import re
+
+    if source.startswith("DfE Local Authority Interactive Tool"):
+        return ("DfE's Local Authority Interactive Tool: the latest figure"
+                + (", with today's population estimates" if rate else ""))
+    table = re.search(r"file ([a-z]\d+)_", source)
+    if table:
+        return f"DfE's Children in need statistics release, table {table.group(1).upper()}"
+    if "Children in need statistics" in source:
+        return "DfE's Children in need statistics release"
+    return source
+
+
 def comparator_sources_table(report, names=None) -> pd.DataFrame | None:
     """England's figure for each measure the report compares with it, with the DfE release or derivation it
     comes from; ``None`` when the reference data hold none for the year."""
@@ -337,7 +360,7 @@ def comparator_sources_table(report, names=None) -> pd.DataFrame | None:
             continue
         value, source = found
         shown = format_percent(value, places=1) if name.endswith("_pct") else format_rate(value)
-        rows.append((figure_label(name), shown, source))
+        rows.append((figure_label(name), shown, reader_source(source, rate="per_10000" in name)))
     if not rows:
         return None
     label = report.year.label

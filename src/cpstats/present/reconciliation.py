@@ -250,15 +250,11 @@ the case records (those of the children in need census) and the authority's own 
 two sources, which this report sets side by side rather than letting one contradict the other unseen."""
 
 SOURCES_NOTE = (
-    "Two sources describe initial conferences. The case records (the records of the children in need census: "
-    "section 47 enquiries and Child Protection Plans) give the children at an initial conference and the plans "
-    "started; the authority's own conference records give the conferences held and, for each child, whether the "
-    "threshold for a plan was met. Each figure is taken from one source only, as the table shows. The check beneath "
-    "it compares them: children at an initial conference less plans started (case records) should be close to "
-    "the children for whom the threshold was not met (conference records); plans that start after a transfer in, or "
-    "a conference on one side of 31 March and its plan on the other, make a small difference. A difference of more "
-    "than a tenth of the children at a conference and more than five children is not explained by the data, and is "
-    "marked to check; no sentence of the report then says what one source claims and the other contradicts."
+    "Two sources describe initial conferences: the case records (section 47 enquiries and plans, as the children in "
+    "need census has them) and the authority's own conference records (each conference, and for each child whether "
+    "the threshold for a plan was met). The table says which source each figure comes from. The check beneath it "
+    "compares them: children at an initial conference less plans started should be close to the children for whom "
+    "the threshold was not met; a gap of more than a tenth of the children and more than five is marked to check."
 )
 """What the sources table is, for the reader."""
 

@@ -23,7 +23,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = PROJECT_ROOT / "_build" / "screenshots" / "phone"
-MAX_PDF_PAGES = 34
+MAX_PDF_PAGES = 37
 MIN_LINES = 8
 
 
@@ -170,8 +170,10 @@ def pdf_pages(public_report) -> list[str]:
 
 
 def test_pdf_is_the_length_of_the_report_it_replaces(pdf_pages):
-    """Under 35 pages (the hand-typed original had 21; the first computed one 41): the intervals, ranks and funnel
-    plots of section 8 and the notes under tables holding [c] take about four."""
+    """At most 37 pages (the hand-typed original had 21; the first computed one 41): the intervals, ranks and funnel
+    plots of section 8 and the notes under tables holding [c] take about four; the year in brief and the release's
+    facts, the sources of the conference figures and of England's, a source line under every table and chart, and
+    the definitions in readers' words about four more (33 pages before them)."""
     assert len(pdf_pages) <= MAX_PDF_PAGES
 
 

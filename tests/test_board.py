@@ -133,6 +133,7 @@ def test_front_page_shows_the_year_in_brief_and_contents_and_the_version_is_on_t
     markup = (public_report.report / "index.html").read_text(encoding="utf-8")
     assert markup.index(">The year in brief<") < markup.index('<nav class="contents"')
     assert "Git commit" not in markup and 'href="about.html"' in markup
+    assert "Published 15 October 2018. Management information." in markup
     points = re.search(r">The year in brief<.*?<ul>(.*?)</ul>", markup, flags=re.S).group(1)
     assert 3 <= points.count("<li") <= 7
     about = (public_report.report / "about.html").read_text(encoding="utf-8")

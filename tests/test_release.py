@@ -78,3 +78,17 @@ def test_every_table_and_chart_of_the_built_report_has_a_source_line(public_repo
         shown = markup.count("<table") + len(re.findall(r"<img\b", markup))
         sources = len(re.findall(r"<em>Source: ", markup))
         assert sources >= shown, (page.name, shown, sources)
+
+
+def test_the_front_page_says_when_the_report_was_published_and_its_status():
+    import datetime as dt
+
+    from cpstats.publish.render import ReportInfo, release_line
+
+    la = {**BASE, "published": {"2017-18": "2018-10-15"}, "status": "official statistics"}
+    info = ReportInfo(title="T", subtitle="S", period="P", lang="en-GB", version="0", pdf_name="r.pdf",
+                      timestamp=dt.datetime(2018, 3, 31), release=tuple(release_facts(la, YEAR, draft=False)))
+    assert release_line(info) == "Published 15 October 2018. Official statistics."
+    draft = ReportInfo(title="T", subtitle="S", period="P", lang="en-GB", version="0", pdf_name="r.pdf",
+                       timestamp=dt.datetime(2018, 3, 31), release=tuple(release_facts(la, YEAR, draft=True)))
+    assert release_line(draft) == ""

@@ -1053,6 +1053,7 @@ def render_html(info: ReportInfo, front_page, sections: Sequence[Section], site_
     index_body = (
         f"<h1>{html.escape(info.title)}</h1>\n<p class=\"lead\">{html.escape(info.subtitle)}<br>"
         f"{html.escape(info.period)}</p>\n"
+        + (f"<p class=\"release\">{html.escape(release_line(info))}</p>\n" if release_line(info) else "")
         + (blocks_to_html(main_points_blocks(main_points, level=2, brief=brief)) if main_points else "")
         + _contents([about_section, *sections]) + _downloads(info)
     )
@@ -1324,6 +1325,19 @@ def report_pages(info: ReportInfo, front_page: Path, notebooks: Sequence[Path], 
 RELEASE_HEADING = "This release"
 
 
+def release_line(info: ReportInfo) -> str:
+    """The front page's line under the title: when the report was published and its status, e.g. "Published
+    15 October 2018. Management information." (nothing for a draft or a report whose release date is not given)."""
+    from cpstats.data.authority import STATUSES
+
+    facts = dict(info.release)
+    published = facts.get("Published", "")
+    if not published or published.startswith("Not "):
+        return ""
+    status = next((name for name, words in STATUSES.items() if words == facts.get("Status")), None)
+    return f"Published {published}." + (f" {status[:1].upper()}{status[1:]}." if status else "")
+
+
 def release_blocks(facts: Sequence[tuple[str, str]]) -> list:
     """The release's facts as a heading and a list, each "What: text" with its text from ``la.yaml`` as text."""
     if not facts:
@@ -1371,7 +1385,8 @@ def index_blocks(info: ReportInfo, pages: ReportPages, lead: bool = True) -> lis
     opening = {"t": "Div", "c": [["", ["lead"], []], [{"t": "Para", "c": [
         *text_inlines(info.subtitle), {"t": "LineBreak"}, *text_inlines(info.period)]}]]}
     contents = [(s.title, s.href) for s in (pages.about_section, *pages.sections)]
-    return [*([opening] if lead else []), *pages.opening(level=2),
+    released = [{"t": "Para", "c": text_inlines(release_line(info))}] if release_line(info) else []
+    return [*([opening] if lead else []), *released, *pages.opening(level=2),
             heading("contents", "Contents"), _link_list(contents),
             heading("downloads", "Downloads"), _link_list(download_links(info))]
 

@@ -39,8 +39,8 @@ pytestmark = pytest.mark.skipif(not (SAMPLE / "la.yaml").exists(), reason="data/
 # The figures of the 2017-18 model report (shared/docs/seed-figures.md), as the report words them.
 SEED_PHRASES = [
     "received 305 referrals in 2017-18, a 26% decrease on 2016-17 (412)",
-    "94 referrals resulted in a section 47 multi-agency strategy discussion",
-    "35 of those discussions resulted in a request for an Initial Child Protection Conference",
+    "94 section 47 enquiries started",
+    "35 of them led to a request for an Initial Child Protection Conference",
     "the threshold for a plan was not met for 4 children",
     "40 individual children subject of a Child Protection Plan, from 20 families, including 1 unborn baby",
     "On 31 March 2018 there were 19 children subject of a Child Protection Plan",

@@ -103,13 +103,16 @@ def test_make_help_shows_no_make_variable():
 
 
 def test_the_published_report_ends_with_the_definitions_appendix_in_its_pages_and_pdf(tmp_path):
-    """Every measure's definition, from the same docstrings as docs/guide/measures.md, as a page linked from the contents
-    and as the PDF's last pages."""
+    """Every measure's definition, in readers' words (docs/guide/measures.md keeps the analysts' words, from the
+    docstrings), as a page linked from the contents and as the PDF's last pages."""
     import datetime as dt
 
     from pypdf import PdfReader
 
+    import html
+
     from cpstats.figures.definitions import measure_definitions
+    from cpstats.present.definitions import READER_DEFINITIONS
     from cpstats.publish.render import ReportInfo, render_builtin
 
     info = ReportInfo(title="Child Protection Annual Report", subtitle="Rutland, 2017-18", period="2017-18",
@@ -123,8 +126,9 @@ def test_the_published_report_ends_with_the_definitions_appendix_in_its_pages_an
     pdf = " ".join(" ".join(p.extract_text() for p in PdfReader(site / "report.pdf").pages).split())
     definitions = measure_definitions()
     assert len(definitions) == len(measures.MEASURE_ORDER) + len(measures.LOCAL_MEASURE_ORDER)
-    for name, definition, _ in definitions[:3]:
-        assert definition in page and "`" not in definition
+    for name, analysts, _ in definitions[:3]:
+        definition = READER_DEFINITIONS[name]
+        assert html.escape(definition, quote=False) in page and analysts not in page and "`" not in definition
         assert " ".join(definition.split()[:4]) in pdf
     assert "<td>Referrals</td>" in re.sub(r"<td[^>]*>", "<td>", page) and "Definitions" in pdf
 
@@ -176,4 +180,5 @@ def test_every_la_yaml_key_is_documented_and_the_sample_uses_them_all():
     documented = re.findall(r"^\| `(\w+)` \|", section, re.M)
     sample = yaml.safe_load((PROJECT_ROOT / "data" / "sample" / "la.yaml").read_text(encoding="utf-8"))
     assert documented == list(sample) == [
-        "name", "la_code", "region", "statistical_neighbours", "extract_date", "first_year", "last_year"]
+        "name", "la_code", "region", "statistical_neighbours", "extract_date", "first_year", "last_year",
+        "published", "status", "contact", "revisions"]

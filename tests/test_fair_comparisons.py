@@ -22,10 +22,10 @@ REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference"
 LA_CODE, YEAR = 857, "2017-18"
 MEASURES = {
     "Children subject of a plan on 31 March, per 10,000": "cpp_rate_per_10000_at_31_march",
-    "Plans started in the year, per 10,000": "plan_start_rate_per_10000",
-    "Second or subsequent plans (%)": "second_or_subsequent_plan_pct",
+    "Child Protection Plans started, per 10,000": "plan_start_rate_per_10000",
+    "Second or subsequent plans, ever (%)": "second_or_subsequent_plan_pct",
     "Plans ended that lasted 2 years or more (%)": "ended_plans_2_years_or_more_pct",
-    "Children on a plan for 2 years or more on 31 March (%)": "on_plan_2_years_or_more_at_31_march_pct",
+    "Children on a plan for 2 years or more on 31 March (% of those on a plan)": "on_plan_2_years_or_more_at_31_march_pct",
 }
 VERDICT_CELLS = {"higher": "Higher", "lower": "Lower", "similar": "Statistically similar"}
 

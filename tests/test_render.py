@@ -115,7 +115,7 @@ def test_build_project_lays_out_the_built_in_pages_with_text_from_data_as_text(t
     assert about == '# About this report {#about-this-report .unnumbered}\n\n::: {.cpstats-blocks src="about.json"}\n:::\n'
     body = json.loads((tmp_path / "about.json").read_text(encoding="utf-8"))
     assert '{"t": "Str", "c": "<b>*x*</b>"}' in json.dumps(body["blocks"])  # the name as text, in the pandoc document
-    assert "This version" not in json.dumps(body)  # no version given: none shown
+    assert "For those who audit" not in json.dumps(body)  # no version given: none shown
 
 
 # ----------------------------------------------------------------- sentences

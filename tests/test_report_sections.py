@@ -169,7 +169,7 @@ def test_marac_table_shows_victims_children_and_repeat_victims(site):
     marac = next(t for t in tables if any(row[0] == "Victims referred to MARAC" for row in t))
     rows = {row[0]: row[-1] for row in marac}
     assert rows["Victims referred to MARAC"] == "18"
-    assert rows["Children in the households of those victims"] == "24"
+    assert rows["Children in the households of victims referred to MARAC"] == "24"
     assert rows["Victims referred to MARAC again (repeat victims)"] == "8"
 
 
@@ -208,7 +208,7 @@ def test_reconciliation_sets_dfe_published_figures_beside_the_computed_ones(site
     assert rows["Referrals"] == ["305", "308", "-3",
                                  "Fewer here: records merged, deleted or corrected after the census return"]
     assert rows["Children subject of a plan on 31 March"] == ["19", "19", "0", "Agree"]
-    assert rows["Initial conferences within 15 working days (%)"][1:] == ["[c]", "[x]", "[x]"]
+    assert rows["Initial conferences within 15 working days of the section 47 enquiry starting (%)"][1:] == ["[c]", "[x]", "[x]"]
     assert rows["Children at an Initial Child Protection Conference"][2:] == [
         "-10", "Larger than late or merged records usually make; not explained by the data; to check"]
     assert "children in need census return" in _text(page)
@@ -436,7 +436,7 @@ def test_quarto_build_project_has_the_same_pages_commentary_and_downloads(site, 
     index = text("index")
     assert f'"downloads/{WORKBOOK}"' in index and '"downloads/03_conference_attendance-1.csv"' in index
     assert f'"{PDF}"' in index and '"about.html"' in index and '"definitions.html"' in index
-    assert '"main-points"' in index
+    assert '"year-in-brief"' in index
     assert "Signs" in text("01_introduction") and "Safety" in text("01_introduction")
     attendance = json.loads((project_dir / "03_conference_attendance.json").read_text(encoding="utf-8"))["blocks"]
     assert "downloads/03_conference_attendance-1.csv" in json.dumps(attendance[-1:])  # the links end the page

@@ -262,9 +262,12 @@ def test_regenerated_sample_is_byte_identical_to_committed_files(tmp_path):
 
 
 def test_la_yaml_names_the_synthetic_authority():
-    """la.yaml has exactly the keys name, la_code, region, statistical_neighbours and the extract's coverage."""
+    """la.yaml has exactly the keys name, la_code, region, statistical_neighbours, the extract's coverage and the
+    release's date, status and contact."""
     la = yaml.safe_load((SAMPLE / "la.yaml").read_text(encoding="utf-8"))
-    assert list(la) == ["name", "la_code", "region", "statistical_neighbours", "extract_date", "first_year", "last_year"]
+    assert list(la) == ["name", "la_code", "region", "statistical_neighbours", "extract_date", "first_year", "last_year",
+                        "published", "status", "contact", "revisions"]
+    assert str(la["published"]["2017-18"]) == "2018-10-15" and la["status"] == "management information"
     assert str(la["extract_date"]) == "2020-03-31" and (la["first_year"], la["last_year"]) == ("2012-13", "2019-20")
     assert la["name"] == "Rutland (synthetic sample)"
     assert la["la_code"] == 857

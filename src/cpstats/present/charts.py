@@ -142,6 +142,8 @@ class Chart:
     withheld: bool = False
     """Whether a value of the chart is withheld (``[c]``): its output says so, and the report puts the note
     saying what ``[c]`` means under it (:func:`cpstats.present.tables.withheld_note`)."""
+    source: str = "the authority's own records, computed by cpstats"
+    """The source line under the chart (every chart has one); its output's metadata carries it."""
 
     def data_uri(self) -> str:
         """The SVG as a ``data:`` URI."""
@@ -163,8 +165,8 @@ class Chart:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         # whether it holds a withheld value goes in the output's metadata, for the note under it
-        metadata = {"cpstats": {"chart": {"withheld": True}}} if self.withheld else {}
-        return {"text/markdown": self.to_markdown()}, metadata
+        chart = {"source": self.source, **({"withheld": True} if self.withheld else {})}
+        return {"text/markdown": self.to_markdown()}, {"cpstats": {"chart": chart}}
 
 
 def configure_matplotlib() -> None:
@@ -737,7 +739,14 @@ def trend_chart(trend: pd.DataFrame, columns: dict, *, title: str, value_label: 
     series.update({label: values(column) for column, label in (comparators or {}).items()
                    if column in trend.columns and any(v is not None for v in values(column))})
     if separate:
-        return small_multiples([str(year) for year in trend.index], series, title=title, value_label=value_label, unit=unit)
-    return line_chart([str(year) for year in trend.index], series, title=title, value_label=value_label, unit=unit,
-                      labelled=labelled,
-                      intervals={columns[c]: list(v) for c, v in (intervals or {}).items() if c in columns})
+        chart = small_multiples([str(year) for year in trend.index], series, title=title, value_label=value_label, unit=unit)
+    else:
+        chart = line_chart([str(year) for year in trend.index], series, title=title, value_label=value_label, unit=unit,
+                           labelled=labelled,
+                           intervals={columns[c]: list(v) for c, v in (intervals or {}).items() if c in columns})
+    if len(series) > labelled or any(str(column).startswith("england:") for column in columns):
+        from dataclasses import replace
+
+        chart = replace(chart, source="the authority's own records, computed by cpstats; England, the region and the "
+                                      "statistical neighbours: DfE, Children in need statistics")
+    return chart

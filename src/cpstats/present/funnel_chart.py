@@ -74,7 +74,9 @@ def funnel_chart(f: Funnel, la_name: str, *, title: str) -> Chart:
     axes.set_ylabel("Per 10,000 children")
     axes.set_ylim(bottom=0, top=max(f.points["rate"].max(), f.england) * 1.1)  # the limits run off at the narrow end
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), fontsize=9, frameon=False, ncols=2)
-    return Chart(figure_to_svg(figure), describe_funnel(f, la_name, title), title)
+    return Chart(figure_to_svg(figure), describe_funnel(f, la_name, title), title,
+                 source="other authorities: DfE, Children in need statistics, and ONS mid-year population estimates; "
+                        f"{la_name}: its own records, computed by cpstats")
 
 
 def _where(row, england: float) -> str:

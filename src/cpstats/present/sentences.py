@@ -175,13 +175,21 @@ def referrals_sentence(current: Mapping, previous: Mapping | None, year: Reporti
 
 
 def s47_sentence(measures: Mapping, year: ReportingYear) -> str:
-    """Section 47 strategy discussions and requests for an initial conference."""
-    return say("s47", year=year.label, enquiries=plural(measures["s47_enquiries"], "referral"),
+    """Section 47 enquiries started and requests for an initial conference."""
+    return say("s47", year=year.label, enquiries=plural(measures["s47_enquiries"], "section 47 enquiry", "section 47 enquiries"),
                requests=format_count(measures["icpc_requests"]))
 
 
 def icpc_sentence(measures: Mapping, year: ReportingYear) -> str:
-    """Initial conferences held, how many on time, and where the threshold was not met."""
+    """Initial conferences held, how many on time, and where the threshold was not met.
+
+    The threshold comes from the conference records, the children at a conference from the case records: the
+    sentence says which source says what, and says so when the two do not agree
+    (:func:`cpstats.present.reconciliation.conference_check`), rather than "the threshold was always met"
+    beside more children at a conference than plans started.
+    """
+    from cpstats.present.reconciliation import conference_check
+
     held = measures["icpcs"]
     on_time = measures["icpc_within_15_working_days_pct"]
     children = _capital(plural(held, "child", "children"))
@@ -194,6 +202,9 @@ def icpc_sentence(measures: Mapping, year: ReportingYear) -> str:
         text += " " + say("icpc.threshold_not_met", children=plural(not_met, "child", "children"))
     elif not_met == 0 and held:
         text += " " + say("icpc.threshold_always_met")
+    if not_met is not None and conference_check(measures)["status"] == "differ":
+        # the conference records' figure is said as theirs, beside what the case records show
+        text += " " + say("icpc.sources_differ", icpcs=format_count(held), plans=format_count(measures["plan_starts"]))
     return text
 
 

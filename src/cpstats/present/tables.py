@@ -278,19 +278,53 @@ def _total(counts: Mapping, whole=None):
 # ----------------------------------------------------------------- section 8
 
 
-DEMAND_ROWS = (
-    ("Referrals", "referrals"),
-    ("Section 47 strategy discussions", "s47_enquiries"),
-    ("Requests for an Initial Child Protection Conference", "icpc_requests"),
-    ("Children at an Initial Child Protection Conference", "icpcs"),
-    ("Children for whom the conference threshold was not met", "icpc_threshold_not_met"),
-    ("Child Protection Plans started", "plan_starts"),
-    ("Child Protection Plans ended", "plan_ends"),
-    ("Children subject of a plan during the year", "children_with_plan_during_year"),
-    ("Families of those children", "families_with_plan_during_year"),
-    ("Of those children, unborn when the plan started", "unborn_at_plan_start"),
-    ("Children subject of a plan on 31 March", "children_on_plan_at_31_march"),
-)
+LABELS: dict[str, str] = {
+    "referrals": "Referrals",
+    "s47_enquiries": "Section 47 enquiries",
+    "icpc_requests": "Requests for an Initial Child Protection Conference",
+    "icpcs": "Children at an Initial Child Protection Conference",
+    "icpc_threshold_not_met": "Children for whom the conference threshold was not met",
+    "plan_starts": "Child Protection Plans started",
+    "plan_ends": "Child Protection Plans ended",
+    "children_with_plan_during_year": "Children subject of a plan during the year",
+    "families_with_plan_during_year": "Families with a child subject of a plan during the year",
+    "unborn_at_plan_start": "Children unborn when their plan started",
+    "children_on_plan_at_31_march": "Children subject of a plan on 31 March",
+    "cpp_rate_per_10000_at_31_march": "Children subject of a plan on 31 March, per 10,000",
+    "plan_start_rate_per_10000": "Child Protection Plans started, per 10,000",
+    "icpc_within_15_working_days_pct": "Initial conferences within 15 working days of the section 47 enquiry starting (%)",
+    "reviews_in_timescale_pct": "Children on a plan for 3 months or more with all reviews in timescale (%)",
+    "rereferrals_within_12_months_pct": "Re-referrals within 12 months of a previous referral (%)",
+    "ended_plans_2_years_or_more_pct": "Plans ended that lasted 2 years or more (%)",
+    "on_plan_2_years_or_more_at_31_march": "Children on a plan for 2 years or more on 31 March",
+    "on_plan_2_years_or_more_at_31_march_pct": "Children on a plan for 2 years or more on 31 March (% of those on a plan)",
+    "second_or_subsequent_plan_pct": "Second or subsequent plans, ever (%)",
+    "second_plan_within_2_years_pct": "Second plans within 2 years of the previous one ending (%)",
+    "conferences_held.ICPC": "Initial Child Protection Conferences",
+    "conferences_held.RCPC": "Review Child Protection Conferences",
+    "conferences_held.TRANSFER_IN": "Transfer-in conferences",
+    "conferences_held.total": "All conferences",
+    "conferences_with_domestic_abuse": "Conferences with domestic abuse as a risk factor",
+    "conferences_with_domestic_abuse_pct": "Conferences with domestic abuse as a risk factor (%)",
+    "children_invited_to_conferences.invited": "Children invited to their conference",
+    "children_invited_to_conferences.attended": "Children who attended their conference",
+    "children_with_advocate": "Children supported by the Independent Advocacy Service",
+    "marac_victims": "Victims referred to MARAC",
+    "marac_children": "Children in the households of victims referred to MARAC",
+    "marac_repeat_victims": "Victims referred to MARAC again (repeat victims)",
+}
+"""One label per measure, from the measure's definition: every table, sentence that names a measure, the
+appendix, the reconciliation and the downloads use these words (:func:`cpstats.present.labels.figure_label`)."""
+
+
+def _rows(*names: str) -> tuple[tuple[str, str], ...]:
+    """A table's rows: each measure's one label (:data:`LABELS`) and its name."""
+    return tuple((LABELS[name], name) for name in names)
+
+
+DEMAND_ROWS = _rows("referrals", "s47_enquiries", "icpc_requests", "icpcs", "icpc_threshold_not_met", "plan_starts",
+                    "plan_ends", "children_with_plan_during_year", "families_with_plan_during_year",
+                    "unborn_at_plan_start", "children_on_plan_at_31_march")
 """The rows of :func:`demand_table`: the words the reader sees and the measure's name."""
 
 
@@ -312,12 +346,7 @@ def demand_table(current: Mapping, previous: Mapping | None, year: ReportingYear
     return table
 
 
-FUNNEL_MEASURES = (
-    "Referrals",
-    "Section 47 strategy discussions",
-    "Requests for an Initial Child Protection Conference",
-    "Children at an Initial Child Protection Conference",
-)
+FUNNEL_MEASURES = tuple(LABELS[name] for name in ("referrals", "s47_enquiries", "icpc_requests", "icpcs"))
 """The rows of :func:`demand_table` that follow a referral to its initial conference."""
 
 
@@ -326,10 +355,7 @@ def funnel_rows(demand: pd.DataFrame) -> pd.DataFrame:
     return demand[demand["Measure"].isin(FUNNEL_MEASURES)]
 
 
-RATE_ROWS = (
-    ("Children subject of a plan on 31 March, per 10,000", "cpp_rate_per_10000_at_31_march"),
-    ("Plans started in the year, per 10,000", "plan_start_rate_per_10000"),
-)
+RATE_ROWS = _rows("cpp_rate_per_10000_at_31_march", "plan_start_rate_per_10000")
 
 
 def rate_table(measures: Mapping, la_name: str, year: ReportingYear, england: Mapping[str, object],
@@ -343,10 +369,11 @@ def rate_table(measures: Mapping, la_name: str, year: ReportingYear, england: Ma
 
 
 def icpc_timeliness_table(measures: Mapping) -> pd.DataFrame:
-    """Initial conferences by working days from the start of the section 47 enquiry."""
+    """Children at an initial conference by working days from the start of the section 47 enquiry (the
+    conferences are counted per child, as DfE counts them, so the column is "Children")."""
     return breakdown_table(
         measures["icpc_working_days_bands"], ICPC_BAND_LABELS,
-        label_heading="Working days from section 47 start", count_heading="Conferences",
+        label_heading="Working days from section 47 start", count_heading="Children",
     )
 
 
@@ -482,38 +509,19 @@ def _interval_cell(name: str, current: Mapping) -> str:
     return str(found) if isinstance(found, Interval) else NOT_AVAILABLE_SYMBOL
 
 
-REVIEW_ROWS = (
-    ("Children on a plan for 3 months or more with all reviews in timescale (%)", "reviews_in_timescale_pct"),
-    ("Children on a plan for 2 years or more on 31 March", "on_plan_2_years_or_more_at_31_march"),
-    ("Children on a plan for 2 years or more on 31 March (% of those on a plan)", "on_plan_2_years_or_more_at_31_march_pct"),
-)
-REPEAT_PLAN_ROWS = (
-    ("Child Protection Plans started", "plan_starts"),
-    ("Second or subsequent plans, ever (%)", "second_or_subsequent_plan_pct"),
-    ("Second plans within 2 years of the previous one ending (%)", "second_plan_within_2_years_pct"),
-)
-PERFORMANCE_ROWS = (
-    ("Initial conferences within 15 working days of the section 47 enquiry starting (%)", "icpc_within_15_working_days_pct"),
-    ("Children on a plan for 3 months or more with all reviews in timescale (%)", "reviews_in_timescale_pct"),
-    ("Re-referrals within 12 months of a previous referral (%)", "rereferrals_within_12_months_pct"),
-    ("Plans ended that lasted 2 years or more (%)", "ended_plans_2_years_or_more_pct"),
-)
+REVIEW_ROWS = _rows("reviews_in_timescale_pct", "on_plan_2_years_or_more_at_31_march",
+                    "on_plan_2_years_or_more_at_31_march_pct")
+REPEAT_PLAN_ROWS = _rows("plan_starts", "second_or_subsequent_plan_pct", "second_plan_within_2_years_pct")
+PERFORMANCE_ROWS = _rows("icpc_within_15_working_days_pct", "reviews_in_timescale_pct",
+                         "rereferrals_within_12_months_pct", "ended_plans_2_years_or_more_pct")
 
 
-ENDED_PLAN_ROWS = (
-    ("Child Protection Plans ended", "plan_ends"),
-    ("Plans ended that lasted 2 years or more (%)", "ended_plans_2_years_or_more_pct"),
-)
+ENDED_PLAN_ROWS = _rows("plan_ends", "ended_plans_2_years_or_more_pct")
 
 
-COMPARATOR_LABELS = {
-    "cpp_rate_per_10000_at_31_march": "Children subject of a plan on 31 March, per 10,000",
-    "plan_start_rate_per_10000": "Plans started in the year, per 10,000",
-    "second_or_subsequent_plan_pct": "Second or subsequent plans (%)",
-    "reviews_in_timescale_pct": "Children with all reviews in timescale (%)",
-    "ended_plans_2_years_or_more_pct": "Plans ended that lasted 2 years or more (%)",
-    "on_plan_2_years_or_more_at_31_march_pct": "Children on a plan for 2 years or more on 31 March (%)",
-}
+COMPARATOR_LABELS = {name: LABELS[name] for name in (
+    "cpp_rate_per_10000_at_31_march", "plan_start_rate_per_10000", "second_or_subsequent_plan_pct",
+    "reviews_in_timescale_pct", "ended_plans_2_years_or_more_pct", "on_plan_2_years_or_more_at_31_march_pct")}
 
 
 def comparators_table(measures: Mapping, comparisons: Mapping, la_name: str, year: ReportingYear) -> pd.DataFrame | None:
@@ -632,26 +640,12 @@ def _by_year(rows: Sequence[tuple[str, str]], current: Mapping, previous: Mappin
     return table
 
 
-CONFERENCE_ROWS = (
-    ("Initial Child Protection Conferences", "conferences_held.ICPC"),
-    ("Review Child Protection Conferences", "conferences_held.RCPC"),
-    ("Transfer-in conferences", "conferences_held.TRANSFER_IN"),
-    ("All conferences", "conferences_held.total"),
-    ("Conferences with domestic abuse as a risk factor", "conferences_with_domestic_abuse"),
-    ("Conferences with domestic abuse as a risk factor (%)", "conferences_with_domestic_abuse_pct"),
-)
-CHILDREN_AT_CONFERENCE_ROWS = (
-    ("Children invited to their conference", "children_invited_to_conferences.invited"),
-    ("Children who attended their conference", "children_invited_to_conferences.attended"),
-    ("Children supported by the Independent Advocacy Service", "children_with_advocate"),
-)
-DOMESTIC_ABUSE_ROWS = (
-    ("Conferences with domestic abuse as a risk factor", "conferences_with_domestic_abuse"),
-    ("Conferences with domestic abuse as a risk factor (%)", "conferences_with_domestic_abuse_pct"),
-    ("Victims referred to MARAC", "marac_victims"),
-    ("Children in the households of those victims", "marac_children"),
-    ("Victims referred to MARAC again (repeat victims)", "marac_repeat_victims"),
-)
+CONFERENCE_ROWS = _rows("conferences_held.ICPC", "conferences_held.RCPC", "conferences_held.TRANSFER_IN",
+                        "conferences_held.total", "conferences_with_domestic_abuse", "conferences_with_domestic_abuse_pct")
+CHILDREN_AT_CONFERENCE_ROWS = _rows("children_invited_to_conferences.invited", "children_invited_to_conferences.attended",
+                                    "children_with_advocate")
+DOMESTIC_ABUSE_ROWS = _rows("conferences_with_domestic_abuse", "conferences_with_domestic_abuse_pct", "marac_victims",
+                            "marac_children", "marac_repeat_victims")
 
 
 def conferences_held_table(current: Mapping, previous: Mapping | None, year: ReportingYear) -> pd.DataFrame | None:
@@ -904,8 +898,14 @@ class TableDisplay:
                 TABLE_MIME: table_payload(self.table, self.caption, self.source, self.download_only)}, metadata
 
 
+DEFAULT_SOURCE = "the authority's own records, computed by cpstats"
+"""The source line of a table or chart that names no other: every one has a source line (Code of Practice)."""
+
+
 def show(table: pd.DataFrame, caption: str | None = None, source: str | None = None) -> TableDisplay:
     """Display a table in a notebook: as Markdown for the reader, and as data for the downloads.
+
+    Every table has a source line: ``source``, or :data:`DEFAULT_SOURCE` for a table of the authority's own figures.
 
     The table is built from the report's protected figures, so in a public report
     what the policy withholds is already ``[c]`` in the page, the PDF and the
@@ -916,11 +916,11 @@ def show(table: pd.DataFrame, caption: str | None = None, source: str | None = N
     TableDisplay
         The object to display (the last expression of a cell, or ``display(...)``).
     """
-    return TableDisplay(table, caption, source)
+    return TableDisplay(table, caption, source or DEFAULT_SOURCE)
 
 
 def offer(table: pd.DataFrame, caption: str, source: str | None = None) -> TableDisplay:
     """Offer a table for download only: too long for the page (every English authority), it is a CSV and a sheet
     of the workbook like every table shown, and the page links to its CSV where the notebook displays it (HTML
     only; the PDF holds no files). Built from the report's protected figures, like every table."""
-    return TableDisplay(table, caption, source, download_only=True)
+    return TableDisplay(table, caption, source or DEFAULT_SOURCE, download_only=True)

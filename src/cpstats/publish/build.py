@@ -1253,6 +1253,7 @@ def _refuse_unwritten(executed: Sequence[Path], report: _Report) -> None:
 
 def _assembler(report: _Report, dataset, executed: Sequence[Path], version: "_ReportVersion", assembly: str):
     """What lays the report out into a folder: pages and PDF, downloads, versions and the manifest."""
+    from cpstats.data.authority import release_facts
     from cpstats.publish.downloads import prepare_downloads
 
     from cpstats.publish.bundle import everything_links, write_everything
@@ -1267,6 +1268,7 @@ def _assembler(report: _Report, dataset, executed: Sequence[Path], version: "_Re
         section_downloads=downloads.section_links,
         about=provenance_markdown(version.provenance, revisions=bool(version.revisions),
                                   kept=DRAFT_VERSIONS_KEPT if report.draft else None), draft=report.draft,
+        release=tuple(release_facts(dataset.la, report.year, report.draft)),
     )
     metadata = _front_metadata(dataset.name, report.year, report.policy)
 

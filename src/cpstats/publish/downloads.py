@@ -342,7 +342,8 @@ def write_workbook(
             table_name=re.sub(r"[^A-Za-z0-9_]", "_", f"table_{table.name}"),
             title=texts(table.caption) + ("$$symbols$$" if symbols else ""),
             subtitles=[texts(f"{subtitle}. Section: {table.section_title}"), texts(f"CSV: {table.csv_name}")],
-            source=texts(table.source or source),
+            source=texts(f"Source: {table.source}" if table.source and not table.source.startswith("Source:")
+                         else table.source or source),
             index_columns={2: 0},
         )
     cover = gpt.Cover(

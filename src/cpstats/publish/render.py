@@ -93,6 +93,7 @@ __all__ = [
     "render_html",
     "headline_points",
     "main_points_blocks",
+    "brief_points",
     "ABOUT_PAGE",
     "markdown_to_typst",
     "compile_pdf",
@@ -235,6 +236,9 @@ class ReportInfo:
     draft : bool
         An internal draft: every HTML page shows a banner and every PDF
         page a header saying so (:data:`DRAFT_MARK`).
+    release : tuple of (str, str)
+        The release's facts a reader needs first (:func:`cpstats.data.authority.release_facts`: release
+        date, status, contact, revisions policy), plain text from ``la.yaml``; the About page opens with them.
     """
 
     title: str
@@ -248,6 +252,7 @@ class ReportInfo:
     about: str = ""
     section_downloads: tuple[tuple[str, str], ...] = ()
     draft: bool = False
+    release: tuple[tuple[str, str], ...] = ()
 
 
 # ----------------------------------------------------------------- notebooks to Markdown
@@ -641,8 +646,11 @@ def notebook_blocks(path: Path) -> tuple[str, list, dict[str, bytes]]:
                     commentary = _json_value(data[COMMENTARY_MIME])
                     pieces.append(("commentary", (str(commentary["markdown"]), dict(commentary.get("values") or {}))))
                     continue
-                withheld_chart = bool(output.get("metadata", {}).get("cpstats", {}).get("chart", {}).get("withheld"))
+                chart_meta = output.get("metadata", {}).get("cpstats", {}).get("chart", {})
+                withheld_chart = bool(chart_meta.get("withheld"))
                 chart_note = [withheld_note_block(note)] if note and withheld_chart else []
+                if chart_meta.get("source"):  # a chart's source line, as a table's (text from data as text)
+                    chart_note.insert(0, {"t": "Para", "c": [{"t": "Emph", "c": text_inlines(f"Source: {chart_meta['source']}")}]})
                 text = data.get("text/markdown")
                 if text is None:
                     for mime, kind in (("image/svg+xml", "svg+xml"), ("image/png", "png"), ("image/jpeg", "jpeg")):
@@ -720,14 +728,37 @@ def headline_points(path: Path) -> list[str]:
     return points
 
 
-def main_points_blocks(points: Sequence[str], level: int = 1) -> list:
-    """The report's headline points as a "Main points" heading and a bulleted list of text (each point plain
-    text, text from data in it as text: :func:`text_inlines`), or nothing when there are none."""
+CHOSEN_BY_RULE = "These points are chosen from the report's figures by a fixed rule, set out in the Definitions."
+"""What follows the year in brief: it is chosen by a rule, not by hand."""
+
+
+def brief_points(path: Path) -> list[str]:
+    """The year in brief an executed notebook holds (the ``cpstats.year_in_brief`` metadata of
+    :class:`cpstats.present.brief.YearInBrief`), as plain text; ``[]`` when it holds none."""
+    import nbformat
+
+    points: list[str] = []
+    for cell in nbformat.read(Path(path), as_version=4).cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else ():
+            found = output.get("metadata", {}).get("cpstats", {}).get("year_in_brief", {}).get("points", [])
+            points += [str(point) for point in found]
+    return points
+
+
+def main_points_blocks(points: Sequence[str], level: int = 1, brief: bool = False) -> list:
+    """The report's opening points as a heading and a bulleted list of text (each point plain text, text
+    from data in it as text: :func:`text_inlines`), or nothing when there are none. With ``brief``, the
+    points are the year in brief (:mod:`cpstats.present.brief`), under that heading; otherwise the
+    sections' headline points, under "Main points"."""
+    from cpstats.present.brief import HEADING
     from cpstats.present.text import bullet_list, heading
 
     points = [point for point in points if str(point).strip()]
     if not points:
         return []
+    if brief:
+        return [heading(level, HEADING, "year-in-brief", ["unnumbered"]), bullet_list(points),
+                {"t": "Para", "c": text_inlines(CHOSEN_BY_RULE)}]
     return [heading(level, "Main points", "main-points", ["unnumbered"]), bullet_list(points)]
 
 
@@ -1019,7 +1050,7 @@ ABOUT_PAGE = "about.html"
 
 
 def render_html(info: ReportInfo, front_page, sections: Sequence[Section], site_dir: Path,
-                main_points: Sequence[str] = ()) -> list[Path]:
+                main_points: Sequence[str] = (), brief: bool = False) -> list[Path]:
     """Write ``index.html`` (title, main points, contents), ``about.html`` and one page per section.
 
     ``front_page`` is pandoc blocks (:func:`front_page_blocks`), or trusted Markdown. The index shows
@@ -1044,7 +1075,8 @@ def render_html(info: ReportInfo, front_page, sections: Sequence[Section], site_
     index_body = (
         f"<h1>{html.escape(info.title)}</h1>\n<p class=\"lead\">{html.escape(info.subtitle)}<br>"
         f"{html.escape(info.period)}</p>\n"
-        + (blocks_to_html(main_points_blocks(main_points, level=2)) if main_points else "")
+        + (f"<p class=\"release\">{html.escape(release_line(info))}</p>\n" if release_line(info) else "")
+        + (blocks_to_html(main_points_blocks(main_points, level=2, brief=brief)) if main_points else "")
         + _contents([about_section, *sections]) + _downloads(info)
     )
     pages = {
@@ -1184,6 +1216,13 @@ DEFINITIONS = "definitions"
 """The appendix that defines every measure (:func:`definitions_section`), after the report's sections."""
 
 
+def _dfe_table(source: str) -> str:
+    """Where DfE publishes a measure, as a reader names it: ``Children in need, c1: referral_count`` is
+    "DfE, Children in need statistics, table C1" (the file's column is in ``docs/measures.md``)."""
+    found = re.match(r"^Children in need, (\w+): ", source)
+    return f"DfE, Children in need statistics, table {found.group(1).upper()}" if found else source
+
+
 def definitions_section() -> Section:
     """The "Definitions" appendix: every measure in the report's words, its definition and DfE's comparable figure.
 
@@ -1198,19 +1237,26 @@ def definitions_section() -> Section:
     from cpstats.present.labels import figure_label
     from cpstats.figures.uncertainty import INTERVAL_METHOD
 
-    rows = [[figure_label(name), definition, source] for name, definition, source in measure_definitions()]
-    intro = ("How each measure of the report is worked out from the authority's record-level data, following the "
-             "Department for Education's Characteristics of children in need statistics. A reporting year runs from "
-             "1 April to 31 March; percentages and rates are rounded half up to one decimal place. The last column "
-             "names the figure DfE publishes for every authority (file and column of its Children in need "
-             "statistics), when it does.")
+    from cpstats.present.definitions import reader_definition
+
+    rows = [[figure_label(name), reader_definition(name, definition), _dfe_table(source)]
+            for name, definition, source in measure_definitions()]
+    intro = ("What each measure of the report counts, and when, following the definitions of the Department for "
+             "Education's Characteristics of children in need statistics. A reporting year runs from "
+             "1 April to 31 March. Tables give percentages and rates to one decimal place; the text gives percentages "
+             "as whole numbers. Both are rounded half up from the exact value, never from each other: a share of "
+             "38.46 per cent is 38.5 in a table and 38 per cent in the text. The last column names the table of DfE's Children in "
+             "need statistics that publishes the same figure for every authority, when one does.")
     table, *source = table_blocks({"caption": "Definitions of the measures", "columns": ["Measure", "Definition", "DfE's figure"],
-                                   "rows": rows, "source": "cpstats; every definition is also in docs/guide/measures.md"})
+                                   "rows": rows, "source": "cpstats, following DfE's Children in need statistics"})
     table["c"][2] = [[align, {"t": "ColWidth", "c": width}] for (align, _), width in zip(table["c"][2], (0.25, 0.53, 0.22))]
+    from cpstats.present.brief import RULE
+
     blocks = [
         {"t": "Header", "c": [1, [DEFINITIONS, ["unnumbered"], []], text_inlines("Definitions")]},
         {"t": "Para", "c": text_inlines(intro)},
         {"t": "Para", "c": text_inlines(INTERVAL_METHOD)},
+        {"t": "Para", "c": text_inlines(RULE)},
         table, *source,
     ]
     return Section(DEFINITIONS, "Definitions", blocks=blocks)
@@ -1232,9 +1278,12 @@ class ReportPages:
         Per section (its ``stem``), the blocks of its download links, which end its web page (not the PDF);
         only a section with a table has them.
     points : tuple of str
-        The report's headline points (Markdown, see :func:`headline_points`), for the web front page.
+        The year in brief (:func:`brief_points`), for the web front page and the PDF's first page; where no
+        notebook makes one, the sections' headline points (:func:`headline_points`).
     figures : mapping
         Chart file name to bytes (``figures/<name>``).
+    brief : bool
+        Whether ``points`` are the year in brief.
     """
 
     front: list
@@ -1243,6 +1292,11 @@ class ReportPages:
     links: Mapping[str, list]
     points: tuple
     figures: Mapping[str, bytes]
+    brief: bool = False
+
+    def opening(self, level: int) -> list:
+        """The points under their heading (:func:`main_points_blocks`)."""
+        return main_points_blocks(list(self.points), level=level, brief=self.brief)
 
     @property
     def about_section(self) -> Section:
@@ -1269,13 +1323,14 @@ def report_pages(info: ReportInfo, front_page: Path, notebooks: Sequence[Path], 
     metadata : mapping
         Values for ``{{< meta key >}}`` on the front page.
     """
-    front = front_page_blocks(front_page, metadata)
+    front = with_release(front_page_blocks(front_page, metadata), info.release)
     about = []
     if info.about:
         (about,) = read_markdown([info.about], PANDOC_MARKDOWN)
-    sections, figures, points = [], {}, []
+    sections, figures, points, brief = [], {}, [], []
     for notebook in notebooks:
         points += headline_points(Path(notebook))
+        brief += brief_points(Path(notebook))
         title, blocks, section_figures = notebook_blocks(Path(notebook))
         sections.append(Section(Path(notebook).stem, title, blocks=blocks))
         figures.update(section_figures)
@@ -1285,7 +1340,46 @@ def report_pages(info: ReportInfo, front_page: Path, notebooks: Sequence[Path], 
              if any(s.stem == stem and _has_table(s.blocks) for s in sections)}
     stems = [s.stem for s in sections if s.stem in links]
     linked = read_markdown([links[stem] for stem in stems], PANDOC_MARKDOWN)
-    return ReportPages(front, about, tuple(sections), dict(zip(stems, linked)), tuple(points), figures)
+    return ReportPages(front, about, tuple(sections), dict(zip(stems, linked)), tuple(brief or points), figures,
+                       brief=bool(brief))
+
+
+RELEASE_HEADING = "This release"
+
+
+def release_line(info: ReportInfo) -> str:
+    """The front page's line under the title: when the report was published and its status, e.g. "Published
+    15 October 2018. Management information." (nothing for a draft or a report whose release date is not given)."""
+    from cpstats.data.authority import STATUSES
+
+    facts = dict(info.release)
+    published = facts.get("Published", "")
+    if not published or published.startswith("Not "):
+        return ""
+    status = next((name for name, words in STATUSES.items() if words == facts.get("Status")), None)
+    return f"Published {published}." + (f" {status[:1].upper()}{status[1:]}." if status else "")
+
+
+def release_blocks(facts: Sequence[tuple[str, str]]) -> list:
+    """The release's facts as a heading and a list, each "What: text" with its text from ``la.yaml`` as text."""
+    if not facts:
+        return []
+    items = [[{"t": "Plain", "c": [{"t": "Strong", "c": text_inlines(f"{what}:")}, {"t": "Space"}, *text_inlines(text)]}]
+             for what, text in facts]
+    return [{"t": "Header", "c": [2, ["this-release", ["unnumbered"], []], text_inlines(RELEASE_HEADING)]},
+            {"t": "BulletList", "c": items}]
+
+
+def with_release(front: list, facts: Sequence[tuple[str, str]]) -> list:
+    """The front page (About this report) with the release's facts after its heading and first paragraph: the
+    reader's first facts are when it was released, its status and whom to ask, not how it was built."""
+    blocks = release_blocks(facts)
+    if not blocks:
+        return front
+    first = next((i for i, b in enumerate(front) if b.get("t") == "Header"), -1) + 1
+    if first < len(front) and front[first].get("t") == "Para":
+        first += 1
+    return [*front[:first], *blocks, *front[first:]]
 
 
 def download_links(info: ReportInfo) -> list[tuple[str, str]]:
@@ -1313,7 +1407,8 @@ def index_blocks(info: ReportInfo, pages: ReportPages, lead: bool = True) -> lis
     opening = {"t": "Div", "c": [["", ["lead"], []], [{"t": "Para", "c": [
         *text_inlines(info.subtitle), {"t": "LineBreak"}, *text_inlines(info.period)]}]]}
     contents = [(s.title, s.href) for s in (pages.about_section, *pages.sections)]
-    return [*([opening] if lead else []), *main_points_blocks(list(pages.points), level=2),
+    released = [{"t": "Para", "c": text_inlines(release_line(info))}] if release_line(info) else []
+    return [*([opening] if lead else []), *released, *pages.opening(level=2),
             heading("contents", "Contents"), _link_list(contents),
             heading("downloads", "Downloads"), _link_list(download_links(info))]
 
@@ -1360,13 +1455,15 @@ def render_builtin(
     front, about, sections, figures = pages.front, pages.about, list(pages.sections), pages.figures
     written: list[Path] = []
     if html_pages:
-        written += render_html(info, front, pages.web_sections, site_dir, main_points=pages.points)
+        written += render_html(info, front, pages.web_sections, site_dir, main_points=pages.points, brief=pages.brief)
         written += _write_figures(figures, site_dir)
     whole = front + [block for number, section in enumerate(sections)
                      for block in _pdf_blocks(section.stem, section.blocks, number == 0 and not front,
                                                 small=section.stem == DEFINITIONS)]
     # the PDF's "About this report" page (after the title and contents) ends with the report's version; the
     # sections' main points open each section (the web front page gathers the headline ones)
-    whole = front + about + whole[len(front):]
+    # and the year in brief opens the PDF, on its first page after the title and contents
+    opening = pages.opening(level=1) if pages.brief else []
+    whole = opening + front + about + whole[len(front):]
     written.append(compile_pdf(blocks_to_typst(whole, info), figures, Path(site_dir) / info.pdf_name, work_dir, info.timestamp))
     return written

@@ -341,20 +341,22 @@ def provenance(*, year: str, version: int, cpstats_version: str, commit: str | N
 
 
 def provenance_markdown(info: Mapping, revisions: bool = False, kept: int | None = None) -> str:
-    """The "This version" block of the front page (HTML index and PDF); with ``kept`` (a draft's
-    :data:`DRAFT_VERSIONS_KEPT`), a line saying how many versions it keeps.
+    """The "For those who audit this report" block that ends the About page (HTML and PDF): the build's provenance;
+    with ``kept`` (a draft's :data:`DRAFT_VERSIONS_KEPT`), a line saying how many versions it keeps.
 
     >>> print(provenance_markdown({"version": 2, "year": "2017-18", "cpstats_version": "0.1.0",
     ...     "git_commit": "0123456789abcdef0123456789abcdef01234567", "data_fingerprint": "ab" * 32,
     ...     "build_date": "2020-03-31", "build_date_source": "the data"}))
-    ## This version {.unnumbered}
+    ## For those who audit this report {.unnumbered}
+    <BLANKLINE>
+    What this version of the report was built from, so that it can be rebuilt and checked.
     <BLANKLINE>
     - Version: 2
     - Reporting year: 2017-18
     - cpstats: 0.1.0
     - Git commit: 0123456789ab
     - Data fingerprint (SHA-256): abababababababab
-    - Build date: 31 March 2020 (from the data)
+    - Date stamped in the files: 31 March 2020 (from the data), fixed so that a rebuild gives the same bytes
     <BLANKLINE>
     """
     import pandas as pd
@@ -367,13 +369,14 @@ def provenance_markdown(info: Mapping, revisions: bool = False, kept: int | None
     if commit:
         commit = commit[:12] + (" with uncommitted changes" if info.get("git_dirty") else "")
     lines = [
-        "## This version {.unnumbered}", "",
+        "## For those who audit this report {.unnumbered}", "",
+        "What this version of the report was built from, so that it can be rebuilt and checked.", "",
         f"- Version: {info['version']}",
         f"- Reporting year: {info['year']}",
         f"- cpstats: {info['cpstats_version']}",
         f"- Git commit: {commit or 'not in git'}",
         f"- Data fingerprint (SHA-256): {info['data_fingerprint'][:16]}",
-        f"- Build date: {shown}",
+        f"- Date stamped in the files: {shown}, fixed so that a rebuild gives the same bytes",
     ]
     if revisions:
         lines.append(f"- Earlier versions and what changed: [revisions]({REVISIONS_PAGE})")

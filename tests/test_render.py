@@ -145,7 +145,7 @@ def test_duration_sentence_gives_plans_ended_and_the_six_to_twelve_month_share()
     """5 of 21 ended plans lasting over 6 months to under a year is 24%."""
     measures = {"plan_ends": 21, "ended_plans_by_duration": {"over_6_months_to_under_1_year": 5}}
     text = sentences.duration_sentence(measures, YEAR)
-    assert text.startswith("21 Child Protection Plans ended in 2017-18. 5 of them (24%)")
+    assert text.startswith("In 2017-18, 21 Child Protection Plans ended. Of these, 5 (24%)")
 
 
 def test_open_at_31_march_sentence_quotes_england_for_the_same_year():

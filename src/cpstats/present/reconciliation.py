@@ -204,8 +204,8 @@ def reconciliation_sentence(reconciled: pd.DataFrame, la_name: str, year: Report
     hidden = len(reconciled) - len(compared)
     text = (
         f"DfE published {format_count(len(reconciled))} of this report's figures for {la_name} for "
-        f"{year.label}. {format_count(len(compared) - len(differ))} of the "
-        f"{format_count(len(compared))} that can be compared agree exactly"
+        f"{year.label}. Of the {format_count(len(compared))} that can be compared, "
+        f"{format_count(len(compared) - len(differ))} agree exactly"
     )
     if len(differ):
         largest = max(differ.itertuples(), key=lambda r: abs(r.difference) / max(abs(r.published), 1))
@@ -214,8 +214,8 @@ def reconciliation_sentence(reconciled: pd.DataFrame, la_name: str, year: Report
                  f"{_said(largest.measure, largest.published)} published)")
     text += "."
     if hidden:
-        text += (f" {format_count(hidden)} {'was' if hidden == 1 else 'were'} suppressed by DfE or in this report, "
-                 "or cannot be compared.")
+        text += (" The remaining figure was" if hidden == 1 else f" The remaining {format_count(hidden)} were") + \
+            " suppressed by DfE or in this report, or cannot be compared."
     return text
 
 

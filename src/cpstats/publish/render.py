@@ -1245,7 +1245,8 @@ def definitions_section() -> Section:
              "Education's Characteristics of children in need statistics. A reporting year runs from "
              "1 April to 31 March. Tables give percentages and rates to one decimal place; the text gives percentages "
              "as whole numbers. Both are rounded half up from the exact value, never from each other: a share of "
-             "38.46 per cent is 38.5 in a table and 38 per cent in the text. The last column names the table of DfE's Children in "
+             "38.46 per cent is 38.5 in a table and 38 per cent in the text. Numbers are written as numerals, "
+             "as GOV.UK's style asks, and no sentence begins with one. The last column names the table of DfE's Children in "
              "need statistics that publishes the same figure for every authority, when one does.")
     table, *source = table_blocks({"caption": "Definitions of the measures", "columns": ["Measure", "Definition", "DfE's figure"],
                                    "rows": rows, "source": "cpstats, following DfE's Children in need statistics"})

@@ -217,7 +217,17 @@ def positions_table(fair: Mapping[str, FairComparison], labels: Mapping[str, str
         "Statistical neighbours' average": [_shown(f.measure, getattr(f.comparison, "neighbours_average", None))
                                             for f in rows],
         "Compared with the neighbours' median": [_verdict_cell(f.against_neighbours) for f in rows],
+        "Rank among neighbours (1 = lowest)": [_neighbours_rank_cell(f) for f in rows],
     })
+
+
+def _neighbours_rank_cell(fair: FairComparison) -> str:
+    """The authority's place among itself and its statistical neighbours ("2 of 11", 1 the lowest), from DfE's
+    published figures; "[x]" where there is none, "[c]" beside a withheld figure."""
+    rank, of = getattr(fair.comparison, "rank", None), getattr(fair.comparison, "rank_of", None)
+    if is_withheld(fair.value):
+        return CONFIDENTIAL
+    return f"{rank} of {of}" if rank and of else NOT_AVAILABLE
 
 
 def neighbour_names(report) -> list[str]:

@@ -553,7 +553,7 @@ def comparators_table(measures: Mapping, comparisons: Mapping, la_name: str, yea
         f"England {year.label}": [published(name, c.england) for name, c in rows],
         f"{region} {year.label}": [published(name, c.region) for name, c in rows],
         f"Statistical neighbours' average {year.label}": [published(name, c.neighbours_average) for name, c in rows],
-        "Rank among neighbours (1 = highest)": [
+        "Rank among neighbours (1 = lowest)": [
             f"{c.rank} of {c.rank_of}" if c.rank and not is_withheld(measures.get(name)) else NOT_AVAILABLE_SYMBOL
             for name, c in rows],
     })

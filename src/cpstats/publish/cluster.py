@@ -97,7 +97,11 @@ def batch_client(scheduler: str | None = None, workers: int | None = None):
         return
     from cpstats.publish.execute import default_jobs
 
-    with _terminate_unblocked():
+    import dask
+
+    # one report per worker at a time, the others queued on the scheduler in priority order (Dask's default,
+    # 1.1, hands a worker of one thread two at once, so the last two could run one after the other on one worker)
+    with _terminate_unblocked(), dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
         cluster = LocalCluster(n_workers=max(1, workers or default_jobs()), threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=logging.ERROR)
     with cluster, Client(cluster) as client:
@@ -390,15 +394,16 @@ def build_reports(
     cpstats.data.contract.DataValidationError
         An authority's data break the contract; nothing was built.
     """
-    from cpstats.data.dataset import load_dataset
     from cpstats.publish.build import BuildRecord, build_report, drafts_root_for, find_project_dir
     from cpstats.publish.execute import default_jobs
 
     wanted = [(la, ReportingYear.parse(year).label) for la in las for year in years]
     address = scheduler_address(scheduler)
     if len(wanted) > 1 or address:  # one report is validated by build_report itself
-        for la in dict.fromkeys(las):
-            load_dataset(Path(data_root) / la)
+        from cpstats.publish.caches import BuildCaches
+
+        for la in dict.fromkeys(las):  # kept in the build folder, where the workers read it back
+            BuildCaches(Path(build_root)).dataset(Path(data_root).resolve() / la)
     draft = options.get("disclosure", "internal") != "public"
     if draft:  # an internal draft never goes into the public site
         out_root = Path(drafts_root) if drafts_root is not None else drafts_root_for(out_root)

@@ -306,13 +306,28 @@ def build_on_cluster(
             client.register_plugin(KeptKernel(), name=KeptKernel.name)
             data_root = Path(options.get("data_root", "data"))
             sizes = {la: data_size(data_root / la) for la, _ in wanted}
+            # the largest reports first, and no more at once than the cluster has threads: each further report
+            # goes to the scheduler as one finishes, so none waits behind another on a busy worker while a
+            # worker is free, and the batch ends with the smallest
+            waiting = sorted(wanted, key=lambda pair: -sizes[pair[0]])
             futures = {}
-            for la, year in wanted:  # the largest reports first: the batch ends with the smallest
+
+            def submit():
+                la, year = waiting.pop(0)
                 future = client.submit(build_task, la, year, staging_root=str(run), out_root=str(out_root),
                                        build_root=str(build_root), options=options, retries=retries, pure=False,
                                        key=f"cpstats-report-{la}-{year}-{run.name}", priority=sizes[la])
                 futures[future] = (la, year)
-            for done, future in enumerate(as_completed(futures), start=1):
+                return future
+
+            def top_up(done: int) -> None:  # the cluster's threads, as many as there are now (workers may join)
+                while waiting and len(futures) - done < max(1, sum(client.nthreads().values())):
+                    running.add(submit())
+
+            running = as_completed([submit()])
+            top_up(0)
+            for done, future in enumerate(running, start=1):
+                top_up(done)
                 la, year = futures[future]
                 try:
                     record = future.result()
@@ -335,7 +350,7 @@ def build_on_cluster(
                 if callable(progress):
                     progress(record.label, what, seconds)
                 else:
-                    print(f"[{done}/{len(futures)}] {record.label}: {what} "
+                    print(f"[{done}/{len(wanted)}] {record.label}: {what} "
                           f"({len(record.executed)} notebooks executed, {len(record.cached)} cached; {seconds:.1f} s)",
                           file=stream, flush=True)
                 records[(la, year)] = record

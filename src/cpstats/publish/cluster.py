@@ -13,9 +13,11 @@
   from report to report (:func:`cpstats.publish.execute.keep_kernel`; a
   :class:`~distributed.WorkerPlugin`, :class:`KeptKernel`, stops it with the
   worker): the libraries are imported, and the reference tables read, once per
-  worker. The tasks are given Dask priorities by the size of the authority's
-  data, so the largest reports start first and the smallest end the batch,
-  rather than one large report running alone at the end. Its
+  worker. The client hands the cluster no more reports than it has threads,
+  the largest first (by the size of the authority's data, also their Dask
+  priority) and the next as each finishes, so no report waits behind another
+  while a worker is free, and the smallest end the batch rather than one large
+  report running alone at the end. Its
   executed notebooks go to the build folder (``--build-dir``) as in a local
   build; its jupyter-cache is the worker's own,
   ``<build dir>/.workers/<worker name>/.jupyter_cache``; and the report is

@@ -10,7 +10,7 @@ YEARS  ?= 2014-15:2019-20
 
 .DEFAULT_GOAL := help
 CHROMIUM := /usr/bin/chromium
-.PHONY: help report site bench test browser quarto metrics validate synth clean lab docs guide hooks reference
+.PHONY: help report site bench bench-build bench-profile test browser quarto metrics validate synth clean lab docs guide hooks reference
 
 # Quarto 1.7.34 for the Quarto tests: installed from ../shared/tools/quarto when that folder exists
 # (it runs offline), into a git-ignored folder, and put first on PATH for the test run.
@@ -47,10 +47,15 @@ report: $(VENV)/.installed ## build the sample report (LA=sample YEAR=2017-18) a
 site: $(VENV)/.installed ## build every authority in data/ for YEARS (2014-15:2019-20) as drafts into _drafts/
 	$(BIN)/cpstats build --la all --years $(YEARS)
 
-bench: $(VENV)/.installed-dev ## time the build (by hand, cold, rebuilds, its one-process floor), the measures at England's size and a batch on Dask
+bench: $(VENV)/.installed-dev ## in one sitting: the floor, a cold build, reports on 1 and 2 Dask workers, 20 national authorities; appended to benchmarks/RESULTS.md
+	$(BIN)/python benchmarks/bench_batch.py
+
+bench-build: $(VENV)/.installed-dev ## time the build by hand, cold and rebuilt (median of 3), and the measures at England's size
 	$(BIN)/python benchmarks/bench_build.py
 	$(BIN)/python benchmarks/bench_metrics.py
-	$(BIN)/python benchmarks/bench_batch.py
+
+bench-profile: $(VENV)/.installed-dev ## where a report's time goes on a Dask worker, step by step, beside the floor
+	$(BIN)/python benchmarks/bench_profile.py
 
 test: $(VENV)/.installed-dev browser quarto ## install dev dependencies (Chromium, Quarto) and run every test
 	PATH="$(CURDIR)/$(QUARTO_PREFIX)/bin:$$PATH" QUARTO_PYTHON="$(CURDIR)/$(BIN)/python" $(BIN)/python -m pytest \

@@ -73,13 +73,24 @@ def _fresh(name: str) -> Path:
     return folder
 
 
+def _cpu() -> float:
+    """CPU seconds (user and system) of this process and of its children that have ended (the floor's and the
+    build's processes, the cluster's workers and their kernels, once stopped)."""
+    import resource
+
+    return sum(getattr(resource.getrusage(who), field) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for field in ("ru_utime", "ru_stime"))
+
+
 def _step(results: dict, name: str, run) -> dict:
-    before = _load()
+    before, cpu = _load(), _cpu()
     started = time.perf_counter()
     extra = run() or {}
-    entry = {"seconds": round(time.perf_counter() - started, 1), "load_before": before, "load_after": _load(), **extra}
+    entry = {"seconds": round(time.perf_counter() - started, 1), "cpu_seconds": round(_cpu() - cpu, 1),
+             "load_before": before, "load_after": _load(), **extra}
     results["steps"][name] = entry
-    print(f"{name}: {entry['seconds']:.1f} s (load {before} -> {entry['load_after']})", flush=True)
+    print(f"{name}: {entry['seconds']:.1f} s, {entry['cpu_seconds']:.1f} s of CPU "
+          f"(load {before} -> {entry['load_after']})", flush=True)
     return entry
 
 
@@ -122,7 +133,7 @@ def _append(results: dict) -> None:
     lines = [f"\n### {results['date']} {results['time']} UTC, `make bench` (`benchmarks/bench_batch.py`)\n",
              f"Machine: {results['machine']}. Load average (1, 5, 15 min) {results['load_start']} at the start, "
              f"{results['load_end']} at the end. One run of each, one after another.\n",
-             "| step | seconds | load before -> after |", "|---|---:|---|"]
+             "| step | seconds | CPU seconds | load before -> after |", "|---|---:|---:|---|"]
     names = {"floor": "the floor: sample 2017-18, one process, no kernel",
              "cold": "cold single build: `cpstats build --la sample --year 2017-18`",
              "workers-1": "4 reports (sample, county x 2016-17, 2017-18) on a `LocalCluster` of **1 worker**",
@@ -130,7 +141,8 @@ def _append(results: dict) -> None:
              "national": f"{results.get('national_reports', 0)} national authorities, {results.get('year')}, on 2 workers"}
     for key, label in names.items():
         if key in s:
-            lines.append(f"| {label} | {s[key]['seconds']:.1f} | {s[key]['load_before']} -> {s[key]['load_after']} |")
+            lines.append(f"| {label} | {s[key]['seconds']:.1f} | {s[key]['cpu_seconds']:.1f} | "
+                         f"{s[key]['load_before']} -> {s[key]['load_after']} |")
     r = results.get("ratios", {})
     lines.append("")
     if r:
@@ -189,8 +201,11 @@ def main() -> None:
         results["ratios"]["per-report cost on 1 worker (s)"] = round(per_report, 1)
         if floor_s:
             results["ratios"]["per-report cost / floor"] = round(per_report / floor_s, 2)
+        if "floor" in s:  # CPU seconds: what the work costs, whatever else the machine is doing
+            results["ratios"]["per-report CPU / floor CPU"] = round(s["workers-1"]["cpu_seconds"] / 4 / s["floor"]["cpu_seconds"], 2)
         if "workers-2" in s:
             results["ratios"]["2-worker efficiency"] = round(s["workers-1"]["seconds"] / (2 * s["workers-2"]["seconds"]), 2)
+            results["ratios"]["2-worker CPU / 1-worker CPU"] = round(s["workers-2"]["cpu_seconds"] / s["workers-1"]["cpu_seconds"], 2)
     if floor_s and "cold" in s:
         results["ratios"]["cold single build / floor"] = round(s["cold"]["seconds"] / floor_s, 2)
     if "national" in s:

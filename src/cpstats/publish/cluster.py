@@ -13,9 +13,11 @@
   from report to report (:func:`cpstats.publish.execute.keep_kernel`; a
   :class:`~distributed.WorkerPlugin`, :class:`KeptKernel`, stops it with the
   worker): the libraries are imported, and the reference tables read, once per
-  worker. The tasks are given Dask priorities by the size of the authority's
-  data, so the largest reports start first and the smallest end the batch,
-  rather than one large report running alone at the end. Its
+  worker. The client hands the cluster no more reports than it has threads,
+  the largest first (by the size of the authority's data, also their Dask
+  priority) and the next as each finishes, so no report waits behind another
+  while a worker is free, and the smallest end the batch rather than one large
+  report running alone at the end. Its
   executed notebooks go to the build folder (``--build-dir``) as in a local
   build; its jupyter-cache is the worker's own,
   ``<build dir>/.workers/<worker name>/.jupyter_cache``; and the report is
@@ -97,7 +99,11 @@ def batch_client(scheduler: str | None = None, workers: int | None = None):
         return
     from cpstats.publish.execute import default_jobs
 
-    with _terminate_unblocked():
+    import dask
+
+    # one report per worker at a time, the others queued on the scheduler in priority order (Dask's default,
+    # 1.1, hands a worker of one thread two at once, so the last two could run one after the other on one worker)
+    with _terminate_unblocked(), dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
         cluster = LocalCluster(n_workers=max(1, workers or default_jobs()), threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=logging.ERROR)
     with cluster, Client(cluster) as client:
@@ -302,13 +308,28 @@ def build_on_cluster(
             client.register_plugin(KeptKernel(), name=KeptKernel.name)
             data_root = Path(options.get("data_root", "data"))
             sizes = {la: data_size(data_root / la) for la, _ in wanted}
+            # the largest reports first, and no more at once than the cluster has threads: each further report
+            # goes to the scheduler as one finishes, so none waits behind another on a busy worker while a
+            # worker is free, and the batch ends with the smallest
+            waiting = sorted(wanted, key=lambda pair: -sizes[pair[0]])
             futures = {}
-            for la, year in wanted:  # the largest reports first: the batch ends with the smallest
+
+            def submit():
+                la, year = waiting.pop(0)
                 future = client.submit(build_task, la, year, staging_root=str(run), out_root=str(out_root),
                                        build_root=str(build_root), options=options, retries=retries, pure=False,
                                        key=f"cpstats-report-{la}-{year}-{run.name}", priority=sizes[la])
                 futures[future] = (la, year)
-            for done, future in enumerate(as_completed(futures), start=1):
+                return future
+
+            def top_up(done: int) -> None:  # the cluster's threads, as many as there are now (workers may join)
+                while waiting and len(futures) - done < max(1, sum(client.nthreads().values())):
+                    running.add(submit())
+
+            running = as_completed([submit()])
+            top_up(0)
+            for done, future in enumerate(running, start=1):
+                top_up(done)
                 la, year = futures[future]
                 try:
                     record = future.result()
@@ -331,7 +352,7 @@ def build_on_cluster(
                 if callable(progress):
                     progress(record.label, what, seconds)
                 else:
-                    print(f"[{done}/{len(futures)}] {record.label}: {what} "
+                    print(f"[{done}/{len(wanted)}] {record.label}: {what} "
                           f"({len(record.executed)} notebooks executed, {len(record.cached)} cached; {seconds:.1f} s)",
                           file=stream, flush=True)
                 records[(la, year)] = record
@@ -390,15 +411,16 @@ def build_reports(
     cpstats.data.contract.DataValidationError
         An authority's data break the contract; nothing was built.
     """
-    from cpstats.data.dataset import load_dataset
     from cpstats.publish.build import BuildRecord, build_report, drafts_root_for, find_project_dir
     from cpstats.publish.execute import default_jobs
 
     wanted = [(la, ReportingYear.parse(year).label) for la in las for year in years]
     address = scheduler_address(scheduler)
     if len(wanted) > 1 or address:  # one report is validated by build_report itself
-        for la in dict.fromkeys(las):
-            load_dataset(Path(data_root) / la)
+        from cpstats.publish.caches import BuildCaches
+
+        for la in dict.fromkeys(las):  # kept in the build folder, where the workers read it back
+            BuildCaches(Path(build_root)).dataset(Path(data_root).resolve() / la)
     draft = options.get("disclosure", "internal") != "public"
     if draft:  # an internal draft never goes into the public site
         out_root = Path(drafts_root) if drafts_root is not None else drafts_root_for(out_root)

@@ -79,6 +79,7 @@ __all__ = [
     "notebook_blocks",
     "front_page_blocks",
     "blocks_to_html",
+    "blocks_to_html_many",
     "Section",
     "ReportInfo",
     "report_outputs",
@@ -841,6 +842,35 @@ def blocks_to_html(blocks: list, shift_headings: int = 0) -> str:
     return pypandoc.convert_text(json.dumps(_document(blocks)), "html5", format="json", extra_args=args)
 
 
+def _has_note(blocks: list) -> bool:
+    return '"t": "Note"' in json.dumps(blocks)
+
+
+def blocks_to_html_many(documents: Sequence[list]) -> list[str]:
+    """Several documents' blocks as HTML5 fragments, each as :func:`blocks_to_html` gives it, in one pandoc run.
+
+    A report's pages are some twenty documents: one pandoc start each cost more than writing them. The
+    documents are written as one, apart by a raw HTML comment holding a word no document can know (a fresh
+    random one), and the output is cut there. A document with a footnote (which pandoc puts at the end of the
+    whole output) or an empty one is written alone.
+    """
+    import pypandoc
+
+    documents = [list(blocks) for blocks in documents]
+    alone = [not blocks or _has_note(blocks) for blocks in documents]
+    together = [i for i, a in enumerate(alone) if not a]
+    marker = f"cpstats-split-{secrets.token_hex(16)}"
+    written: dict[int, str] = {}
+    if len(together) > 1 and marker not in json.dumps(documents):
+        separator = {"t": "RawBlock", "c": ["html", f"<!--{marker}-->"]}
+        joined = [block for n, i in enumerate(together) for block in ([separator] if n else []) + documents[i]]
+        output = pypandoc.convert_text(json.dumps(_document(joined)), "html5", format="json", extra_args=["--wrap=none"])
+        parts = output.split(f"\n<!--{marker}-->\n")
+        if len(parts) == len(together):
+            written = {i: part if n == len(together) - 1 else part + "\n" for n, (i, part) in enumerate(zip(together, parts))}
+    return [written[i] if i in written else blocks_to_html(blocks) for i, blocks in enumerate(documents)]
+
+
 # ----------------------------------------------------------------- HTML
 
 
@@ -1072,18 +1102,22 @@ def render_html(info: ReportInfo, front_page, sections: Sequence[Section], site_
     if info.about:
         (about,) = read_markdown([info.about], PANDOC_MARKDOWN)
     about_section = Section(Path(ABOUT_PAGE).stem, _about_title(front_page))
+    # every page's body in one pandoc run
+    points_html, about_html, *section_html = blocks_to_html_many(
+        [main_points_blocks(main_points, level=2, brief=brief) if main_points else [], scrolling_tables(front_page + about),
+         *(scrolling_tables(_section_blocks(section)) for section in sections)])
     index_body = (
         f"<h1>{html.escape(info.title)}</h1>\n<p class=\"lead\">{html.escape(info.subtitle)}<br>"
         f"{html.escape(info.period)}</p>\n"
         + (f"<p class=\"release\">{html.escape(release_line(info))}</p>\n" if release_line(info) else "")
-        + (blocks_to_html(main_points_blocks(main_points, level=2, brief=brief)) if main_points else "")
+        + (points_html if main_points else "")
         + _contents([about_section, *sections]) + _downloads(info)
     )
     pages = {
         site_dir / "index.html": _page(info, f"{info.title}: {info.subtitle}", index_body),
         site_dir / ABOUT_PAGE: _page(
             info, f"{about_section.title} - {info.title}: {info.subtitle}",
-            blocks_to_html(scrolling_tables(front_page + about)),
+            about_html,
             [("contents", "index.html", "", "Contents")] + ([("next", sections[0].href, "next", f"Next: {sections[0].title}")] if sections else []),
         ),
     }
@@ -1091,7 +1125,7 @@ def render_html(info: ReportInfo, front_page, sections: Sequence[Section], site_
         pages[site_dir / section.href] = _page(
             info,
             f"{section.title} - {info.title}: {info.subtitle}",
-            blocks_to_html(scrolling_tables(_section_blocks(section))),
+            section_html[number],
             _pager(sections, number),
         )
     for path, text in pages.items():

@@ -1170,9 +1170,11 @@ def _typst_args(info: ReportInfo) -> list[str]:
 
 
 def _report_meta(info: ReportInfo) -> dict:
-    """Title, subtitle and period as pandoc metadata made of text: the Typst writer escapes them."""
+    """Title, subtitle, period and the release's line ("Published 15 October 2018. Management information.") as
+    pandoc metadata made of text: the Typst writer escapes them."""
     return {key: {"t": "MetaInlines", "c": text_inlines(value)}
-            for key, value in (("title", info.title), ("subtitle", info.subtitle), ("date", info.period)) if value}
+            for key, value in (("title", info.title), ("subtitle", info.subtitle), ("date", info.period),
+                               ("release", release_line(info))) if value}
 
 
 def markdown_to_typst(markdown: str, info: ReportInfo) -> str:

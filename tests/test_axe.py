@@ -10,6 +10,7 @@ impact, elements), and the test fails on any violation, naming page, rule and el
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import threading
@@ -39,41 +40,46 @@ def axe_version() -> str:
     return AXE_SCRIPT.split("axe v", 1)[1].split()[0]
 
 
+@contextlib.contextmanager
+def served(root: Path):
+    """The folder ``root`` served over HTTP on 127.0.0.1 (a free port): its base URL, for the length of the block."""
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    httpd = _Server(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
+
+
 def check_site(root: Path) -> tuple[list[dict], list[str]]:
     """Every page under ``root`` served on 127.0.0.1 and checked by axe-core at each viewport: the violations
     found and the pages checked."""
     from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
 
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    httpd = _Server(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}"
     pages = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.html"))
     axe, found = Axe(), []
     options = {"runOnly": {"type": "tag", "values": WCAG_22_AA}, "resultTypes": ["violations"]}
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                for viewport, size in VIEWPORTS.items():
-                    page = browser.new_context(viewport=size).new_page()
-                    for name in pages:
-                        page.goto(f"{base}/{name}", wait_until="load")
-                        for violation in axe.run(page, options=options).response["violations"]:
-                            found.append({
-                                "page": name, "viewport": viewport, "rule": violation["id"],
-                                "impact": violation["impact"], "help": violation["help"],
-                                "elements": [" ".join(map(str, node["target"])) for node in violation["nodes"]],
-                            })
-                    page.context.close()
-            finally:
-                browser.close()
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
+    with served(root) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for viewport, size in VIEWPORTS.items():
+                page = browser.new_context(viewport=size).new_page()
+                for name in pages:
+                    page.goto(f"{base}/{name}", wait_until="load")
+                    for violation in axe.run(page, options=options).response["violations"]:
+                        found.append({
+                            "page": name, "viewport": viewport, "rule": violation["id"],
+                            "impact": violation["impact"], "help": violation["help"],
+                            "elements": [" ".join(map(str, node["target"])) for node in violation["nodes"]],
+                        })
+                page.context.close()
+        finally:
+            browser.close()
     return found, pages
 
 

@@ -126,7 +126,8 @@ def test_the_published_report_ends_with_the_definitions_appendix_in_its_pages_an
     for name, definition, _ in definitions[:3]:
         assert definition in page and "`" not in definition
         assert " ".join(definition.split()[:4]) in pdf
-    assert "<td>Referrals</td>" in re.sub(r"<td[^>]*>", "<td>", page) and "Definitions" in pdf
+    assert '<th scope="row">Referrals</th>' in re.sub(r'<th[^>]*scope="row"[^>]*>', '<th scope="row">', page)  # it heads its row
+    assert "Definitions" in pdf
 
 
 # ----------------------------------------------------------------- the contract's claims hold

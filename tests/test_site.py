@@ -98,7 +98,7 @@ def test_changed_figures_publish_a_new_version_and_keep_the_earlier_one(four_rep
     assert json.loads((old / "figures.json").read_text(encoding="utf-8"))["referrals"] == 305
     assert (old / "child-protection-report-sample-2017-18.pdf").is_file() and not (old / "versions").exists()
     revisions = (target / "revisions.html").read_text(encoding="utf-8")
-    assert "Version 2" in revisions and "<td>Referrals</td><td>305</td><td>304</td>" in revisions
+    assert "Version 2" in revisions and "<th scope=\"row\">Referrals</th><td>305</td><td>304</td>" in revisions
     assert "Figures changed: Referrals" in revisions and "Data changed" in revisions
     assert 'href="revisions.html"' in (target / "about.html").read_text(encoding="utf-8")
     assert "version 2" in (site_root / "index.html").read_text(encoding="utf-8")

@@ -870,15 +870,24 @@ def _pager(sections: Sequence[Section], index: int) -> list[tuple[str, str, str,
     return items
 
 
+def _words(text: str) -> str:
+    """Text as HTML: escaped, each reporting year kept on one line (as :func:`unbroken_years` does in documents).
+
+    >>> _words("<b> 2016-17 & 2017-18")
+    '&lt;b&gt; <span class="nowrap">2016-17</span> &amp; <span class="nowrap">2017-18</span>'
+    """
+    return YEAR.sub(rf'<span class="{NOWRAP_CLASS}">\1</span>', html.escape(text))
+
+
 def _contents(sections: Sequence[Section]) -> str:
-    links = "".join(f'<li><a href="{html.escape(s.href)}">{html.escape(s.title)}</a></li>' for s in sections)
+    links = "".join(f'<li><a href="{html.escape(s.href)}">{_words(s.title)}</a></li>' for s in sections)
     return f'<nav class="contents" aria-labelledby="contents"><h2 id="contents">Contents</h2><ul>{links}</ul></nav>'
 
 
 def _downloads(info: ReportInfo) -> str:
     return (
         '<section class="downloads" aria-labelledby="downloads"><h2 id="downloads">Downloads</h2><ul>'
-        + "".join(f'<li><a href="{html.escape(href)}">{html.escape(words)}</a></li>' for words, href in download_links(info))
+        + "".join(f'<li><a href="{html.escape(href)}">{_words(words)}</a></li>' for words, href in download_links(info))
         + f"</ul><p>{html.escape(MORE_DOWNLOADS)}</p></section>"
     )
 
@@ -1104,8 +1113,8 @@ def render_html(info: ReportInfo, front_page, sections: Sequence[Section], site_
         (about,) = read_markdown([info.about], PANDOC_MARKDOWN)
     about_section = Section(Path(ABOUT_PAGE).stem, _about_title(front_page))
     index_body = (
-        f"<h1>{html.escape(info.title)}</h1>\n<p class=\"lead\">{html.escape(info.subtitle)}<br>"
-        f"{html.escape(info.period)}</p>\n"
+        f"<h1>{_words(info.title)}</h1>\n<p class=\"lead\">{_words(info.subtitle)}<br>"
+        f"{_words(info.period)}</p>\n"
         + (blocks_to_html(main_points_blocks(main_points, level=2)) if main_points else "")
         + _contents([about_section, *sections]) + _downloads(info)
     )

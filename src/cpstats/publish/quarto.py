@@ -10,8 +10,10 @@ renders it.
 Both renderers publish the same pages with the same content: the report is read
 once into pandoc documents (:func:`cpstats.publish.render.report_pages`), and
 the Quarto project lays out those documents: ``index`` (headline main points,
-contents, downloads), ``about`` (the front page ``index.qmd`` and the report's
-version), one page per section and ``definitions``. Quarto reads only each
+contents, the PDF and "Download all"), ``about`` (the front page ``index.qmd``,
+the report's version and its other downloads), one page per section,
+``definitions`` and ``accessibility`` (the accessibility statement, linked from
+every page's footer). Quarto reads only each
 page's title as Markdown (escaped by pandoc's writer); the body goes in as a
 pandoc document through a Lua filter (:data:`BLOCKS_FILTER`). Every page then
 states a Content-Security-Policy (:func:`state_policy`): as the built-in
@@ -232,9 +234,10 @@ def write_build_project(
 
     ``pages`` is the report as pandoc documents (:func:`cpstats.publish.render.report_pages`), as the
     built-in renderer lays it out: the front page ``index`` (the authority, year and period, the headline
-    main points, the contents and the downloads: :func:`cpstats.publish.render.index_blocks`), ``about``
-    (what the report is, its privacy rules and its version), one page per section (its download links at
-    the end) and ``definitions``. Each page is a ``<name>.qmd`` holding only its title, written by pandoc's
+    main points, the contents, the PDF and "Download all": :func:`cpstats.publish.render.index_blocks`),
+    ``about`` (what the report is, its privacy rules, its version and its other downloads), one page per
+    section (its download links at the end), ``definitions`` and ``accessibility`` (the accessibility
+    statement, :mod:`cpstats.publish.statement`, which every page's footer links). Each page is a ``<name>.qmd`` holding only its title, written by pandoc's
     Markdown writer (so escaped for the Markdown reader), and a div that the Lua filter
     :data:`BLOCKS_FILTER` replaces with the blocks of ``<name>.json``, after Quarto's filters: no text
     from the data or the commentary is ever read as Markdown by Quarto. Charts are written to

@@ -60,6 +60,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from cpstats.present.text import text_inlines  # text as pandoc inlines: part of this module's interface
+from cpstats.present.text import NOWRAP_CLASS, YEAR, html_words
 from cpstats.publish.statement import ACCESSIBILITY_PAGE
 
 __all__ = [
@@ -870,24 +871,15 @@ def _pager(sections: Sequence[Section], index: int) -> list[tuple[str, str, str,
     return items
 
 
-def _words(text: str) -> str:
-    """Text as HTML: escaped, each reporting year kept on one line (as :func:`unbroken_years` does in documents).
-
-    >>> _words("<b> 2016-17 & 2017-18")
-    '&lt;b&gt; <span class="nowrap">2016-17</span> &amp; <span class="nowrap">2017-18</span>'
-    """
-    return YEAR.sub(rf'<span class="{NOWRAP_CLASS}">\1</span>', html.escape(text))
-
-
 def _contents(sections: Sequence[Section]) -> str:
-    links = "".join(f'<li><a href="{html.escape(s.href)}">{_words(s.title)}</a></li>' for s in sections)
+    links = "".join(f'<li><a href="{html.escape(s.href)}">{html_words(s.title)}</a></li>' for s in sections)
     return f'<nav class="contents" aria-labelledby="contents"><h2 id="contents">Contents</h2><ul>{links}</ul></nav>'
 
 
 def _downloads(info: ReportInfo) -> str:
     return (
         '<section class="downloads" aria-labelledby="downloads"><h2 id="downloads">Downloads</h2><ul>'
-        + "".join(f'<li><a href="{html.escape(href)}">{_words(words)}</a></li>' for words, href in download_links(info))
+        + "".join(f'<li><a href="{html.escape(href)}">{html_words(words)}</a></li>' for words, href in download_links(info))
         + f"</ul><p>{html.escape(MORE_DOWNLOADS)}</p></section>"
     )
 
@@ -943,34 +935,18 @@ def row_headers(table: dict) -> dict:
     return {"t": "Table", "c": [attr, caption, specs, head, bodies, foot]}
 
 
-YEAR = re.compile(r"(?<!\d)(\d{4}-\d{2})(?![\d-])")
-"""A reporting year as the report writes it, ``2013-14``: kept on one line on the web pages."""
-NOWRAP_CLASS = "nowrap"
-"""The class of a span the pages keep on one line (``white-space: nowrap`` in both renderers' stylesheets)."""
-
-
 def unbroken_years(node):
-    """Pandoc blocks or inlines with every reporting year (:data:`YEAR`) in a ``Span`` of class
-    :data:`NOWRAP_CLASS`, so that a narrow column or a phone never splits "2013-14" into "2013-" and "14".
+    """Pandoc blocks or inlines with every word (``Str``) holding a reporting year (:data:`YEAR`) in a ``Span``
+    of class :data:`NOWRAP_CLASS`, so that a narrow column or a phone never splits "2013-14" into "2013-" and
+    "14". The text is unchanged: the span only tells the browser where not to break a line.
 
-    The text is unchanged: the span only tells the browser where not to break a line.
-
-    >>> unbroken_years([{"t": "Str", "c": "(2013-14:"}])  # doctest: +NORMALIZE_WHITESPACE
-    [{'t': 'Str', 'c': '('}, {'t': 'Span', 'c': [['', ['nowrap'], []], [{'t': 'Str', 'c': '2013-14'}]]},
-     {'t': 'Str', 'c': ':'}]
+    >>> unbroken_years([{"t": "Str", "c": "(2013-14:"}, {"t": "Space"}, {"t": "Str", "c": "5)"}])  # doctest: +NORMALIZE_WHITESPACE
+    [{'t': 'Span', 'c': [['', ['nowrap'], []], [{'t': 'Str', 'c': '(2013-14:'}]]}, {'t': 'Space'}, {'t': 'Str', 'c': '5)'}]
     """
     if isinstance(node, list):
-        out = []
-        for item in node:
-            if isinstance(item, dict) and item.get("t") == "Str" and YEAR.search(item["c"]):
-                for number, piece in enumerate(YEAR.split(item["c"])):
-                    if number % 2:
-                        out.append({"t": "Span", "c": [["", [NOWRAP_CLASS], []], [{"t": "Str", "c": piece}]]})
-                    elif piece:
-                        out.append({"t": "Str", "c": piece})
-            else:
-                out.append(unbroken_years(item))
-        return out
+        return [{"t": "Span", "c": [["", [NOWRAP_CLASS], []], [item]]}
+                if isinstance(item, dict) and item.get("t") == "Str" and YEAR.search(item["c"]) else unbroken_years(item)
+                for item in node]
     if not isinstance(node, dict) or node.get("t") in ("Image", "Code", "CodeBlock", "RawBlock", "RawInline", "Math"):
         return node
     if isinstance(node.get("c"), list):
@@ -1091,14 +1067,17 @@ ABOUT_PAGE = "about.html"
 
 def render_html(info: ReportInfo, front_page, sections: Sequence[Section], site_dir: Path,
                 main_points: Sequence[str] = ()) -> list[Path]:
-    """Write ``index.html`` (title, main points, contents), ``about.html`` and one page per section.
+    """Write ``index.html`` (title, main points, contents), ``about.html``, one page per section and the
+    accessibility statement (:data:`ACCESSIBILITY_PAGE`, linked from every page's footer).
 
     ``front_page`` is pandoc blocks (:func:`front_page_blocks`), or trusted Markdown. The index shows
     what a reader came for: the report's headline points (``main_points``, Markdown, see
-    :func:`headline_points`), the contents and the downloads. The front page (what the report is, how it
-    protects privacy) and the report's version (``info.about``: commit, data fingerprint) are on a page of
-    their own, :data:`ABOUT_PAGE`, linked from the contents. Every table scrolls within a box of its own
-    (:func:`_scrolling_tables`), so that no page is wider than the screen.
+    :func:`headline_points`), the contents and two downloads, the PDF and "Download all"
+    (:func:`download_links`). The front page (what the report is, how it protects privacy), the report's
+    version (``info.about``: commit, data fingerprint) and its other downloads (:func:`more_downloads_blocks`)
+    are on a page of their own, :data:`ABOUT_PAGE`, linked from the contents. Every table scrolls within a
+    box of its own with its rows' headers, and years stay on one line (:func:`web_blocks`), so that no page
+    is wider than the screen.
 
     Returns
     -------
@@ -1113,8 +1092,8 @@ def render_html(info: ReportInfo, front_page, sections: Sequence[Section], site_
         (about,) = read_markdown([info.about], PANDOC_MARKDOWN)
     about_section = Section(Path(ABOUT_PAGE).stem, _about_title(front_page))
     index_body = (
-        f"<h1>{_words(info.title)}</h1>\n<p class=\"lead\">{_words(info.subtitle)}<br>"
-        f"{_words(info.period)}</p>\n"
+        f"<h1>{html_words(info.title)}</h1>\n<p class=\"lead\">{html_words(info.subtitle)}<br>"
+        f"{html_words(info.period)}</p>\n"
         + (blocks_to_html(main_points_blocks(main_points, level=2)) if main_points else "")
         + _contents([about_section, *sections]) + _downloads(info)
     )

@@ -109,7 +109,7 @@ def statement_blocks(report: str, authority: str, contact: str, prepared: dt.dat
         _heading(2, "how-tested", "How this report was tested"),
         _para(f"Every web page of the report, as laid out by both of cpstats' renderers, is checked by axe-core "
               f"{AXE_CORE_VERSION}, an automated accessibility testing engine, against its rules for WCAG 2.0, 2.1 "
-              "and 2.2 at levels A and AA, in the Chromium browser at 1280 and 390 pixels wide: every time "
+              "and 2.2 up to level AA, in the Chromium browser at 1280 and 390 pixels wide: every time "
               "cpstats is tested, no page may have a violation. The PDF is checked against PDF/UA-1 as it is "
               "written. Automated testing finds some problems, not all: the report has not yet been tested by "
               "disabled people or by an accessibility specialist."),

@@ -1094,7 +1094,7 @@ def render_html(info: ReportInfo, front_page, sections: Sequence[Section], site_
     index_body = (
         f"<h1>{html_words(info.title)}</h1>\n<p class=\"lead\">{html_words(info.subtitle)}<br>"
         f"{html_words(info.period)}</p>\n"
-        + (blocks_to_html(main_points_blocks(main_points, level=2)) if main_points else "")
+        + (blocks_to_html(web_blocks(main_points_blocks(main_points, level=2))) if main_points else "")
         + _contents([about_section, *sections]) + _downloads(info)
     )
     pages = {

@@ -96,7 +96,8 @@ pytest-xdist workers (``--dist loadgroup``), and a group runs on one worker, so 
 
 
 MODULE_GROUPS = {"tests/test_quarto.py": "sample-public", "tests/test_quarto_root.py": "sample-public",
-                 "tests/test_browser.py": "sample-public", "tests/test_axe.py": "sample-public"}
+                 "tests/test_browser.py": "sample-public", "tests/test_axe.py": "sample-public",
+                 "tests/test_accessible_pages.py": "sample-public"}
 """Modules whose every test goes with a shared build's group: the tests that run Quarto, which keeps caches of its
 own (one per installation, not safe for two renders at once), run one after another on one worker; the browser
 tests ask for the builds by name (``request.getfixturevalue``)."""

@@ -10,7 +10,7 @@ YEARS  ?= 2014-15:2019-20
 
 .DEFAULT_GOAL := help
 CHROMIUM := /usr/bin/chromium
-.PHONY: help report site bench test browser quarto metrics validate synth clean lab docs hooks reference
+.PHONY: help report site bench test browser quarto metrics validate synth clean lab docs guide hooks reference
 
 # Quarto 1.7.34 for the Quarto tests: installed from ../shared/tools/quarto when that folder exists
 # (it runs offline), into a git-ignored folder, and put first on PATH for the test run.
@@ -97,8 +97,13 @@ lab: $(VENV)/.installed-lab ## start JupyterLab with the notebooks on data/LA (L
 	@case "$(YEAR)" in [0-9][0-9][0-9][0-9]-[0-9][0-9]) ;; *) echo "make lab: YEAR=$(YEAR) is not a reporting year such as 2017-18" >&2; exit 2;; esac
 	CPSTATS_LA="$(LA)" CPSTATS_YEAR="$(YEAR)" $(BIN)/jupyter lab --notebook-dir=. $(LAB_ROOT)
 
-docs: $(VENV)/.installed ## write docs/data-contract.md and docs/measures.md from the code
+docs: $(VENV)/.installed ## write docs/guide/data-contract.md and docs/guide/measures.md from the code
 	$(BIN)/cpstats docs
+
+# The user guide (docs/guide/) as a website: with Quarto when installed (_build/tools/quarto, or on PATH),
+# otherwise page by page with the project's own pandoc, so it always builds.
+guide: $(VENV)/.installed ## build the user guide (docs/guide/) as a website into _build/guide/
+	$(BIN)/python scripts/build_guide.py
 
 EES ?= ../shared/reference/dfe
 reference: $(VENV)/.installed ## rewrite data/reference/ from DfE's Children in need files in EES (../shared/reference/dfe)

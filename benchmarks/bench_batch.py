@@ -1,20 +1,32 @@
-"""Time a batch of reports on Dask distributed: reports per minute on a LocalCluster of 1 and 2 workers.
+"""Reports in a batch against the one-process floor, in one sitting: ``make bench``.
 
-The batch is the full book (every section notebook of ``_quarto.yml``) for the
-sample and the county, two years each (``--years``, 2016-17:2017-18): four
-reports, each built cold (an empty build folder and site) by
-:func:`cpstats.publish.build.build_reports` on a ``LocalCluster`` of 1 and then
-2 worker processes. The cluster's own start and stop are timed apart (a
-``LocalCluster`` of 2 workers started and closed with nothing to do).
+Measured one after another in the same run, so that their ratios are those of
+the machine at one moment (compare ratios within a run, not seconds across runs):
 
-From the one-worker run, the cost of one report on one worker, ``c``; the time
-for the national batch (153 authorities x 6 years = 918 reports) on ``N``
-workers, each with a core of its own, is projected as ``918 c / N``, and with
-the parallel efficiency measured here between 1 and 2 workers as well.
+1. **the floor**: the sample 2017-18 report computed and assembled in one
+   fresh process with no kernel (``bench_floor.py``);
+2. **the cold single build**: ``cpstats build --la sample --year 2017-18``
+   from an empty build folder and site;
+3. **per-report cost on 1 and 2 workers**: four reports (the sample and the
+   county, 2016-17 and 2017-18, the full book, cold) by
+   :func:`cpstats.publish.cluster.build_reports` on a ``LocalCluster`` of 1,
+   then 2 worker processes (the cluster's start counted); the cost of a report
+   on one worker ``c`` is the first run's seconds over 4, and the 2-worker
+   efficiency is ``t1 / (2 t2)``;
+4. **a national batch**: ``--national`` authorities (20) of the synthetic
+   England (``cpstats synth --national``, made into ``_build/national`` when
+   missing) for one year, on a ``LocalCluster`` of 2 workers, and from it the
+   projection for one national year (153 reports) and six (918) on ``N``
+   workers: ``n * w / N``, where ``w`` is the worker-seconds a report took in
+   that batch (2 x its seconds / 20, so the 2-worker efficiency measured there
+   is assumed at every ``N``).
 
-Works on copies in ``_build/bench/batch/``; prints a Markdown table and writes
-``_build/bench/batch/results.json``. Run with ``make bench`` or
-``python benchmarks/bench_batch.py``.
+The results (date, machine: ``nproc`` and the CPU model, the load average
+before and after each step) are printed, written to
+``_build/bench/batch/results.json`` and appended to ``benchmarks/RESULTS.md``
+(``--no-append`` leaves it).
+
+``python benchmarks/bench_batch.py [--national 20] [--year 2019-20] [--skip floor,cold,workers,national]``
 """
 
 from __future__ import annotations
@@ -22,89 +34,179 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import logging
 import os
 import platform
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_floor import floor  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "_build" / "bench" / "batch"
-NATIONAL_REPORTS = 153 * 6
+NATIONAL = ROOT / "_build" / "national"
+BIN = Path(sys.executable).parent
+FOUR = (["sample", "county"], ["2016-17", "2017-18"])
 
 
 def _load() -> str:
     return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--las", default="sample,county")
-    parser.add_argument("--years", default="2016-17:2017-18")
-    parser.add_argument("--workers", default="1,2", help="LocalCluster sizes to time, e.g. 1,2")
-    args = parser.parse_args()
+def _model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
-    from distributed import Client, LocalCluster
 
-    from cpstats.data.periods import year_range
+def _fresh(name: str) -> Path:
+    folder = WORK / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def _step(results: dict, name: str, run) -> dict:
+    before = _load()
+    started = time.perf_counter()
+    extra = run() or {}
+    entry = {"seconds": round(time.perf_counter() - started, 1), "load_before": before, "load_after": _load(), **extra}
+    results["steps"][name] = entry
+    print(f"{name}: {entry['seconds']:.1f} s (load {before} -> {entry['load_after']})", flush=True)
+    return entry
+
+
+def _batch(las, years, workers: int, folder: Path, **options) -> dict:
     from cpstats.publish.cluster import build_reports
 
-    las = [la.strip() for la in args.las.split(",")]
-    years = [y.label for y in year_range(args.years)]
-    n_reports = len(las) * len(years)
+    finished = []
+    records = build_reports(las, years, out_root=folder / "_site", drafts_root=folder / "_drafts",
+                            build_root=folder / "_build", jobs=workers, renderer="builtin", project_dir=ROOT,
+                            progress=lambda label, what, seconds: finished.append(round(seconds, 1)), **options)
+    failed = [f"{r.label}: {r.error}" for r in records if r.error]
+    if failed:
+        raise SystemExit("the batch failed:\n" + "\n".join(failed))
+    return {"reports": len(records), "finished_at": finished,
+            "kernels": len({getattr(r, "kernel", None) for r in records} - {None})}
+
+
+def _national(count: int, year: str) -> list[str]:
+    """``count`` authorities of the synthetic England, spread over its range of sizes (made when missing)."""
+    if not NATIONAL.is_dir() or len([p for p in NATIONAL.iterdir() if p.is_dir()]) < 153:
+        dfe = Path(os.environ.get("CPSTATS_SHARED_REFERENCE", ROOT.parent / "shared" / "reference")) / "dfe"
+        subprocess.run([str(BIN / "cpstats"), "synth", "--national", "--out", str(NATIONAL), "--dfe", str(dfe),
+                        "--years", year], check=True, cwd=ROOT)
+    reference = NATIONAL / "reference"
+    if not (reference / "authorities.csv").is_file():  # every authority's reference rows, from DfE's files
+        dfe = Path(os.environ.get("CPSTATS_SHARED_REFERENCE", ROOT.parent / "shared" / "reference")) / "dfe"
+        subprocess.run([str(BIN / "cpstats"), "reference", "import", "--ees", str(dfe), "--out", str(reference)],
+                       check=True, cwd=ROOT, capture_output=True)
+    if not (reference / "england.csv").is_file():  # England's figures, the same for every authority
+        shutil.copy(ROOT / "data" / "reference" / "england.csv", reference / "england.csv")
+    from cpstats.publish.cluster import data_size
+
+    folders = sorted((p for p in NATIONAL.iterdir() if (p / "la.yaml").is_file()), key=lambda p: (data_size(p), p.name))
+    step = len(folders) / count
+    return sorted(folders[int(i * step + step / 2)].name for i in range(count))
+
+
+def _append(results: dict) -> None:
+    s = results["steps"]
+    lines = [f"\n### {results['date']} {results['time']} UTC, `make bench` (`benchmarks/bench_batch.py`)\n",
+             f"Machine: {results['machine']}. Load average (1, 5, 15 min) {results['load_start']} at the start, "
+             f"{results['load_end']} at the end. One run of each, one after another.\n",
+             "| step | seconds | load before -> after |", "|---|---:|---|"]
+    names = {"floor": "the floor: sample 2017-18, one process, no kernel",
+             "cold": "cold single build: `cpstats build --la sample --year 2017-18`",
+             "workers-1": "4 reports (sample, county x 2016-17, 2017-18) on a `LocalCluster` of **1 worker**",
+             "workers-2": "the same 4 reports on **2 workers**",
+             "national": f"{results.get('national_reports', 0)} national authorities, {results.get('year')}, on 2 workers"}
+    for key, label in names.items():
+        if key in s:
+            lines.append(f"| {label} | {s[key]['seconds']:.1f} | {s[key]['load_before']} -> {s[key]['load_after']} |")
+    r = results.get("ratios", {})
+    lines.append("")
+    if r:
+        lines.append("; ".join(f"{k.replace('_', ' ')} **{v}**" for k, v in r.items()) + ".")
+    if "projection_hours" in results:
+        lines += ["", "| workers N | 153 reports (one year) | 918 reports (six years) |", "|---:|---:|---:|"]
+        for n, (one, six) in results["projection_hours"].items():
+            lines.append(f"| {n} | {one * 60:.0f} min | {six:.2f} h |")
+    with open(ROOT / "benchmarks" / "RESULTS.md", "a", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--national", type=int, default=20, help="national authorities in the batch (0: none)")
+    parser.add_argument("--year", default="2019-20")
+    parser.add_argument("--skip", default="", help="steps left out: floor, cold, workers, national")
+    parser.add_argument("--no-append", action="store_true", help="do not append the results to benchmarks/RESULTS.md")
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    now = dt.datetime.now(dt.timezone.utc)
+    results = {"date": now.date().isoformat(), "time": now.strftime("%H:%M"),
+               "machine": f"{platform.machine()}, nproc {os.cpu_count()}, {_model()}, Python {platform.python_version()}",
+               "load_start": _load(), "steps": {}, "ratios": {}}
     WORK.mkdir(parents=True, exist_ok=True)
-    results = {"date": dt.date.today().isoformat(), "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-               f"Python {platform.python_version()}", "reports": n_reports, "las": las, "years": years, "runs": []}
+    national = _national(args.national, args.year) if args.national and "national" not in skip else []
+    s = results["steps"]
 
-    load = _load()
-    started = time.perf_counter()
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=logging.ERROR) as cluster, Client(cluster):
-        ready = time.perf_counter() - started
-    results["cluster_start_stop_s"] = round(time.perf_counter() - started, 2)
-    results["cluster_ready_s"] = round(ready, 2)
-    print(f"LocalCluster of 2 workers: ready in {ready:.1f} s, started and stopped in "
-          f"{results['cluster_start_stop_s']:.1f} s (load {load})", flush=True)
+    if "floor" not in skip:
+        folder = _fresh("floor")
+        _step(results, "floor", lambda: {"floor_s": floor(ROOT, ROOT / "data", folder / "_build", folder / "_site")})
+    if "cold" not in skip:
+        folder = _fresh("cold")
 
-    for workers in [int(n) for n in args.workers.split(",")]:
-        run = WORK / f"workers-{workers}"
-        shutil.rmtree(run, ignore_errors=True)
-        load_before = _load()
-        started = time.perf_counter()
-        records = build_reports(las, years, data_root=ROOT / "data", out_root=run / "_site", build_root=run / "_build",
-                                jobs=workers, renderer="builtin", project_dir=ROOT,
-                                progress=lambda label, what, seconds: print(f"  {label}: {what} ({seconds:.0f} s)",
-                                                                             flush=True))
-        seconds = time.perf_counter() - started
-        failed = [r.label for r in records if r.error]
-        executed = sum(len(r.executed) for r in records)
-        entry = {"workers": workers, "seconds": round(seconds, 1), "reports_per_minute": round(n_reports / seconds * 60, 2),
-                 "notebooks_executed": executed, "failed": failed, "load_before": load_before, "load_after": _load()}
-        results["runs"].append(entry)
-        print(f"{workers} worker(s): {n_reports} reports in {seconds:.1f} s, "
-              f"{entry['reports_per_minute']:.2f} reports/min, {executed} notebooks executed, failed: {failed or 'none'} "
-              f"(load {load_before} -> {entry['load_after']})", flush=True)
+        def cold():
+            subprocess.run([str(BIN / "cpstats"), "build", "--la", "sample", "--year", "2017-18", "--renderer", "builtin",
+                            "--data-root", str(ROOT / "data"), "--build-dir", str(folder / "_build"),
+                            "--out", str(folder / "_site"), "--drafts-out", str(folder / "_drafts")],
+                           check=True, cwd=ROOT, capture_output=True)
+        _step(results, "cold", cold)
+    if "workers" not in skip:
+        for workers in (1, 2):
+            folder = _fresh(f"workers-{workers}")
+            _step(results, f"workers-{workers}", lambda: _batch(*FOUR, workers, folder, data_root=ROOT / "data"))
+    if national:
+        folder = _fresh("national")
+        results["national_reports"], results["year"] = len(national), args.year
+        results["national_las"] = national
+        _step(results, "national", lambda: _batch(national, [args.year], 2, folder, data_root=NATIONAL))
 
-    runs = {run["workers"]: run for run in results["runs"]}
-    if 1 in runs:
-        per_report = runs[1]["seconds"] / n_reports
-        results["seconds_per_report_one_worker"] = round(per_report, 1)
-        efficiency = (runs[1]["seconds"] / runs[2]["seconds"]) / 2 if 2 in runs else 1.0
-        results["efficiency_2_workers"] = round(efficiency, 2)
-        print(f"\none report on one worker: {per_report:.1f} s; 2-worker efficiency {efficiency:.2f}\n")
-        if efficiency <= 0.5:
-            print("(a second worker gained nothing here: the cores were busy with other work; the second column "
-                  "then only shows what that would cost at scale)\n")
-        print("| workers N | 918 reports, ideal (918 c / N) | with the measured efficiency |")
-        print("|---:|---:|---:|")
-        results["projection_hours"] = {}
-        for n in (1, 2, 8, 16, 32, 64):
-            ideal = NATIONAL_REPORTS * per_report / n / 3600
-            measured = ideal / (efficiency if n > 1 else 1.0)
-            results["projection_hours"][n] = [round(ideal, 2), round(measured, 2)]
-            print(f"| {n} | {ideal:.2f} h | {measured:.2f} h |")
+    floor_s = s["floor"]["floor_s"] if "floor" in s else None
+    if floor_s:
+        s["floor"]["seconds"] = round(floor_s, 1)
+    if "workers-1" in s:
+        per_report = s["workers-1"]["seconds"] / 4
+        results["ratios"]["per-report cost on 1 worker (s)"] = round(per_report, 1)
+        if floor_s:
+            results["ratios"]["per-report cost / floor"] = round(per_report / floor_s, 2)
+        if "workers-2" in s:
+            results["ratios"]["2-worker efficiency"] = round(s["workers-1"]["seconds"] / (2 * s["workers-2"]["seconds"]), 2)
+    if floor_s and "cold" in s:
+        results["ratios"]["cold single build / floor"] = round(s["cold"]["seconds"] / floor_s, 2)
+    if "national" in s:
+        worker_seconds = 2 * s["national"]["seconds"] / len(national)
+        results["ratios"]["national batch: worker-seconds per report"] = round(worker_seconds, 1)
+        if floor_s:
+            results["ratios"]["national batch: worker-seconds per report / floor"] = round(worker_seconds / floor_s, 2)
+        results["projection_hours"] = {n: [round(153 * worker_seconds / n / 3600, 3), round(918 * worker_seconds / n / 3600, 2)]
+                                       for n in (1, 2, 8, 16, 32)}
+    results["load_end"] = _load()
     (WORK / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(results["ratios"], indent=1))
+    for n, (one, six) in results.get("projection_hours", {}).items():
+        print(f"{n} workers: 153 reports in {one * 60:.0f} min, 918 in {six:.2f} h")
+    if not args.no_append:
+        _append(results)
 
 
 if __name__ == "__main__":

@@ -39,8 +39,8 @@ pytestmark = pytest.mark.skipif(not (SAMPLE / "la.yaml").exists(), reason="data/
 # The figures of the 2017-18 model report (shared/docs/seed-figures.md), as the report words them.
 SEED_PHRASES = [
     "received 305 referrals in 2017-18, a 26% decrease on 2016-17 (412)",
-    "94 referrals resulted in a section 47 multi-agency strategy discussion",
-    "35 of those discussions resulted in a request for an Initial Child Protection Conference",
+    "94 section 47 enquiries started",
+    "35 of them led to a request for an Initial Child Protection Conference",
     "the threshold for a plan was not met for 4 children",
     "40 individual children subject of a Child Protection Plan, from 20 families, including 1 unborn baby",
     "On 31 March 2018 there were 19 children subject of a Child Protection Plan",
@@ -48,13 +48,13 @@ SEED_PHRASES = [
     "8,166 children and young people under the age of 18",
     "20 (50%) emotional abuse, 18 (45%) neglect",
     "within the required timescales was 100%",
-    "21 Child Protection Plans ended in 2017-18. 5 of them (24%)",
-    "52 Child Protection Conferences were held in 2017-18",
+    "In 2017-18, 21 Child Protection Plans ended. Of these, 5 (24%)",
+    "In 2017-18, 52 Child Protection Conferences were held",
     "20 of the 52 Child Protection Conferences held (38%) had domestic abuse identified as a factor",
     "11 children were supported by the Independent Advocacy Service",
-    "18 victims were referred to the Multi Agency Risk Assessment Conference (MARAC) in 2017-18, "
+    "In 2017-18, 18 victims were referred to the Multi Agency Risk Assessment Conference (MARAC), "
     "with 24 children in their households; 8 of the victims were repeat victims",
-    "20 case audits were completed in 2017-18 against a target of 2 a month: the target was met in 8 of the "
+    "In 2017-18, 20 case audits were completed against a target of 2 a month: the target was met in 8 of the "
     "12 months; in 4 months 1 audit was completed",
 ]
 

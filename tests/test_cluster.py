@@ -80,6 +80,15 @@ def test_local_cluster_builds_the_same_site_byte_for_byte(project, cluster_site)
     assert not list((build / STAGING_FOLDER).iterdir())  # the staging run is removed
 
 
+def test_each_worker_keeps_one_kernel_for_its_reports(cluster_site):
+    """Four reports on two workers ran in two kernels, each kept by its worker from report to report
+    (pandas, matplotlib and cpstats imported, and the reference tables read, once per worker)."""
+    _, _, records, _ = cluster_site
+    kernels = [r.kernel for r in records]
+    assert all(isinstance(pid, int) and pid > 0 for pid in kernels), kernels
+    assert len(set(kernels)) <= 2, kernels
+
+
 def _kill_first_busy_worker(scheduler: str, killed: list, stop: threading.Event) -> None:
     """Watch the cluster; once a report's task is running, kill that worker's process (SIGKILL)."""
     with Client(scheduler, timeout="30s") as watcher:

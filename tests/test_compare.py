@@ -55,7 +55,10 @@ def public(tmp_path_factory):
 def test_rows_are_labelled_in_the_report_words_with_years_changes_and_comparators(public):
     header, *rows = public["csv"]
     assert header == ["Measure", "Unit", *YEARS, f"Change {YEARS[0]} to {YEARS[-1]}", f"Change {YEARS[-2]} to {YEARS[-1]}",
-                      f"England {YEARS[-1]}", f"East Midlands {YEARS[-1]}", f"Statistical neighbours' average {YEARS[-1]}"]
+                      f"England {YEARS[-1]}", f"East Midlands {YEARS[-1]}", f"Statistical neighbours' average {YEARS[-1]}",
+                      f"95% interval {YEARS[-1]}", f"Compared with England {YEARS[-1]}",
+                      f"National rank (1 = lowest) {YEARS[-1]}", f"Quarter of English authorities {YEARS[-1]}",
+                      "Is a high value better?"]
     labels = [row[0] for row in rows]
     assert "Referrals" in labels and "Re-referrals within 12 months of a previous referral (%)" in labels
     assert not [label for label in labels if re.search(r"[a-z]_[a-z]|\.\w", label)], labels  # no raw keys
@@ -172,10 +175,198 @@ def test_the_board_pack_as_ods_has_the_workbook_sheets_and_cells(public):
 
     sheets = pd.read_excel(public["ods"], engine="odf", sheet_name=None, header=None)
     book = openpyxl.load_workbook(public["xlsx"])
-    assert list(sheets) == book.sheetnames == ["Cover", "Contents", "Notes", "Measures"]
+    assert list(sheets) == book.sheetnames[:-1] == ["Cover", "Contents", "Notes", "Measures"]  # not the Charts
     rows = [[None if pd.isna(v) else v for v in row] for row in sheets["Measures"].itertuples(index=False)]
     heading = next(i for i, row in enumerate(rows) if row[0] == "Measure")
     assert [[v for v in row if v is not None] for row in rows[heading:]] == \
         [[v for v in row if v is not None] for row in public["book"]]
     with zipfile.ZipFile(public["ods"]) as archive:
         assert b"table:formula" not in archive.read("content.xml")
+
+
+# ----------------------------------------------------------------- how sure each comparison is
+
+
+INTERVAL = re.compile(r"(\d+\.\d)(%?) to (\d+\.\d)(%?)")
+
+
+def test_each_rate_and_percentage_has_its_interval_verdict_rank_and_quarter(public):
+    """The last year's interval, verdict against England, national rank and quarter of every rate and percentage:
+    the interval from the published counts, the verdict from the interval, the rank counted afresh among every
+    authority's published figure in data/reference; [c] wherever the figure is withheld, [z] for a count."""
+    import pandas as pd
+
+    from cpstats.figures.uncertainty import interval_for
+
+    (header, *rows), figures = public["csv"], public["figures"]
+    last = YEARS[-1]
+    col = {name: header.index(f"{name} {last}") for name in ("95% interval", "Compared with England",
+                                                             "National rank (1 = lowest)",
+                                                             "Quarter of English authorities", "England")}
+    polarity = header.index("Is a high value better?")
+    flat = figures.flat[last]
+    names = {figure_label(n, {}): n for n in BOARD_MEASURES}
+    table = pd.read_csv(REFERENCE / "published.csv", dtype={"area_code": str})
+    checked = {"interval": 0, "rank": 0, "withheld": 0}
+    for row in rows:
+        fair = [row[col[k]] for k in ("95% interval", "Compared with England", "National rank (1 = lowest)",
+                                      "Quarter of English authorities")]
+        if row[1] == "Number":
+            assert fair == ["[z]"] * 4 and row[polarity] == "[z]", row[0]
+            continue
+        name = names.get(row[0])
+        if name is None:
+            continue
+        value = flat.get(name)
+        if is_withheld(value):  # never worked out from a hidden count
+            checked["withheld"] += 1
+            assert fair == ["[c]"] * 4, (name, fair)
+            continue
+        found = INTERVAL.fullmatch(fair[0])
+        if found:
+            checked["interval"] += 1
+            low, high = float(found.group(1)), float(found.group(3))
+            expected = interval_for(name, flat)
+            assert (low, high) == (round(expected.low, 1), round(expected.high, 1)) or \
+                abs(low - expected.low) <= 0.05 and abs(high - expected.high) <= 0.05, name
+            assert (found.group(2) == "%") == (row[1].startswith("%"))
+            if row[col["England"]].startswith("["):
+                assert fair[1] == "[x]", name
+            else:
+                england = float(row[col["England"]])
+                said = ("Higher" if england < expected.low else "Lower" if england > expected.high
+                        else "Statistically similar")
+                assert fair[1] == said, name
+        else:
+            assert fair[:2] == ["[x]", "[x]"], name
+        others = table[(table["area_type"] == "la") & (table["measure"] == name) & (table["year"] == last)
+                       & (table["area_code"] != "857") & table["status"].isin(["published", "derived"])]
+        if others.empty:
+            assert fair[2:] == ["[x]", "[x]"], name
+            continue
+        checked["rank"] += 1
+        values = others["value"].astype(float).tolist()
+        of = len(values) + 1
+        below = sum(v < float(value) for v in values)
+        assert fair[2] == f"{below + 1} of {of}", name
+        quarter = ("The lowest quarter", "The second quarter from the lowest", "The third quarter from the lowest",
+                   "The highest quarter")[min(3, 4 * below // of)]
+        assert fair[3].startswith(quarter), name
+        assert row[polarity] in ("Neither high nor low", "Yes", "No: a low one"), name
+        assert ("(band " in fair[3]) == (row[polarity] != "Neither high nor low"), name
+    assert checked["interval"] >= 5 and checked["rank"] >= 4 and checked["withheld"] >= 1, checked
+    # the terminal says the same, with the method in its notes
+    assert "Statistically similar" in public["text"] and "Wilson score interval" in public["text"]
+
+
+def test_the_public_pack_passes_the_disclosure_audit(public):
+    """Every figure of the public pack, read back from its CSV as a reader reads it, audited with the relations and
+    counts behind them: no withheld count of people can be worked out from the pack."""
+    from cpstats.figures.audit import audit
+    from cpstats.figures.figures import unprotected_years
+
+    header, *rows = public["csv"]
+    local = local_labels(find_local_measures(PROJECT_ROOT / "measures"))
+    names = {figure_label(n, local): n for n in [*BOARD_MEASURES, *local]}
+    published = {year: {} for year in YEARS}
+    for row in rows:
+        name = names[row[0]]
+        for year in YEARS:
+            cell = row[header.index(year)]
+            published[year][name] = cell if cell.startswith("[") else (float(cell) if "." in cell else int(cell))
+    truth, hidden = unprotected_years(load_dataset(SAMPLE), YEARS[-1], REFERENCE, PROJECT_ROOT / "measures")
+    result = audit(published, {y: truth[y] for y in YEARS}, {y: hidden[y] for y in YEARS}, Policy("public"),
+                   local_kinds={"under_5s": "people"},
+                   local_relations={"under_5s": ["age_bands.unborn", "age_bands.under_1", "age_bands.1_to_4"]})
+    assert result.withheld >= 3 and result.passed, result.pinned[:3]
+
+
+# ----------------------------------------------------------------- the workbook as a reader opens it
+
+
+def test_workbook_numbers_are_formatted_as_the_terminal_shows_them(public):
+    """Counts whole with a thousands separator, rates and percentages to one decimal, changes signed, a change in a
+    percentage in points; each cell holds the number itself, every text a string and no cell a formula."""
+    from cpstats.publish.board import CHANGE_FORMATS, VALUE_FORMATS
+
+    book = openpyxl.load_workbook(public["xlsx"])
+    header = public["book"][0]
+    first, change = header.index(YEARS[0]), header.index(f"Change {YEARS[0]} to {YEARS[-1]}")
+    england = header.index(f"England {YEARS[-1]}")
+    units = {"Number": "count", "Per 10,000 children aged 0 to 17": "rate", "% (change in percentage points)": "percent"}
+    seen = set()
+    for row in public["cells"]:
+        unit = units.get(row[1].value)
+        if unit is None:
+            continue
+        for cell in row[first:change]:
+            if isinstance(cell.value, (int, float)):
+                assert cell.number_format == VALUE_FORMATS[unit], (row[0].value, cell.number_format)
+                seen.add(("value", unit))
+        for cell in row[change:england]:
+            if isinstance(cell.value, (int, float)):
+                assert cell.number_format == CHANGE_FORMATS[unit], (row[0].value, cell.number_format)
+                seen.add(("change", unit))
+    assert {(k, u) for k in ("value", "change") for u in ("count", "rate", "percent")} <= seen
+    assert VALUE_FORMATS["count"] == "#,##0" and CHANGE_FORMATS["percent"].startswith('+#,##0.0" pp"')
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate)
+    assert book.properties.created.isoformat() == "2020-03-31T00:00:00"
+
+
+def test_workbook_has_a_charts_sheet_of_the_headline_trends(public):
+    """The Charts sheet draws the headline rates over the years from the Measures sheet, with a text alternative
+    naming every value; a measure withheld in a year is left out and named."""
+    import zipfile
+
+    book = openpyxl.load_workbook(public["xlsx"])
+    assert book.sheetnames[-1] == "Charts"
+    charts = book["Charts"]._charts
+    assert len(charts) == 2
+    series = [s for chart in charts for s in chart.series]
+    assert all(s.val.numRef.f.startswith("Measures!$C$") and s.cat.strRef.f.startswith("Measures!$C$") for s in series)
+    with zipfile.ZipFile(public["xlsx"]) as archive:
+        drawing = archive.read("xl/drawings/drawing1.xml").decode("utf-8")
+    rate = next(row for row in public["csv"][1:] if row[0].startswith("Children subject of a plan on 31 March, per"))
+    assert f"{YEARS[0]} {float(rate[2]):,.1f}" in drawing and "Line chart: Rates per 10,000" in drawing
+    left = [c.value for c in book["Charts"]["A"] if isinstance(c.value, str) and c.value.startswith("Left out")]
+    assert left and "Initial conferences within 15 working days" in left[0]
+
+
+def test_the_pack_is_read_by_pandas_in_the_projects_environment(public):
+    """pandas opens the workbook (openpyxl is a dependency of the package) and the ODS (odfpy)."""
+    import importlib.metadata
+
+    import pandas as pd
+
+    requires = importlib.metadata.requires("cpstats") or []
+    base = [r for r in requires if "extra ==" not in r]
+    assert any(r.startswith("openpyxl") for r in base) and any(r.startswith("odfpy") for r in base)
+    frame = pd.read_excel(public["xlsx"], sheet_name="Measures", header=None)
+    assert "Referrals" in frame[0].tolist()
+    assert "Referrals" in pd.read_excel(public["ods"], engine="odf", sheet_name="Measures", header=None)[0].tolist()
+
+
+def test_the_ods_shows_numbers_as_the_workbook_does(public):
+    """The ODS's numbers carry ODF data styles: a thousands separator, one decimal place, a sign, "pp"."""
+    import zipfile
+
+    with zipfile.ZipFile(public["ods"]) as archive:
+        content = archive.read("content.xml").decode("utf-8")
+        styles = archive.read("styles.xml").decode("utf-8")
+    assert 'number:grouping="true"' in styles and "<number:text> pp</number:text>" in styles
+    assert '<number:text>+</number:text>' in styles and 'style:condition="value()&gt;0"' in styles
+    assert re.search(r'office:value="225" table:style-name="ce\d+"', content)
+
+
+def test_the_same_figures_give_the_same_bytes(public, tmp_path):
+    """A second run writes byte-identical CSV, workbook and ODS."""
+    result = subprocess.run([sys.executable, "-m", "cpstats", "compare", "--la", "sample", "--from", YEARS[0],
+                             "--to", YEARS[-1], "--disclosure", "public", "--xlsx", tmp_path / "board.xlsx",
+                             "--ods", tmp_path / "board.ods"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "board.xlsx").read_bytes() == public["xlsx"].read_bytes()
+    assert (tmp_path / "board.ods").read_bytes() == public["ods"].read_bytes()

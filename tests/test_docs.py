@@ -12,12 +12,12 @@ from cpstats.figures import measures
 from cpstats.figures.definitions import generate, stale_docs, write_docs
 from tests.conftest import PROJECT_ROOT
 
-DOCS = PROJECT_ROOT / "docs"
+DOCS = PROJECT_ROOT / "docs" / "guide"
 
 
 def test_committed_docs_equal_freshly_generated_ones():
     """`cpstats docs` (make docs) after any change to the contract or a measure's docstring."""
-    assert stale_docs(DOCS) == [], "run `cpstats docs` (make docs) and commit docs/"
+    assert stale_docs(DOCS) == [], "run `cpstats docs` (make docs) and commit docs/guide/"
     assert main(["docs", "--check", "--out", str(DOCS)]) == 0
 
 
@@ -103,13 +103,16 @@ def test_make_help_shows_no_make_variable():
 
 
 def test_the_published_report_ends_with_the_definitions_appendix_in_its_pages_and_pdf(tmp_path):
-    """Every measure's definition, from the same docstrings as docs/measures.md, as a page linked from the contents
-    and as the PDF's last pages."""
+    """Every measure's definition, in readers' words (docs/guide/measures.md keeps the analysts' words, from the
+    docstrings), as a page linked from the contents and as the PDF's last pages."""
     import datetime as dt
 
     from pypdf import PdfReader
 
+    import html
+
     from cpstats.figures.definitions import measure_definitions
+    from cpstats.present.definitions import READER_DEFINITIONS
     from cpstats.publish.render import ReportInfo, render_builtin
 
     info = ReportInfo(title="Child Protection Annual Report", subtitle="Rutland, 2017-18", period="2017-18",
@@ -123,8 +126,9 @@ def test_the_published_report_ends_with_the_definitions_appendix_in_its_pages_an
     pdf = " ".join(" ".join(p.extract_text() for p in PdfReader(site / "report.pdf").pages).split())
     definitions = measure_definitions()
     assert len(definitions) == len(measures.MEASURE_ORDER) + len(measures.LOCAL_MEASURE_ORDER)
-    for name, definition, _ in definitions[:3]:
-        assert definition in page and "`" not in definition
+    for name, analysts, _ in definitions[:3]:
+        definition = READER_DEFINITIONS[name]
+        assert html.escape(definition, quote=False) in page and analysts not in page and "`" not in definition
         assert " ".join(definition.split()[:4]) in pdf
     assert '<th scope="row">Referrals</th>' in re.sub(r'<th[^>]*scope="row"[^>]*>', '<th scope="row">', page)  # it heads its row
     assert "Definitions" in pdf
@@ -134,8 +138,8 @@ def test_the_published_report_ends_with_the_definitions_appendix_in_its_pages_an
 
 
 def _files_table() -> dict[str, str]:
-    """docs/data-contract.md's Files table: what loading does when each file is absent."""
-    text = (PROJECT_ROOT / "docs" / "data-contract.md").read_text(encoding="utf-8")
+    """docs/guide/data-contract.md's Files table: what loading does when each file is absent."""
+    text = (DOCS / "data-contract.md").read_text(encoding="utf-8")
     section = text.split("## Files", 1)[1].split("\n## ", 1)[0]
     return {m.group(1): m.group(2) for m in re.finditer(r"^\| `([\w.]+\.csv)` \| [^|]+ \| ([^|]+) \|$", section, re.M)}
 
@@ -172,9 +176,10 @@ def test_the_contract_says_truly_what_an_absent_file_does(tmp_path):
 def test_every_la_yaml_key_is_documented_and_the_sample_uses_them_all():
     import yaml
 
-    text = (PROJECT_ROOT / "docs" / "data-contract.md").read_text(encoding="utf-8")
+    text = (DOCS / "data-contract.md").read_text(encoding="utf-8")
     section = text.split("## `la.yaml`", 1)[1].split("\n## ", 1)[0]
     documented = re.findall(r"^\| `(\w+)` \|", section, re.M)
     sample = yaml.safe_load((PROJECT_ROOT / "data" / "sample" / "la.yaml").read_text(encoding="utf-8"))
     assert documented == list(sample) == [
-        "name", "la_code", "region", "statistical_neighbours", "extract_date", "first_year", "last_year"]
+        "name", "la_code", "region", "statistical_neighbours", "extract_date", "first_year", "last_year",
+        "published", "status", "contact", "revisions"]

@@ -15,7 +15,7 @@ import pytest
 from tests.sample_builds import LA, YEAR, html_text
 
 MARK = "Internal draft, not for publication: contains small numbers"
-IDENTIFICATION = "no child, family or other person can be identified"
+IDENTIFICATION = "very unlikely that a child, family or other person could be identified"
 
 
 @pytest.fixture(scope="module")

@@ -22,10 +22,10 @@ REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference"
 LA_CODE, YEAR = 857, "2017-18"
 MEASURES = {
     "Children subject of a plan on 31 March, per 10,000": "cpp_rate_per_10000_at_31_march",
-    "Plans started in the year, per 10,000": "plan_start_rate_per_10000",
-    "Second or subsequent plans (%)": "second_or_subsequent_plan_pct",
+    "Child Protection Plans started, per 10,000": "plan_start_rate_per_10000",
+    "Second or subsequent plans, ever (%)": "second_or_subsequent_plan_pct",
     "Plans ended that lasted 2 years or more (%)": "ended_plans_2_years_or_more_pct",
-    "Children on a plan for 2 years or more on 31 March (%)": "on_plan_2_years_or_more_at_31_march_pct",
+    "Children on a plan for 2 years or more on 31 March (% of those on a plan)": "on_plan_2_years_or_more_at_31_march_pct",
 }
 VERDICT_CELLS = {"higher": "Higher", "lower": "Lower", "similar": "Statistically similar"}
 
@@ -170,3 +170,80 @@ def test_the_trend_is_judged_by_each_years_interval(page):
             "Rutland (synthetic sample) was between 23.3 and 42.9 per 10,000 children; judged each year by its 95% "
             "interval, it was lower than England's rate in 3 of the 5 years and statistically similar to it in 2."
             ) in html_text(markup)
+
+
+def test_every_authority_of_each_funnel_is_a_download_linked_beside_it(page, public_report):
+    """Each funnel plot is followed by a link to its every-authority CSV: the authority's row is its published rate,
+    every other row DfE's published rate and population for that year, the limits the formula's at each size."""
+    import csv
+    import io
+
+    import pandas as pd
+
+    from cpstats.figures.funnel import control_limits
+
+    markup, figures = page
+    links = re.findall(r'<p class="download-link"><a href="(downloads/08_numbers-download-(\d)\.csv)">([^<]*)</a>', markup)
+    assert [number for _, number, _ in links] == ["1", "2"]
+    funnels = [m.start() for m in re.finditer(r'alt="Funnel plot:', markup)]
+    positions = [markup.index(href) for href, _, _ in links]
+    assert funnels[0] < positions[0] < funnels[1] < positions[1]  # each link right after its plot
+    published = pd.read_csv(REFERENCE / "published.csv", dtype={"area_code": str})
+    people = pd.read_csv(REFERENCE / "population.csv")
+    people = dict(zip(people[people["year"] == YEAR]["la_code"], people[people["year"] == YEAR]["population_0_17"]))
+    england_rates = {}
+    for (href, _, words), name in zip(links, ("cpp_rate_per_10000_at_31_march", "plan_start_rate_per_10000")):
+        header, *rows = list(csv.reader(io.StringIO((public_report.report / href).read_text(encoding="utf-8"))))
+        assert words.endswith(f"(CSV, {len(rows)} rows)")
+        assert header[:5] == ["Authority", "DfE code", "Role in the plot", "Children under 18", "Per 10,000"]
+        year_rows = published[(published["measure"] == name) & (published["year"] == YEAR)]
+        england = float(year_rows[year_rows["area_type"] == "england"]["value"].iloc[0])
+        dfe = {int(r.area_code): float(r.value) for r in year_rows[year_rows["area_type"] == "la"].itertuples()
+               if r.status in ("published", "derived")}
+        own = rows[0]
+        assert own[:3] == ["Rutland (synthetic sample)", str(LA_CODE), "This report's authority"]
+        assert float(own[4]) == _flat(figures)[name]
+        others = rows[1:]
+        assert len(others) == len({c for c in dfe if c != LA_CODE and c in people}) > 140
+        for row in others:
+            code = int(row[1])
+            assert float(row[4]) == dfe[code] and int(row[3]) == people[code], row
+            low, high = control_limits(england, [int(row[3])], 0.95)
+            assert row[5] == f"{low[0]:.1f} to {high[0]:.1f}", row
+        neighbours = {str(c) for c in neighbours_of(LA_CODE, REFERENCE)}
+        assert {row[1] for row in others if row[2] == "Statistical neighbour"} <= neighbours
+
+
+def test_sections_11_12_and_13_give_the_interval_of_each_rate_and_percentage_compared(public_report):
+    """The tables comparing a percentage with England in sections 11, 12 and 13 have its 95% interval beside it,
+    worked out from the published figures; a count's is [z]."""
+    figures = _flat(json.loads((public_report.report / "figures.json").read_text(encoding="utf-8")))
+    checked = 0
+    for page_name, rows in (("11_reviews.html", {"Children on a plan for 2 years or more on 31 March (% of those on "
+                                                 "a plan)": "on_plan_2_years_or_more_at_31_march_pct"}),
+                            ("12_repeat_plans.html", {"Second or subsequent plans, ever (%)":
+                                                      "second_or_subsequent_plan_pct"}),
+                            ("13_duration.html", {"Plans ended that lasted 2 years or more (%)":
+                                                  "ended_plans_2_years_or_more_pct"})):
+        table = _table((public_report.report / page_name).read_text(encoding="utf-8"), f"95% interval {YEAR}")
+        column = table[0].index(f"95% interval {YEAR}")
+        assert table[0][column + 1] == f"England {YEAR}"  # beside England's figure
+        for row in table[1:]:
+            if row[0] in rows:
+                expected = interval_for(rows[row[0]], figures)
+                assert row[column] == str(expected), (page_name, row)
+                checked += 1
+            elif "(%)" not in row[0]:
+                assert row[column] == "[z]", (page_name, row)
+    assert checked == 3
+
+
+def test_the_trend_chart_draws_each_years_interval(page):
+    """Section 8's rate over the years has error bars, and its text alternative gives every year's interval."""
+    import html as html_module
+
+    markup, figures = page
+    alts = [html_module.unescape(a) for a in re.findall(r'<img\b[^>]*\balt="([^"]*)"', markup)]
+    (alt,) = [a for a in alts if "Error bars: the 95% intervals of Rutland (synthetic sample):" in a]
+    assert f"{YEAR} {interval_for('cpp_rate_per_10000_at_31_march', _flat(figures))}" in alt
+    assert len(re.findall(r"\d{4}-\d{2} \d+\.\d to \d+\.\d", alt.split("Error bars:")[1])) == 5

@@ -1,4 +1,4 @@
-"""Each measure of docs/measures.md on tiny hand-built inputs, with exact expected values."""
+"""Each measure of docs/guide/measures.md on tiny hand-built inputs, with exact expected values."""
 
 from __future__ import annotations
 

@@ -137,11 +137,13 @@ def test_the_usual_places_for_returns_and_extracts_are_ignored(repo, name):
 
 
 @needs_git
-def test_readme_examples_read_returns_from_an_ignored_folder(repo):
-    """Every census file the README's commands read or write is in a folder git ignores."""
+def test_documented_examples_read_returns_from_an_ignored_folder(repo):
+    """Every census file the commands of the README and the user guide (docs/guide/) read or write is in a folder
+    git ignores."""
     import re
 
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    readme = "\n".join(path.read_text(encoding="utf-8")
+                       for path in [PROJECT_ROOT / "README.md", *sorted((PROJECT_ROOT / "docs" / "guide").glob("*.md"))])
     files = set(re.findall(r"(?<![\w/.-])([\w./<>-]+\.xml)\b", readme))
     commands = [line for line in readme.splitlines() if "cin-census" in line and line.lstrip().startswith(("cpstats", "`cpstats"))]
     assert commands and files

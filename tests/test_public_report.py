@@ -200,3 +200,58 @@ def test_manifest_records_the_disclosure_mode_and_threshold(report):
     """manifest.json says the report is the public one and which counts it withholds."""
     parameters = json.loads((report / "manifest.json").read_text(encoding="utf-8"))["parameters"]
     assert (parameters["disclosure"], parameters["disclosure_threshold"]) == ("public", THRESHOLD)
+
+
+def _prose_sentences(markup: str) -> list[str]:
+    """The sentences of a page's prose: paragraphs and list items, without tables, headings, links (the
+    contents' and the downloads' numbered entries) and notes of symbols (a legend such as "[c]: withheld ...")."""
+    from html.parser import HTMLParser
+
+    class Prose(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.open: list[list[str]] = []
+            self.depth = {"table": 0, "nav": 0, "a": 0}
+            self.found: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag in self.depth:
+                self.depth[tag] += 1
+            elif tag in ("p", "li", "figcaption") and not (self.depth["table"] or self.depth["nav"]):
+                self.open.append([])
+
+        def handle_endtag(self, tag):
+            if tag in self.depth:
+                self.depth[tag] -= 1
+            elif tag in ("p", "li", "figcaption") and self.open and not (self.depth["table"] or self.depth["nav"]):
+                self.found.append(" ".join("".join(self.open.pop()).split()))
+
+        def handle_data(self, data):
+            if self.open and not any(self.depth.values()):
+                self.open[-1].append(data)
+
+    parser = Prose()
+    parser.feed(markup)
+    sentences = []
+    for block in parser.found:
+        if re.fullmatch(r"[\d.]+\s*", block) or re.match(r"\[[a-z]\]\s*:", block):
+            continue  # a contents entry's number, or the legend of a symbol
+        sentences += [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\[])", block) if s]
+    return sentences
+
+
+def test_no_sentence_of_the_public_report_begins_with_a_numeral(report):
+    """GOV.UK style, as the Definitions say: numbers are numerals, and no sentence begins with one (nor with a
+    withheld number, "[c] children ..."). Read from every published page's prose, commentary included."""
+    starting = [(page.name, sentence[:90]) for page in sorted(report.glob("*.html"))
+                for sentence in _prose_sentences(page.read_text(encoding="utf-8"))
+                if re.match(r"(\d|\[c\])", sentence)]
+    assert not starting, starting
+
+
+def test_the_public_report_writes_no_number_of_time_in_words(report):
+    """"3 months", never "three months": one style for numbers in every page's prose."""
+    words = r"\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty)\b(?= (working days|days|weeks|months|years)\b)"
+    found = [(page.name, match.group(0)) for page in sorted(report.glob("*.html"))
+             for match in re.finditer(words, html_text(page.read_text(encoding="utf-8")), re.I)]
+    assert not found, found

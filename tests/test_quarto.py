@@ -47,10 +47,11 @@ def test_quarto_gives_the_built_in_pages_about_definitions_and_main_points_first
     assert sorted(p.name for p in report.glob("*.html")) == sorted(p.name for p in public_report.report.glob("*.html"))
     index = (report / "index.html").read_text(encoding="utf-8")
     main = index[index.index('<main'):]
-    assert main.index('id="main-points"') < main.index('href="about.html"') < main.index('href="definitions.html"')
+    assert main.index('id="year-in-brief"') < main.index('href="about.html"') < main.index('href="definitions.html"')
     assert "How we protect privacy" not in index and "Data fingerprint" not in index
     about = (report / "about.html").read_text(encoding="utf-8")
     assert "How we protect privacy in this report" in about and "Data fingerprint (SHA-256)" in about
+    assert "This release" in about and "For those who audit this report" in about
     assert "Definitions of the measures" in (report / "definitions.html").read_text(encoding="utf-8")
     assert "Figures from other sources" in (report / "20_reconciliation.html").read_text(encoding="utf-8")
     assert 'id="main-points"' in (report / "08_numbers.html").read_text(encoding="utf-8")

@@ -97,7 +97,7 @@ def test_quarto_render_at_the_root_makes_the_reports_pages_with_its_tables_and_c
 def test_a_successful_render_prints_no_error_line(root_render):
     """Quarto 1.7's filters on a pandoc newer than the 3.6 it was made for print "ERROR ... Don't know how to
     traverse TableBody" for every table of a render that succeeds; on the pandoc Quarto is meant to run on
-    (the README says which) a successful render says no ERROR."""
+    (the user guide's Quarto page, docs/guide/quarto.md, says which) a successful render says no ERROR."""
     _, _, _, quarto_says = root_render
     errors = [line for line in quarto_says.splitlines() if "ERROR" in line]
     assert errors == [], errors[:5]

@@ -123,9 +123,9 @@ def test_comparator_values_for_kent():
     values = [published_value(n, "cpp_rate_per_10000_at_31_march", "2017-18") for n in neighbours_of(886)]
     assert c.neighbours_used == 10
     assert c.neighbours_average == round(sum(values) / 10, 1)
-    assert c.rank == 1 + sum(v > c.authority for v in values) and c.rank_of == 11
+    assert c.rank == 1 + sum(v < c.authority for v in values) and c.rank_of == 11
     own = comparator_values("cpp_rate_per_10000_at_31_march", "2017-18", 886, value=1000.0)
-    assert own.rank == 1
+    assert own.rank == 11
 
 
 def test_comparators_skip_withheld_neighbours_and_fall_back_on_england_only_figures():

@@ -115,7 +115,7 @@ def test_build_project_lays_out_the_built_in_pages_with_text_from_data_as_text(t
     assert about == '# About this report {#about-this-report .unnumbered}\n\n::: {.cpstats-blocks src="about.json"}\n:::\n'
     body = json.loads((tmp_path / "about.json").read_text(encoding="utf-8"))
     assert '{"t": "Str", "c": "<b>*x*</b>"}' in json.dumps(body["blocks"])  # the name as text, in the pandoc document
-    assert "This version" not in json.dumps(body)  # no version given: none shown
+    assert "For those who audit" not in json.dumps(body)  # no version given: none shown
     statement = json.loads((tmp_path / "accessibility.json").read_text(encoding="utf-8"))
     assert '{"t": "Str", "c": "<b>*x*</b>"}' in json.dumps(statement["blocks"])  # the authority, as text
 
@@ -147,7 +147,7 @@ def test_duration_sentence_gives_plans_ended_and_the_six_to_twelve_month_share()
     """5 of 21 ended plans lasting over 6 months to under a year is 24%."""
     measures = {"plan_ends": 21, "ended_plans_by_duration": {"over_6_months_to_under_1_year": 5}}
     text = sentences.duration_sentence(measures, YEAR)
-    assert text.startswith("21 Child Protection Plans ended in 2017-18. 5 of them (24%)")
+    assert text.startswith("In 2017-18, 21 Child Protection Plans ended. Of these, 5 (24%)")
 
 
 def test_open_at_31_march_sentence_quotes_england_for_the_same_year():

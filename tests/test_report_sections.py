@@ -169,7 +169,7 @@ def test_marac_table_shows_victims_children_and_repeat_victims(site):
     marac = next(t for t in tables if any(row[0] == "Victims referred to MARAC" for row in t))
     rows = {row[0]: row[-1] for row in marac}
     assert rows["Victims referred to MARAC"] == "18"
-    assert rows["Children in the households of those victims"] == "24"
+    assert rows["Children in the households of victims referred to MARAC"] == "24"
     assert rows["Victims referred to MARAC again (repeat victims)"] == "8"
 
 
@@ -178,11 +178,12 @@ def test_headline_comparisons_show_the_year_before_and_england_each_labelled_wit
     la = "Rutland (synthetic sample)"
     for stem in ("06_performance", "08_numbers", "11_reviews", "12_repeat_plans", "13_duration"):
         headers = [table[0] for table in _html_tables(_page(site, stem))]
-        assert ["Measure", f"{la} 2016-17", f"{la} 2017-18", "England 2017-18"] in headers, stem
+        interval = ["95% interval 2017-18"] if stem in ("11_reviews", "12_repeat_plans", "13_duration") else []
+        assert ["Measure", f"{la} 2016-17", f"{la} 2017-18", *interval, "England 2017-18"] in headers, stem
     rates = next(t for t in _html_tables(_page(site, "08_numbers")) if t[0][-1] == "England 2017-18")
     assert rates[1][2:] == ["23.3", "45.9"]
     reviews = next(t for t in _html_tables(_page(site, "11_reviews")) if t[0][-1] == "England 2017-18")
-    assert reviews[1][2:] == ["100.0%", "90.5%"]
+    assert reviews[1][2:] == ["100.0%", "[x]", "90.5%"]  # no interval: the report shows no count of children reviewed
 
 
 def test_trend_over_five_years_with_england_and_a_line_chart(site):
@@ -207,7 +208,7 @@ def test_reconciliation_sets_dfe_published_figures_beside_the_computed_ones(site
     assert rows["Referrals"] == ["305", "308", "-3",
                                  "Fewer here: records merged, deleted or corrected after the census return"]
     assert rows["Children subject of a plan on 31 March"] == ["19", "19", "0", "Agree"]
-    assert rows["Initial conferences within 15 working days (%)"][1:] == ["[c]", "[x]", "[x]"]
+    assert rows["Initial conferences within 15 working days of the section 47 enquiry starting (%)"][1:] == ["[c]", "[x]", "[x]"]
     assert rows["Children at an Initial Child Protection Conference"][2:] == [
         "-10", "Larger than late or merged records usually make; not explained by the data; to check"]
     assert "children in need census return" in _text(page)
@@ -339,7 +340,8 @@ def test_every_html_table_has_a_csv_with_the_same_values(site):
             assert csvs[name][0] == table[0], name
             assert [[cell_value(c) for c in row] for row in csvs[name][1:]] == \
                    [[cell_value(c) for c in row] for row in table[1:]], name
-    assert set(csvs) == expected
+    # and the tables offered for download only: every English authority of section 8's two funnel plots
+    assert set(csvs) - expected == {"08_numbers-download-1.csv", "08_numbers-download-2.csv"}
 
 
 def test_csv_cells_are_numbers_or_gss_symbols_never_blank(site):
@@ -360,7 +362,9 @@ def test_workbook_has_cover_contents_notes_and_a_sheet_per_table(site):
     """The XLSX opens, with Cover, Contents and Notes first, then one titled sheet per CSV, numbers as numbers."""
     book = openpyxl.load_workbook(site / "downloads" / WORKBOOK)
     tables = [name[:-len(".csv")] for name in _csvs(site)]
-    assert book.sheetnames == ["Cover", "Contents", "Notes", *tables]
+    assert book.sheetnames[:3] == ["Cover", "Contents", "Notes"] and sorted(book.sheetnames[3:]) == sorted(tables)
+    shown = [name for name in tables if "-download-" not in name]
+    assert [name for name in book.sheetnames[3:] if "-download-" not in name] == shown  # in the report's order
     assert book["Cover"]["A1"].value == "Child Protection Annual Report: tables"
     contents = [row[0] for row in book["Contents"].iter_rows(values_only=True)]
     assert all(name in contents for name in tables)
@@ -436,7 +440,7 @@ def test_quarto_build_project_has_the_same_pages_commentary_and_downloads(site, 
     assert f'"{PDF}"' in index and '"about.html"' in index and '"definitions.html"' in index
     assert f'"downloads/{WORKBOOK}"' in text("about")  # the workbook: on the About page
     assert "accessible" in text("accessibility") and "axe-core" in text("accessibility")  # the statement's page
-    assert '"main-points"' in index
+    assert '"year-in-brief"' in index
     assert "Signs" in text("01_introduction") and "Safety" in text("01_introduction")
     attendance = json.loads((project_dir / "03_conference_attendance.json").read_text(encoding="utf-8"))["blocks"]
     assert "downloads/03_conference_attendance-1.csv" in json.dumps(attendance[-1:])  # the links end the page

@@ -59,7 +59,8 @@ def test_each_report_states_its_version_on_its_about_page_and_in_its_pdf(site):
     page = re.sub(r"<[^>]+>", "", (record.site / "about.html").read_text(encoding="utf-8"))  # its text (a year is in a span)
     pdf = " ".join(p.extract_text() for p in PdfReader(record.site / "child-protection-report-sample-2017-18.pdf").pages)
     for text in (page, " ".join(pdf.split())):
-        assert "This version" in text and "Reporting year: 2017-18" in text
+        assert "For those who audit this report" in text and "Reporting year: 2017-18" in text
+        assert text.index("This release") < text.index("For those who audit this report")
         assert about["data_fingerprint"][:16] in text
         assert "31 March 2020" in text
 

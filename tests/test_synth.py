@@ -1,7 +1,7 @@
 """Tests of the synthetic sample authority in ``data/sample`` and of :mod:`cpstats.data.synth`.
 
 The figures are recomputed here directly from the CSV files with pandas, following
-``docs/measures.md`` independently of :mod:`cpstats.figures.measures`; a last test checks that
+``docs/guide/measures.md`` independently of :mod:`cpstats.figures.measures`; a last test checks that
 :mod:`cpstats.figures.measures` agrees.
 """
 
@@ -177,7 +177,7 @@ def profile(t: dict[str, pd.DataFrame], year: str) -> pd.DataFrame:
 
 
 def figures(t: dict[str, pd.DataFrame], year: str) -> dict:
-    """The measures of ``docs/measures.md`` for one year, recomputed from the tables."""
+    """The measures of ``docs/guide/measures.md`` for one year, recomputed from the tables."""
     start, end = bounds(year)
     plans, s47, conf = t["cp_plans"], t["s47_enquiries"], t["conferences"]
     referrals = t["referrals"]
@@ -262,9 +262,12 @@ def test_regenerated_sample_is_byte_identical_to_committed_files(tmp_path):
 
 
 def test_la_yaml_names_the_synthetic_authority():
-    """la.yaml has exactly the keys name, la_code, region, statistical_neighbours and the extract's coverage."""
+    """la.yaml has exactly the keys name, la_code, region, statistical_neighbours, the extract's coverage and the
+    release's date, status and contact."""
     la = yaml.safe_load((SAMPLE / "la.yaml").read_text(encoding="utf-8"))
-    assert list(la) == ["name", "la_code", "region", "statistical_neighbours", "extract_date", "first_year", "last_year"]
+    assert list(la) == ["name", "la_code", "region", "statistical_neighbours", "extract_date", "first_year", "last_year",
+                        "published", "status", "contact", "revisions"]
+    assert str(la["published"]["2017-18"]) == "2018-10-15" and la["status"] == "management information"
     assert str(la["extract_date"]) == "2020-03-31" and (la["first_year"], la["last_year"]) == ("2012-13", "2019-20")
     assert la["name"] == "Rutland (synthetic sample)"
     assert la["la_code"] == 857
@@ -633,3 +636,221 @@ def test_cpstats_metrics_agree_with_the_recomputed_figures(t, year):
     assert measures["conferences_held"]["total"] == mine["conferences_held"]
     if year == SEED_YEAR:
         assert measures["cpp_rate_per_10000_at_31_march"] == 23.3
+
+
+# ----------------------------------------------------------------- every authority at its published figures
+#
+# `cpstats synth --national` builds each authority on its published headline figures in data/reference;
+# `cpstats synth --check` computes its measures with cpstats.figures.measures and compares. Six authorities
+# of every size: the two smallest (Isles of Scilly, City of London, most figures withheld), Rutland, Croydon,
+# Leicestershire and the largest (Kent).
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+NATIONAL_SAMPLE = {420: "isles-of-scilly", 201: "city-of-london", 857: "rutland", 306: "croydon",
+                   855: "leicestershire", 886: "kent"}
+NATIONAL_YEARS = ["2017-18", "2018-19", "2019-20"]
+REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference"
+
+
+def _published(la_code: int, year: str, measure: str) -> float | None:
+    from cpstats.data.reference import published_value
+
+    value = published_value(la_code, measure, year, REFERENCE)
+    return value if isinstance(value, float) else None
+
+
+@pytest.fixture(scope="module")
+def national(tmp_path_factory):
+    """The six authorities, written by the command (the same seed twice) from a DfE list cut to them."""
+    from cpstats.cli import main
+
+    root = tmp_path_factory.mktemp("national")
+    dfe = root / "dfe"
+    dfe.mkdir()
+    authorities = pd.read_csv(REFERENCE / "authorities.csv")
+    authorities = authorities[authorities["la_code"].isin(NATIONAL_SAMPLE) & (authorities["current"] == "yes")]
+    authorities[["la_code", "new_la_code", "la_name", "region_code", "region_name"]].to_csv(
+        dfe / "local_authorities.csv", index=False)
+    for out in ("one", "two"):
+        assert main(["synth", "--national", "--out", str(root / out), "--dfe", str(dfe),
+                     "--years", f"{NATIONAL_YEARS[0]}:{NATIONAL_YEARS[-1]}"]) == 0
+    return root
+
+
+def test_national_writes_the_six_authorities_the_same_bytes_each_time(national):
+    one, two = national / "one", national / "two"
+    assert sorted(p.name for p in one.iterdir()) == sorted(NATIONAL_SAMPLE.values())
+    files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(two) for p in two.rglob("*") if p.is_file())
+    assert all((one / f).read_bytes() == (two / f).read_bytes() for f in files)
+
+
+def test_every_reported_years_headline_measures_are_within_10_percent(national):
+    """Every published headline figure of every reported year, against the measures code: within 10%, or
+    within the absolute tolerance where 10% is less than a child (repeat plans' share, two years or more)."""
+    from cpstats.data.national import ABSOLUTE_TOLERANCE, HEADLINE, check_national, worst_differences
+
+    check = check_national(national / "one", REFERENCE)
+    assert set(check["folder"]) == set(NATIONAL_SAMPLE.values())
+    assert set(check["year"]) == set(NATIONAL_YEARS)
+    # every headline measure is compared in every year for the four authorities DfE publishes in full
+    for folder in ("rutland", "croydon", "leicestershire", "kent"):
+        mine = check[check["folder"] == folder]
+        code = int(mine["la_code"].iloc[0])
+        for measure in HEADLINE:
+            published = [y for y in NATIONAL_YEARS if _published(code, y, measure) is not None]
+            assert sorted(mine.loc[mine["measure"] == measure, "year"]) == published, (folder, measure)
+            if measure in ("referrals", "plan_starts", "children_on_plan_at_31_march"):
+                assert published == NATIONAL_YEARS, (folder, measure)
+    outside = check[~check["within"] & check["headline"]]
+    assert outside.empty, outside.to_string()
+    worst = worst_differences(check).set_index("measure")
+    assert set(worst.index) == set(HEADLINE) | {"rereferrals_within_12_months_pct"}
+    for measure, row in worst.loc[list(HEADLINE)].iterrows():
+        assert row["worst_relative"] <= 0.10 or measure in ABSOLUTE_TOLERANCE, (measure, row.to_dict())
+
+
+def test_the_first_reported_year_starts_from_the_published_stock(national):
+    """No ramp-up from empty: the plans open on 1 April of the first reported year are the children the
+    authority published on a plan at the 31 March before, and the records begin years earlier with plans open."""
+    from cpstats.data.dataset import load_dataset
+    from cpstats.figures.measures import compute_measures
+
+    for code, folder in NATIONAL_SAMPLE.items():
+        ds = load_dataset(national / "one" / folder)
+        plans = ds.cp_plans
+        first_day = pd.Timestamp("2017-04-01")
+        open_then = plans[(plans["start_date"] < first_day)
+                          & (plans["end_date"].isna() | (plans["end_date"] >= first_day))]
+        before = _published(code, "2016-17", "children_on_plan_at_31_march")
+        if before is not None:
+            assert open_then["child_id"].nunique() == before, folder
+            assert compute_measures(ds, "2016-17", None)["children_on_plan_at_31_march"] == before, folder
+        assert ds.referrals["referral_date"].min() < pd.Timestamp("2014-05-01"), folder  # three years of history
+        if code in (306, 855, 886):
+            earliest = ds.cp_plans["start_date"].min()
+            assert earliest < pd.Timestamp("2014-04-01"), folder  # plans open when the records begin
+
+
+def test_la_yaml_says_which_fallback_each_withheld_figure_uses_and_whose_ethnic_mix(national):
+    notes = {folder: yaml.safe_load((national / "one" / folder / "la.yaml").read_text())["synthetic_notes"]
+             for folder in NATIONAL_SAMPLE.values()}
+    for folder, lines in notes.items():
+        assert "ethnicity: one England-wide mix, not this authority's (DfE's files give none by authority)" in lines, folder
+    city = "\n".join(notes["city-of-london"])
+    assert re.search(r"^plan_starts: .*2016-17 \[c\].*: 2015-16's used$", city, re.M)
+    assert re.search(r"^plan_starts: 2017-18 \[c\], 2019-20 \[c\]: 2018-19's used$", city, re.M)
+    assert re.search(r"children_on_plan_at_31_march: .*2017-18 \[c\].*: 1 \(.*\[c\] is a small count\) used", city)
+    assert not [line for line in notes["kent"] if "[" in line]  # Kent's figures are all published
+    la = yaml.safe_load((national / "one" / "rutland" / "la.yaml").read_text())
+    assert la["la_code"] == 857 and la["first_year"] == NATIONAL_YEARS[0] and la["last_year"] == NATIONAL_YEARS[-1]
+    assert la["statistical_neighbours"][:3] == [865, 815, 893]  # from data/reference when --dfe has none
+
+
+def test_synth_check_prints_the_worst_difference_per_measure(national, capsys):
+    from cpstats.cli import main
+
+    assert main(["synth", "--check", str(national / "one")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "6 authorities; worst difference from the published figure, per measure:"
+    assert re.fullmatch(r"  referrals: 0\.0% \(\d+ for \d+, [a-z-]+ 20\d\d-\d\d\); \d+ of \d+ within 10%", out[1])
+    assert out[8].startswith("  rereferrals_within_12_months_pct: ")
+    assert out[8].endswith(" (drawn towards the figure, not built on it)")
+    assert len(out) == 9 and not any("outside" in line for line in out)
+
+
+def test_synth_check_fails_when_a_figure_is_off(national, tmp_path, capsys):
+    """The checker can fail: Croydon with a quarter of its 2019-20 referrals gone is outside."""
+    import shutil
+
+    from cpstats.cli import main
+
+    folder = tmp_path / "croydon"
+    shutil.copytree(national / "one" / "croydon", folder)
+    referrals = pd.read_csv(folder / "referrals.csv", dtype=str, keep_default_na=False)
+    late = referrals.index[referrals["referral_date"] >= "2019-04-01"]
+    s47 = pd.read_csv(folder / "s47_enquiries.csv", dtype=str, keep_default_na=False)
+    with_enquiry = set(s47["referral_id"])
+    dropped = [i for i, r in zip(late, referrals.loc[late, "referral_id"]) if r not in with_enquiry][: len(late) // 4]
+    referrals.drop(index=dropped).to_csv(folder / "referrals.csv", index=False, lineterminator="\n")
+    assert main(["synth", "--check", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "  outside: croydon 2019-20 referrals:" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["synth", "--check", "no-such-folder"], "--check no-such-folder: no authority folder"),
+    (["synth", "--national", "--out", "x", "--history", "40"], "--history 40: give 0 to 10 years"),
+    (["synth", "--national", "--out", "x", "--dfe", "no-such-dfe"], "--dfe no-such-dfe: no local_authorities.csv"),
+])
+def test_synth_national_refuses_bad_options_in_one_line(argv, message, capsys, tmp_path, monkeypatch):
+    from cpstats.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+    assert not (tmp_path / "x").exists()
+
+
+_year_figures = st.fixed_dictionaries({
+    "referrals": st.integers(40, 400), "plan_starts": st.integers(0, 40),
+    "children_on_plan_at_31_march": st.integers(0, 60), "on_plan_2_years_or_more_at_31_march": st.integers(0, 6),
+    "second_or_subsequent_plan_pct": st.floats(0, 60).map(lambda x: round(x, 1)),
+    "s47_enquiries": st.integers(0, 40), "icpcs": st.integers(0, 40),
+})
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(figures=st.lists(_year_figures, min_size=4, max_size=4), seed=st.integers(0, 2**32 - 1))
+def test_any_figures_are_met_exactly_or_la_yaml_says_by_how_much_not(figures, seed, tmp_path_factory):
+    """Whatever the figures, each year's counts are the figures (repeat plans to the nearest child), or, where
+    the plans cannot give them (too few plans open long enough, more referrals than ...), la.yaml says by how much."""
+    from cpstats.data.dataset import load_dataset
+    from cpstats.data.national import Targets, write_authority
+    from cpstats.figures.measures import compute_measures
+
+    years = [2015, 2016, 2017, 2018]
+    values = {m: {y: float(f[m]) for y, f in zip(years, figures)} for m in figures[0]}
+    folder = tmp_path_factory.mktemp("any") / "la"
+    write_authority(folder, 857, "Anywhere", "East Midlands", [], Targets(857, years, values), np.random.default_rng(seed),
+                    history=2)
+    ds = load_dataset(folder)
+    notes = "\n".join(yaml.safe_load((folder / "la.yaml").read_text())["synthetic_notes"])
+    for year in years[2:]:
+        label = f"{year}-{(year + 1) % 100:02d}"
+        got = compute_measures(ds, label, None)
+        f = {m: values[m][year] for m in values}
+        assert got["plan_starts"] == f["plan_starts"]
+        repeats = round(f["second_or_subsequent_plan_pct"] * f["plan_starts"] / 100)
+        if f["plan_starts"]:
+            assert got["second_or_subsequent_plan_pct"] == round(100 * repeats / f["plan_starts"] + 1e-9, 1)
+        for measure in ("children_on_plan_at_31_march", "on_plan_2_years_or_more_at_31_march", "referrals",
+                        "s47_enquiries", "icpcs"):
+            noted = re.search(rf"^{measure} {label}: ([+-]?\d+) from the figure", notes, re.M)
+            assert got[measure] - f[measure] == (int(noted.group(1)) if noted else 0), (measure, label, got, f, notes)
+
+
+def test_recent_years_and_new_authorities_are_within_10_percent_with_short_notes(tmp_path):
+    """2020-21 to 2024-25 for the Isles of Scilly (referrals published, most else withheld: enquiries taken
+    from other years are lowered to fit them) and the two authorities formed from Cumbria in 2023-24
+    (earlier years not published: the nearest year's figures); every note one line of at most 200 characters."""
+    from cpstats.data.national import NOTE_LENGTH, check_national
+    from cpstats.data.scale import write_national
+
+    folders = write_national(tmp_path, None, ["2020-21", "2021-22", "2022-23", "2023-24", "2024-25"],
+                             reference_dir=REFERENCE, la_codes=[420, 942, 943])
+    assert sorted(f.name for f in folders) == ["cumberland", "isles-of-scilly", "westmorland-and-furness"]
+    check = check_national(tmp_path, REFERENCE)
+    outside = check[~check["within"] & check["headline"]]
+    assert outside.empty, outside.to_string()
+    assert set(check.loc[check["folder"] == "cumberland", "year"]) == {"2023-24", "2024-25"}
+    for folder in folders:
+        notes = yaml.safe_load((folder / "la.yaml").read_text())["synthetic_notes"]
+        assert all(len(line) <= NOTE_LENGTH and "\n" not in line for line in notes)
+    scilly = yaml.safe_load((tmp_path / "isles-of-scilly" / "la.yaml").read_text())["synthetic_notes"]
+    assert "s47_enquiries 2021-22: lowered to 5, at most half the year's referrals" in scilly
+    cumberland = yaml.safe_load((tmp_path / "cumberland" / "la.yaml").read_text())["synthetic_notes"]
+    assert "plan_starts: 2017-18 to 2022-23 not published: 2023-24's used" in cumberland

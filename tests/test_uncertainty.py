@@ -164,6 +164,29 @@ def test_rank_of_every_authority_in_one_year(measure):
         assert position.band is None  # neither high nor low is better: no band of performance
 
 
+@pytest.mark.parametrize("measure, better", [("icpc_within_15_working_days_pct", "high"),
+                                             ("rereferrals_within_12_months_pct", "low")])
+def test_band_of_every_authority_in_one_year(measure, better):
+    """A measure with a polarity has a quartile band, A the best quarter: for every authority in 2017-18, counted
+    afresh from data/reference (ties sharing the lowest rank, as LAIT does)."""
+    import csv
+
+    with open(REFERENCE / "published.csv", encoding="utf-8") as handle:
+        values = {row["area_code"]: float(row["value"]) for row in csv.DictReader(handle)
+                  if row["area_type"] == "la" and row["measure"] == measure and row["year"] == "2017-18"
+                  and row["status"] in ("published", "derived")}
+    assert len(values) > 130  # some authorities' timeliness is not published ([x])
+    bands = []
+    for code, value in values.items():
+        position = national_position(measure, "2017-18", int(code), value, REFERENCE)
+        rank = 1 + sum(v < value for v in values.values())
+        lowest_quarter_first = "ABCD"[min(3, 4 * (rank - 1) // len(values))]
+        expected = lowest_quarter_first if better == "low" else "DCBA"["ABCD".index(lowest_quarter_first)]
+        assert (position.rank, position.band, position.polarity) == (rank, expected, better), code
+        bands.append(expected)
+    assert set(bands) == set("ABCD")
+
+
 def test_neighbours_median():
     assert neighbours_median({1: 3.0, 2: 1.0, 3: "[c]", 4: None, 5: 2.0}) == 2.0
     assert neighbours_median({1: "[x]"}) is None

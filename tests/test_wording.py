@@ -24,7 +24,8 @@ def _keys(node, prefix=""):
 
 def test_every_template_is_used_and_every_template_used_exists():
     catalogue = set(_keys(yaml.safe_load(WORDING.read_text(encoding="utf-8"))))
-    speakers = (Path(sentences.__file__), Path(sentences.__file__).with_name("fairness.py"))  # the modules that say()
+    speakers = [Path(sentences.__file__).with_name(name)  # the modules that say()
+                for name in ("sentences.py", "fairness.py", "brief.py", "reconciliation.py")]
     used = {key for path in speakers for key in re.findall(r'say\("([a-z_.0-9]+)"', path.read_text(encoding="utf-8"))}
     assert used - catalogue == set()
     assert catalogue - used == set()

@@ -5,11 +5,14 @@ Commands
 ``cpstats validate --data DIR``
     Check a data folder against the contract; list every problem.
 ``cpstats metrics [--data DIR] --year 2017-18 [--json]``
-    Print every measure of ``docs/measures.md`` for one year.
+    Print every measure of ``docs/guide/measures.md`` for one year.
 ``cpstats synth [--la sample|county] [--out DIR] [--seed N]``
     Write a synthetic authority: the sample, or the larger county.
-``cpstats synth --national --out DIR [--dfe DIR] [--years 2018-19:2019-20]``
-    One folder per current English authority, at its published volumes.
+``cpstats synth --national --out DIR [--dfe DIR] [--reference DIR] [--years 2018-19:2019-20] [--history 3]``
+    One folder per current English authority, built on its published headline figures.
+``cpstats synth --check DIR [--reference DIR]``
+    Each synthetic authority's headline measures against its published figures: the worst
+    difference per measure (exit status 1 when one is outside the tolerance).
 ``cpstats compare --la sample --from 2014-15 --to 2019-20 [--disclosure public] [--csv F] [--xlsx F] [--ods F]``
     The headline measures over a range of years for a board pack: the change,
     England, the region and the statistical neighbours; also as CSV, XLSX and ODS.
@@ -27,7 +30,8 @@ Commands
 
 Exit status is 0 on success, 2 for input that cannot be right (data that
 break the contract, a year the data do not cover, a folder or name that is not
-allowed, a final public report whose commentary types a count it withholds), 130 when stopped by Ctrl-C
+allowed, commentary whose placeholders cannot be filled, listed one a line with file and line, a final
+public report whose commentary types a count it withholds), 130 when stopped by Ctrl-C
 (SIGINT), 143 by SIGTERM and 129 by SIGHUP (``build``), 141 when the reader of the output went away
 (``cpstats metrics | head``), and 1 for any other failure.
 Every failure is one line on standard error, never a traceback.
@@ -97,10 +101,19 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument("--national", action="store_true",
                        help="write one folder per current English authority at its published volumes (needs --out)")
     synth.add_argument("--dfe", type=Path, default=None,
-                       help="with --national: folder of DfE's files (local_authorities.csv and the c1, c4, d3 "
-                            "'Children in need' CSVs; default: $CPSTATS_SHARED_REFERENCE/dfe)")
+                       help="with --national: folder of DfE's files whose local_authorities.csv (and "
+                            "statistical_neighbours.csv) say which authorities to write (default: "
+                            "$CPSTATS_SHARED_REFERENCE/dfe when set, else every current authority of --reference)")
+    synth.add_argument("--reference", type=Path, default=None,
+                       help="with --national or --check: the reference tables whose published figures the data "
+                            "are built on and checked against (default: data/reference)")
     synth.add_argument("--years", default=None,
                        help="with --national: reporting years, e.g. 2018-19:2019-20 (the default)")
+    synth.add_argument("--history", type=int, default=None,
+                       help="with --national: years of records before the first reported year (default: 3)")
+    synth.add_argument("--check", type=Path, default=None, metavar="DIR",
+                       help="compute the headline measures of every authority folder in DIR (written by --national) "
+                            "and print, per measure, the worst relative difference from the published figure")
 
     compare = commands.add_parser("compare", help="the headline measures over a range of years, for a board pack")
     compare.add_argument("--la", default="sample", help="authority folder name under data/ (default: sample)")
@@ -122,8 +135,8 @@ def _parser() -> argparse.ArgumentParser:
                            help="DfE LA code; repeat for several (default: every authority, region and England)")
     reference.add_argument("--out", type=Path, default=PROJECT_ROOT / "data" / "reference", help="folder to write")
 
-    docs = commands.add_parser("docs", help="write docs/data-contract.md and docs/measures.md from the code")
-    docs.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs", help="folder to write (default: docs)")
+    docs = commands.add_parser("docs", help="write docs/guide/data-contract.md and docs/guide/measures.md from the code")
+    docs.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs" / "guide", help="folder to write (default: docs/guide)")
     docs.add_argument("--check", action="store_true", help="write nothing; exit 1 if the documents differ from the code")
 
     census_import = commands.add_parser("import", help="import CIN census returns (XML) into a data folder")
@@ -139,7 +152,9 @@ def _parser() -> argparse.ArgumentParser:
     census_export.add_argument("--year", required=True, help="census year, e.g. 2017-18 (ReferenceDate 31 March 2018)")
     census_export.add_argument("--out", type=Path, required=True, help="XML file to write")
     census_export.add_argument("--xsd-dir", type=Path, default=None,
-                               help="folder of CIN_schema_YYYY.xsd files (default: $CPSTATS_SHARED_REFERENCE/cin-census/xsd)")
+                               help="folder of CIN_schema_YYYY.xsd files to check the return against (default: "
+                                    "$CPSTATS_SHARED_REFERENCE/cin-census/xsd; with neither, the return is written "
+                                    "unchecked and a note says so)")
 
     build = commands.add_parser("build", help="execute the notebooks and publish the report")
     build.add_argument("--la", default="sample",
@@ -168,8 +183,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="with --disclosure public: the largest count withheld (default: 5)")
     build.add_argument("--renderer", choices=("auto", "builtin", "quarto"), default="auto",
                        help="the HTML by Quarto (quarto) or by the built-in pandoc renderer (builtin); auto "
-                            "(default) keeps the renderer of the published report, and for a first publication "
-                            "takes Quarto when a quarto command is on PATH; the PDF is always the built-in Typst PDF")
+                            "(default): as the project's _quarto.yml chooses (renderer: builtin or quarto under "
+                            "cpstats:), the built-in renderer when it names none; never chosen by what is on PATH. "
+                            "The PDF is always the built-in Typst PDF")
     build.add_argument("--final", action="store_true",
                        help="refuse to publish while any section's commentary is not yet written, or while a public "
                             "report's commentary types a number equal to a count it withholds (listed as warnings "
@@ -229,6 +245,28 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_BAD_DATA
         print(f"cpstats: error: {_one_line(exc)}", file=sys.stderr)
         return 1
+
+
+def _synth_check(root: Path, reference: Path | None) -> int:
+    """``cpstats synth --check DIR``: each synthetic authority's headline measures against the published ones."""
+    from cpstats.data.national import ABSOLUTE_TOLERANCE, SHAPED, check_national, worst_differences
+    from cpstats.data.paths import InputError
+
+    folders = sorted(p for p in root.iterdir() if (p / "la.yaml").is_file()) if root.is_dir() else []
+    if not folders:
+        raise InputError(f"--check {root}: no authority folder (with la.yaml) in it; write them with synth --national")
+    check = check_national(root, reference, folders)
+    worst = worst_differences(check)
+    print(f"{len(folders)} authorities; worst difference from the published figure, per measure:")
+    for row in worst.itertuples():
+        print(f"  {row.measure}: {100 * row.worst_relative:.1f}% ({row.synthetic:g} for {row.published:g}, {row.where}); "
+              f"{row.within} of {row.compared} within 10%"
+              + (f" or {ABSOLUTE_TOLERANCE[row.measure]:g}" if row.measure in ABSOLUTE_TOLERANCE else "")
+              + (" (drawn towards the figure, not built on it)" if row.measure in SHAPED else ""))
+    outside = check[~check["within"] & check["headline"]]
+    for row in outside.itertuples():
+        print(f"  outside: {row.folder} {row.year} {row.measure}: {row.synthetic:g} for {row.published:g}")
+    return 0 if outside.empty else 1
 
 
 def _raised(exc: BaseException, module: str, name: str) -> bool:
@@ -463,9 +501,12 @@ def _run(args: argparse.Namespace) -> int:
             print(f"{name}\t{value}")
         return 0
     if args.command == "synth":
+        if args.check is not None:
+            return _synth_check(args.check, args.reference)
         if args.national:
             import os
 
+            from cpstats.data.paths import InputError
             from cpstats.data.periods import year_range
             from cpstats.data.scale import NATIONAL_YEARS, write_national
 
@@ -473,10 +514,13 @@ def _run(args: argparse.Namespace) -> int:
                 raise ValueError("--national writes 153 folders: give --out, a folder other than data/sample")
             dfe = args.dfe or (Path(os.environ["CPSTATS_SHARED_REFERENCE"]) / "dfe"
                                if os.environ.get("CPSTATS_SHARED_REFERENCE") else None)
-            if dfe is None:
-                raise ValueError("--national reads DfE's files: give --dfe DIR (or set CPSTATS_SHARED_REFERENCE)")
+            if dfe is not None and not (dfe / "local_authorities.csv").is_file():
+                raise InputError(f"--dfe {dfe}: no local_authorities.csv there (DfE's list of authorities)")
+            if args.history is not None and not 0 <= args.history <= 10:
+                raise InputError(f"--history {args.history}: give 0 to 10 years")
             years = [y.label for y in year_range(args.years)] if args.years else list(NATIONAL_YEARS)
-            written = write_national(args.out, dfe, years, seed=153 if args.seed is None else args.seed)
+            written = write_national(args.out, dfe, years, seed=153 if args.seed is None else args.seed,
+                                     reference_dir=args.reference, history=args.history)
             print(f"{len(written)} authorities, {years[0]} to {years[-1]}, in {args.out}")
             return 0
         if args.scale:
@@ -705,6 +749,14 @@ def _check_build_options(args: argparse.Namespace) -> None:
                          "and one withheld as 'fewer than 2' is 1; give 2 or more")
 
 
+def _check_renderer(args: argparse.Namespace) -> None:
+    """Refuse, in one line and before anything runs, a renderer that cannot be used: a ``renderer`` under
+    ``cpstats:`` in ``_quarto.yml`` that is not one (exit status 2), or Quarto chosen where none is installed."""
+    from cpstats.publish.build import renderer_choice
+
+    renderer_choice(args.renderer)
+
+
 def _check_drafts_out(args: argparse.Namespace) -> None:
     """Refuse ``--drafts-out`` (or the default ``_drafts`` beside ``--out``) that is ``--out``, inside it, holds it,
     or a link to it: drafts would reach the public site."""
@@ -795,6 +847,7 @@ def _build(args: argparse.Namespace) -> int:
 
         raise InputError(f"{'--years' if args.years else '--year'}: {exc}") from None
     _check_build_options(args)
+    _check_renderer(args)
     _stop_on_interrupt()  # before anything starts a thread or a process: they inherit SIGINT blocked
     records = _check_build(args, las, years)  # the reports themselves when nothing changed
     for line in _renderer_lines(args, las, years):  # which renderer, and why, before anything is laid out

@@ -16,7 +16,16 @@ has a kind:
 ``extract_date``           a real date written YYYY-MM-DD
 ``first_year``             a reporting year, ``2012-13``
 ``last_year``              a reporting year, ``2019-20``
+``published``              each report's release date by its reporting year,
+                           ``{2017-18: 2018-10-15}`` (dates after the year ends)
+``status``                 the statistics' status: one of :data:`STATUSES`
+``contact``                who answers questions about the report (text, published)
+``revisions``              the revisions and corrections policy (text, published;
+                           :data:`DEFAULT_REVISIONS` when not given)
 =========================  ====================================================
+
+The last four are what the Code of Practice for Statistics asks a release to state; the report's
+About page shows them first (:func:`release_facts`).
 
 Any other key may hold text, numbers or lists of them. All text is one line
 with no control or Unicode format character (:func:`cpstats.data.contract.text_problem`).
@@ -34,7 +43,8 @@ import yaml
 from cpstats.data.contract import Problem, shorten, text_problem
 from cpstats.data.periods import ReportingYear
 
-__all__ = ["LA_FILE", "LA_KEYS", "read_la", "la_problems"]
+__all__ = ["LA_FILE", "LA_KEYS", "STATUSES", "DEFAULT_REVISIONS", "read_la", "la_problems", "release_date",
+           "release_facts"]
 
 LA_FILE = "la.yaml"
 
@@ -46,10 +56,40 @@ LA_KEYS: dict[str, str] = {
     "extract_date": "when the records were extracted, e.g. 2020-03-31 (a date written YYYY-MM-DD)",
     "first_year": "the first reporting year the data cover completely, e.g. 2012-13",
     "last_year": "the last reporting year the data cover completely, e.g. 2019-20",
+    "published": "each report's release date by its reporting year, e.g. {2017-18: 2018-10-15} (dates written "
+                 "YYYY-MM-DD, after the year ends)",
+    "status": "the statistics' status: management information, official statistics or official statistics in "
+              "development",
+    "contact": "who answers questions about the report, e.g. Performance Team, performance@example.gov.uk (text, "
+               "published)",
+    "revisions": "the revisions and corrections policy, in a sentence or two (text, published, at most 500 "
+                 "characters; a standard policy when not given)",
 }
 """The keys of ``la.yaml`` cpstats reads, each with what it holds."""
 
-_PUBLISHED_TEXT = ("name", "region")
+_PUBLISHED_TEXT = ("name", "region", "contact")
+
+STATUSES: dict[str, str] = {
+    "management information": (
+        "Management information: figures the authority uses to run and improve its services, published so that "
+        "others can see them too. They are not official statistics; they are produced following the Code of "
+        "Practice for Statistics' principles of trustworthiness, quality and value."),
+    "official statistics": (
+        "Official statistics, produced in line with the Code of Practice for Statistics."),
+    "official statistics in development": (
+        "Official statistics in development: new or changed statistics, produced in line with the Code of "
+        "Practice for Statistics and published while their methods are still being developed and tested with users."),
+}
+"""The statuses ``status:`` may state, and what each means to a reader."""
+
+DEFAULT_REVISIONS = (
+    "Should an error be found, the report is corrected and published again as a new version, and the earlier "
+    "versions are kept, with a page listing what changed in each. Figures for earlier years may differ from those "
+    "published before, as records are corrected; each report gives the figures as the records stood when extracted."
+)
+"""The revisions and corrections policy a report states when ``revisions:`` gives none."""
+
+REVISIONS_LENGTH = 500
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -164,12 +204,72 @@ def la_problems(la, file: str = LA_FILE) -> list[Problem]:
         elif "last_year" in years and extract < years["last_year"].end.date():
             problems.append(Problem(file, None, "last_year",
                                     f"{years['last_year'].label} ends after extract_date {extract}; a year is complete only when extracted after it ends"))
+    _release_problems(la, file, problems)
     for key, value in la.items():  # every other text: one line, no control or format character
         if key in LA_KEYS or not isinstance(key, str):
             continue
         for text in _texts(value):
             _scalar_text(text, key, file, problems, published=False)
     return problems
+
+
+def _release_problems(la: dict, file: str, problems: list[Problem]) -> None:
+    """``published``, ``status`` and ``revisions`` (``contact`` is checked as published text)."""
+    published = la.get("published")
+    if "published" in la and not isinstance(published, dict):
+        problems.append(Problem(file, None, "published", f"{shorten(published)} is {_kind(published)}; give each "
+                                "report's release date by its reporting year, e.g. published: {2017-18: 2018-10-15}"))
+    for year, day in (published.items() if isinstance(published, dict) else ()):
+        try:
+            reporting = ReportingYear.parse(str(year))
+        except ValueError:
+            problems.append(Problem(file, None, "published", f"{shorten(year)} is not a reporting year such as 2017-18"))
+            continue
+        date = _date(day)
+        if date is None:
+            problems.append(Problem(file, None, f"published.{reporting.label}", f"{shorten(day)} is not a real date written YYYY-MM-DD"))
+        elif date <= reporting.end.date():
+            problems.append(Problem(file, None, f"published.{reporting.label}",
+                                    f"{date} is not after the year ends ({reporting.end.date()}); a report is released after its year"))
+    if "status" in la:
+        status = la["status"]
+        if not isinstance(status, str) or " ".join(status.lower().split()) not in STATUSES:
+            problems.append(Problem(file, None, "status", f"{shorten(status)} is not a status; give one of: "
+                                    + ", ".join(STATUSES)))
+    if "revisions" in la:
+        revisions = la["revisions"]
+        if not isinstance(revisions, str) or not revisions.strip():
+            problems.append(Problem(file, None, "revisions", f"is {_kind(revisions) if revisions is not None else 'empty'}; "
+                                    "give the policy as text"))
+        elif why := text_problem(revisions, max_length=REVISIONS_LENGTH):
+            problems.append(Problem(file, None, "revisions", f"{shorten(revisions)} {why}"))
+
+
+def release_date(la: dict, year: ReportingYear) -> dt.date | None:
+    """The release date ``published:`` gives the report of ``year``, or ``None``."""
+    published = la.get("published") or {}
+    return _date(published.get(year.label)) if isinstance(published, dict) else None
+
+
+def release_facts(la: dict, year: ReportingYear, draft: bool) -> list[tuple[str, str]]:
+    """What a reader needs first about a release, as (what, text) pairs: its release date, status, contact and
+    revisions policy (the Code of Practice for Statistics), from ``la.yaml``; plain text, from the data."""
+    from cpstats.present.numbers import date_phrase
+
+    released = release_date(la, year)
+    if draft:
+        when = "Not published: this is an internal draft"
+    elif released is None:
+        when = "Not stated (la.yaml gives no release date for this year)"
+    else:
+        when = date_phrase(dt.datetime.combine(released, dt.time()))
+    status = la.get("status")
+    facts = [("Published", when),
+             ("Status", STATUSES[" ".join(status.lower().split())] if isinstance(status, str) else "Not stated")]
+    if isinstance(la.get("contact"), str):
+        facts.append(("Contact", la["contact"].strip()))
+    facts.append(("Revisions and corrections", (la.get("revisions") or DEFAULT_REVISIONS).strip()))
+    return facts
 
 
 def _texts(value):

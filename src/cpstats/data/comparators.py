@@ -150,7 +150,8 @@ class Comparison:
     A value is a number, a GSS symbol in brackets as DfE printed it (``"[c]"``: withheld,
     ``"[x]"``: not available, ``"[z]"``: not applicable), or ``None`` when nothing was published.
     ``rank`` is the authority's place among itself and the neighbours with a number, 1 the
-    highest value (ties share the higher place), out of ``rank_of``; ``None`` without a number.
+    lowest value (ties share the lower place), as the national rank counts (DfE's LAIT), out of
+    ``rank_of``; ``None`` without a number.
     """
 
     measure: str
@@ -234,7 +235,7 @@ def comparator_values(
     mine = value if value is not None else own
     rank = rank_of = None
     if _number(mine) and numbers:
-        rank = 1 + sum(1 for v in numbers if v > mine)
+        rank = 1 + sum(1 for v in numbers if v < mine)
         rank_of = len(numbers) + 1
     return Comparison(
         measure=name, year=label, la_code=code, authority=own, england=england,

@@ -1,6 +1,6 @@
 """The input data contract (version 1), as pandera schemas.
 
-Each table of ``docs/data-contract.md`` is described once, in :data:`TABLES`, as a
+Each table of ``docs/guide/data-contract.md`` is described once, in :data:`TABLES`, as a
 list of :class:`Field` objects; the pandera schema that checks a file is built
 from that description. Values are read as text and checked before they are
 converted, so a bad cell is reported as the analyst typed it.
@@ -270,7 +270,7 @@ TABLES: dict[str, Table] = {
         ), core=False, optional=True),
     ]
 }
-"""Every table of the contract, in the order of ``docs/data-contract.md``."""
+"""Every table of the contract, in the order of ``docs/guide/data-contract.md``."""
 
 KEY_PLAN = Table("19_key_plan", (
     Field("action", "text", max_length=500),
@@ -673,6 +673,16 @@ LA_KEYS: tuple[tuple[str, str, str], ...] = (
     ("last_year", "optional: the last reporting year the records cover completely: not before `first_year`, "
                   "and ending by `extract_date` (without it, the last year ending by `extract_date`, else the "
                   "year of the latest referral); a report for a year outside the coverage is refused", "2019-20"),
+    ("published", "optional: each report's release date by its reporting year, `YYYY-MM-DD`, after the year "
+                  "ends; the About page shows it first (without it: \"Not stated\"; a draft says it is not published)",
+     "{2017-18: 2018-10-15}"),
+    ("status", "optional: the statistics' status, one of `management information`, `official statistics` or "
+               "`official statistics in development`; the About page says what it means", "management information"),
+    ("contact", "optional: who answers questions about the report (published text, as `name`)",
+     "Performance Team, performance@example.gov.uk"),
+    ("revisions", "optional: the revisions and corrections policy (published text, at most 500 characters; "
+                  "without it, a standard policy: errors corrected in a new version, earlier versions kept with "
+                  "what changed)", "Errors are corrected within 10 working days and the correction is noted."),
 )
 """Every key ``la.yaml`` may hold: name, rule and example. `cpstats import cin-census` writes all of them
 for a new folder, from ``data/reference/`` and the returns (``name``, ``region`` and

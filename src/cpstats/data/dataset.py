@@ -774,7 +774,7 @@ def load_dataset(folder: Path | str) -> Dataset:
     Parameters
     ----------
     folder
-        A folder laid out as ``docs/data-contract.md`` describes (``la.yaml`` and CSVs).
+        A folder laid out as ``docs/guide/data-contract.md`` describes (``la.yaml`` and CSVs).
 
     Returns
     -------

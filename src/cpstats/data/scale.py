@@ -9,6 +9,9 @@ The data are valid under the contract (keys exist, dates in order, one open
 plan per child) but make no attempt at realism beyond volumes and rough
 shapes; the calibrated sample authority is :mod:`cpstats.data.synth`. Every table
 is generated with vectorised numpy, from a fixed seed.
+
+``cpstats synth --national`` (:func:`write_national`) writes every English authority,
+each built on its published headline figures by :mod:`cpstats.data.national`.
 """
 
 from __future__ import annotations
@@ -279,9 +282,6 @@ def _write_local_tables(out, rng, children, plans, review, held, extract, start,
 
 NATIONAL_YEARS = ("2018-19", "2019-20")
 """The reporting years ``cpstats synth --national`` writes by default."""
-MINIMUM_VOLUMES = {"referrals": 20, "s47_enquiries": 6, "plan_starts": 4}
-"""Floors of a year's volumes, so that the smallest authorities (Isles of Scilly, City of London),
-whose published counts are tiny or withheld, still have a plan or two to report on."""
 _DFE_FILES = {
     "referrals": ("c1_children_in_need_referrals_and_rereferrals", "referral_count"),
     "s47_enquiries": ("c4_children_in_need_section_47s_and_icpcs", "Section47"),
@@ -301,7 +301,8 @@ def published_volumes(dfe_dir: Path | str) -> pd.DataFrame:
 
     Read from DfE's explore-education-statistics files c1, c4 and d3 (as
     downloaded); one row per authority (``la_code``) and year (``2018-19``),
-    withheld or missing values as NaN.
+    withheld or missing values as NaN. (``write_national`` reads the same figures
+    from the reference tables that ``cpstats reference import`` derives from these files.)
     """
     frames = []
     for measure, (stem, column) in _DFE_FILES.items():
@@ -326,74 +327,77 @@ def _slug(name: str) -> str:
     return "-".join("".join(c if c.isalnum() else " " for c in name.lower()).split())
 
 
-def _yearly(volumes: pd.DataFrame, la_code: int, years: list[str], measure: str) -> list[int]:
-    """The authority's published value for each year; a withheld or missing one from its nearest year."""
-    try:
-        series = volumes.loc[la_code, measure].dropna()
-    except KeyError:
-        series = pd.Series(dtype=float)
-    found = []
-    for year in years:
-        if year in series.index:
-            value = series[year]
-        elif len(series):
-            nearest = min(series.index, key=lambda y: (abs(int(y[:4]) - int(year[:4])), y))
-            value = series[nearest]
-        else:
-            value = 0
-        found.append(max(int(value), MINIMUM_VOLUMES[measure]))
-    return found
-
-
-def write_national(out_dir: Path | str, dfe_dir: Path | str, years: tuple[str, ...] | list[str] = NATIONAL_YEARS,
-                   seed: int = 153) -> list[Path]:
-    """Write one folder per current English authority at its published volumes; return the folders.
+def write_national(out_dir: Path | str, dfe_dir: Path | str | None, years: tuple[str, ...] | list[str] = NATIONAL_YEARS,
+                   seed: int = 153, reference_dir: Path | str | None = None, history: int | None = None,
+                   la_codes: list[int] | None = None) -> list[Path]:
+    """Write one folder per current English authority at its published headline figures; return the folders.
 
     Parameters
     ----------
     out_dir : Path
         Where the folders go, one per authority, named from its name (``leicestershire``).
-    dfe_dir : Path
-        DfE's files as downloaded: ``local_authorities.csv`` (the authorities),
-        ``statistical_neighbours.csv`` (optional) and the c1, c4 and d3 files
-        of the "Children in need" release (referrals, section 47 enquiries and
-        plan starts of each year).
+    dfe_dir : Path or None
+        DfE's files as downloaded: ``local_authorities.csv`` (the authorities written) and
+        ``statistical_neighbours.csv`` (optional). Without it, the current authorities and
+        neighbours of ``data/reference`` (``authorities.csv``, ``neighbours.csv``).
     years : sequence of str
         Consecutive reporting years, e.g. ``("2018-19", "2019-20")``.
     seed : int
         With each authority's DfE code, seeds its random generator: the same
         seed writes the same bytes.
+    reference_dir : Path, optional
+        The reference tables whose published figures the data are built on (``data/reference``).
+    history : int, optional
+        Years written before the first of ``years`` (:data:`cpstats.data.national.HISTORY_YEARS`).
+    la_codes : list of int, optional
+        Only these authorities.
 
-    Each authority's referrals and enquiries of each year are its published
-    ones (from the nearest published year where withheld or missing, and at
-    least :data:`MINIMUM_VOLUMES`); its plans come from its conferences at
-    about its published plan starts. The tables are drawn as in
-    :func:`write_scaled`.
+    Each year's referrals, plan starts, children on a plan at 31 March, second or
+    subsequent plans, children on a plan for two years or more, enquiries and initial
+    conferences are the published ones (:mod:`cpstats.data.national`), after years of
+    history built the same way; ``la.yaml`` notes each fallback for a withheld figure.
     """
+    from cpstats.data.national import HISTORY_YEARS, authority_targets, write_authority
     from cpstats.data.periods import ReportingYear
+    from cpstats.data.reference import _dir, published_table
 
-    dfe_dir, out = Path(dfe_dir), Path(out_dir)
+    out = Path(out_dir)
+    history = HISTORY_YEARS if history is None else history
     labels = [ReportingYear.parse(year).label for year in years]
     first_year = int(labels[0][:4])
     if labels != [f"{first_year + i}-{(first_year + i + 1) % 100:02d}" for i in range(len(labels))]:
         raise ValueError(f"the years must follow one another: {', '.join(labels)}")
-    authorities = pd.read_csv(dfe_dir / "local_authorities.csv", dtype={"la_code": int})
-    neighbours_file = dfe_dir / "statistical_neighbours.csv"
-    neighbours = (pd.read_csv(neighbours_file).sort_values(["la_code", "rank"]).groupby("la_code")["neighbour_la_code"]
-                  .apply(list).to_dict() if neighbours_file.is_file() else {})
-    volumes = published_volumes(dfe_dir)
-    england = ENGLAND_VOLUMES["referrals"]
+    reference = _dir(reference_dir)
+    if dfe_dir is not None:
+        dfe_dir = Path(dfe_dir)
+        authorities = pd.read_csv(dfe_dir / "local_authorities.csv", dtype={"la_code": int})
+        neighbours_file = dfe_dir / "statistical_neighbours.csv"
+        if not neighbours_file.is_file():
+            neighbours_file = reference / "neighbours.csv"
+        neighbours = (pd.read_csv(neighbours_file).sort_values(["la_code", "rank"]).groupby("la_code")["neighbour_la_code"]
+                      .apply(list).to_dict() if neighbours_file.is_file() else {})
+    else:
+        authorities = pd.read_csv(reference / "authorities.csv", dtype={"la_code": int})
+        authorities = authorities[authorities["current"] == "yes"]
+        neighbours = (pd.read_csv(reference / "neighbours.csv").sort_values(["la_code", "rank"])
+                      .groupby("la_code")["neighbour_la_code"].apply(list).to_dict())
+    if la_codes is not None:
+        authorities = authorities[authorities["la_code"].isin(la_codes)]
+    published = published_table(reference)
+    published = published[published["measure"].isin(
+        ["referrals", "plan_starts", "children_on_plan_at_31_march", "second_or_subsequent_plan_pct",
+         "on_plan_2_years_or_more_at_31_march", "s47_enquiries", "icpcs", "rereferrals_within_12_months_pct"])]
+    by_area = dict(tuple(published[published["area_type"] == "la"].groupby("area_code")))
+    england = published[published["area_type"] == "england"]
+    all_years = list(range(first_year - history, first_year + len(labels)))
     folders = []
     for row in authorities.itertuples(index=False):
-        per_year = {measure: _yearly(volumes, row.la_code, labels, measure) for measure in _DFE_FILES}
-        per_year["s47_enquiries"] = [min(s, r) for s, r in zip(per_year["s47_enquiries"], per_year["referrals"])]
-        totals = {measure: sum(values) for measure, values in per_year.items()}
+        rows = by_area.get(str(row.la_code), published.iloc[:0])
+        targets = authority_targets(rows, row.la_code, all_years, england)
         region = "London" if row.region_name in ("Inner London", "Outer London") else row.region_name
-        la_yaml = (f"name: {row.la_name} (synthetic)\nla_code: {row.la_code}\nregion: {region}\n"
-                   f"statistical_neighbours: [{', '.join(str(int(n)) for n in neighbours.get(row.la_code, []))}]\n")
         folder = out / _slug(row.la_name)
         rng = np.random.default_rng([seed, int(row.la_code)])
-        write_volumes(folder, rng, first_year, len(labels), totals, totals["referrals"] / len(labels) / england,
-                      la_yaml, per_year)
+        write_authority(folder, row.la_code, row.la_name, region, [int(n) for n in neighbours.get(row.la_code, [])],
+                        targets, rng, history)
         folders.append(folder)
     return folders

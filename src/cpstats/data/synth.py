@@ -71,6 +71,10 @@ LA_YAML = (
     "statistical_neighbours: [815, 825, 868, 869, 872, 895, 936]\n"    "extract_date: 2020-03-31\n"
     "first_year: 2012-13\n"
     "last_year: 2019-20\n"
+    "published: {2017-18: 2018-10-15}\n"
+    "status: management information\n"
+    "contact: Safeguarding and Quality Assurance Service (a synthetic sample, with no real contact)\n"
+    "revisions: An error found after publication is corrected in a new version of the report within 20 working days; earlier versions are kept, with a page saying what changed.\n"
 )
 """``la.yaml``: the DfE code is Rutland's; the neighbours are rural and affluent counties
 (North Yorkshire, Buckinghamshire, Windsor and Maidenhead, West Berkshire, Wokingham,
@@ -1079,6 +1083,10 @@ COUNTY_LA_YAML = (
     "statistical_neighbours: [830, 860, 881, 885, 891, 919, 931, 938]\n"    "extract_date: 2020-03-31\n"
     "first_year: 2012-13\n"
     "last_year: 2019-20\n"
+    "published: {2017-18: 2018-11-30}\n"
+    "status: management information\n"
+    "contact: Safeguarding and Quality Assurance Service (a synthetic county, with no real contact)\n"
+    "revisions: An error found after publication is corrected in a new version of the report within 20 working days; earlier versions are kept, with a page saying what changed.\n"
 )
 """``la.yaml`` of the county: the DfE code is Leicestershire's, so its population and
 published figures in ``data/reference`` apply; the neighbours are large shire counties

@@ -19,7 +19,7 @@ Kinds:
 * ``reference``: England's, a region's or the neighbours' figure (published by DfE).
 
 Relations (:data:`SUMS`, :data:`LINEAR`, :func:`declared_relations`): every identity between the
-figures that a reader could know from the definitions in ``docs/measures.md`` or could guess
+figures that a reader could know from the definitions in ``docs/guide/measures.md`` or could guess
 (the parts of a breakdown and its total, the funnel from conference to plan, the flow of plans from
 one 31 March to the next, numerator and denominator). A relation is used for a year only where it
 holds exactly in that year's data, as a reader who checks it on the published years would find.

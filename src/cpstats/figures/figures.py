@@ -14,7 +14,12 @@ Each figure has a **kind** (:func:`kind_of`):
 * ``derived``: a rate, percentage, share or mean worked out from a numerator and a denominator
   (:data:`DERIVED`). Withheld when either is withheld, when the numerator, the denominator or
   their difference is a count of people from 1 to the threshold (``75.0%`` of 8 children would
-  say that 2 were not), or when it is worked out from withheld figures in any other way.
+  say that 2 were not), or when it is worked out from withheld figures in any other way. Where the
+  report shows neither count and their difference is itself a count it does not show (reviews in
+  timescale: the children reviewed, those reviewed in time and those reviewed late), a reader learns
+  that difference only as far as the percentage and the relations allow: a small difference alone
+  withholds the percentage only when secondary suppression finds it could be worked out (99.5% of
+  the children reviewed in time says that some were late, not how many).
 
 Secondary suppression runs over every relation a reader could use (:func:`relations`): the parts
 of a breakdown and its total, the flow of plans from one 31 March to the next, the counts behind
@@ -430,8 +435,32 @@ def _near(target: str, rels: list[Relation], inequalities, unknowns: set[str]) -
     return order
 
 
+def _rest_of(numerator: str | None, denominator: str) -> str | None:
+    """The count the report does not show that is ``denominator`` less ``numerator``, where both are counts it does not
+    show and a declared sum says so (``~children_reviewed_late``); ``None`` otherwise.
+
+    >>> _rest_of("~children_reviewed_in_time", "~children_reviewed")
+    '~children_reviewed_late'
+    >>> _rest_of("~icpcs_within_15_working_days", "~icpcs_timed") is None  # the late ones are no declared count
+    True
+    """
+    from cpstats.figures.catalogue import SUMS
+
+    if not (numerator and numerator.startswith(HIDDEN_PREFIX) and denominator.startswith(HIDDEN_PREFIX)):
+        return None
+    for _, total, parts in SUMS:
+        if total == denominator and not isinstance(parts, str) and len(parts) == 2 and numerator in parts:
+            rest = parts[1 - parts.index(numerator)]
+            return rest if rest.startswith(HIDDEN_PREFIX) and kind_of(rest) == PEOPLE else None
+    return None
+
+
 def _withhold_derived(values, everything, withheld, threshold, hide) -> None:
-    """Rates and percentages withheld with what they are worked out from, or when they would reveal a small count."""
+    """Rates and percentages withheld with what they are worked out from, or when they would reveal a small count.
+
+    A percentage of two counts the report does not show, whose difference is a third (:func:`_rest_of`), is not
+    withheld for that difference alone: secondary suppression withholds it if that count, from 1 to the
+    threshold, could be worked out."""
     for name, value in values.items():
         sources = derived_sources(name)
         if sources is None or value is None or name in withheld:
@@ -448,7 +477,8 @@ def _withhold_derived(values, everything, withheld, threshold, hide) -> None:
             reasons.append(f"its count of people is from 1 to {threshold}")
         if kind_of(denominator) == PEOPLE and _small(bottom, threshold):
             reasons.append(f"it is out of a count of people from 1 to {threshold}")
-        if kind_of(denominator) == PEOPLE and top is not None and isinstance(bottom, int):
+        if kind_of(denominator) == PEOPLE and top is not None and isinstance(bottom, int) \
+                and _rest_of(numerator, denominator) not in everything:  # else the integer programme's target
             low, high = top if isinstance(top, tuple) else (top, top)
             if _small((bottom - high, bottom - low), threshold):
                 reasons.append(f"the rest of its count of people is from 1 to {threshold}")
@@ -564,6 +594,17 @@ def covered_years(ds, year) -> list:
 
 
 _MEMORY: dict = {}
+MEMORY_KEPT = 8
+"""Reports' figures kept in memory by a process: a Dask worker builds report after report, and its kept
+kernel runs every section of each, so only the last few are worth keeping (the rest are on disk)."""
+
+
+def _remember(key: str, figures):
+    _MEMORY.pop(key, None)
+    _MEMORY[key] = figures
+    while len(_MEMORY) > MEMORY_KEPT:
+        del _MEMORY[next(iter(_MEMORY))]
+    return figures
 
 
 def report_figures(ds, year, reference_dir, policy: Policy | tuple | None = None, cache_dir=None,
@@ -618,8 +659,7 @@ def report_figures(ds, year, reference_dir, policy: Policy | tuple | None = None
     cached = Path(cache_dir) / f"figures-{key}.pickle" if cache_dir else None
     if cached is not None and cached.is_file():
         try:
-            _MEMORY[key] = pickle.loads(cached.read_bytes())
-            return _MEMORY[key]
+            return _remember(key, pickle.loads(cached.read_bytes()))
         except Exception:  # a damaged cache file is worked out again
             pass
     nested, flat, hidden = {}, {}, {}
@@ -650,8 +690,7 @@ def report_figures(ds, year, reference_dir, policy: Policy | tuple | None = None
         cached.parent.mkdir(parents=True, exist_ok=True)
         partial.write_bytes(pickle.dumps(figures))
         os.replace(partial, cached)
-    _MEMORY[key] = figures
-    return figures
+    return _remember(key, figures)
 
 
 def unprotected_years(ds, year, reference_dir, measures_dir=None) -> tuple[dict, dict]:

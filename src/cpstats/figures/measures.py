@@ -1,4 +1,4 @@
-"""Every measure of the report, one function each, as ``docs/measures.md`` defines it.
+"""Every measure of the report, one function each, as ``docs/guide/measures.md`` defines it.
 
 Each function takes a validated :class:`~cpstats.data.dataset.Dataset` and a
 reporting year (a :class:`~cpstats.data.periods.ReportingYear` or a label such as
@@ -555,7 +555,7 @@ MEASURE_ORDER = (
     "icpc_threshold_not_met", "children_with_advocate", "agency_attendance",
     "age_bands", "sex", "ethnicity", "disability",
 )
-"""Every measure name of ``docs/measures.md``, in its order: the keys of ``cpstats metrics --json``."""
+"""Every measure name of ``docs/guide/measures.md``, in its order: the keys of ``cpstats metrics --json``."""
 
 
 def _rounded(value):
@@ -571,7 +571,7 @@ def compute_measures(ds: Dataset, year: YearLike, population: int | None) -> dic
 
     Counts are ``int``; rates and percentages are numbers to 1 decimal place,
     ``None`` when not applicable (zero denominator, no population, or a local
-    table not collected); breakdowns are dicts keyed as ``docs/measures.md`` says.
+    table not collected); breakdowns are dicts keyed as ``docs/guide/measures.md`` says.
     """
     y = _year(year)
     ds = ds.keyed()
@@ -595,7 +595,7 @@ def report_measures(data_dir: Path | str, year: YearLike, reference_dir: Path | 
 # ----------------------------------------------------------------- local measures (local tables)
 #
 # These come from the local tables (MARAC, case audits, feedback, conference
-# attendance). They are not DfE measures and are listed apart in ``docs/measures.md``,
+# attendance). They are not DfE measures and are listed apart in ``docs/guide/measures.md``,
 # so ``cpstats metrics --json`` does not print them; the report shows them.
 
 AUDIT_TARGET_PER_MONTH = 2

@@ -75,9 +75,14 @@ POLARITY: dict[str, str | None] = {
     "ended_plans_2_years_or_more_pct": None,
     "on_plan_2_years_or_more_at_31_march_pct": None,
     "reviews_in_timescale_pct": "high",
+    "icpc_within_15_working_days_pct": "high",
+    "rereferrals_within_12_months_pct": "low",
 }
 """Whether a high (``"high"``) or low (``"low"``) value is better, or neither (``None``): how many children
-need a plan, and for how long, depends on the children, so neither a high nor a low rate is good in itself."""
+need a plan, and for how long, depends on the children, so neither a high nor a low rate is good in itself.
+Initial conferences held within 15 working days and reviews in timescale are better high; re-referrals
+within 12 months better low (a case closed before its needs were met comes back), as DfE's Local
+Authority Interactive Tool bands them."""
 
 POLARITY_WORDS = {
     None: "neither high nor low is better in itself",

@@ -6,7 +6,12 @@ measures included) and DfE's published figures for England, the region and the s
 (:func:`cpstats.data.comparators.comparator_values`).
 Leaves: :class:`BoardTable`, one row per headline measure labelled in the report's words
 (:mod:`cpstats.present.labels`): a column per year, the change over the range and over the last year,
-and England's, the region's and the neighbours' average for the last year. Counts are whole numbers,
+England's, the region's and the neighbours' average for the last year, and, for each rate and
+percentage of the last year, how sure a comparison is (:mod:`cpstats.figures.uncertainty`): its 95%
+interval ("20.0 to 27.4"), whether it is higher than England's, lower or statistically similar (from
+the interval, never from the two values alone), its national rank ("12 of 152", 1 the lowest) and
+quarter among every English authority DfE publishes a figure for, and whether a high value is better.
+A withheld figure has a withheld interval, verdict, rank and quarter. Counts are whole numbers,
 percentages change in percentage points ("+3.6 pp"), rates have one decimal place. A value the policy
 withholds is ``[c]``, and so is a change worked out from one; ``[x]``: not available; ``[z]``: not
 applicable (a percentage of nothing, England's count beside an authority's).
@@ -25,7 +30,7 @@ from cpstats.figures.figures import CONFIDENTIAL, is_withheld
 from cpstats.present.labels import figure_label, unit_of
 from cpstats.present.tables import CATEGORY_LABELS, DEMAND_ROWS, NOT_APPLICABLE_SYMBOL, NOT_AVAILABLE_SYMBOL
 
-__all__ = ["BOARD_MEASURES", "UNITS", "BoardRow", "BoardTable", "board_table", "change"]
+__all__ = ["BOARD_MEASURES", "FAIR_HEADINGS", "INTERVAL_NOTE", "UNITS", "BoardRow", "BoardTable", "board_table", "change"]
 
 BOARD_MEASURES: tuple[str, ...] = (
     *(name for _, name in DEMAND_ROWS),
@@ -56,6 +61,16 @@ SYMBOLS = {
     NOT_AVAILABLE_SYMBOL: "not available",
     NOT_APPLICABLE_SYMBOL: "not applicable (a percentage of nothing; England's count beside an authority's)",
 }
+
+
+INTERVAL_NOTE = (
+    "the 95% interval is worked out from the counts behind each rate or percentage (the Wilson score interval for a "
+    "percentage, the exact Poisson interval for a rate per 10,000 children); England's figure is called higher or "
+    "lower only when it lies outside that interval, otherwise statistically similar. The national rank counts "
+    "every English authority with a published figure that year, 1 being the lowest value (tied values share the "
+    "lowest rank), and the quarter is that rank's quarter of the list; a band (A the best quarter) is given only "
+    "where a high or a low value is better. A withheld figure's interval, rank and quarter are withheld too.")
+"""How the board pack's interval, verdict, rank and quarter are worked out, as its notes say it."""
 
 
 def _number(value) -> bool:
@@ -130,6 +145,38 @@ class BoardRow:
     england: object = None
     region: object = None
     neighbours: object = None
+    interval: object = None
+    position: object = None
+
+
+FAIR_HEADINGS = ("95% interval", "Compared with England", "National rank (1 = lowest)",
+                 "Quarter of English authorities", "Is a high value better?")
+"""The last year's columns that say how sure a comparison is (each heading followed by the year but the last)."""
+
+
+def _fair_cells(row: BoardRow) -> list[str]:
+    """A rate's or percentage's interval, verdict against England, national rank, quarter and polarity, as text;
+    ``[z]`` for a count, ``[c]`` for a withheld figure, ``[x]`` where there is nothing to work it out from."""
+    from cpstats.figures.uncertainty import POLARITY, POLARITY_CELLS, Interval, Position, verdict
+
+    if row.unit not in ("percent", "rate"):
+        return [NOT_APPLICABLE_SYMBOL] * len(FAIR_HEADINGS)
+    if is_withheld(row.interval):
+        interval = said = CONFIDENTIAL
+    else:
+        interval = str(row.interval) if isinstance(row.interval, Interval) else NOT_AVAILABLE_SYMBOL
+        found = verdict(row.interval, row.england)
+        said = {"higher": "Higher", "lower": "Lower", "similar": "Statistically similar"}.get(found, NOT_AVAILABLE_SYMBOL)
+    if is_withheld(row.position):
+        rank = quarter = CONFIDENTIAL
+    elif isinstance(row.position, Position):
+        rank = f"{row.position.rank} of {row.position.of}"
+        quarter = row.position.quarter_words[0].upper() + row.position.quarter_words[1:]
+        quarter += f" (band {row.position.band})" if row.position.band else ""
+    else:
+        rank = quarter = NOT_AVAILABLE_SYMBOL
+    polarity = POLARITY_CELLS[POLARITY[row.name]] if row.name in POLARITY else NOT_AVAILABLE_SYMBOL
+    return [interval, said, rank, quarter, polarity]
 
 
 @dataclass(frozen=True)
@@ -166,7 +213,8 @@ class BoardTable:
         return (["Measure"] + (["Unit"] if unit else []) + list(self.years)
                 + [heading for heading, _, _ in self.change_columns()]
                 + [f"England {self.last}", f"{self.region_name or 'Region'} {self.last}",
-                   f"Statistical neighbours' average {self.last}"])
+                   f"Statistical neighbours' average {self.last}"]
+                + [f"{heading} {self.last}" for heading in FAIR_HEADINGS[:-1]] + [FAIR_HEADINGS[-1]])
 
     def _comparators(self, row: BoardRow) -> list:
         if row.unit == "count":  # England's count beside an authority's says nothing
@@ -180,7 +228,8 @@ class BoardTable:
             out.append([row.label] + [_shown(row.values.get(y), row.unit) for y in self.years]
                        + [_shown_change(change(row.values.get(a), row.values.get(b), row.unit), row.unit)
                           for _, a, b in self.change_columns()]
-                       + [_shown(v, row.unit, own=False) for v in self._comparators(row)])
+                       + [_shown(v, row.unit, own=False) for v in self._comparators(row)]
+                       + _fair_cells(row))
         return out
 
     def values(self) -> list[list]:
@@ -191,7 +240,8 @@ class BoardTable:
                        + [_plain(row.values.get(y), row.unit) for y in self.years]
                        + [_plain(change(row.values.get(a), row.values.get(b), row.unit), row.unit, own=False)
                           for _, a, b in self.change_columns()]
-                       + [_plain(v, row.unit, own=False) for v in self._comparators(row)])
+                       + [_plain(v, row.unit, own=False) for v in self._comparators(row)]
+                       + _fair_cells(row))
         return out
 
     def title(self) -> str:
@@ -217,6 +267,7 @@ class BoardTable:
             + "; pp percentage points.",
             f"England, {self.region_name or 'the region'} and the statistical neighbours' average: the Department "
             f"for Education's published figures for {self.last}; rates and percentages only.",
+            f"How sure a comparison is, for {self.last}: " + INTERVAL_NOTE,
             *self.notes,
         ]
 
@@ -251,6 +302,7 @@ def board_table(figures, years: Sequence[str], la_code: int, la_name: str, refer
         headline measures.
     """
     from cpstats.data.comparators import comparator_values
+    from cpstats.figures.uncertainty import interval_for, national_position
 
     local = dict(local or {})
     flat = {year: figures.flat[year] for year in years}
@@ -264,7 +316,13 @@ def board_table(figures, years: Sequence[str], la_code: int, la_name: str, refer
             continue  # not collected: no row
         unit = unit_of(name)
         comparators = [None, None, None]
+        interval = position = None
         if unit in ("percent", "rate"):
+            interval = interval_for(name, flat[last])
+            try:
+                position = national_position(name, last, la_code, flat[last].get(name), reference_dir)
+            except (ValueError, KeyError, OSError):
+                position = None
             try:
                 c = comparator_values(name, last, la_code, reference_dir)
             except (ValueError, KeyError, OSError) as error:
@@ -273,6 +331,6 @@ def board_table(figures, years: Sequence[str], la_code: int, la_name: str, refer
             else:
                 comparators = [c.england, c.region, c.neighbours_average]
                 region_name = region_name or c.region_name
-        rows.append(BoardRow(name, figure_label(name, local), unit, values, *comparators))
+        rows.append(BoardRow(name, figure_label(name, local), unit, values, *comparators, interval, position))
     return BoardTable(la_name, tuple(years), figures.policy.mode, region_name, tuple(rows), tuple(notes),
                       figures.policy.threshold)

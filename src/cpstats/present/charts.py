@@ -144,6 +144,8 @@ class Chart:
     withheld: bool = False
     """Whether a value of the chart is withheld (``[c]``): its output says so, and the report puts the note
     saying what ``[c]`` means under it (:func:`cpstats.present.tables.withheld_note`)."""
+    source: str = "the authority's own records, computed by cpstats"
+    """The source line under the chart (every chart has one); its output's metadata carries it."""
 
     def data_uri(self) -> str:
         """The SVG as a ``data:`` URI."""
@@ -165,8 +167,8 @@ class Chart:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         # whether it holds a withheld value goes in the output's metadata, for the note under it
-        metadata = {"cpstats": {"chart": {"withheld": True}}} if self.withheld else {}
-        return {"text/markdown": self.to_markdown()}, metadata
+        chart = {"source": self.source, **({"withheld": True} if self.withheld else {})}
+        return {"text/markdown": self.to_markdown()}, {"cpstats": {"chart": chart}}
 
 
 def configure_matplotlib() -> None:
@@ -592,6 +594,7 @@ def line_chart(
     value_label: str,
     unit: str = "",
     labelled: int | None = None,
+    intervals: dict | None = None,
 ) -> Chart:
     """Lines over the years, one per series, each point labelled with its value.
 
@@ -613,6 +616,9 @@ def line_chart(
     labelled : int, optional
         How many of the series, from the first, have their points labelled (all by default); the others
         (comparators: the region, the neighbours) are thinner lines whose values the text alternative gives.
+    intervals : dict, optional
+        A series' name to its points' 95% intervals (:class:`cpstats.figures.uncertainty.Interval`, a withheld
+        one, or ``None``), drawn as error bars and stated in the text alternative.
     """
     configure_matplotlib()
     import matplotlib.pyplot as plt
@@ -623,14 +629,62 @@ def line_chart(
     below = _lower_at_each_step(series)  # a label goes below its point where any line, labelled or not, is above
     for number, (name, values) in enumerate(series.items()):
         _draw_line(ax, positions, values, number, name, unit, below.get(name, ()), labelled=number < labelled)
+    highs = []
+    for number, (name, values) in enumerate(series.items()):
+        if name in (intervals or {}):
+            highs += _draw_intervals(ax, positions, values, intervals[name], number)
     ax.set_xticks(positions, list(x_labels))
     ax.set_ylabel(value_label)
-    _value_axis(ax, [v for values in series.values() for v in values], unit)
+    _value_axis(ax, [v for values in series.values() for v in values] + highs, unit)
     ax.margins(x=0.08)
     if len(series) > 1:  # below the plot, where it cannot cover a line or a label
         ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(0, -0.12), ncol=1 if len(series) > 2 else len(series))
-    return Chart(figure_to_svg(figure), describe_lines(x_labels, series, title, unit), title,
-                 withheld=_any_withheld(series))
+    alt = describe_lines(x_labels, series, title, unit)
+    for name, found in (intervals or {}).items():
+        if name in series:
+            alt += f" {describe_intervals(x_labels, name, found, unit)}"
+    return Chart(figure_to_svg(figure), alt, title, withheld=_any_withheld(series))
+
+
+def _bounds(interval) -> tuple[float, float] | None:
+    """An interval's ends, or ``None`` (withheld, not available)."""
+    if interval is None or is_withheld(interval):
+        return None
+    low, high = getattr(interval, "low", None), getattr(interval, "high", None)
+    return None if low is None or high is None else (float(low), float(high))
+
+
+def _draw_intervals(ax, positions, values, intervals, number: int) -> list[float]:
+    """Error bars of a line's 95% intervals, in its colour, a little to the left of each point so that they never
+    run through its value's label; nothing where the point or its interval is withheld. Returns the bars' tops."""
+    colour = PALETTE[number % len(PALETTE)]
+    xs, ys, below, above = [], [], [], []
+    for x, v, interval in zip(positions, values, intervals):
+        ends = _bounds(interval)
+        if ends is None or _plotted(v) is None:
+            continue
+        y = _plotted(v)
+        xs.append(x - 0.24), ys.append(y), below.append(max(0.0, y - ends[0])), above.append(max(0.0, ends[1] - y))
+    if xs:
+        ax.errorbar(xs, ys, yerr=[below, above], fmt="none", ecolor=colour, elinewidth=1.1, capsize=4, capthick=1.1,
+                    alpha=0.8, label="95% interval", zorder=1)
+    return [y + a for y, a in zip(ys, above)]
+
+
+def describe_intervals(x_labels: Sequence[str], name: str, intervals, unit: str = "") -> str:
+    """The text alternative's sentence of a line's 95% intervals.
+
+    >>> from cpstats.figures.uncertainty import Interval
+    >>> describe_intervals(["2016-17", "2017-18"], "Rutland", [Interval(15.1, 36.8, "rate"), "[c]"])
+    'Error bars: the 95% intervals of Rutland: 2016-17 15.1 to 36.8, 2017-18 [c].'
+    """
+    parts = []
+    for x, interval in zip(x_labels, intervals):
+        ends = _bounds(interval)
+        text = (WITHHELD if is_withheld(interval) else "not available") if ends is None else \
+            f"{_number(ends[0])}{unit} to {_number(ends[1])}{unit}"
+        parts.append(f"{x} {text}")
+    return f"Error bars: the 95% intervals of {name}: " + ", ".join(parts) + "."
 
 
 def small_multiples(
@@ -669,14 +723,15 @@ def small_multiples(
 
 
 def trend_chart(trend: pd.DataFrame, columns: dict, *, title: str, value_label: str, unit: str = "",
-                separate: bool = False, comparators: dict | None = None) -> Chart:
+                separate: bool = False, comparators: dict | None = None, intervals: dict | None = None) -> Chart:
     """A line chart of some columns of :func:`cpstats.figures.trends.headline_trend`'s table.
 
     ``columns`` maps a column of ``trend`` to the line's name in the legend.
     With ``separate`` each column is a panel of its own, with its own scale
     (:func:`small_multiples`): for measures of different sizes. ``comparators``
     (the same kind of mapping: the region's and the neighbours' columns) are
-    drawn as thinner lines without value labels, after the labelled ones.
+    drawn as thinner lines without value labels, after the labelled ones. ``intervals`` maps a column to its
+    95% interval each year (:func:`cpstats.present.fairness.trend_intervals`), drawn as error bars.
     """
     def values(column):
         return [None if v is None or (not is_withheld(v) and v != v) else v for v in trend[column]]
@@ -686,6 +741,14 @@ def trend_chart(trend: pd.DataFrame, columns: dict, *, title: str, value_label: 
     series.update({label: values(column) for column, label in (comparators or {}).items()
                    if column in trend.columns and any(v is not None for v in values(column))})
     if separate:
-        return small_multiples([str(year) for year in trend.index], series, title=title, value_label=value_label, unit=unit)
-    return line_chart([str(year) for year in trend.index], series, title=title, value_label=value_label, unit=unit,
-                      labelled=labelled)
+        chart = small_multiples([str(year) for year in trend.index], series, title=title, value_label=value_label, unit=unit)
+    else:
+        chart = line_chart([str(year) for year in trend.index], series, title=title, value_label=value_label, unit=unit,
+                           labelled=labelled,
+                           intervals={columns[c]: list(v) for c, v in (intervals or {}).items() if c in columns})
+    if len(series) > labelled or any(str(column).startswith("england:") for column in columns):
+        from dataclasses import replace
+
+        chart = replace(chart, source="the authority's own records, computed by cpstats; England, the region and the "
+                                      "statistical neighbours: DfE, Children in need statistics")
+    return chart

@@ -8,7 +8,7 @@ tables, so no number is ever typed:
 ==================================  ==========================================
 placeholder                         value
 ==================================  ==========================================
-``{{ referrals }}``                 a measure of ``docs/measures.md`` for the year
+``{{ referrals }}``                 a measure of ``docs/guide/measures.md`` for the year
 ``{{ category_during_year.EMO }}``  one key of a breakdown
 ``{{ previous:referrals }}``        the same measure for the year before
 ``{{ england:referrals }}``         England's published figure, same year
@@ -27,7 +27,10 @@ placeholder                         value
 Whole numbers are printed with thousands separators, rates and percentages
 to one decimal place (write the ``%`` yourself), and a value that is not
 applicable as "not applicable". An unknown name is an error naming the file
-and line, never a blank.
+and line, never a blank, with the name it most likely meant (``{{ referals }}``:
+"did you mean {{ referrals }}?", :func:`suggestion`); every problem of a file is
+listed, one a line (:class:`CommentaryError`), and ``cpstats build`` lists those
+of every file before any notebook runs (exit status 2).
 
 A section without a commentary file shows the visible note
 :data:`MISSING_NOTE`. In a notebook the commentary is shown through
@@ -59,6 +62,7 @@ from cpstats.figures.figures import CONFIDENTIAL, Withheld, is_withheld
 __all__ = [
     "PLACEHOLDER",
     "CommentaryError",
+    "suggestion",
     "MISSING_NOTE",
     "KEY_PLAN_COLUMNS",
     "commentary_path",
@@ -95,7 +99,17 @@ KEY_PLAN_COLUMNS = ("action", "who")
 
 
 class CommentaryError(ValueError):
-    """A placeholder that names no known value."""
+    """Commentary that cannot be filled: a placeholder that names no known value, a mistyped one, ...
+
+    Attributes
+    ----------
+    problems : list of str
+        One line each, naming the file and the line: ``commentary/sample/2017-18/08_numbers.md, line 3: ...``.
+    """
+
+    def __init__(self, problems: str | Sequence[str]):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
 
 
 def format_value(value) -> str:
@@ -162,6 +176,83 @@ def _value(source: dict | None, name: str, key: str | None):
     return value
 
 
+def _known(context: Context, scope: str | None) -> dict:
+    """The values a placeholder of ``scope`` can name, by name."""
+    if scope is None:
+        return {**(context.words or {}), **context.measures}
+    if scope == "change":
+        return context.measures
+    return {"previous": context.previous, "england": context.england, "published": context.published,
+            "region": context.region, "neighbours": context.neighbours, "local": context.local}.get(scope) or {}
+
+
+def suggestion(context: Context, scope: str | None, name: str, key: str | None) -> str | None:
+    """The placeholder a misspelt one most likely meant, from the names (and keys) it can name, or ``None``.
+
+    What is suggested always fills: a breakdown is suggested with its first key.
+
+    >>> context = Context({"referrals": 305, "category_during_year": {"EMO": 4, "NEG": 20}})
+    >>> suggestion(context, None, "referals", None)
+    '{{ referrals }}'
+    >>> suggestion(context, None, "category_during_year", "EM0")
+    '{{ category_during_year.EMO }}'
+    >>> suggestion(context, None, "category_during_yaer", None)
+    '{{ category_during_year.EMO }}'
+    >>> suggestion(context, None, "completely_else", None) is None
+    True
+    """
+    import difflib
+
+    def leaf(value, walked: str) -> str | None:
+        while isinstance(value, dict):
+            first = next((k for k in value if _KEY.fullmatch(str(k))), None)
+            if first is None:  # no key a placeholder can write
+                return None
+            value, walked = value[first], f"{walked}.{first}"
+        found = f"{{{{ {prefix}{walked} }}}}"
+        return found if PLACEHOLDER.fullmatch(found) else None
+
+    def walk(value, walked: str, parts: list[str]) -> str | None:
+        for at, part in enumerate(parts):
+            if not isinstance(value, dict):
+                return None
+            if part not in value:
+                close = difflib.get_close_matches(part, [str(k) for k in value], n=1)
+                if not close:
+                    return None
+                found = next(k for k in value if str(k) == close[0])
+                return walk(value[found], f"{walked}.{close[0]}", parts[at + 1:])
+            value, walked = value[part], f"{walked}.{part}"
+        return leaf(value, walked)
+
+    prefix = f"{scope}:" if scope else ""
+    known = _known(context, scope)
+    parts = key.split(".") if key else []
+    if name in known:
+        return walk(known[name], name, parts) if parts else None
+    close = difflib.get_close_matches(name, [str(k) for k in known], n=1)
+    if not close:
+        return None
+    found = next(k for k in known if str(k) == close[0])
+    return walk(known[found], close[0], parts) or leaf(known[found], close[0])
+
+
+_KEY = re.compile(r"[A-Za-z0-9_']+(?: [A-Za-z0-9_']+)*")
+"""A key a placeholder can name (dots separate keys)."""
+SCOPES = ("previous", "england", "region", "neighbours", "published", "change", "local")
+
+
+def _meant(context: Context, written: str) -> str | None:
+    """What a placeholder that breaks the syntax (``{{ 47_enquiries }}``) most likely meant, or ``None``."""
+    inner = written[2:-2].strip()
+    scope, _, rest = inner.rpartition(":")
+    name, _, key = rest.strip().partition(".")
+    scope = scope.strip() or None
+    if scope is not None and scope not in SCOPES or not name.strip():
+        return None
+    return suggestion(context, scope, name.strip(), key.strip() or None)
+
+
 def _lookup(context: Context, scope: str | None, name: str, key: str | None):
     if scope is None and context.words and name in context.words and key is None:
         return context.words[name]
@@ -203,14 +294,18 @@ def fill(text: str, context: Context, source: str = "commentary", as_value=None)
     def replace(match: re.Match) -> str:
         found = PLACEHOLDER.fullmatch(match.group(0))
         if found is None:
-            problems.append(f"{where(match.start())}: {shown(match.group(0))} is not a placeholder: write "
+            meant = _meant(context, match.group(0))
+            problems.append((match.start(), f"{where(match.start())}: {shown(match.group(0))} is not a placeholder: write "
                             "{{ name }}, {{ name.key }} or {{ scope:name }} with scope previous, england, "
-                            "region, neighbours, published, change or local")
+                            "region, neighbours, published, change or local"
+                            + (f"; did you mean {meant}?" if meant else "")))
             return ""
         try:
             value = format_value(_lookup(context, found["scope"], found["name"], found["key"]))
         except KeyError as exc:
-            problems.append(f"{where(match.start())}: {shown(match.group(0))} names no known value ({exc.args[0]})")
+            meant = suggestion(context, found["scope"], found["name"], found["key"])
+            problems.append((match.start(), f"{where(match.start())}: {shown(match.group(0))} names no known value ({exc.args[0]})"
+                            + (f"; did you mean {meant}?" if meant and meant != match.group(0) else "")))
             return ""
         return value if as_value is None else as_value(value)
 
@@ -224,10 +319,11 @@ def fill(text: str, context: Context, source: str = "commentary", as_value=None)
     # what is left of the source once placeholders are taken out: no braces may remain
     skeleton = _BRACES.sub(lambda m: " " * len(m.group(0)), text)
     for stray in _STRAY.finditer(skeleton):
-        problems.append(f"{where(stray.start())}: {shown(stray.group(0))} is an unfinished or mistyped placeholder")
+        problems.append((stray.start(), f"{where(stray.start())}: {shown(stray.group(0))} is an unfinished or mistyped "
+                                        "placeholder"))
     filled = "".join(filled_parts)
     if problems:
-        raise CommentaryError("\n".join(problems))
+        raise CommentaryError([line for _, line in sorted(problems, key=lambda found: found[0])])  # in the file's order
     return filled
 
 
@@ -255,7 +351,8 @@ def render_commentary(root: Path, la: str, year: str, section: str, context: Con
     return with_values(markdown, values), written
 
 
-def commentary_parts(root: Path, la: str, year: str, section: str, context: Context) -> tuple[str, dict, bool]:
+def commentary_parts(root: Path, la: str, year: str, section: str, context: Context,
+                     shown_as: str | None = None) -> tuple[str, dict, bool]:
     """A section's commentary as the renderers read it: its Markdown with each placeholder's value replaced
     by a word of its own (:func:`cpstats.present.text.value_word`), the values by those words, and whether
     the file was written.
@@ -264,6 +361,7 @@ def commentary_parts(root: Path, la: str, year: str, section: str, context: Cont
     Markdown is read (:func:`cpstats.publish.render.commentary_blocks`), so no value is ever read as
     Markdown. HTML comments are taken out first (:func:`cpstats.present.text.without_comments`): notes to
     the author, published nowhere; a comment never closed is a :class:`CommentaryError` with the line.
+    Problems name the file as ``shown_as`` (e.g. relative to the project), by default by its path.
     """
     from cpstats.present.text import value_word, without_comments
 
@@ -271,10 +369,11 @@ def commentary_parts(root: Path, la: str, year: str, section: str, context: Cont
     _refuse_outside(path, root)
     if not path.exists():
         return MISSING_NOTE, {}, False
+    shown_as = shown_as or str(path)
     try:
         text = without_comments(path.read_text(encoding="utf-8"))
     except ValueError as exc:
-        raise CommentaryError(f"{path}, {exc}") from None
+        raise CommentaryError(f"{shown_as}, {exc}") from None
     values: dict[str, str] = {}
 
     def word(value: str) -> str:
@@ -282,7 +381,7 @@ def commentary_parts(root: Path, la: str, year: str, section: str, context: Cont
         values[name] = value
         return name
 
-    return fill(text, context, source=str(path), as_value=word), values, True
+    return fill(text, context, source=shown_as, as_value=word), values, True
 
 
 def with_values(markdown: str, values: dict, as_text=None) -> str:

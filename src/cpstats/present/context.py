@@ -5,7 +5,7 @@ A section notebook's code is presentation only. Its setup is one call::
     report = load_context(la, year, data_dir, reference_dir, commentary_dir,
                           disclosure=disclosure, threshold=disclosure_threshold)
 
-after which ``report.values`` holds every measure of ``docs/measures.md`` and every
+after which ``report.values`` holds every measure of ``docs/guide/measures.md`` and every
 local measure (MARAC, case audits, feedback, children at conferences) for the
 year, ``report.previous`` the same for the year before (``None`` when the data
 do not cover it), ``report.england(name)`` England's figure for the same

@@ -38,6 +38,11 @@ __all__ = [
     "comparison_sentence",
     "funnels",
     "trend_comparison_sentence",
+    "trend_intervals",
+    "neighbours_note",
+    "reader_source",
+    "comparator_sources_table",
+    "COMPARATOR_SOURCES_NOTE",
 ]
 
 NOT_AVAILABLE = "[x]"
@@ -212,7 +217,17 @@ def positions_table(fair: Mapping[str, FairComparison], labels: Mapping[str, str
         "Statistical neighbours' average": [_shown(f.measure, getattr(f.comparison, "neighbours_average", None))
                                             for f in rows],
         "Compared with the neighbours' median": [_verdict_cell(f.against_neighbours) for f in rows],
+        "Rank among neighbours (1 = lowest)": [_neighbours_rank_cell(f) for f in rows],
     })
+
+
+def _neighbours_rank_cell(fair: FairComparison) -> str:
+    """The authority's place among itself and its statistical neighbours ("2 of 11", 1 the lowest), from DfE's
+    published figures; "[x]" where there is none, "[c]" beside a withheld figure."""
+    rank, of = getattr(fair.comparison, "rank", None), getattr(fair.comparison, "rank_of", None)
+    if is_withheld(fair.value):
+        return CONFIDENTIAL
+    return f"{rank} of {of}" if rank and of else NOT_AVAILABLE
 
 
 def neighbour_names(report) -> list[str]:
@@ -295,3 +310,74 @@ def trend_comparison_sentence(report, measure: str = "cpp_rate_per_10000_at_31_m
     rates = [rate for _, rate, _ in judged]
     return say("fair_comparison.trend", first=judged[0][0], last=judged[-1][0], la_name=report.la_name,
                low=format_rate(min(rates)), high=format_rate(max(rates)), relation=relation)
+
+
+def trend_intervals(report, measure: str = "cpp_rate_per_10000_at_31_march") -> list:
+    """The 95% interval of ``measure`` in each year of :attr:`ReportContext.trend` (oldest first), from that year's
+    protected figures: an :class:`~cpstats.figures.uncertainty.Interval`, a withheld one, or ``None``."""
+    return [interval_for(measure, report.figures.flat.get(label) or {}) for label in report.trend.index]
+def neighbours_note(report) -> str | None:
+    """Who the statistical neighbours are, how DfE chose them, and what the ranks in the tables mean; ``None``
+    where the reference data name no neighbours."""
+    from cpstats.present.numbers import format_count
+    from cpstats.present.sentences import _joined, say
+
+    names = neighbour_names(report)
+    if not names:
+        return None
+    return say("neighbours_note", la_name=report.la_name, count=format_count(len(names)), names=_joined(names))
+
+
+COMPARATOR_SOURCES_NOTE = (
+    "Where each of England's figures comes from. A figure from DfE's Local Authority Interactive Tool (LAIT) is "
+    "the latest DfE publishes for that year: a rate there is worked out with today's ONS population estimates, "
+    "so it can differ slightly from the rate in DfE's release for the year, which used the estimates of the time. "
+    "A figure from the Children in need statistics (explore-education-statistics) is the one in DfE's release. "
+    "The region's and the statistical neighbours' figures come from DfE's Children in need statistics for each "
+    "authority; their rates per 10,000 children are worked out from DfE's published counts and the ONS mid-year "
+    "population estimates DfE publishes with them."
+)
+"""What the comparator sources table says, for the reader."""
+
+
+def reader_source(source: str, rate: bool = True) -> str:
+    """Where one of England's figures comes from, in readers' words (the reference data's own citation, with its
+    file and field names, stays in ``data/reference``).
+
+    >>> reader_source("DfE Local Authority Interactive Tool (LAIT), LAIT 'Short Desc'=CPP_rate")
+    "DfE's Local Authority Interactive Tool: the latest figure, with today's population estimates"
+    >>> reader_source("DfE, Children in need statistics (explore-education-statistics), file d3_cpps_2013_to_2025.csv")
+    "DfE's Children in need statistics release, table D3"
+    """
+    import re
+
+    if source.startswith("DfE Local Authority Interactive Tool"):
+        return ("DfE's Local Authority Interactive Tool: the latest figure"
+                + (", with today's population estimates" if rate else ""))
+    table = re.search(r"file ([a-z]\d+)_", source)
+    if table:
+        return f"DfE's Children in need statistics release, table {table.group(1).upper()}"
+    if "Children in need statistics" in source:
+        return "DfE's Children in need statistics release"
+    return source
+
+
+def comparator_sources_table(report, names=None) -> pd.DataFrame | None:
+    """England's figure for each measure the report compares with it, with the DfE release or derivation it
+    comes from; ``None`` when the reference data hold none for the year."""
+    from cpstats.present.labels import figure_label
+
+    names = names or [*MEASURE_WORDS]
+    rows = []
+    for name in names:
+        found = report.england(name)
+        if found is None:
+            continue
+        value, source = found
+        shown = format_percent(value, places=1) if name.endswith("_pct") else format_rate(value)
+        rows.append((figure_label(name), shown, reader_source(source, rate="per_10000" in name)))
+    if not rows:
+        return None
+    label = report.year.label
+    return pd.DataFrame({"Measure": [r[0] for r in rows], f"England {label}": [r[1] for r in rows],
+                         "Source": [r[2] for r in rows]})

@@ -4,7 +4,8 @@ Every English authority is a small grey dot; the statistical neighbours are tria
 a large diamond, labelled. England's rate is a solid line, the 95% control limits dashed and the 99.8%
 limits dotted, so no meaning rests on colour alone. The text alternative states where the authority
 stands and how many authorities lie beyond each limit; :func:`funnel_table` gives the authority's and
-its neighbours' values with the limits at their populations, for the page and the downloads.
+its neighbours' values with the limits at their populations, for the page and the downloads, and
+:func:`funnel_points_table` every authority's, offered for download beside the plot.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from cpstats.figures.funnel import Funnel
 from cpstats.present.charts import PALETTE, TEXT_SIZE, WIDTH, Chart, configure_matplotlib, figure_to_svg
 from cpstats.present.numbers import format_count, format_rate
 
-__all__ = ["funnel_chart", "describe_funnel", "funnel_table"]
+__all__ = ["funnel_chart", "describe_funnel", "funnel_table", "funnel_points_table"]
 
 
 def describe_funnel(f: Funnel, la_name: str, title: str) -> str:
@@ -75,7 +76,39 @@ def funnel_chart(f: Funnel, la_name: str, *, title: str) -> Chart:
     axes.set_ylabel("Per 10,000 children")
     axes.set_ylim(bottom=0, top=max(f.points["rate"].max(), f.england) * 1.1)  # the limits run off at the narrow end
     axes.legend(loc="upper left", bbox_to_anchor=(0, -0.2), fontsize=TEXT_SIZE, frameon=False, ncols=1)
-    return Chart(figure_to_svg(figure), describe_funnel(f, la_name, title), title)
+    return Chart(figure_to_svg(figure), describe_funnel(f, la_name, title), title,
+                 source="other authorities: DfE, Children in need statistics, and ONS mid-year population estimates; "
+                        f"{la_name}: its own records, computed by cpstats")
+
+
+def _where(row, england: float) -> str:
+    if row["within_95"]:
+        return "Within the 95% limits"
+    side = "Below" if row["rate"] < england else "Above"
+    return f"{side} the 95% limit" if row["within_998"] else f"{side} the 99.8% limit"
+
+
+def funnel_points_table(f: Funnel, la_name: str) -> pd.DataFrame:
+    """Every authority of a funnel plot, as the plot draws it: its DfE code, name, children, rate, both limits at its
+    size and where it stands; the authority first (its rate the report's protected figure), then its neighbours,
+    then every other authority by code. The others' figures are DfE's published ones."""
+    from cpstats.figures.funnel import LIMITS, control_limits
+
+    order = {"authority": 0, "neighbour": 1, "other": 2}
+    rows = f.points.assign(_order=f.points["role"].map(order)).sort_values(["_order", "la_code"], kind="stable")
+    low95, high95 = control_limits(f.england, rows["population"], LIMITS[0])
+    low998, high998 = control_limits(f.england, rows["population"], LIMITS[1])
+    roles = {"authority": "This report's authority", "neighbour": "Statistical neighbour", "other": "Other authority"}
+    return pd.DataFrame({
+        "Authority": [la_name if role == "authority" else str(name) for name, role in zip(rows["la_name"], rows["role"])],
+        "DfE code": [str(int(code)) for code in rows["la_code"]],
+        "Role in the plot": [roles[role] for role in rows["role"]],
+        "Children under 18": [format_count(int(n)) for n in rows["population"]],
+        "Per 10,000": [format_rate(r) for r in rows["rate"]],
+        "95% limits at that size": [f"{format_rate(lo)} to {format_rate(hi)}" for lo, hi in zip(low95, high95)],
+        "99.8% limits at that size": [f"{format_rate(lo)} to {format_rate(hi)}" for lo, hi in zip(low998, high998)],
+        "Where it stands": [_where(row, f.england) for _, row in rows.iterrows()],
+    })
 
 
 def funnel_table(f: Funnel, la_name: str) -> pd.DataFrame:
@@ -87,10 +120,7 @@ def funnel_table(f: Funnel, la_name: str) -> pd.DataFrame:
     low95, high95 = control_limits(f.england, rows["population"], LIMITS[0])
 
     def where(row) -> str:
-        if row["within_95"]:
-            return "Within the 95% limits"
-        side = "Below" if row["rate"] < f.england else "Above"
-        return f"{side} the 95% limit" if row["within_998"] else f"{side} the 99.8% limit"
+        return _where(row, f.england)
 
     return pd.DataFrame({
         "Authority": [la_name if role == "authority" else f"{name} (neighbour)"

@@ -16,7 +16,7 @@ from typing import Mapping
 
 from cpstats.present import tables as t
 
-__all__ = ["MEASURE_LABELS", "BREAKDOWN_LABELS", "figure_label", "local_labels", "unit_of"]
+__all__ = ["MEASURE_LABELS", "BREAKDOWN_LABELS", "figure_label", "prose_label", "local_labels", "unit_of"]
 
 MEASURE_LABELS: dict[str, str] = {}
 """A figure's flat name to the words of the row that shows it in the report's tables (first table wins)."""
@@ -38,7 +38,7 @@ MEASURE_LABELS.update({
 
 _CHILDREN = "Children subject of a plan during the year"
 BREAKDOWN_LABELS: dict[str, tuple[str, Mapping[str, str]]] = {
-    "icpc_working_days_bands": ("Initial conferences by working days from the section 47 start", t.ICPC_BAND_LABELS),
+    "icpc_working_days_bands": ("Children at an initial conference by working days from the section 47 start", t.ICPC_BAND_LABELS),
     "category_during_year": (f"{_CHILDREN} (latest category)", t.CATEGORY_LABELS),
     "initial_category_of_starts": ("Child Protection Plans started (initial category)", t.CATEGORY_LABELS),
     "latest_category_at_31_march": ("Children subject of a plan on 31 March (latest category)", t.CATEGORY_LABELS),
@@ -135,3 +135,21 @@ def unit_of(name: str) -> str:
     if name.endswith("mean_rating"):
         return "mean"
     return "count"
+
+
+UNIT_SUFFIXES = (" (%)", ", per 10,000")
+"""What a table's label ends with to give its unit, which a sentence says with the value instead."""
+
+
+def prose_label(name: str, local: Mapping[str, str] | None = None) -> str:
+    """A figure's one label (:func:`figure_label`) as a sentence names it: without the unit a table's label
+    ends with (the sentence gives the value with its unit).
+
+    >>> prose_label("rereferrals_within_12_months_pct"), prose_label("referrals")
+    ('Re-referrals within 12 months of a previous referral', 'Referrals')
+    """
+    label = figure_label(name, local)
+    for suffix in UNIT_SUFFIXES:
+        if label.endswith(suffix):
+            return label[: -len(suffix)]
+    return label

@@ -24,27 +24,17 @@ from cpstats.data.periods import ReportingYear
 from cpstats.data.reference import ENGLAND_MEASURES, published_figures
 from cpstats.figures.figures import CONFIDENTIAL, is_withheld
 from cpstats.present.numbers import format_count, format_percent, format_rate
-from cpstats.present.tables import NOT_AVAILABLE_SYMBOL, _measure_cell
+from cpstats.present.tables import LABELS, NOT_AVAILABLE_SYMBOL, _measure_cell
 
-__all__ = ["FEW_RECORDS", "RECONCILED_MEASURES", "reconcile", "reconciliation_table", "reconciliation_sentence", "EXPLANATION",
+__all__ = ["CONFERENCE_SOURCES", "SOURCES_NOTE", "conference_check", "sources_table", "sources_sentence",
+           "FEW_RECORDS", "RECONCILED_MEASURES", "reconcile", "reconciliation_table", "reconciliation_sentence", "EXPLANATION",
            "possible_cause", "LARGE_DIFFERENCE", "CAUSE_COLUMN"]
 
-RECONCILED_MEASURES = {
-    "referrals": "Referrals",
-    "rereferrals_within_12_months_pct": "Re-referrals within 12 months (%)",
-    "s47_enquiries": "Section 47 enquiries",
-    "icpcs": "Children at an Initial Child Protection Conference",
-    "icpc_within_15_working_days_pct": "Initial conferences within 15 working days (%)",
-    "plan_starts": "Child Protection Plans started",
-    "plan_start_rate_per_10000": "Plans started, per 10,000 children",
-    "children_on_plan_at_31_march": "Children subject of a plan on 31 March",
-    "cpp_rate_per_10000_at_31_march": "Children subject of a plan on 31 March, per 10,000",
-    "plan_ends": "Child Protection Plans ended",
-    "second_or_subsequent_plan_pct": "Second or subsequent plans (%)",
-    "on_plan_2_years_or_more_at_31_march": "Children on a plan for 2 years or more on 31 March",
-    "ended_plans_2_years_or_more_pct": "Plans ended that lasted 2 years or more (%)",
-    "reviews_in_timescale_pct": "Children with all reviews in timescale (%)",
-}
+RECONCILED_MEASURES = {name: LABELS[name] for name in (
+    "referrals", "rereferrals_within_12_months_pct", "s47_enquiries", "icpcs", "icpc_within_15_working_days_pct",
+    "plan_starts", "plan_start_rate_per_10000", "children_on_plan_at_31_march", "cpp_rate_per_10000_at_31_march",
+    "plan_ends", "second_or_subsequent_plan_pct", "on_plan_2_years_or_more_at_31_march",
+    "ended_plans_2_years_or_more_pct", "reviews_in_timescale_pct")}
 """The measures DfE publishes for each authority, in report order, with the words the reader sees."""
 
 EXPLANATION = (
@@ -169,6 +159,20 @@ def reconciliation_table(reconciled: pd.DataFrame, la_name: str, year: Reporting
     })
 
 
+def unexplained(reconciled: pd.DataFrame) -> set[str]:
+    """The measures whose difference from DfE's published figure the data do not explain (marked "to check" in
+    :func:`reconciliation_table`): a figure not to headline until it is checked.
+
+    >>> unexplained(reconcile({"referrals": 305, "icpcs": 24}, {"referrals": 308, "icpcs": 34}))
+    {'icpcs'}
+    """
+    if reconciled is None or reconciled.empty:
+        return set()
+    differences = dict(zip(reconciled["measure"], reconciled["difference"]))
+    return {n for n, d, p in zip(reconciled["measure"], reconciled["difference"], reconciled["published"])
+            if possible_cause(n, d, p, differences).endswith("to check")}
+
+
 def _said(name: str, value) -> str:
     """A value as a sentence states it: in a public report a small count is "fewer than 6" (a table shows it as ``[c]``)."""
     if isinstance(value, int) and not isinstance(value, bool) and not name.endswith("_pct") and "per_10000" not in name:
@@ -200,8 +204,8 @@ def reconciliation_sentence(reconciled: pd.DataFrame, la_name: str, year: Report
     hidden = len(reconciled) - len(compared)
     text = (
         f"DfE published {format_count(len(reconciled))} of this report's figures for {la_name} for "
-        f"{year.label}. {format_count(len(compared) - len(differ))} of the "
-        f"{format_count(len(compared))} that can be compared agree exactly"
+        f"{year.label}. Of the {format_count(len(compared))} that can be compared, "
+        f"{format_count(len(compared) - len(differ))} agree exactly"
     )
     if len(differ):
         largest = max(differ.itertuples(), key=lambda r: abs(r.difference) / max(abs(r.published), 1))
@@ -210,8 +214,8 @@ def reconciliation_sentence(reconciled: pd.DataFrame, la_name: str, year: Report
                  f"{_said(largest.measure, largest.published)} published)")
     text += "."
     if hidden:
-        text += (f" {format_count(hidden)} {'was' if hidden == 1 else 'were'} suppressed by DfE or in this report, "
-                 "or cannot be compared.")
+        text += (" The remaining figure was" if hidden == 1 else f" The remaining {format_count(hidden)} were") + \
+            " suppressed by DfE or in this report, or cannot be compared."
     return text
 
 
@@ -227,3 +231,95 @@ def published_for(la_code: int | str, year: ReportingYear | str, reference_dir: 
 def _as_count(name: str, value):
     is_count = not (name.endswith("_pct") or "per_10000" in name)
     return int(value) if is_count and isinstance(value, float) and value.is_integer() else value
+
+
+# ----------------------------------------------------------------- the conference records beside the case records
+
+
+CONFERENCE_SOURCES = (
+    ("icpcs", "Case records: each child's section 47 enquiry and the date of its initial conference",
+     "8. Number of children; 20. Reconciliation with DfE"),
+    ("plan_starts", "Case records: each child's Child Protection Plans", "8. Number of children; 12. Repeat plans"),
+    ("icpc_threshold_not_met", "The authority's conference records: each child's conference and its outcome",
+     "8. Number of children"),
+    ("conferences_held.ICPC", "The authority's conference records: each conference held",
+     "3. Conference attendance; 9. Abuse categories"),
+)
+"""The figures about initial conferences, the source each is counted from, and the sections that use it:
+the case records (those of the children in need census) and the authority's own conference records are
+two sources, which this report sets side by side rather than letting one contradict the other unseen."""
+
+SOURCES_NOTE = (
+    "Two sources describe initial conferences: the case records (section 47 enquiries and plans, as the children in "
+    "need census has them) and the authority's own conference records (each conference, and for each child whether "
+    "the threshold for a plan was met). The table says which source each figure comes from. The check beneath it "
+    "compares them: children at an initial conference less plans started should be close to the children for whom "
+    "the threshold was not met; a gap of more than a tenth of the children and more than five is marked to check."
+)
+"""What the sources table is, for the reader."""
+
+
+def conference_check(values: Mapping[str, object]) -> dict:
+    """Whether the conference records agree with the case records, from a year's protected figures.
+
+    ``status`` is ``"agree"``, ``"differ"`` or ``"unknown"`` (a figure withheld or not collected); with the
+    children at an initial conference less plans started (``without_plan``, case records) and the children for
+    whom the threshold was not met (``not_met``, conference records).
+
+    >>> conference_check({"icpcs": 1308, "plan_starts": 727, "icpc_threshold_not_met": 0})["status"]
+    'differ'
+    >>> conference_check({"icpcs": 35, "plan_starts": 32, "icpc_threshold_not_met": 3})["status"]
+    'agree'
+    """
+    icpcs, starts, not_met = (values.get(name) for name in ("icpcs", "plan_starts", "icpc_threshold_not_met"))
+    found = {"icpcs": icpcs, "plan_starts": starts, "not_met": not_met, "without_plan": None, "status": "unknown"}
+    numbers = [icpcs, starts, not_met]
+    if any(v is None or is_withheld(v) or not isinstance(v, int) for v in numbers):
+        return found
+    found["without_plan"] = icpcs - starts
+    gap = abs(found["without_plan"] - not_met)
+    found["status"] = "differ" if gap > max(LARGE_DIFFERENCE * icpcs, FEW_RECORDS) else "agree"
+    return found
+
+
+def sources_table(values: Mapping[str, object]) -> pd.DataFrame | None:
+    """The figures about initial conferences, each with its value, its source and where the report uses it;
+    ``None`` when the conference records were not collected (there is then one source only)."""
+    from cpstats.present.labels import figure_label
+    from cpstats.present.tables import _count
+
+    if values.get("icpc_threshold_not_met") is None:
+        return None
+    flat = _flat(values)
+    return pd.DataFrame({
+        "Figure": [figure_label(name) for name, _, _ in CONFERENCE_SOURCES],
+        "Value": [_count(flat.get(name)) for name, _, _ in CONFERENCE_SOURCES],
+        "Source": [source for _, source, _ in CONFERENCE_SOURCES],
+        "Used in": [used for _, _, used in CONFERENCE_SOURCES],
+    })
+
+
+def _flat(values: Mapping[str, object]) -> dict:
+    from cpstats.figures.figures import flatten
+
+    return flatten(values)
+
+
+def sources_sentence(values: Mapping[str, object], year: ReportingYear) -> str | None:
+    """The check of the conference records against the case records, in words; ``None`` without conference records."""
+    from cpstats.present.numbers import plural
+    from cpstats.present.sentences import say
+
+    if values.get("icpc_threshold_not_met") is None:
+        return None
+    check = conference_check(values)
+    words = {"year": year.label, "icpcs": format_count(check["icpcs"]), "plans": format_count(check["plan_starts"]),
+             "not_met": plural(check["not_met"], "child", "children")}
+    if check["status"] == "unknown":
+        return say("sources.unknown", **words)
+    gap = check["without_plan"]
+    without = (f", so {format_count(gap)} without a plan starting" if gap >= 0
+               else f", {format_count(-gap)} more plans than children")
+    if check["status"] == "differ":
+        return say("sources.differ", without=without, **words)
+    return say("sources.agree", without=without, **words)

@@ -141,7 +141,7 @@ def say(key: str, **values) -> str:
     naming the file and the template.
 
     >>> say("marac", victims="18 victims were", year="2017-18", children="24 children", repeat="8")
-    '18 victims were referred to the Multi Agency Risk Assessment Conference (MARAC) in 2017-18, with 24 children in their households; 8 of the victims were repeat victims.'
+    'In 2017-18, 18 victims were referred to the Multi Agency Risk Assessment Conference (MARAC), with 24 children in their households; 8 of the victims were repeat victims.'
     """
     from cpstats.present.commentary import Context, fill
 
@@ -175,16 +175,24 @@ def referrals_sentence(current: Mapping, previous: Mapping | None, year: Reporti
 
 
 def s47_sentence(measures: Mapping, year: ReportingYear) -> str:
-    """Section 47 strategy discussions and requests for an initial conference."""
-    return say("s47", year=year.label, enquiries=plural(measures["s47_enquiries"], "referral"),
+    """Section 47 enquiries started and requests for an initial conference."""
+    return say("s47", year=year.label, enquiries=plural(measures["s47_enquiries"], "section 47 enquiry", "section 47 enquiries"),
                requests=format_count(measures["icpc_requests"]))
 
 
 def icpc_sentence(measures: Mapping, year: ReportingYear) -> str:
-    """Initial conferences held, how many on time, and where the threshold was not met."""
+    """Initial conferences held, how many on time, and where the threshold was not met.
+
+    The threshold comes from the conference records, the children at a conference from the case records: the
+    sentence says which source says what, and says so when the two do not agree
+    (:func:`cpstats.present.reconciliation.conference_check`), rather than "the threshold was always met"
+    beside more children at a conference than plans started.
+    """
+    from cpstats.present.reconciliation import conference_check
+
     held = measures["icpcs"]
     on_time = measures["icpc_within_15_working_days_pct"]
-    children = _capital(plural(held, "child", "children"))
+    children = plural(held, "child", "children")
     if on_time is not None and not is_withheld(on_time):
         text = say("icpc.held_on_time", children=children, year=year.label, on_time=format_percent(on_time))
     else:
@@ -194,6 +202,9 @@ def icpc_sentence(measures: Mapping, year: ReportingYear) -> str:
         text += " " + say("icpc.threshold_not_met", children=plural(not_met, "child", "children"))
     elif not_met == 0 and held:
         text += " " + say("icpc.threshold_always_met")
+    if not_met is not None and conference_check(measures)["status"] == "differ":
+        # the conference records' figure is said as theirs, beside what the case records show
+        text += " " + say("icpc.sources_differ", icpcs=format_count(held), plans=format_count(measures["plan_starts"]))
     return text
 
 
@@ -290,7 +301,7 @@ def profile_sentence(measures: Mapping, year: ReportingYear) -> str:
 
     >>> profile_sentence({"sex": {"M": 22, "F": 17, "U": 1}, "disability": {"Y": 2, "N": 38}},
     ...                  ReportingYear.parse("2017-18"))
-    'Of the children subject of a Child Protection Plan during 2017-18, 22 were male and 17 female (56% male, 44% female, excluding unborn and unknown); 1 was unborn or of unknown sex. 2 children had a disability.'
+    'Of the children subject of a Child Protection Plan during 2017-18, 22 were male and 17 female (56% male, 44% female, excluding unborn and unknown); 1 was unborn or of unknown sex. Of these children, 2 children had a disability.'
     """
     sex, disability = measures["sex"], measures["disability"]
     said = [f"{format_count(sex[k])} {word}" for k, word in (("M", "male"), ("F", "female")) if not _secondary(sex[k])]
@@ -310,7 +321,7 @@ def profile_sentence(measures: Mapping, year: ReportingYear) -> str:
     else:
         text = say("profile.not_shown", year=year.label)
     if not _secondary(disability["Y"]):
-        text += " " + say("profile.disability", children=_capital(plural(disability["Y"], "child", "children")))
+        text += " " + say("profile.disability", children=plural(disability["Y"], "child", "children"))
     if any(_secondary(v) for v in [*sex.values(), *disability.values()]):
         text += " " + say("profile.some_hidden")
     return text
@@ -371,12 +382,12 @@ def duration_sentence(measures: Mapping, year: ReportingYear) -> str:
     if not ended:
         return say("duration.none", year=year.label)
     expected = measures["ended_plans_by_duration"]["over_6_months_to_under_1_year"]
-    text = say("duration.ended", plans=_capital(plural(ended, "Child Protection Plan")), year=year.label)
+    text = say("duration.ended", plans=plural(ended, "Child Protection Plan"), year=year.label)
     if _secondary(expected):
         return text
     if expected == 0:
         return text + " " + say("duration.expected_none")
-    return text + " " + say("duration.expected", expected=_capital(format_count(expected)),
+    return text + " " + say("duration.expected", expected=format_count(expected),
                             share=share_phrase(expected, ended))
 
 
@@ -425,14 +436,14 @@ def conferences_sentence(values: Mapping, year: ReportingYear) -> str | None:
 
     >>> conferences_sentence({"conferences_held": {"ICPC": 16, "RCPC": 36, "TRANSFER_IN": 0, "total": 52}},
     ...                      ReportingYear.parse("2017-18"))
-    '52 Child Protection Conferences were held in 2017-18: 16 initial, 36 review and no transfer-in conferences.'
+    'In 2017-18, 52 Child Protection Conferences were held: 16 initial, 36 review and no transfer-in conferences.'
     """
     held = values.get("conferences_held")
     if held is None:
         return None
     kinds = [(held["ICPC"], "initial"), (held["RCPC"], "review"), (held["TRANSFER_IN"], "transfer-in")]
     listed = [f"{'no' if not is_withheld(n) and n == 0 else _shown(n)} {kind}" for n, kind in kinds]
-    return say("conferences", conferences=_capital(plural(held["total"], "Child Protection Conference")),
+    return say("conferences", conferences=plural(held["total"], "Child Protection Conference"),
                verb="was" if _one(held["total"]) else "were", year=year.label, kinds=_joined(listed))
 
 
@@ -446,7 +457,7 @@ def children_at_conferences_sentence(values: Mapping, year: ReportingYear) -> st
                invited=plural(invited["invited"], "child was", "children were"), attended=format_count(invited["attended"]))
     if advocated is not None:
         text += " " + say("children_at_conferences.advocate",
-                          advocated=_capital(plural(advocated, "child was", "children were")))
+                          advocated=plural(advocated, "child was", "children were"))
     return text
 
 
@@ -471,7 +482,7 @@ def audits_sentence(values: Mapping, target: int, year: ReportingYear) -> str | 
 
     >>> months = dict(zip("abcdefghijkl", [1, 2, 2, 2, 1, 2, 2, 2, 2, 1, 1, 2]))
     >>> audits_sentence({"case_audits_by_month": months}, 2, ReportingYear.parse("2017-18"))
-    '20 case audits were completed in 2017-18 against a target of 2 a month: the target was met in 8 of the 12 months; in 4 months 1 audit was completed.'
+    'In 2017-18, 20 case audits were completed against a target of 2 a month: the target was met in 8 of the 12 months; in 4 months 1 audit was completed.'
     """
     months = values.get("case_audits_by_month")
     if months is None:
@@ -482,7 +493,7 @@ def audits_sentence(values: Mapping, target: int, year: ReportingYear) -> str | 
         number = plural(sum(c == n for c in counts), "month")
         parts.append(f"in {number} no audit was completed" if n == 0
                      else f"in {number} {plural(n, 'audit')} {'was' if _one(n) else 'were'} completed")
-    return say("audits.completed", audits=_capital(plural(sum(counts), "case audit")),
+    return say("audits.completed", audits=plural(sum(counts), "case audit"),
                verb="was" if _one(sum(counts)) else "were", year=year.label, target=format_count(target),
                met=format_count(sum(n >= target for n in counts)), months=format_count(len(counts)),
                shortfalls="; " + "; ".join(parts) if parts else "")
@@ -516,12 +527,12 @@ def marac_sentence(values: Mapping, year: ReportingYear) -> str | None:
 
     >>> marac_sentence({"marac_victims": 18, "marac_children": 24, "marac_repeat_victims": 8},
     ...                ReportingYear.parse("2017-18"))
-    '18 victims were referred to the Multi Agency Risk Assessment Conference (MARAC) in 2017-18, with 24 children in their households; 8 of the victims were repeat victims.'
+    'In 2017-18, 18 victims were referred to the Multi Agency Risk Assessment Conference (MARAC), with 24 children in their households; 8 of the victims were repeat victims.'
     """
     victims = values.get("marac_victims")
     if victims is None:
         return None
-    return say("marac", victims=_capital(plural(victims, "victim was", "victims were")), year=year.label,
+    return say("marac", victims=plural(victims, "victim was", "victims were"), year=year.label,
                children=plural(values["marac_children"], "child", "children"),
                repeat=format_count(values["marac_repeat_victims"]))
 
@@ -551,7 +562,7 @@ def feedback_sentence(values: Mapping, year: ReportingYear) -> str | None:
               if not is_withheld(f["good_pct"]) and f["good_pct"] is not None]
     if any(_secondary(f["forms"]) for _, f in given):
         counts.append("others not shown separately")
-    return say("feedback.returned", forms=_capital(plural(total, "feedback form")),
+    return say("feedback.returned", forms=plural(total, "feedback form"),
                verb="was" if _one(total) else "were", year=year.label, respondents=_joined(counts),
                shares=_joined(shares) if shares else "a share not shown")
 

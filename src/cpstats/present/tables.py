@@ -278,19 +278,53 @@ def _total(counts: Mapping, whole=None):
 # ----------------------------------------------------------------- section 8
 
 
-DEMAND_ROWS = (
-    ("Referrals", "referrals"),
-    ("Section 47 strategy discussions", "s47_enquiries"),
-    ("Requests for an Initial Child Protection Conference", "icpc_requests"),
-    ("Children at an Initial Child Protection Conference", "icpcs"),
-    ("Children for whom the conference threshold was not met", "icpc_threshold_not_met"),
-    ("Child Protection Plans started", "plan_starts"),
-    ("Child Protection Plans ended", "plan_ends"),
-    ("Children subject of a plan during the year", "children_with_plan_during_year"),
-    ("Families of those children", "families_with_plan_during_year"),
-    ("Of those children, unborn when the plan started", "unborn_at_plan_start"),
-    ("Children subject of a plan on 31 March", "children_on_plan_at_31_march"),
-)
+LABELS: dict[str, str] = {
+    "referrals": "Referrals",
+    "s47_enquiries": "Section 47 enquiries",
+    "icpc_requests": "Requests for an Initial Child Protection Conference",
+    "icpcs": "Children at an Initial Child Protection Conference",
+    "icpc_threshold_not_met": "Children for whom the conference threshold was not met",
+    "plan_starts": "Child Protection Plans started",
+    "plan_ends": "Child Protection Plans ended",
+    "children_with_plan_during_year": "Children subject of a plan during the year",
+    "families_with_plan_during_year": "Families with a child subject of a plan during the year",
+    "unborn_at_plan_start": "Children unborn when their plan started",
+    "children_on_plan_at_31_march": "Children subject of a plan on 31 March",
+    "cpp_rate_per_10000_at_31_march": "Children subject of a plan on 31 March, per 10,000",
+    "plan_start_rate_per_10000": "Child Protection Plans started, per 10,000",
+    "icpc_within_15_working_days_pct": "Initial conferences within 15 working days of the section 47 enquiry starting (%)",
+    "reviews_in_timescale_pct": "Children on a plan for 3 months or more with all reviews in timescale (%)",
+    "rereferrals_within_12_months_pct": "Re-referrals within 12 months of a previous referral (%)",
+    "ended_plans_2_years_or_more_pct": "Plans ended that lasted 2 years or more (%)",
+    "on_plan_2_years_or_more_at_31_march": "Children on a plan for 2 years or more on 31 March",
+    "on_plan_2_years_or_more_at_31_march_pct": "Children on a plan for 2 years or more on 31 March (% of those on a plan)",
+    "second_or_subsequent_plan_pct": "Second or subsequent plans, ever (%)",
+    "second_plan_within_2_years_pct": "Second plans within 2 years of the previous one ending (%)",
+    "conferences_held.ICPC": "Initial Child Protection Conferences",
+    "conferences_held.RCPC": "Review Child Protection Conferences",
+    "conferences_held.TRANSFER_IN": "Transfer-in conferences",
+    "conferences_held.total": "All conferences",
+    "conferences_with_domestic_abuse": "Conferences with domestic abuse as a risk factor",
+    "conferences_with_domestic_abuse_pct": "Conferences with domestic abuse as a risk factor (%)",
+    "children_invited_to_conferences.invited": "Children invited to their conference",
+    "children_invited_to_conferences.attended": "Children who attended their conference",
+    "children_with_advocate": "Children supported by the Independent Advocacy Service",
+    "marac_victims": "Victims referred to MARAC",
+    "marac_children": "Children in the households of victims referred to MARAC",
+    "marac_repeat_victims": "Victims referred to MARAC again (repeat victims)",
+}
+"""One label per measure, from the measure's definition: every table, sentence that names a measure, the
+appendix, the reconciliation and the downloads use these words (:func:`cpstats.present.labels.figure_label`)."""
+
+
+def _rows(*names: str) -> tuple[tuple[str, str], ...]:
+    """A table's rows: each measure's one label (:data:`LABELS`) and its name."""
+    return tuple((LABELS[name], name) for name in names)
+
+
+DEMAND_ROWS = _rows("referrals", "s47_enquiries", "icpc_requests", "icpcs", "icpc_threshold_not_met", "plan_starts",
+                    "plan_ends", "children_with_plan_during_year", "families_with_plan_during_year",
+                    "unborn_at_plan_start", "children_on_plan_at_31_march")
 """The rows of :func:`demand_table`: the words the reader sees and the measure's name."""
 
 
@@ -312,12 +346,7 @@ def demand_table(current: Mapping, previous: Mapping | None, year: ReportingYear
     return table
 
 
-FUNNEL_MEASURES = (
-    "Referrals",
-    "Section 47 strategy discussions",
-    "Requests for an Initial Child Protection Conference",
-    "Children at an Initial Child Protection Conference",
-)
+FUNNEL_MEASURES = tuple(LABELS[name] for name in ("referrals", "s47_enquiries", "icpc_requests", "icpcs"))
 """The rows of :func:`demand_table` that follow a referral to its initial conference."""
 
 
@@ -326,10 +355,7 @@ def funnel_rows(demand: pd.DataFrame) -> pd.DataFrame:
     return demand[demand["Measure"].isin(FUNNEL_MEASURES)]
 
 
-RATE_ROWS = (
-    ("Children subject of a plan on 31 March, per 10,000", "cpp_rate_per_10000_at_31_march"),
-    ("Plans started in the year, per 10,000", "plan_start_rate_per_10000"),
-)
+RATE_ROWS = _rows("cpp_rate_per_10000_at_31_march", "plan_start_rate_per_10000")
 
 
 def rate_table(measures: Mapping, la_name: str, year: ReportingYear, england: Mapping[str, object],
@@ -343,10 +369,11 @@ def rate_table(measures: Mapping, la_name: str, year: ReportingYear, england: Ma
 
 
 def icpc_timeliness_table(measures: Mapping) -> pd.DataFrame:
-    """Initial conferences by working days from the start of the section 47 enquiry."""
+    """Children at an initial conference by working days from the start of the section 47 enquiry (the
+    conferences are counted per child, as DfE counts them, so the column is "Children")."""
     return breakdown_table(
         measures["icpc_working_days_bands"], ICPC_BAND_LABELS,
-        label_heading="Working days from section 47 start", count_heading="Conferences",
+        label_heading="Working days from section 47 start", count_heading="Children",
     )
 
 
@@ -417,12 +444,16 @@ def comparison_table(
     year: ReportingYear,
     england: Mapping[str, object] | None = None,
     previous: Mapping | None = None,
+    intervals: bool = False,
 ) -> pd.DataFrame:
     """Headline measures with their comparators, each column labelled with its year.
 
     Columns: ``Measure``; the authority in the year before (when ``previous``
-    is given); the authority in the year; England in the same year (``[x]``
-    where England publishes no such figure).
+    is given); the authority in the year; with ``intervals``, its 95% interval
+    (:func:`cpstats.figures.uncertainty.interval_for`: ``[c]`` for a withheld
+    figure, ``[x]`` where the report shows no counts to work it from, ``[z]``
+    for a count); England in the same year (``[x]`` where England publishes no
+    such figure).
 
     Parameters
     ----------
@@ -452,42 +483,45 @@ def comparison_table(
     if previous is not None:
         table[f"{la_name} {year.previous().label}"] = [_measure_cell(name, previous.get(name)) for _, name in rows]
     table[f"{la_name} {year.label}"] = [_measure_cell(name, current.get(name)) for _, name in rows]
+    if intervals:
+        table[f"95% interval {year.label}"] = [_interval_cell(name, current) for _, name in rows]
     table[f"England {year.label}"] = [national(name) for _, name in rows]
     return table
 
 
-REVIEW_ROWS = (
-    ("Children on a plan for 3 months or more with all reviews in timescale (%)", "reviews_in_timescale_pct"),
-    ("Children on a plan for 2 years or more on 31 March", "on_plan_2_years_or_more_at_31_march"),
-    ("Children on a plan for 2 years or more on 31 March (% of those on a plan)", "on_plan_2_years_or_more_at_31_march_pct"),
-)
-REPEAT_PLAN_ROWS = (
-    ("Child Protection Plans started", "plan_starts"),
-    ("Second or subsequent plans, ever (%)", "second_or_subsequent_plan_pct"),
-    ("Second plans within 2 years of the previous one ending (%)", "second_plan_within_2_years_pct"),
-)
-PERFORMANCE_ROWS = (
-    ("Initial conferences within 15 working days of the section 47 enquiry starting (%)", "icpc_within_15_working_days_pct"),
-    ("Children on a plan for 3 months or more with all reviews in timescale (%)", "reviews_in_timescale_pct"),
-    ("Re-referrals within 12 months of a previous referral (%)", "rereferrals_within_12_months_pct"),
-    ("Plans ended that lasted 2 years or more (%)", "ended_plans_2_years_or_more_pct"),
-)
+def _interval_cell(name: str, current: Mapping) -> str:
+    """A rate's or percentage's 95% interval as a table shows it ("20.0 to 27.4"), from the year's figures.
+
+    >>> _interval_cell("cpp_rate_per_10000_at_31_march", {"cpp_rate_per_10000_at_31_march": 23.3,
+    ...                "children_on_plan_at_31_march": 19, "population": 8166})
+    '14.0 to 36.3'
+    >>> _interval_cell("plan_starts", {"plan_starts": 20}), _interval_cell("reviews_in_timescale_pct", {})
+    ('[z]', '[x]')
+    """
+    from cpstats.figures.figures import flatten
+    from cpstats.figures.uncertainty import Interval, interval_for
+
+    if not _comparable(name):
+        return NOT_APPLICABLE_SYMBOL
+    found = interval_for(name, flatten(current))
+    if is_withheld(found):
+        return CONFIDENTIAL
+    return str(found) if isinstance(found, Interval) else NOT_AVAILABLE_SYMBOL
 
 
-ENDED_PLAN_ROWS = (
-    ("Child Protection Plans ended", "plan_ends"),
-    ("Plans ended that lasted 2 years or more (%)", "ended_plans_2_years_or_more_pct"),
-)
+REVIEW_ROWS = _rows("reviews_in_timescale_pct", "on_plan_2_years_or_more_at_31_march",
+                    "on_plan_2_years_or_more_at_31_march_pct")
+REPEAT_PLAN_ROWS = _rows("plan_starts", "second_or_subsequent_plan_pct", "second_plan_within_2_years_pct")
+PERFORMANCE_ROWS = _rows("icpc_within_15_working_days_pct", "reviews_in_timescale_pct",
+                         "rereferrals_within_12_months_pct", "ended_plans_2_years_or_more_pct")
 
 
-COMPARATOR_LABELS = {
-    "cpp_rate_per_10000_at_31_march": "Children subject of a plan on 31 March, per 10,000",
-    "plan_start_rate_per_10000": "Plans started in the year, per 10,000",
-    "second_or_subsequent_plan_pct": "Second or subsequent plans (%)",
-    "reviews_in_timescale_pct": "Children with all reviews in timescale (%)",
-    "ended_plans_2_years_or_more_pct": "Plans ended that lasted 2 years or more (%)",
-    "on_plan_2_years_or_more_at_31_march_pct": "Children on a plan for 2 years or more on 31 March (%)",
-}
+ENDED_PLAN_ROWS = _rows("plan_ends", "ended_plans_2_years_or_more_pct")
+
+
+COMPARATOR_LABELS = {name: LABELS[name] for name in (
+    "cpp_rate_per_10000_at_31_march", "plan_start_rate_per_10000", "second_or_subsequent_plan_pct",
+    "reviews_in_timescale_pct", "ended_plans_2_years_or_more_pct", "on_plan_2_years_or_more_at_31_march_pct")}
 
 
 def comparators_table(measures: Mapping, comparisons: Mapping, la_name: str, year: ReportingYear) -> pd.DataFrame | None:
@@ -519,7 +553,7 @@ def comparators_table(measures: Mapping, comparisons: Mapping, la_name: str, yea
         f"England {year.label}": [published(name, c.england) for name, c in rows],
         f"{region} {year.label}": [published(name, c.region) for name, c in rows],
         f"Statistical neighbours' average {year.label}": [published(name, c.neighbours_average) for name, c in rows],
-        "Rank among neighbours (1 = highest)": [
+        "Rank among neighbours (1 = lowest)": [
             f"{c.rank} of {c.rank_of}" if c.rank and not is_withheld(measures.get(name)) else NOT_AVAILABLE_SYMBOL
             for name, c in rows],
     })
@@ -527,20 +561,21 @@ def comparators_table(measures: Mapping, comparisons: Mapping, la_name: str, yea
 
 def ended_plans_table(measures: Mapping, la_name: str, year: ReportingYear, england: Mapping[str, object],
                       previous: Mapping | None = None) -> pd.DataFrame:
-    """Plans ended and the share that lasted 2 years or more: the year before, the year, and England the same year."""
-    return comparison_table(ENDED_PLAN_ROWS, measures, la_name, year, england, previous)
+    """Plans ended and the share that lasted 2 years or more: the year before, the year and its 95% interval, and
+    England the same year."""
+    return comparison_table(ENDED_PLAN_ROWS, measures, la_name, year, england, previous, intervals=True)
 
 
 def reviews_table(measures: Mapping, la_name: str, year: ReportingYear, england: Mapping[str, object],
                   previous: Mapping | None = None) -> pd.DataFrame:
-    """Reviews in timescale and long plans: the year before, the year, and England the same year."""
-    return comparison_table(REVIEW_ROWS, measures, la_name, year, england, previous)
+    """Reviews in timescale and long plans: the year before, the year and its 95% interval, and England the same year."""
+    return comparison_table(REVIEW_ROWS, measures, la_name, year, england, previous, intervals=True)
 
 
 def repeat_plans_table(measures: Mapping, la_name: str, year: ReportingYear, england: Mapping[str, object],
                        previous: Mapping | None = None) -> pd.DataFrame:
-    """Plans started and the share that were second or subsequent plans, with comparators."""
-    return comparison_table(REPEAT_PLAN_ROWS, measures, la_name, year, england, previous)
+    """Plans started and the share that were second or subsequent plans, with the 95% interval and comparators."""
+    return comparison_table(REPEAT_PLAN_ROWS, measures, la_name, year, england, previous, intervals=True)
 
 
 def performance_table(measures: Mapping, la_name: str, year: ReportingYear, england: Mapping[str, object],
@@ -605,26 +640,12 @@ def _by_year(rows: Sequence[tuple[str, str]], current: Mapping, previous: Mappin
     return table
 
 
-CONFERENCE_ROWS = (
-    ("Initial Child Protection Conferences", "conferences_held.ICPC"),
-    ("Review Child Protection Conferences", "conferences_held.RCPC"),
-    ("Transfer-in conferences", "conferences_held.TRANSFER_IN"),
-    ("All conferences", "conferences_held.total"),
-    ("Conferences with domestic abuse as a risk factor", "conferences_with_domestic_abuse"),
-    ("Conferences with domestic abuse as a risk factor (%)", "conferences_with_domestic_abuse_pct"),
-)
-CHILDREN_AT_CONFERENCE_ROWS = (
-    ("Children invited to their conference", "children_invited_to_conferences.invited"),
-    ("Children who attended their conference", "children_invited_to_conferences.attended"),
-    ("Children supported by the Independent Advocacy Service", "children_with_advocate"),
-)
-DOMESTIC_ABUSE_ROWS = (
-    ("Conferences with domestic abuse as a risk factor", "conferences_with_domestic_abuse"),
-    ("Conferences with domestic abuse as a risk factor (%)", "conferences_with_domestic_abuse_pct"),
-    ("Victims referred to MARAC", "marac_victims"),
-    ("Children in the households of those victims", "marac_children"),
-    ("Victims referred to MARAC again (repeat victims)", "marac_repeat_victims"),
-)
+CONFERENCE_ROWS = _rows("conferences_held.ICPC", "conferences_held.RCPC", "conferences_held.TRANSFER_IN",
+                        "conferences_held.total", "conferences_with_domestic_abuse", "conferences_with_domestic_abuse_pct")
+CHILDREN_AT_CONFERENCE_ROWS = _rows("children_invited_to_conferences.invited", "children_invited_to_conferences.attended",
+                                    "children_with_advocate")
+DOMESTIC_ABUSE_ROWS = _rows("conferences_with_domestic_abuse", "conferences_with_domestic_abuse_pct", "marac_victims",
+                            "marac_children", "marac_repeat_victims")
 
 
 def conferences_held_table(current: Mapping, previous: Mapping | None, year: ReportingYear) -> pd.DataFrame | None:
@@ -808,18 +829,32 @@ TABLE_MIME = "application/vnd.cpstats.table+json"
 """The MIME type of a table's machine-readable copy in a notebook's output."""
 
 
-def table_payload(table: pd.DataFrame, caption: str | None = None, source: str | None = None) -> dict:
+def table_payload(table: pd.DataFrame, caption: str | None = None, source: str | None = None,
+                  download_only: bool = False) -> dict:
     """A table as JSON-ready data: caption, column headings and rows of cells as shown.
 
     >>> table_payload(pd.DataFrame({"Age": ["Under 1"], "Children": ["2"]}), "By age")
     {'caption': 'By age', 'source': None, 'columns': ['Age', 'Children'], 'rows': [['Under 1', '2']]}
     """
-    return {
+    payload = {
         "caption": caption,
         "source": source,
         "columns": [str(column) for column in table.columns],
         "rows": [[str(cell) for cell in row] for row in table.itertuples(index=False, name=None)],
     }
+    if download_only:
+        payload["download_only"] = True
+    return payload
+
+
+def table_file_stem(section: str, number: int, download_only: bool = False) -> str:
+    """The file name (without extension) of a section's ``number``-th table, or of its ``number``-th table offered
+    for download only (:func:`offer`), which has a numbering of its own.
+
+    >>> table_file_stem("08_numbers", 3), table_file_stem("08_numbers", 1, download_only=True)
+    ('08_numbers-3', '08_numbers-download-1')
+    """
+    return f"{section}-download-{number}" if download_only else f"{section}-{number}"
 
 
 class TableDisplay:
@@ -832,15 +867,19 @@ class TableDisplay:
     """
 
     def __init__(self, table: pd.DataFrame, caption: str | None = None, source: str | None = None,
-                 withheld: Sequence[dict] = ()):
+                 withheld: Sequence[dict] = (), download_only: bool = False):
         self.table = table
         self.caption = caption
         self.source = source
         self.withheld = list(withheld)
+        self.download_only = download_only
 
     @property
     def data(self) -> str:
-        """The Markdown shown (as :class:`IPython.display.Markdown` has it)."""
+        """The Markdown shown (as :class:`IPython.display.Markdown` has it); for a table offered for download only,
+        a line saying so (a report lays out a link to its CSV instead)."""
+        if self.download_only:
+            return f"*For download only (CSV, {len(self.table)} rows): {self.caption or 'table'}*"
         return to_markdown(self.table, self.caption)
 
     def _repr_markdown_(self) -> str:
@@ -855,11 +894,18 @@ class TableDisplay:
         # the cells withheld (see show) go in the output's metadata: kept in the executed notebook for the
         # build's suppression log, never shown
         metadata = {TABLE_MIME: {"withheld": self.withheld}} if self.withheld else {}
-        return {"text/markdown": self.data, TABLE_MIME: table_payload(self.table, self.caption, self.source)}, metadata
+        return {"text/markdown": self.data,
+                TABLE_MIME: table_payload(self.table, self.caption, self.source, self.download_only)}, metadata
+
+
+DEFAULT_SOURCE = "the authority's own records, computed by cpstats"
+"""The source line of a table or chart that names no other: every one has a source line (Code of Practice)."""
 
 
 def show(table: pd.DataFrame, caption: str | None = None, source: str | None = None) -> TableDisplay:
     """Display a table in a notebook: as Markdown for the reader, and as data for the downloads.
+
+    Every table has a source line: ``source``, or :data:`DEFAULT_SOURCE` for a table of the authority's own figures.
 
     The table is built from the report's protected figures, so in a public report
     what the policy withholds is already ``[c]`` in the page, the PDF and the
@@ -870,4 +916,11 @@ def show(table: pd.DataFrame, caption: str | None = None, source: str | None = N
     TableDisplay
         The object to display (the last expression of a cell, or ``display(...)``).
     """
-    return TableDisplay(table, caption, source)
+    return TableDisplay(table, caption, source or DEFAULT_SOURCE)
+
+
+def offer(table: pd.DataFrame, caption: str, source: str | None = None) -> TableDisplay:
+    """Offer a table for download only: too long for the page (every English authority), it is a CSV and a sheet
+    of the workbook like every table shown, and the page links to its CSV where the notebook displays it (HTML
+    only; the PDF holds no files). Built from the report's protected figures, like every table."""
+    return TableDisplay(table, caption, source or DEFAULT_SOURCE, download_only=True)

@@ -15,9 +15,11 @@
    ``data_dir`` and ``reference_dir``. The executed notebooks stay there as
    provenance. A failing notebook raises :class:`NotebookError` naming the
    section, the notebook and the cell; nothing is published.
-3. **Render.** With Quarto installed (``renderer="auto"`` or ``"quarto"``),
-   a Quarto book project is written over the executed notebooks and
-   ``quarto render`` makes the HTML; otherwise :mod:`cpstats.publish.render` does. The
+3. **Render.** With ``renderer="quarto"`` (or ``"auto"`` in a project whose
+   ``_quarto.yml`` says ``renderer: quarto`` under ``cpstats:``; never because
+   Quarto is on ``PATH``, see :func:`renderer_choice`), a Quarto book project is
+   written over the executed notebooks and ``quarto render`` makes the HTML;
+   otherwise :mod:`cpstats.publish.render` does. The
    PDF is always made with pandoc and Typst (Quarto refuses Typst for books,
    and LaTeX is rarely installed).
 4. **Publish.** Everything is written into a temporary folder beside
@@ -66,7 +68,7 @@ from cpstats.figures import DEFAULT_THRESHOLD, Policy
 from cpstats.figures.local import MEASURES_FOLDER
 from cpstats.publish.caches import BuildCaches, FileDigests
 from cpstats.publish.execute import (FINGERPRINT_PARAMETER, KERNEL, KERNEL_ARGUMENTS, NotebookJob, _folder_files, execute_jobs,
-                                     files_digest, inputs_fingerprint, installed, library_digest, section_fingerprint)
+                                     files_digest, kernel_pid, inputs_fingerprint, installed, library_digest, section_fingerprint)
 from cpstats.publish.site import provenance_markdown
 from cpstats.data.paths import _project_root, resolve_input_dir
 from cpstats.data.periods import ReportingYear
@@ -77,6 +79,8 @@ __all__ = [
     "BuildError",
     "NotebookError",
     "UnwrittenCommentaryError",
+    "CommentaryProblemsError",
+    "check_commentary",
     "WithheldNumberError",
     "RENDERERS",
     "build_report",
@@ -92,6 +96,8 @@ __all__ = [
     "choose_renderer",
     "renderer_choice",
     "RendererChoice",
+    "DEFAULT_RENDERER",
+    "QuartoMissingError",
     "publish",
     "SUPPRESSION_LOG",
     "write_suppression_log",
@@ -164,6 +170,28 @@ class WithheldNumberError(BuildError):
             f"{len(self.found)} time{'s' if len(self.found) != 1 else ''}:\n{listed}\n"
             "Nothing was published. Build without --final to see these as warnings."
         )
+
+
+class CommentaryProblemsError(BuildError):
+    """The commentary cannot be filled: every problem of every section's file, one a line, each naming the
+    file and the line (:class:`cpstats.present.commentary.CommentaryError`).
+
+    Attributes
+    ----------
+    problems : list of str
+        One line each.
+    """
+
+    exit_status = 2
+    """Refused, like bad input: the commentary must change before the report is published."""
+
+    def __init__(self, problems: Sequence[str]):
+        self.problems = list(problems)
+        if len(self.problems) == 1:
+            super().__init__(f"{self.problems[0]}")
+            return
+        listed = "\n".join(f"  {problem}" for problem in self.problems)
+        super().__init__(f"{len(self.problems)} problems in the commentary:\n{listed}")
 
 
 class NotebookError(BuildError):
@@ -373,6 +401,7 @@ def execute_notebooks(
         record.executed += [p.stem for p in summary.executed]
         record.cached += [p.stem for p in summary.cached]
         record.execute_seconds += summary.seconds
+        record.kernel = kernel_pid() if summary.executed else record.kernel
     if summary.failures:
         order = {out: i for i, out in enumerate(outputs)}
         failure = min(summary.failures, key=lambda f: order[Path(f.job.output)])
@@ -393,7 +422,7 @@ class RendererChoice:
     renderer : {"builtin", "quarto"}
         The renderer.
     reason : str
-        Why, in words: ``--renderer quarto``, or what ``--renderer auto`` went by.
+        Why, in words: ``--renderer quarto``, or the project's setting ``--renderer auto`` went by.
     published : str or None
         The renderer of the version published now, or ``None`` before the first publication.
     """
@@ -403,19 +432,35 @@ class RendererChoice:
     published: str | None = None
 
 
-def renderer_choice(renderer: str = "auto", target: Path | None = None) -> RendererChoice:
+DEFAULT_RENDERER = "builtin"
+"""The renderer of a project whose ``_quarto.yml`` names none under ``cpstats: renderer``."""
+
+
+class QuartoMissingError(BuildError):
+    """Quarto was chosen (by ``--renderer quarto`` or the project's setting) but no ``quarto`` command is found."""
+
+    exit_status = 2
+    """Refused before anything runs: install Quarto, or choose the built-in renderer."""
+
+
+def renderer_choice(renderer: str = "auto", target: Path | None = None, project_dir: Path | None = None,
+                    book: BookConfig | None = None) -> RendererChoice:
     """Which renderer a build of the report published at ``target`` uses, and why.
 
-    ``builtin`` and ``quarto`` are used as asked. ``auto`` keeps the renderer of the version published at
-    ``target`` (its ``manifest.json`` says which), so installing or removing Quarto never changes, unasked, how
-    a report already published is laid out; only when that was Quarto and no ``quarto`` command is found now is
-    the built-in renderer used instead, which the reason says. A report not yet published is laid out by Quarto
-    when a ``quarto`` command is on ``PATH``, else by the built-in renderer.
+    ``builtin`` and ``quarto`` are used as asked. ``auto`` takes the renderer the project chooses in its
+    ``_quarto.yml`` (``renderer:`` under ``cpstats:``; ``book``, or read from ``project_dir``), and the
+    built-in renderer when it names none. What is on ``PATH`` never chooses: installing or removing Quarto
+    changes no build's renderer; a project that chooses Quarto where none is installed is refused. The
+    renderer of the version published at ``target`` (its ``manifest.json`` says which) is returned as
+    ``published``, so that a build whose renderer is another can say so.
 
     Raises
     ------
     BuildError
-        For an unknown renderer, or ``quarto`` when Quarto is not installed.
+        For an unknown renderer; :class:`QuartoMissingError` (exit status 2) when Quarto is chosen but not
+        installed.
+    cpstats.data.paths.InputError
+        For a setting in ``_quarto.yml`` that is not a renderer.
 
     >>> renderer_choice("builtin")
     RendererChoice(renderer='builtin', reason='--renderer builtin', published=None)
@@ -431,26 +476,24 @@ def renderer_choice(renderer: str = "auto", target: Path | None = None) -> Rende
         except (OSError, ValueError, TypeError, AttributeError):
             found = None  # an unreadable report is replaced whole, as by a first publication
         published = found.renderer if found else None
-        version = found.version if found else None
-    quarto = quarto_executable()
-    if renderer == "quarto" and not quarto:
-        raise BuildError("renderer 'quarto' was asked for but no quarto command is installed")
     if renderer != "auto":
-        return RendererChoice(renderer, f"--renderer {renderer}", published)
-    if published == "builtin" or (published == "quarto" and quarto):
-        return RendererChoice(published, f"--renderer auto keeps the renderer of the published version {version}",
-                              published)
-    if published == "quarto":
-        return RendererChoice("builtin", f"--renderer auto: the published version {version} was laid out by Quarto, "
-                                         "but no quarto command is on PATH now", published)
-    if quarto:
-        return RendererChoice("quarto", f"--renderer auto: nothing published yet, and a quarto command is on PATH "
-                                        f"({quarto})", published)
-    return RendererChoice("builtin", "--renderer auto: nothing published yet, and no quarto command on PATH",
-                          published)
+        chosen, reason = renderer, f"--renderer {renderer}"
+    else:
+        if book is None:
+            book = read_book_config(find_project_dir(project_dir) / "_quarto.yml")
+        if book.renderer is not None:
+            chosen, reason = book.renderer, f"renderer: {book.renderer} under cpstats: in _quarto.yml"
+        else:
+            chosen, reason = DEFAULT_RENDERER, "the default: _quarto.yml names no renderer under cpstats:"
+    if chosen == "quarto" and not quarto_executable():
+        how = "--renderer quarto was asked for" if renderer == "quarto" else \
+            "_quarto.yml chooses Quarto (renderer: quarto under cpstats:)"
+        raise QuartoMissingError(f"{how} but no quarto command is on PATH: install Quarto "
+                                 "(https://quarto.org/docs/download/) or build with --renderer builtin")
+    return RendererChoice(chosen, reason, published)
 
 
-def choose_renderer(renderer: str = "auto", target: Path | None = None) -> str:
+def choose_renderer(renderer: str = "auto", target: Path | None = None, project_dir: Path | None = None) -> str:
     """``builtin`` or ``quarto``: the renderer of :func:`renderer_choice`.
 
     Raises
@@ -458,7 +501,7 @@ def choose_renderer(renderer: str = "auto", target: Path | None = None) -> str:
     BuildError
         For an unknown renderer, or ``quarto`` when Quarto is not installed.
     """
-    return renderer_choice(renderer, target).renderer
+    return renderer_choice(renderer, target, project_dir).renderer
 
 
 _AT_FDCWD = -100
@@ -766,7 +809,8 @@ def build_report(
     reference_dir : Path, optional
         Population and England tables; ``<data_root>/reference`` by default.
     renderer : {"auto", "builtin", "quarto"}
-        How to lay out the HTML (the PDF is always built in).
+        How to lay out the HTML (the PDF is always built in); ``auto``: as the project's ``_quarto.yml``
+        chooses under ``cpstats: renderer``, the built-in renderer when it names none (:func:`renderer_choice`).
     project_dir : Path, optional
         The folder with ``_quarto.yml``, ``index.qmd`` and ``notebooks/``: by
         default the nearest one at or above the working directory, else the
@@ -866,6 +910,8 @@ def _execute(report: "_Report", caches: BuildCaches, *, kernel_name: str, jobs: 
         if publishing:
             _refuse_other_policy(report.target, report.policy)
         caches.figures(dataset, report.year, report.reference_dir, report.policy, report.measures_dir)
+    check_commentary(report.la, report.year, report.data_dir, report.reference_dir, report.commentary_dir,
+                     report.policy, dataset, report.fingerprint, report.build_dir)  # before any notebook shows it
     executed = execute_notebooks(
         report.book.notebooks, report.build_dir, report.parameters, kernel_name=kernel_name, jobs=jobs,
         force=force, cache_root=caches.notebooks, label=f"{report.la} {report.year.label}",
@@ -1117,9 +1163,9 @@ def _plan(la: str, year: str, *, data_root: Path, out_root: Path, drafts_root: P
         FINGERPRINT_PARAMETER: inputs_fingerprint(data_dir, reference_dir, measures_dir=project_dir / MEASURES_FOLDER,
                                                   digests=digests),
     }
-    choice = renderer_choice(renderer, Path(out_root) / la / reporting_year.label)
-    report = _Report(la, reporting_year, policy, data_dir, reference_dir, project_dir,
-                     read_book_config(project_dir / "_quarto.yml"), choice.renderer,
+    book = read_book_config(project_dir / "_quarto.yml")
+    choice = renderer_choice(renderer, Path(out_root) / la / reporting_year.label, book=book)
+    report = _Report(la, reporting_year, policy, data_dir, reference_dir, project_dir, book, choice.renderer,
                      (Path(build_root) / la / reporting_year.label).resolve(), Path(out_root), parameters,
                      renderer_reason=choice.reason, published_renderer=choice.published)
     # the digests are kept by a build that got as far as publishing (nothing is written before the data are checked)
@@ -1144,14 +1190,16 @@ def _rebuild_key(report: _Report, digests: FileDigests, *, final: bool, kernel_n
         "commentary": files_digest(_folder_files(report.commentary_dir / report.la / report.year.label), digests),
         "book": files_digest({name: path for name, path in book.items() if path.is_file()}, digests),
         "book_files": sorted(book), "renderer": report.renderer, "final": final, "kernel": kernel_name,
-        "build_dir": str(report.build_dir), "environment": _environment(), "commit": git_commit(report.project_dir),
+        "build_dir": str(report.build_dir), "environment": _environment(report.renderer),
+        "commit": git_commit(report.project_dir),
     }, sort_keys=True).encode()).hexdigest()
 
 
-def _environment() -> dict:
-    """What a report is made with besides cpstats: Python, every installed package, the tools on ``PATH``."""
+def _environment(renderer: str = "quarto") -> dict:
+    """What a report is made with besides cpstats: Python, every installed package, the tools on ``PATH`` it uses
+    (``quarto`` only when it lays the report out: Quarto put on ``PATH`` changes nothing else)."""
     tools = {}
-    for name in ("pandoc", "quarto", "typst"):
+    for name in ("pandoc", "quarto", "typst") if renderer == "quarto" else ("pandoc", "typst"):
         found = shutil.which(name)
         if found:
             real = os.path.realpath(found)
@@ -1205,10 +1253,12 @@ def _refuse_unwritten(executed: Sequence[Path], report: _Report) -> None:
 
 def _assembler(report: _Report, dataset, executed: Sequence[Path], version: "_ReportVersion", assembly: str):
     """What lays the report out into a folder: pages and PDF, downloads, versions and the manifest."""
+    from cpstats.data.authority import release_facts
     from cpstats.publish.downloads import prepare_downloads
 
     from cpstats.publish.bundle import everything_links, write_everything
     from cpstats.publish.statement import contact_text
+    from cpstats.publish.site import DRAFT_VERSIONS_KEPT
 
     downloads = prepare_downloads(executed, report.la, report.year.label)
     info = ReportInfo(
@@ -1218,7 +1268,9 @@ def _assembler(report: _Report, dataset, executed: Sequence[Path], version: "_Re
         download_all=everything_links(report.la, report.year.label, downloads)[0],
         downloads=(*everything_links(report.la, report.year.label, downloads)[1:], *downloads.index_links[:1]),
         section_downloads=downloads.section_links,
-        about=provenance_markdown(version.provenance, revisions=bool(version.revisions)), draft=report.draft,
+        about=provenance_markdown(version.provenance, revisions=bool(version.revisions),
+                                  kept=DRAFT_VERSIONS_KEPT if report.draft else None), draft=report.draft,
+        release=tuple(release_facts(dataset.la, report.year, report.draft)),
         authority=dataset.name, contact=contact_text(dataset.la),
     )
     metadata = _front_metadata(dataset.name, report.year, report.policy)
@@ -1244,6 +1296,8 @@ def _assembler(report: _Report, dataset, executed: Sequence[Path], version: "_Re
         )
         manifest.update(version=version.number, provenance=version.provenance, contents=version.contents,
                         assembly_key=assembly)
+        if report.draft:  # a public report keeps every version
+            manifest["versions_kept"] = DRAFT_VERSIONS_KEPT
         (site_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
     return render
@@ -1313,6 +1367,9 @@ class BuildRecord:
         What the build warns of: in a public report, each number typed in commentary equal to a count it withholds.
     exit_status : int
         The exit status of a report not published: 2 when refused (:class:`WithheldNumberError`), else 1.
+    kernel : int or None
+        The process id of the kernel that executed its notebooks, when the process that built it keeps its
+        kernel (a Dask worker: :func:`cpstats.publish.execute.keep_kernel`).
     """
 
     la: str
@@ -1331,6 +1388,7 @@ class BuildRecord:
     previous_renderer: str | None = None
     warnings: list = field(default_factory=list)
     exit_status: int = 1
+    kernel: int | None = None
 
     @property
     def label(self) -> str:
@@ -1360,6 +1418,7 @@ def refresh_commentary(executed: Sequence[Path], la: str, year: ReportingYear, d
     """
     import nbformat
 
+    from cpstats.present.commentary import CommentaryError
     from cpstats.present.context import load_context
 
     from cpstats.publish.execute import _file_digest, read_index, write_index
@@ -1403,7 +1462,10 @@ def refresh_commentary(executed: Sequence[Path], la: str, year: ReportingYear, d
         for _, _, output in found:
             section = output["metadata"]["cpstats"]["commentary"]["section"]
             if section not in fresh:
-                commentary = report.commentary(section)
+                try:
+                    commentary = report.commentary(section)
+                except CommentaryError as exc:  # a file edited since check_commentary read it
+                    raise CommentaryProblemsError(exc.problems) from None
                 data, metadata = commentary._repr_mimebundle_()
                 fresh[section] = ({**data, "text/plain": repr(commentary)}, metadata)
         if memo:
@@ -1421,6 +1483,49 @@ def refresh_commentary(executed: Sequence[Path], la: str, year: ReportingYear, d
             os.replace(partial, path)
     note_filled()
     return len(changed)
+
+
+def check_commentary(la: str, year: ReportingYear, data_dir: Path, reference_dir: Path, commentary_dir: Path,
+                     policy: Policy, dataset=None, fingerprint: str | None = None, memo_dir: Path | None = None) -> None:
+    """Fill every commentary file of the report (``commentary/<la>/<year>/*.md``) once, before any notebook runs.
+
+    Every problem of every file is found, not only the first file's, so one build lists them all, one a line,
+    each file named from the project (``commentary/sample/2017-18/08_numbers.md, line 3: ...``); a misspelt
+    placeholder is answered with the name it most likely meant. With ``fingerprint`` and ``memo_dir``, commentary
+    found good is not checked again while neither the fingerprint nor a commentary file changed.
+
+    Raises
+    ------
+    CommentaryProblemsError
+        Exit status 2; nothing was executed or published.
+    """
+    from cpstats.present.commentary import CommentaryError, commentary_parts
+    from cpstats.present.context import load_context
+
+    folder = Path(commentary_dir) / la / year.label
+    files = sorted(folder.glob("*.md")) if folder.is_dir() else []
+    if not files:
+        return
+    key = _commentary_key(la, year, commentary_dir, policy, fingerprint) if fingerprint else None
+    memo = BuildCaches.memo(memo_dir, "commentary-checked", key) if key and memo_dir is not None else None
+    if memo is not None and memo.get():
+        return
+    report = load_context(la, year, data_dir, reference_dir, commentary_dir, dataset=dataset,
+                          disclosure=policy.mode, threshold=policy.threshold,
+                          measures_dir=Path(commentary_dir).parent / MEASURES_FOLDER)
+    context = report.commentary_context()
+    problems: list[str] = []
+    for path in files:
+        try:
+            commentary_parts(commentary_dir, la, year.label, path.stem, context,
+                             shown_as=_display_path(path, Path(commentary_dir).parent.resolve()))
+        except CommentaryError as exc:
+            problems += exc.problems
+    if problems:
+        raise CommentaryProblemsError(problems)
+    if memo is not None:
+        Path(memo_dir).mkdir(parents=True, exist_ok=True)
+        memo.put(True)
 
 
 def _commentary_key(la: str, year: ReportingYear, commentary_dir: Path, policy: Policy, fingerprint: str | None) -> str:
@@ -1447,12 +1552,14 @@ class _ReportVersion:
 
     def write(self, target: Path, site_dir: Path, info: ReportInfo) -> None:
         """Into the new report: ``figures.json``, the earlier versions and the revisions."""
-        from cpstats.publish.site import FIGURES_FILE, keep_versions, write_revisions
+        from cpstats.publish.site import DRAFT_VERSIONS_KEPT, FIGURES_FILE, keep_versions, write_revisions
 
         (Path(site_dir) / FIGURES_FILE).write_text(
             json.dumps(self.figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        keep_versions(target, site_dir, self.published, self.archive)
-        write_revisions(site_dir, self.revisions, info.title, info.subtitle, info.lang, draft=info.draft)
+        kept = keep_versions(target, site_dir, self.published, self.archive,
+                             DRAFT_VERSIONS_KEPT if info.draft else None)  # a draft keeps only the latest few
+        write_revisions(site_dir, self.revisions, info.title, info.subtitle, info.lang, draft=info.draft,
+                        kept=kept if info.draft else None)
 
 
 def _audit_versions(dataset, year: ReportingYear, reference_dir: Path, policy: Policy, target: Path, figures: dict,

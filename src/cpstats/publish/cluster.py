@@ -8,8 +8,14 @@
   the batch and stopped after it; or, with ``--scheduler tcp://host:8786`` (or
   the environment variable ``DASK_SCHEDULER_ADDRESS``), an existing cluster
   started with ``dask scheduler`` and ``dask worker``.
-- **One task per report.** Each task runs :func:`cpstats.publish.build.build_report`
-  on a worker, its notebooks one after another in the worker's one kernel. Its
+- **One task per report, the largest first.** Each task runs :func:`cpstats.publish.build.build_report`
+  on a worker, its notebooks one after another in the worker's one kernel, kept
+  from report to report (:func:`cpstats.publish.execute.keep_kernel`; a
+  :class:`~distributed.WorkerPlugin`, :class:`KeptKernel`, stops it with the
+  worker): the libraries are imported, and the reference tables read, once per
+  worker. The tasks are given Dask priorities by the size of the authority's
+  data, so the largest reports start first and the smallest end the batch,
+  rather than one large report running alone at the end. Its
   executed notebooks go to the build folder (``--build-dir``) as in a local
   build; its jupyter-cache is the worker's own,
   ``<build dir>/.workers/<worker name>/.jupyter_cache``; and the report is
@@ -49,7 +55,7 @@ from typing import Callable, Mapping, Sequence
 from cpstats.data.periods import ReportingYear
 
 __all__ = [
-    "build_reports","SCHEDULER_ENV", "STAGING_FOLDER", "WORKERS_FOLDER", "scheduler_address", "batch_client",
+    "build_reports", "KeptKernel", "data_size", "SCHEDULER_ENV", "STAGING_FOLDER", "WORKERS_FOLDER", "scheduler_address", "batch_client",
            "build_task", "build_on_cluster"]
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
@@ -117,6 +123,39 @@ def _terminate_unblocked():
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
+try:
+    from distributed.diagnostics.plugin import WorkerPlugin
+except ImportError:  # pragma: no cover - distributed is a dependency; this keeps the module importable without it
+    WorkerPlugin = object
+
+
+class KeptKernel(WorkerPlugin):
+    """On each worker: the kernel kept from report to report, and stopped when the worker closes."""
+
+    name = "cpstats-kept-kernel"
+
+    def setup(self, worker=None):
+        from cpstats.publish.execute import keep_kernel
+
+        keep_kernel(True)
+
+    def teardown(self, worker=None):
+        from cpstats.publish.execute import keep_kernel
+
+        try:
+            keep_kernel(False)
+        except Exception:  # noqa: BLE001 - the worker is closing: a kernel already gone is no error
+            pass
+
+
+def data_size(folder: Path) -> int:
+    """The bytes of an authority's data files: how large its reports are, for the order of the tasks."""
+    try:
+        return sum(p.stat().st_size for p in Path(folder).iterdir() if p.is_file())
+    except OSError:
+        return 0
+
+
 def _folder_name(name: object) -> str:
     """A worker's name as a folder name.
 
@@ -149,7 +188,9 @@ def build_task(la: str, year: str, *, staging_root: str, out_root: str, build_ro
     """
     from cpstats.data.contract import DataValidationError
     from cpstats.publish.build import BuildError, BuildRecord, build_report
+    from cpstats.publish.execute import keep_kernel
 
+    keep_kernel(True)  # this process builds report after report (KeptKernel stops the kernel with the worker)
     record = BuildRecord(la, year)
     staged = Path(staging_root) / la / year
     shutil.rmtree(staged, ignore_errors=True)  # what an earlier attempt of this task left
@@ -258,11 +299,14 @@ def build_on_cluster(
     started = time.perf_counter()
     try:
         with batch_client(scheduler, workers) as client:
+            client.register_plugin(KeptKernel(), name=KeptKernel.name)
+            data_root = Path(options.get("data_root", "data"))
+            sizes = {la: data_size(data_root / la) for la, _ in wanted}
             futures = {}
-            for la, year in wanted:
+            for la, year in wanted:  # the largest reports first: the batch ends with the smallest
                 future = client.submit(build_task, la, year, staging_root=str(run), out_root=str(out_root),
                                        build_root=str(build_root), options=options, retries=retries, pure=False,
-                                       key=f"cpstats-report-{la}-{year}-{run.name}")
+                                       key=f"cpstats-report-{la}-{year}-{run.name}", priority=sizes[la])
                 futures[future] = (la, year)
             for done, future in enumerate(as_completed(futures), start=1):
                 la, year = futures[future]

@@ -111,11 +111,15 @@ class Table:
     source: str | None
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    download_only: bool = False
 
     @property
     def name(self) -> str:
-        """The table's file name without extension, e.g. ``08_numbers-1``."""
-        return f"{self.section}-{self.number}"
+        """The table's file name without extension, e.g. ``08_numbers-1``, or ``08_numbers-download-1`` for a table
+        offered for download only (:func:`cpstats.present.tables.offer`)."""
+        from cpstats.present.tables import table_file_stem
+
+        return table_file_stem(self.section, self.number, self.download_only)
 
     @property
     def csv_name(self) -> str:
@@ -172,19 +176,22 @@ def collect_tables(notebooks: Sequence[Path]) -> list[Table]:
         path = Path(path)
         notebook = nbformat.read(path, as_version=4)
         title = _title(notebook.cells) or path.stem
-        number = 0
+        numbers = {False: 0, True: 0}  # tables shown, and tables offered for download only, each counted apart
         for cell in notebook.cells:
             for output in cell.get("outputs", []):
                 payload = output.get("data", {}).get(TABLE_MIME)
                 if payload is None:
                     continue
-                number += 1
+                only = bool(payload.get("download_only"))
+                numbers[only] += 1
+                number = numbers[only]
                 found.append(Table(
                     section=path.stem, section_title=title, number=number,
                     caption=payload.get("caption") or f"{title}, table {number}",
                     source=payload.get("source"),
                     columns=tuple(payload["columns"]),
                     rows=tuple(tuple(row) for row in payload["rows"]),
+                    download_only=only,
                 ))
     return found
 
@@ -336,7 +343,8 @@ def write_workbook(
             table_name=re.sub(r"[^A-Za-z0-9_]", "_", f"table_{table.name}"),
             title=texts(table.caption) + ("$$symbols$$" if symbols else ""),
             subtitles=[texts(f"{subtitle}. Section: {table.section_title}"), texts(f"CSV: {table.csv_name}")],
-            source=texts(table.source or source),
+            source=texts(f"Source: {table.source}" if table.source and not table.source.startswith("Source:")
+                         else table.source or source),
             index_columns={2: 0},
         )
     cover = gpt.Cover(

@@ -63,6 +63,8 @@ __all__ = [
     "open_cache",
     "execute_jobs",
     "default_jobs",
+    "keep_kernel",
+    "kernel_pid",
 ]
 
 KERNEL = "python3"
@@ -451,51 +453,89 @@ def _run_papermill(nb_json: str, output: str, cwd: str, kernel_name: str,
             time.sleep(0.5 * attempts)
 
 
+RESET_CELL = """\
+get_ipython().run_line_magic('reset', '-f')
+import gc as _gc, os as _os
+_gc.freeze()
+_os.chdir({cwd})
+del _gc, _os"""
+"""What the kept kernel runs before each notebook: its namespace emptied (``%reset -f``, which collects
+the garbage the last notebook left), then what is left, the modules and what they keep, moved out of the
+garbage collector's sight (:func:`gc.freeze`), so that the next reset does not walk the whole of pandas,
+matplotlib and cpstats again (0.4 s a notebook), and the notebook's folder made the working directory."""
+
+
 class KernelSession:
     """One kernel that executes, one after another, the notebooks a worker process is given.
 
     Starting a kernel and importing pandas, matplotlib and cpstats costs a few
     seconds, more than most sections take to run; a worker therefore keeps its
     kernel. Before each notebook the kernel's namespace is emptied
-    (``%reset -f``) and its working directory set to the notebook's folder, and
+    (``%reset -f``, see :data:`RESET_CELL`) and its working directory set to the notebook's folder, and
     afterwards the execution counts are numbered from 1, so a notebook's outputs
     are those a fresh kernel gives (the published outputs are the same bytes).
     After a failing cell, or a kernel that died, the next notebook gets a new
     kernel. ``CPSTATS_FRESH_KERNELS=1`` gives every notebook a new kernel
     through papermill instead.
+
+    The kernel's client (its ZeroMQ channels) is kept too, in the thread that
+    opened it: a new client waits for the kernel to be ready and drains its
+    output channel for at least 0.2 s, which twice per notebook (the reset and
+    the notebook) cost more than most sections take to run.
     """
 
     def __init__(self, kernel_name: str = KERNEL, environment: Mapping[str, str] | None = None):
         self.kernel_name = kernel_name
         self.environment = dict(environment or {})
         self.km = None
+        self.kc = None
+        self.thread: int | None = None
 
     def _client(self, nb, cwd: str):
+        import threading
+
         from jupyter_client.manager import AsyncKernelManager
         from nbclient import NotebookClient
 
         if self.km is None:
             os.environ.update(self.environment)  # the kernel inherits it
             self.km = AsyncKernelManager(kernel_name=self.kernel_name)
-        return NotebookClient(nb, km=self.km, kernel_name=self.kernel_name, extra_arguments=KERNEL_ARGUMENTS,
-                              record_timing=False, timeout=None, resources={"metadata": {"path": cwd}})
+        if self.kc is not None and self.thread != threading.get_ident():
+            self._close_client()  # its channels belong to another thread's event loop
+        client = NotebookClient(nb, km=self.km, kernel_name=self.kernel_name, extra_arguments=KERNEL_ARGUMENTS,
+                                record_timing=False, timeout=None, resources={"metadata": {"path": cwd}})
+        if self.kc is not None and self.km.has_kernel:
+            client.kc = self.kc
+        return client
 
     def _run(self, nb, cwd: str) -> None:
+        import atexit
+        import threading
+
         client = self._client(nb, cwd)
         try:
             client.execute()
         finally:
-            if client.kc is not None:
-                client.kc.stop_channels()
+            # nbclient registers every client with atexit, which would keep each notebook alive until exit
+            atexit.unregister(client._cleanup_kernel)
+            if client.kc is not None and client.kc is not self.kc:
+                self._close_client()
+                self.kc, self.thread = client.kc, threading.get_ident()
+
+    def _close_client(self) -> None:
+        if self.kc is not None:
+            try:
+                self.kc.stop_channels()
+            except Exception:  # noqa: BLE001 - closing what may already be gone
+                pass
+        self.kc, self.thread = None, None
 
     def execute(self, nb, cwd: str):
         """Execute ``nb`` in place in the kernel, started when needed; raises nbclient's errors."""
         import nbformat
 
         reset = nbformat.v4.new_notebook(metadata={"kernelspec": dict(nb.metadata.get("kernelspec", {}))})
-        reset.cells = [nbformat.v4.new_code_cell(
-            "get_ipython().run_line_magic('reset', '-f')\nimport os as _os\n"
-            f"_os.chdir({cwd!r})\ndel _os")]
+        reset.cells = [nbformat.v4.new_code_cell(RESET_CELL.format(cwd=repr(cwd)))]
         self._run(reset, cwd)
         self._run(nb, cwd)
         number = 0
@@ -510,6 +550,7 @@ class KernelSession:
 
     def shutdown(self) -> None:
         """Stop the kernel (a new one starts with the next notebook)."""
+        self._close_client()
         if self.km is None:
             return
         from jupyter_core.utils import run_sync
@@ -523,6 +564,32 @@ class KernelSession:
 
 _SESSION: KernelSession | None = None
 """The kernel of this worker process (see :class:`KernelSession`)."""
+_KEEP_KERNEL = False
+"""Whether this process keeps its kernel after a build's notebooks (see :func:`keep_kernel`)."""
+
+
+def keep_kernel(keep: bool = True) -> None:
+    """Keep this process's kernel between builds, not only between one build's notebooks.
+
+    A Dask worker builds report after report (:mod:`cpstats.publish.cluster`):
+    with its kernel kept, pandas, matplotlib and cpstats are imported once per
+    worker, not once per report, and what cpstats keeps in memory (reference
+    tables, comparators, figures) is loaded once per worker. Each notebook still
+    starts from an emptied namespace. ``keep_kernel(False)`` stops the kernel.
+    """
+    global _KEEP_KERNEL, _SESSION
+    _KEEP_KERNEL = keep
+    if not keep and _SESSION is not None:
+        _SESSION.shutdown()
+        _SESSION = None
+
+
+def kernel_pid() -> int | None:
+    """The process id of this process's kept kernel, ``None`` when it has none running."""
+    if _SESSION is None or _SESSION.km is None or not _SESSION.km.has_kernel:
+        return None
+    process = getattr(_SESSION.km.provisioner, "process", None)
+    return getattr(process, "pid", None)
 
 
 def _session(kernel_name: str, environment: Mapping[str, str] | None) -> KernelSession:
@@ -758,7 +825,7 @@ def execute_jobs(
                         break
             finally:
                 global _SESSION
-                if _SESSION is not None:  # this process is the build's own: leave no kernel behind
+                if _SESSION is not None and not _KEEP_KERNEL:  # the build's own process: leave no kernel behind
                     _SESSION.shutdown()
                     _SESSION = None
                 for name, value in saved.items():

@@ -83,6 +83,14 @@ class Indicator:
     unit: str = "count"
     published: str | None = None  # the measure in data/reference that compares with it
 
+    def __post_init__(self):
+        # a measure of the report has one label, its tables' (cpstats.present.tables.LABELS), here too
+        from cpstats.present.tables import LABELS
+
+        measure = self.published or self.col
+        if measure in LABELS:
+            object.__setattr__(self, "label", LABELS[measure])
+
     @property
     def dp(self) -> int:
         return 0 if self.unit == "count" else 1

@@ -44,6 +44,8 @@ from cpstats.publish.statement import ACCESSIBILITY_PAGE
 __all__ = [
     "BookConfig",
     "HTML_FORMAT",
+    "RENDERER_SETTING",
+    "configured_renderer",
     "QuartoError",
     "read_book_config",
     "book_project",
@@ -81,6 +83,10 @@ class BookConfig:
         The folder ``_quarto.yml`` is in.
     execute : Mapping
         The ``execute`` options (the report is never executed by Quarto).
+    renderer : str or None
+        The renderer ``cpstats build`` lays the HTML out with unless ``--renderer`` says otherwise:
+        ``renderer:`` under ``cpstats:`` (:data:`RENDERER_SETTING`), ``builtin`` or ``quarto``; ``None`` when
+        the book names none (the built-in renderer is then the default).
     """
 
     title: str
@@ -89,6 +95,7 @@ class BookConfig:
     formats: tuple[str, ...] = ("html", "pdf")
     root: Path = Path(".")
     execute: Mapping = field(default_factory=dict)
+    renderer: str | None = None
 
     @property
     def front_page(self) -> Path:
@@ -147,7 +154,57 @@ def read_book_config(path: Path | str) -> BookConfig:
         formats=tuple(config.get("format") or ()),
         root=path.parent,
         execute=dict(config.get("execute") or {}),
+        renderer=configured_renderer(config, path),
     )
+
+
+RENDERER_SETTING = "cpstats: renderer"
+"""Where the project chooses its renderer: ``renderer:`` under ``cpstats:`` in ``_quarto.yml``."""
+CONFIGURED_RENDERERS = ("builtin", "quarto")
+
+
+def configured_renderer(config: Mapping, path: Path) -> str | None:
+    """The renderer ``_quarto.yml`` (read into ``config``) names under ``cpstats: renderer``, or ``None``.
+
+    Raises
+    ------
+    cpstats.data.paths.InputError
+        One line naming the file and the setting, for anything but ``builtin`` or ``quarto``.
+
+    >>> configured_renderer({"cpstats": {"renderer": "quarto"}}, Path("_quarto.yml"))
+    'quarto'
+    >>> configured_renderer({"cpstats": {"la": "sample"}}, Path("_quarto.yml")) is None
+    True
+    >>> configured_renderer({"cpstats": {"renderer": "latex"}}, Path("_quarto.yml"))
+    Traceback (most recent call last):
+    ...
+    cpstats.data.paths.InputError: _quarto.yml: cpstats: renderer: 'latex' is not a renderer; write builtin (the default) or quarto
+    """
+    from cpstats.data.paths import InputError
+
+    settings = config.get("cpstats")
+    if settings is None:
+        return None
+    if not isinstance(settings, Mapping):
+        raise InputError(f"{path}: cpstats: must be a mapping of settings (la, year, disclosure, renderer), "
+                         f"not {_shown_setting(settings)}")
+    if "renderer" not in settings or settings["renderer"] is None:
+        return None
+    value = settings["renderer"]
+    if not isinstance(value, str) or value not in CONFIGURED_RENDERERS:
+        raise InputError(f"{path}: {RENDERER_SETTING}: {_shown_setting(value)} is not a renderer; write builtin "
+                         "(the default) or quarto")
+    return value
+
+
+def _shown_setting(value) -> str:
+    """A setting as a message shows it: on one line (``repr``), at most 60 characters.
+
+    >>> _shown_setting(["x"])
+    "['x']"
+    """
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:60]}... ({len(text)} characters)"
 
 
 HTML_FORMAT = {"number-sections": False, "toc": True, "toc-location": "body", "toc-title": "On this page",

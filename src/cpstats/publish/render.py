@@ -95,6 +95,7 @@ __all__ = [
     "render_html",
     "headline_points",
     "main_points_blocks",
+    "brief_points",
     "ABOUT_PAGE",
     "markdown_to_typst",
     "compile_pdf",
@@ -249,6 +250,9 @@ class ReportInfo:
     contact : str
         How readers reach the authority about the report (``la.yaml``'s ``contact``,
         :func:`cpstats.publish.statement.contact_text`), or ``""``.
+    release : tuple of (str, str)
+        The release's facts a reader needs first (:func:`cpstats.data.authority.release_facts`: release
+        date, status, contact, revisions policy), plain text from ``la.yaml``; the About page opens with them.
     """
 
     title: str
@@ -265,6 +269,7 @@ class ReportInfo:
     draft: bool = False
     authority: str = ""
     contact: str = ""
+    release: tuple[tuple[str, str], ...] = ()
 
 
 # ----------------------------------------------------------------- notebooks to Markdown
@@ -637,12 +642,17 @@ def notebook_blocks(path: Path) -> tuple[str, list, dict[str, bytes]]:
     note = withheld_note_of(notebook)
     figures: dict[str, bytes] = {}
     pieces: list = []  # ("trusted" | "safe", text) or ("blocks", [...])
+    offered = 0  # tables offered for download only, numbered as the downloads number them
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
             pieces.append(("trusted", cell.source))
         elif cell.cell_type == "code":
             for output in report_outputs(cell.get("outputs", [])):
                 data = output.get("data", {})
+                if TABLE_MIME in data and _json_value(data[TABLE_MIME]).get("download_only"):
+                    offered += 1
+                    pieces.append(("blocks", [download_link_block(_json_value(data[TABLE_MIME]), path.stem, offered)]))
+                    continue
                 if TABLE_MIME in data:
                     pieces.append(("blocks", table_blocks(data[TABLE_MIME], note)))
                     continue
@@ -653,8 +663,11 @@ def notebook_blocks(path: Path) -> tuple[str, list, dict[str, bytes]]:
                     commentary = _json_value(data[COMMENTARY_MIME])
                     pieces.append(("commentary", (str(commentary["markdown"]), dict(commentary.get("values") or {}))))
                     continue
-                withheld_chart = bool(output.get("metadata", {}).get("cpstats", {}).get("chart", {}).get("withheld"))
+                chart_meta = output.get("metadata", {}).get("cpstats", {}).get("chart", {})
+                withheld_chart = bool(chart_meta.get("withheld"))
                 chart_note = [withheld_note_block(note)] if note and withheld_chart else []
+                if chart_meta.get("source"):  # a chart's source line, as a table's (text from data as text)
+                    chart_note.insert(0, {"t": "Para", "c": [{"t": "Emph", "c": text_inlines(f"Source: {chart_meta['source']}")}]})
                 text = data.get("text/markdown")
                 if text is None:
                     for mime, kind in (("image/svg+xml", "svg+xml"), ("image/png", "png"), ("image/jpeg", "jpeg")):
@@ -681,6 +694,23 @@ def notebook_blocks(path: Path) -> tuple[str, list, dict[str, bytes]]:
     blocks = [block for i, (kind, value) in enumerate(pieces) for block in (value if kind == "blocks" else read[i])]
     title = next((_stringify(b) for b in blocks if b["t"] == "Header" and b["c"][0] == 1), path.stem)
     return title.strip(), blocks, figures
+
+
+def download_link_block(payload: Mapping, section: str, number: int) -> dict:
+    """The link to a table offered for download only (:func:`cpstats.present.tables.offer`), where the notebook shows
+    it: a raw HTML block (the PDF holds no files, so it shows nothing), its words escaped.
+
+    >>> download_link_block({"caption": "Every <b> authority", "rows": [[1], [2]]}, "08_numbers", 1)["c"][1]
+    '<p class="download-link"><a href="downloads/08_numbers-download-1.csv">Every &lt;b&gt; authority (CSV, 2 rows)</a></p>'
+    """
+    import html
+
+    from cpstats.present.tables import table_file_stem
+
+    href = f"downloads/{table_file_stem(section, number, download_only=True)}.csv"
+    words = f"{payload.get('caption') or 'Table'} (CSV, {len(payload.get('rows') or [])} rows)"
+    return {"t": "RawBlock", "c": ["html", f'<p class="download-link"><a href="{html.escape(href)}">'
+                                           f"{html.escape(words)}</a></p>"]}
 
 
 def _json_value(value):
@@ -715,14 +745,37 @@ def headline_points(path: Path) -> list[str]:
     return points
 
 
-def main_points_blocks(points: Sequence[str], level: int = 1) -> list:
-    """The report's headline points as a "Main points" heading and a bulleted list of text (each point plain
-    text, text from data in it as text: :func:`text_inlines`), or nothing when there are none."""
+CHOSEN_BY_RULE = "These points are chosen from the report's figures by a fixed rule, set out in the Definitions."
+"""What follows the year in brief: it is chosen by a rule, not by hand."""
+
+
+def brief_points(path: Path) -> list[str]:
+    """The year in brief an executed notebook holds (the ``cpstats.year_in_brief`` metadata of
+    :class:`cpstats.present.brief.YearInBrief`), as plain text; ``[]`` when it holds none."""
+    import nbformat
+
+    points: list[str] = []
+    for cell in nbformat.read(Path(path), as_version=4).cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else ():
+            found = output.get("metadata", {}).get("cpstats", {}).get("year_in_brief", {}).get("points", [])
+            points += [str(point) for point in found]
+    return points
+
+
+def main_points_blocks(points: Sequence[str], level: int = 1, brief: bool = False) -> list:
+    """The report's opening points as a heading and a bulleted list of text (each point plain text, text
+    from data in it as text: :func:`text_inlines`), or nothing when there are none. With ``brief``, the
+    points are the year in brief (:mod:`cpstats.present.brief`), under that heading; otherwise the
+    sections' headline points, under "Main points"."""
+    from cpstats.present.brief import HEADING
     from cpstats.present.text import bullet_list, heading
 
     points = [point for point in points if str(point).strip()]
     if not points:
         return []
+    if brief:
+        return [heading(level, HEADING, "year-in-brief", ["unnumbered"]), bullet_list(points),
+                {"t": "Para", "c": text_inlines(CHOSEN_BY_RULE)}]
     return [heading(level, "Main points", "main-points", ["unnumbered"]), bullet_list(points)]
 
 
@@ -1066,7 +1119,7 @@ ABOUT_PAGE = "about.html"
 
 
 def render_html(info: ReportInfo, front_page, sections: Sequence[Section], site_dir: Path,
-                main_points: Sequence[str] = ()) -> list[Path]:
+                main_points: Sequence[str] = (), brief: bool = False) -> list[Path]:
     """Write ``index.html`` (title, main points, contents), ``about.html``, one page per section and the
     accessibility statement (:data:`ACCESSIBILITY_PAGE`, linked from every page's footer).
 
@@ -1094,7 +1147,8 @@ def render_html(info: ReportInfo, front_page, sections: Sequence[Section], site_
     index_body = (
         f"<h1>{html_words(info.title)}</h1>\n<p class=\"lead\">{html_words(info.subtitle)}<br>"
         f"{html_words(info.period)}</p>\n"
-        + (blocks_to_html(web_blocks(main_points_blocks(main_points, level=2))) if main_points else "")
+        + (f"<p class=\"release\">{html_words(release_line(info))}</p>\n" if release_line(info) else "")
+        + (blocks_to_html(web_blocks(main_points_blocks(main_points, level=2, brief=brief))) if main_points else "")
         + _contents([about_section, *sections]) + _downloads(info)
     )
     pages = {
@@ -1248,11 +1302,18 @@ DEFINITIONS = "definitions"
 """The appendix that defines every measure (:func:`definitions_section`), after the report's sections."""
 
 
+def _dfe_table(source: str) -> str:
+    """Where DfE publishes a measure, as a reader names it: ``Children in need, c1: referral_count`` is
+    "DfE, Children in need statistics, table C1" (the file's column is in ``docs/measures.md``)."""
+    found = re.match(r"^Children in need, (\w+): ", source)
+    return f"DfE, Children in need statistics, table {found.group(1).upper()}" if found else source
+
+
 def definitions_section() -> Section:
     """The "Definitions" appendix: every measure in the report's words, its definition and DfE's comparable figure.
 
     Made from :func:`cpstats.figures.definitions.measure_definitions` (the measures' docstrings, as
-    ``docs/measures.md`` is) as pandoc blocks: a heading, a paragraph and a table of text, never Markdown.
+    ``docs/guide/measures.md`` is) as pandoc blocks: a heading, a paragraph and a table of text, never Markdown.
 
     >>> section = definitions_section()
     >>> section.title, [block["t"] for block in section.blocks][:3]
@@ -1262,19 +1323,27 @@ def definitions_section() -> Section:
     from cpstats.present.labels import figure_label
     from cpstats.figures.uncertainty import INTERVAL_METHOD
 
-    rows = [[figure_label(name), definition, source] for name, definition, source in measure_definitions()]
-    intro = ("How each measure of the report is worked out from the authority's record-level data, following the "
-             "Department for Education's Characteristics of children in need statistics. A reporting year runs from "
-             "1 April to 31 March; percentages and rates are rounded half up to one decimal place. The last column "
-             "names the figure DfE publishes for every authority (file and column of its Children in need "
-             "statistics), when it does.")
+    from cpstats.present.definitions import reader_definition
+
+    rows = [[figure_label(name), reader_definition(name, definition), _dfe_table(source)]
+            for name, definition, source in measure_definitions()]
+    intro = ("What each measure of the report counts, and when, following the definitions of the Department for "
+             "Education's Characteristics of children in need statistics. A reporting year runs from "
+             "1 April to 31 March. Tables give percentages and rates to one decimal place; the text gives percentages "
+             "as whole numbers. Both are rounded half up from the exact value, never from each other: a share of "
+             "38.46 per cent is 38.5 in a table and 38 per cent in the text. Numbers are written as numerals, "
+             "as GOV.UK's style asks, and no sentence begins with one. The last column names the table of DfE's Children in "
+             "need statistics that publishes the same figure for every authority, when one does.")
     table, *source = table_blocks({"caption": "Definitions of the measures", "columns": ["Measure", "Definition", "DfE's figure"],
-                                   "rows": rows, "source": "cpstats; every definition is also in docs/measures.md"})
+                                   "rows": rows, "source": "cpstats, following DfE's Children in need statistics"})
     table["c"][2] = [[align, {"t": "ColWidth", "c": width}] for (align, _), width in zip(table["c"][2], (0.25, 0.53, 0.22))]
+    from cpstats.present.brief import RULE
+
     blocks = [
         {"t": "Header", "c": [1, [DEFINITIONS, ["unnumbered"], []], text_inlines("Definitions")]},
         {"t": "Para", "c": text_inlines(intro)},
         {"t": "Para", "c": text_inlines(INTERVAL_METHOD)},
+        {"t": "Para", "c": text_inlines(RULE)},
         table, *source,
     ]
     return Section(DEFINITIONS, "Definitions", blocks=blocks)
@@ -1296,9 +1365,12 @@ class ReportPages:
         Per section (its ``stem``), the blocks of its download links, which end its web page (not the PDF);
         only a section with a table has them.
     points : tuple of str
-        The report's headline points (Markdown, see :func:`headline_points`), for the web front page.
+        The year in brief (:func:`brief_points`), for the web front page and the PDF's first page; where no
+        notebook makes one, the sections' headline points (:func:`headline_points`).
     figures : mapping
         Chart file name to bytes (``figures/<name>``).
+    brief : bool
+        Whether ``points`` are the year in brief.
     """
 
     front: list
@@ -1309,6 +1381,11 @@ class ReportPages:
     figures: Mapping[str, bytes]
     downloads: list = field(default_factory=list)
     """The "Downloads" part of the "About this report" web page (:func:`more_downloads_blocks`), not in the PDF."""
+    brief: bool = False
+
+    def opening(self, level: int) -> list:
+        """The points under their heading (:func:`main_points_blocks`)."""
+        return main_points_blocks(list(self.points), level=level, brief=self.brief)
 
     @property
     def about_section(self) -> Section:
@@ -1336,13 +1413,14 @@ def report_pages(info: ReportInfo, front_page: Path, notebooks: Sequence[Path], 
     metadata : mapping
         Values for ``{{< meta key >}}`` on the front page.
     """
-    front = front_page_blocks(front_page, metadata)
+    front = with_release(front_page_blocks(front_page, metadata), info.release)
     about = []
     if info.about:
         (about,) = read_markdown([info.about], PANDOC_MARKDOWN)
-    sections, figures, points = [], {}, []
+    sections, figures, points, brief = [], {}, [], []
     for notebook in notebooks:
         points += headline_points(Path(notebook))
+        brief += brief_points(Path(notebook))
         title, blocks, section_figures = notebook_blocks(Path(notebook))
         sections.append(Section(Path(notebook).stem, title, blocks=blocks))
         figures.update(section_figures)
@@ -1352,8 +1430,46 @@ def report_pages(info: ReportInfo, front_page: Path, notebooks: Sequence[Path], 
              if any(s.stem == stem and _has_table(s.blocks) for s in sections)}
     stems = [s.stem for s in sections if s.stem in links]
     linked = read_markdown([links[stem] for stem in stems], PANDOC_MARKDOWN)
-    return ReportPages(front, about, tuple(sections), dict(zip(stems, linked)), tuple(points), figures,
-                       more_downloads_blocks(info))
+    return ReportPages(front, about, tuple(sections), dict(zip(stems, linked)), tuple(brief or points), figures,
+                       more_downloads_blocks(info), brief=bool(brief))
+
+
+RELEASE_HEADING = "This release"
+
+
+def release_line(info: ReportInfo) -> str:
+    """The front page's line under the title: when the report was published and its status, e.g. "Published
+    15 October 2018. Management information." (nothing for a draft or a report whose release date is not given)."""
+    from cpstats.data.authority import STATUSES
+
+    facts = dict(info.release)
+    published = facts.get("Published", "")
+    if not published or published.startswith("Not "):
+        return ""
+    status = next((name for name, words in STATUSES.items() if words == facts.get("Status")), None)
+    return f"Published {published}." + (f" {status[:1].upper()}{status[1:]}." if status else "")
+
+
+def release_blocks(facts: Sequence[tuple[str, str]]) -> list:
+    """The release's facts as a heading and a list, each "What: text" with its text from ``la.yaml`` as text."""
+    if not facts:
+        return []
+    items = [[{"t": "Plain", "c": [{"t": "Strong", "c": text_inlines(f"{what}:")}, {"t": "Space"}, *text_inlines(text)]}]
+             for what, text in facts]
+    return [{"t": "Header", "c": [2, ["this-release", ["unnumbered"], []], text_inlines(RELEASE_HEADING)]},
+            {"t": "BulletList", "c": items}]
+
+
+def with_release(front: list, facts: Sequence[tuple[str, str]]) -> list:
+    """The front page (About this report) with the release's facts after its heading and first paragraph: the
+    reader's first facts are when it was released, its status and whom to ask, not how it was built."""
+    blocks = release_blocks(facts)
+    if not blocks:
+        return front
+    first = next((i for i, b in enumerate(front) if b.get("t") == "Header"), -1) + 1
+    if first < len(front) and front[first].get("t") == "Para":
+        first += 1
+    return [*front[:first], *blocks, *front[first:]]
 
 
 MORE_DOWNLOADS = ("Each section's tables (CSV) are at the end of its page; the workbooks, the open data and the "
@@ -1394,7 +1510,8 @@ def index_blocks(info: ReportInfo, pages: ReportPages, lead: bool = True) -> lis
     opening = {"t": "Div", "c": [["", ["lead"], []], [{"t": "Para", "c": [
         *text_inlines(info.subtitle), {"t": "LineBreak"}, *text_inlines(info.period)]}]]}
     contents = [(s.title, s.href) for s in (pages.about_section, *pages.sections)]
-    return [*([opening] if lead else []), *main_points_blocks(list(pages.points), level=2),
+    released = [{"t": "Para", "c": text_inlines(release_line(info))}] if release_line(info) else []
+    return [*([opening] if lead else []), *released, *pages.opening(level=2),
             heading("contents", "Contents"), _link_list(contents),
             heading("downloads", "Downloads"), _link_list(download_links(info)),
             {"t": "Para", "c": text_inlines(MORE_DOWNLOADS)}]
@@ -1442,13 +1559,15 @@ def render_builtin(
     front, about, sections, figures = pages.front, pages.about, list(pages.sections), pages.figures
     written: list[Path] = []
     if html_pages:
-        written += render_html(info, front, pages.web_sections, site_dir, main_points=pages.points)
+        written += render_html(info, front, pages.web_sections, site_dir, main_points=pages.points, brief=pages.brief)
         written += _write_figures(figures, site_dir)
     whole = front + [block for number, section in enumerate(sections)
                      for block in _pdf_blocks(section.stem, section.blocks, number == 0 and not front,
                                                 small=section.stem == DEFINITIONS)]
     # the PDF's "About this report" page (after the title and contents) ends with the report's version; the
     # sections' main points open each section (the web front page gathers the headline ones)
-    whole = front + about + whole[len(front):]
+    # and the year in brief opens the PDF, on its first page after the title and contents
+    opening = pages.opening(level=1) if pages.brief else []
+    whole = opening + front + about + whole[len(front):]
     written.append(compile_pdf(blocks_to_typst(whole, info), figures, Path(site_dir) / info.pdf_name, work_dir, info.timestamp))
     return written

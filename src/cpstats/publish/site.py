@@ -46,6 +46,7 @@ __all__ = [
     "FIGURES_FILE",
     "REVISIONS_FILE",
     "VERSIONS_FOLDER",
+    "DRAFT_VERSIONS_KEPT",
     "Change",
     "Published",
     "plain_figures",
@@ -69,6 +70,9 @@ FIGURES_FILE = "figures.json"
 REVISIONS_FILE = "revisions.json"
 REVISIONS_PAGE = "revisions.html"
 VERSIONS_FOLDER = "versions"
+DRAFT_VERSIONS_KEPT = 3
+"""Versions an internal draft keeps, itself included: the current draft and the two before it (under
+``versions/``); older drafts are dropped as a new one is published. A public report keeps every version."""
 _EVENT_COLUMNS = {
     "referrals": ("referral_date", "closure_date"),
     "s47_enquiries": ("strategy_discussion_date", "s47_start_date", "icpc_date"),
@@ -337,20 +341,23 @@ def provenance(*, year: str, version: int, cpstats_version: str, commit: str | N
     }
 
 
-def provenance_markdown(info: Mapping, revisions: bool = False) -> str:
-    """The "This version" block of the front page (HTML index and PDF).
+def provenance_markdown(info: Mapping, revisions: bool = False, kept: int | None = None) -> str:
+    """The "For those who audit this report" block that ends the About page (HTML and PDF): the build's provenance;
+    with ``kept`` (a draft's :data:`DRAFT_VERSIONS_KEPT`), a line saying how many versions it keeps.
 
     >>> print(provenance_markdown({"version": 2, "year": "2017-18", "cpstats_version": "0.1.0",
     ...     "git_commit": "0123456789abcdef0123456789abcdef01234567", "data_fingerprint": "ab" * 32,
     ...     "build_date": "2020-03-31", "build_date_source": "the data"}))
-    ## This version {.unnumbered}
+    ## For those who audit this report {.unnumbered}
+    <BLANKLINE>
+    What this version of the report was built from, so that it can be rebuilt and checked.
     <BLANKLINE>
     - Version: 2
     - Reporting year: 2017-18
     - cpstats: 0.1.0
     - Git commit: 0123456789ab
     - Data fingerprint (SHA-256): abababababababab
-    - Build date: 31 March 2020 (from the data)
+    - Date stamped in the files: 31 March 2020 (from the data), fixed so that a rebuild gives the same bytes
     <BLANKLINE>
     """
     import pandas as pd
@@ -363,24 +370,32 @@ def provenance_markdown(info: Mapping, revisions: bool = False) -> str:
     if commit:
         commit = commit[:12] + (" with uncommitted changes" if info.get("git_dirty") else "")
     lines = [
-        "## This version {.unnumbered}", "",
+        "## For those who audit this report {.unnumbered}", "",
+        "What this version of the report was built from, so that it can be rebuilt and checked.", "",
         f"- Version: {info['version']}",
         f"- Reporting year: {info['year']}",
         f"- cpstats: {info['cpstats_version']}",
         f"- Git commit: {commit or 'not in git'}",
         f"- Data fingerprint (SHA-256): {info['data_fingerprint'][:16]}",
-        f"- Build date: {shown}",
+        f"- Date stamped in the files: {shown}, fixed so that a rebuild gives the same bytes",
     ]
     if revisions:
         lines.append(f"- Earlier versions and what changed: [revisions]({REVISIONS_PAGE})")
+    if kept is not None:
+        lines.append(f"- Versions kept: the latest {kept} (a draft keeps itself and the {kept - 1} versions before "
+                     "it; a public report keeps every version)")
     return "\n".join(lines) + "\n"
 
 
 # ----------------------------------------------------------------- versions and revisions
 
 
-def keep_versions(target: Path, staging: Path, published: Published | None, archive: bool) -> None:
+def keep_versions(target: Path, staging: Path, published: Published | None, archive: bool,
+                  kept: int | None = None) -> list[int]:
     """Carry the earlier versions into the new report; with ``archive``, the current one too.
+
+    Only the new report (``staging``) is written: the one published at ``target`` is read, never changed, so a
+    build that fails after this leaves it whole.
 
     Parameters
     ----------
@@ -392,13 +407,28 @@ def keep_versions(target: Path, staging: Path, published: Published | None, arch
         What :func:`read_published` found at ``target``.
     archive : bool
         Keep the report published now as ``versions/<its version>/``.
+    kept : int, optional
+        How many versions the new report keeps, itself included (:data:`DRAFT_VERSIONS_KEPT` for a draft): only
+        the newest ``kept - 1`` earlier versions are carried. ``None`` (a public report) carries every one.
+
+    Returns
+    -------
+    list of int
+        The earlier versions the new report holds under ``versions/``, oldest first.
     """
     target, staging = Path(target), Path(staging)
-    if (target / VERSIONS_FOLDER).is_dir():
-        shutil.copytree(target / VERSIONS_FOLDER, staging / VERSIONS_FOLDER, dirs_exist_ok=True)
+    folder = target / VERSIONS_FOLDER
+    earlier = {int(p.name): p for p in folder.iterdir() if p.is_dir() and p.name.isdigit()} if folder.is_dir() else {}
     if archive and published is not None:
-        shutil.copytree(target, staging / VERSIONS_FOLDER / str(published.version),
-                        ignore=lambda folder, names: [VERSIONS_FOLDER] if Path(folder) == target else [])
+        earlier[published.version] = target
+    numbers = sorted(earlier)
+    if kept is not None:
+        numbers = numbers[max(0, len(numbers) - (kept - 1)):] if kept > 1 else []
+    for number in numbers:
+        source = earlier[number]
+        shutil.copytree(source, staging / VERSIONS_FOLDER / str(number), dirs_exist_ok=True,
+                        ignore=lambda where, names: [VERSIONS_FOLDER] if Path(where) == target else [])
+    return numbers
 
 
 def _head(lang: str, title: str, stylesheet: str | None = None) -> str:
@@ -452,8 +482,11 @@ def revision_lines(revision: Mapping) -> list[str]:
 
 
 def revisions_page(revisions: Sequence[Mapping], title: str, subtitle: str, lang: str = "en-GB",
-                   draft: bool = False) -> str:
-    """``revisions.html``: each version after the first, newest first, with what changed in the report's words."""
+                   draft: bool = False, kept: Sequence[int] | None = None) -> str:
+    """``revisions.html``: each version after the first, newest first, with what changed in the report's words.
+
+    Each links the version it replaces, when ``kept`` (the versions the report holds; every one by default)
+    holds it."""
     import pandas as pd
 
     from cpstats.present.numbers import date_phrase
@@ -477,7 +510,11 @@ def revisions_page(revisions: Sequence[Mapping], title: str, subtitle: str, lang
                      f"</thead><tbody>{rows}</tbody></table>")
         parts.append(
             f"<section><h2>Version {revision['version']}{html.escape(when)}</h2>"
-            f"<p>Replaces <a href=\"{VERSIONS_FOLDER}/{previous}/index.html\">version {previous}</a>. What changed:</p>"
+            + (f"<p>Replaces <a href=\"{VERSIONS_FOLDER}/{previous}/index.html\">version {previous}</a>. "
+               if kept is None or previous in kept else
+               f"<p>Replaces version {previous} (no longer kept: a draft keeps its latest {DRAFT_VERSIONS_KEPT} "
+               "versions). ")
+            + "What changed:</p>"
             f"<ul>{items}</ul>{table}</section>"
         )
     return (
@@ -495,13 +532,15 @@ def _footer(statement: str | None) -> str:
 
 
 def write_revisions(staging: Path, revisions: Sequence[Mapping], title: str, subtitle: str, lang: str,
-                    draft: bool = False) -> list[Path]:
-    """``revisions.json`` and ``revisions.html`` in the new report, when there are revisions."""
+                    draft: bool = False, kept: Sequence[int] | None = None) -> list[Path]:
+    """``revisions.json`` and ``revisions.html`` in the new report, when there are revisions (``kept``: the
+    earlier versions it holds, see :func:`revisions_page`)."""
     if not revisions:
         return []
     staging = Path(staging)
     (staging / REVISIONS_FILE).write_text(json.dumps(list(revisions), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    (staging / REVISIONS_PAGE).write_text(revisions_page(revisions, title, subtitle, lang, draft), encoding="utf-8")
+    (staging / REVISIONS_PAGE).write_text(revisions_page(revisions, title, subtitle, lang, draft, kept),
+                                          encoding="utf-8")
     return [staging / REVISIONS_FILE, staging / REVISIONS_PAGE]
 
 

@@ -19,8 +19,11 @@ assessment dates other than the start, ``CINPlanDates``); a disability ``Y``
 is written ``DDA`` (other), ``N`` as ``NONE``. Factors identified at
 assessment are written from ``assessment_factors.csv`` when the folder has it.
 
-The file is checked against the published schema for its year (see
-:func:`cpstats.data.census.vocabulary.schema_for_year`) before it is put in place.
+The file is checked against the schema for its year (see
+:func:`cpstats.data.census.vocabulary.schema_for_year`) before it is put in place, from the folder of schemas
+given (``--xsd-dir``, else ``$CPSTATS_SHARED_REFERENCE/cin-census/xsd``); with neither it is written unchecked
+and the note says so. No folder is looked for from where the project sits, so the same command gives the same
+result wherever the clone is.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Mapping
 
 import pandas as pd
 import pandera.pandas as pa
@@ -44,18 +48,24 @@ from cpstats.data.periods import ReportingYear
 
 __all__ = ["ExportResult", "export_census", "census_return_tables", "default_xsd_dir", "validate_against_schema"]
 
-PROJECT_ROOT = Path(__file__).resolve().parents[4]
+def default_xsd_dir(environ: Mapping[str, str] | None = None) -> Path | None:
+    """Where the CIN census schemas are looked for when ``--xsd-dir`` is not given.
 
+    ``$CPSTATS_SHARED_REFERENCE/cin-census/xsd`` when that variable is set, else ``None``: the return is then
+    written unchecked and the note says how to check it. Never a folder found from where cpstats or the clone
+    sits, so the same command gives the same export, and the same note, wherever the project is.
 
-def default_xsd_dir() -> Path:
-    """Where the CIN census schemas are looked for.
-
-    ``$CPSTATS_SHARED_REFERENCE/cin-census/xsd`` when that variable is set,
-    else ``<project>/../shared/reference/cin-census/xsd``.
+    >>> default_xsd_dir({}) is None
+    True
+    >>> default_xsd_dir({"CPSTATS_SHARED_REFERENCE": "/srv/reference"}).as_posix()
+    '/srv/reference/cin-census/xsd'
     """
-    root = os.environ.get("CPSTATS_SHARED_REFERENCE")
-    base = Path(root) if root else PROJECT_ROOT.parent / "shared" / "reference"
-    return base / "cin-census" / "xsd"
+    root = (os.environ if environ is None else environ).get("CPSTATS_SHARED_REFERENCE")
+    return Path(root) / "cin-census" / "xsd" if root else None
+
+
+NO_SCHEMA_NOTE = ("no CIN census schema given, so the return was not checked against one: give --xsd-dir, a folder "
+                  "of CIN_schema_YYYY.xsd files (or set CPSTATS_SHARED_REFERENCE to a folder holding cin-census/xsd)")
 
 
 @dataclass
@@ -329,7 +339,8 @@ def export_census(data: Path | str, year: ReportingYear | str, out: Path | str, 
     out
         The XML file to write.
     xsd_dir
-        Folder of ``CIN_schema_YYYY.xsd`` files (default: :func:`default_xsd_dir`).
+        Folder of ``CIN_schema_YYYY.xsd`` files (default: :func:`default_xsd_dir`; none: not checked, and the
+        note says so).
 
     Returns
     -------
@@ -348,7 +359,8 @@ def export_census(data: Path | str, year: ReportingYear | str, out: Path | str, 
     tables, notes = census_return_tables(ds, y, _read_factors(Path(data)))
     if tables["children"].empty:
         raise ValueError(f"no child had a CIN episode open in {y.label}; a census return needs at least one child")
-    schema, schema_note = schema_for_year(y, Path(xsd_dir) if xsd_dir else default_xsd_dir())
+    folder = Path(xsd_dir) if xsd_dir else default_xsd_dir()
+    schema, schema_note = schema_for_year(y, folder) if folder is not None else (None, NO_SCHEMA_NOTE)
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, staged = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     os.close(handle)

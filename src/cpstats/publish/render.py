@@ -710,7 +710,7 @@ def download_link_block(payload: Mapping, section: str, number: int) -> dict:
     href = f"downloads/{table_file_stem(section, number, download_only=True)}.csv"
     words = f"{payload.get('caption') or 'Table'} (CSV, {len(payload.get('rows') or [])} rows)"
     return {"t": "RawBlock", "c": ["html", f'<p class="download-link"><a href="{html.escape(href)}">'
-                                           f"{html.escape(words)}</a></p>"]}
+                                           f"{html_words(words)}</a></p>"]}  # a year in it kept on one line
 
 
 def _json_value(value):

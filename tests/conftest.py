@@ -12,6 +12,7 @@ from cpstats.data.dataset import load_dataset
 from tests.four_reports import four_reports  # noqa: F401  (four small reports on a LocalCluster, once per session)
 from tests.sample_builds import public_report  # noqa: F401  (the public build of the sample, once per session)
 from tests.quarto_builds import quarto_report  # noqa: F401  (the same, rendered by Quarto, once per session)
+from tests.county_builds import county_public_report, county_quarto_report  # noqa: F401  (the public county, both renderers)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = PROJECT_ROOT / "data" / "sample"
@@ -87,6 +88,7 @@ def sample_report(tmp_path_factory):
 
 SHARED_BUILDS = {
     "public_report": "sample-public", "quarto_report": "sample-public", "sample_report": "sample-internal",
+    "county_public_report": "sample-public", "county_quarto_report": "sample-public",
     "four_reports": "four-reports",
 }
 """The builds made once per session, and the group of tests that share each: ``make test`` runs the suite on
@@ -94,7 +96,8 @@ pytest-xdist workers (``--dist loadgroup``), and a group runs on one worker, so 
 
 
 MODULE_GROUPS = {"tests/test_quarto.py": "sample-public", "tests/test_quarto_root.py": "sample-public",
-                 "tests/test_browser.py": "sample-public"}
+                 "tests/test_browser.py": "sample-public", "tests/test_axe.py": "sample-public",
+                 "tests/test_accessible_pages.py": "sample-public"}
 """Modules whose every test goes with a shared build's group: the tests that run Quarto, which keeps caches of its
 own (one per installation, not safe for two renders at once), run one after another on one worker; the browser
 tests ask for the builds by name (``request.getfixturevalue``)."""

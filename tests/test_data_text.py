@@ -359,7 +359,7 @@ def test_no_link_or_markup_from_data_in_any_page(hostile_build):
             assert agency in cells, (renderer, agency)
         points = [_normal(li.text_content()) for li in attendance.iter("li") if "%" in li.text_content()]
         assert any(PHISHING_AGENCY in point for point in points), (renderer, points)
-        plan = [_normal(td.text_content()) for td in pages["19_key_plan.html"].iter("td")]
+        plan = [_normal(td.text_content()) for td in pages["19_key_plan.html"].iter("td", "th")]  # each action heads its row
         assert all(text in plan for row in KEY_PLAN for text in row), (renderer, plan)
 
 

@@ -130,7 +130,8 @@ def test_the_published_report_ends_with_the_definitions_appendix_in_its_pages_an
         definition = READER_DEFINITIONS[name]
         assert html.escape(definition, quote=False) in page and analysts not in page and "`" not in definition
         assert " ".join(definition.split()[:4]) in pdf
-    assert "<td>Referrals</td>" in re.sub(r"<td[^>]*>", "<td>", page) and "Definitions" in pdf
+    assert '<th scope="row">Referrals</th>' in re.sub(r'<th[^>]*scope="row"[^>]*>', '<th scope="row">', page)  # it heads its row
+    assert "Definitions" in pdf
 
 
 # ----------------------------------------------------------------- the contract's claims hold

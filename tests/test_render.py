@@ -102,7 +102,7 @@ def test_build_project_lays_out_the_built_in_pages_with_text_from_data_as_text(t
     path = write_build_project(tmp_path, book, info, pages)
     project = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert project["project"]["type"] == "book"
-    stems = ["index", "about", *SECTIONS[:2], "definitions"]
+    stems = ["index", "about", *SECTIONS[:2], "definitions", "accessibility"]
     assert project["book"]["chapters"] == [f"{stem}.qmd" for stem in stems]
     assert sorted(p.name for p in tmp_path.glob("*.qmd")) == sorted(f"{stem}.qmd" for stem in stems)
     assert not (tmp_path / "old.ipynb").exists()
@@ -116,6 +116,8 @@ def test_build_project_lays_out_the_built_in_pages_with_text_from_data_as_text(t
     body = json.loads((tmp_path / "about.json").read_text(encoding="utf-8"))
     assert '{"t": "Str", "c": "<b>*x*</b>"}' in json.dumps(body["blocks"])  # the name as text, in the pandoc document
     assert "For those who audit" not in json.dumps(body)  # no version given: none shown
+    statement = json.loads((tmp_path / "accessibility.json").read_text(encoding="utf-8"))
+    assert '{"t": "Str", "c": "<b>*x*</b>"}' in json.dumps(statement["blocks"])  # the authority, as text
 
 
 # ----------------------------------------------------------------- sentences

@@ -386,15 +386,17 @@ def test_workbook_zip_entries_have_fixed_dates(site):
         assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 
-def test_each_section_page_and_the_contents_link_their_downloads(site):
-    """A section page links its CSVs and the workbook; the contents page links the workbook and every CSV."""
+def test_each_section_page_links_its_downloads_and_the_contents_page_the_pdf_and_download_all(site):
+    """A section page links its CSVs and the workbook; the contents page links the PDF and the zip of everything
+    ("Download all"), not each CSV; the About page links the workbook."""
     page = _page(site, "03_conference_attendance")
     for number in (1, 2, 3):
         assert f'href="downloads/03_conference_attendance-{number}.csv"' in page
     assert f'href="downloads/{WORKBOOK}"' in page
     index = _page(site, "index")
-    assert f'href="downloads/{WORKBOOK}"' in index
-    assert all(f'href="downloads/{name}"' in index for name in _csvs(site))
+    assert f'href="{PDF}"' in index and 'all-files.zip"' in index and "Download all" in index
+    assert not any(f'href="downloads/{name}"' in index for name in _csvs(site))
+    assert f'href="downloads/{WORKBOOK}"' in _page(site, "about")
 
 
 def test_the_pdf_lists_no_download_links(pdf_text):
@@ -427,15 +429,17 @@ def test_quarto_build_project_has_the_same_pages_commentary_and_downloads(site, 
     project_dir.mkdir()
     path = write_build_project(project_dir, book, info, report_pages(info, book.front_page, executed, metadata))
     project = yaml.safe_load(path.read_text(encoding="utf-8"))
-    stems = ["index", "about", *(stem for stem, _ in [*MODEL_SECTIONS, APPENDIX]), "definitions"]
+    stems = ["index", "about", *(stem for stem, _ in [*MODEL_SECTIONS, APPENDIX]), "definitions", "accessibility"]
     assert project["book"]["chapters"] == [f"{stem}.qmd" for stem in stems]
 
     def text(stem: str) -> str:
         return json.dumps(json.loads((project_dir / f"{stem}.json").read_text(encoding="utf-8")), ensure_ascii=False)
 
     index = text("index")
-    assert f'"downloads/{WORKBOOK}"' in index and '"downloads/03_conference_attendance-1.csv"' in index
+    assert '"downloads/03_conference_attendance-1.csv"' not in index  # each CSV is on its section's page
     assert f'"{PDF}"' in index and '"about.html"' in index and '"definitions.html"' in index
+    assert f'"downloads/{WORKBOOK}"' in text("about")  # the workbook: on the About page
+    assert "accessible" in text("accessibility") and "axe-core" in text("accessibility")  # the statement's page
     assert '"year-in-brief"' in index
     assert "Signs" in text("01_introduction") and "Safety" in text("01_introduction")
     attendance = json.loads((project_dir / "03_conference_attendance.json").read_text(encoding="utf-8"))["blocks"]

@@ -86,10 +86,12 @@ PALETTE = tuple(_palette_file()["categorical"])
 MARKERS = tuple(_palette_file()["markers"])
 LINE_STYLES = tuple(_palette_file()["line_styles"])
 WITHHELD = "[c]"
-WIDTH = 4.0
-"""Width of every chart's plot in inches. At its natural size in the PDF its text is 10 pt or more
-(:data:`RC_PARAMS`); on a 390 px phone, where a page's column is about 350 px wide, a chart is scaled
-down by less than a tenth, so its smallest text is about 12 px."""
+WIDTH = 3.0
+"""Width of a chart's figure in inches (before its labels). At its natural size in the PDF its text is 11 pt
+(:data:`RC_PARAMS`); on a 390 px phone, where a page's column is 340 to 366 px wide, a chart is scaled down
+by a fifth at most, so that its smallest text stays about 11 px or more (the tests measure it)."""
+LINE_WIDTH = WIDTH + 1.2
+"""Width of a line chart (and of small multiples) in inches: five year labels side by side, not overlapping."""
 TEXT_SIZE = 11
 """Size in points of the smallest text of a chart: tick labels, value labels, legend."""
 LABEL_WIDTH = 24
@@ -622,7 +624,7 @@ def line_chart(
     import matplotlib.pyplot as plt
 
     labelled = len(series) if labelled is None else labelled
-    figure, ax = plt.subplots(figsize=(WIDTH + 0.6, 2.8 if len(series) <= 2 else 3.2))  # five year labels side by side
+    figure, ax = plt.subplots(figsize=(LINE_WIDTH, 2.8 if len(series) <= 2 else 3.2))
     positions = list(range(len(x_labels)))
     below = _lower_at_each_step(series)  # a label goes below its point where any line, labelled or not, is above
     for number, (name, values) in enumerate(series.items()):
@@ -636,7 +638,7 @@ def line_chart(
     _value_axis(ax, [v for values in series.values() for v in values] + highs, unit)
     ax.margins(x=0.08)
     if len(series) > 1:  # below the plot, where it cannot cover a line or a label
-        ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=min(len(series), 2))
+        ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(0, -0.12), ncol=1 if len(series) > 2 else len(series))
     alt = describe_lines(x_labels, series, title, unit)
     for name, found in (intervals or {}).items():
         if name in series:
@@ -706,7 +708,7 @@ def small_multiples(
     configure_matplotlib()
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(len(series), 1, figsize=(WIDTH + 0.6, 0.4 + 1.8 * len(series)), sharex=True, squeeze=False)
+    figure, axes = plt.subplots(len(series), 1, figsize=(LINE_WIDTH, 0.4 + 1.8 * len(series)), sharex=True, squeeze=False)
     positions = list(range(len(x_labels)))
     for number, ((name, values), ax) in enumerate(zip(series.items(), axes[:, 0])):
         _draw_line(ax, positions, values, number, name, unit)

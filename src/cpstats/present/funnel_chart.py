@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cpstats.figures.funnel import Funnel
-from cpstats.present.charts import PALETTE, Chart, configure_matplotlib, figure_to_svg
+from cpstats.present.charts import PALETTE, TEXT_SIZE, WIDTH, Chart, configure_matplotlib, figure_to_svg
 from cpstats.present.numbers import format_count, format_rate
 
 __all__ = ["funnel_chart", "describe_funnel", "funnel_table", "funnel_points_table"]
@@ -39,7 +39,7 @@ def funnel_chart(f: Funnel, la_name: str, *, title: str) -> Chart:
     configure_matplotlib()
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(figsize=(6.0, 4.0))
+    figure, axes = plt.subplots(figsize=(WIDTH + 0.8, 2.9))  # drawn small, so its text stays legible on a phone
     thousands = 1000.0
     limits = f.limits
     axes.axhline(f.england, color=PALETTE[0], linewidth=1.5, label=f"England {format_rate(f.england)}")
@@ -60,12 +60,14 @@ def funnel_chart(f: Funnel, la_name: str, *, title: str) -> Chart:
                      zorder=3 if role != "other" else 2, clip_on=False)
     own = f.authority
     axes.annotate(la_name, (own["population"] / thousands, own["rate"]), xytext=(6, -12), textcoords="offset points",
-                  fontsize=11)
+                  fontsize=TEXT_SIZE)
     axes.set_xscale("log")
     from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
 
-    ticks = [t for t in (1, 2, 5, 10, 20, 50, 100, 200, 500)
-             if limits["population"].min() / thousands <= t <= limits["population"].max() / thousands]
+    low, high = limits["population"].min() / thousands, limits["population"].max() / thousands
+    ticks = [t for t in (1, 2, 5, 10, 20, 50, 100, 200, 500) if low <= t <= high]
+    if len(ticks) > 5:  # a wide range: fewer labels, so that none runs into the next on a narrow chart
+        ticks = [t for t in (1, 3, 10, 30, 100, 300, 1000) if low <= t <= high]
     axes.xaxis.set_major_locator(FixedLocator(ticks))
     axes.xaxis.set_minor_locator(NullLocator())
     axes.xaxis.set_minor_formatter(NullFormatter())
@@ -73,7 +75,7 @@ def funnel_chart(f: Funnel, la_name: str, *, title: str) -> Chart:
     axes.set_xlabel("Children under 18 (thousands, log scale)")
     axes.set_ylabel("Per 10,000 children")
     axes.set_ylim(bottom=0, top=max(f.points["rate"].max(), f.england) * 1.1)  # the limits run off at the narrow end
-    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), fontsize=9, frameon=False, ncols=2)
+    axes.legend(loc="upper left", bbox_to_anchor=(0, -0.2), fontsize=TEXT_SIZE, frameon=False, ncols=1)
     return Chart(figure_to_svg(figure), describe_funnel(f, la_name, title), title,
                  source="other authorities: DfE, Children in need statistics, and ONS mid-year population estimates; "
                         f"{la_name}: its own records, computed by cpstats")

@@ -22,6 +22,7 @@ the renderer reads the Markdown and then puts each value in as text
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from typing import Sequence
 
@@ -36,6 +37,9 @@ __all__ = [
     "value_word",
     "HTML_COMMENT",
     "without_comments",
+    "YEAR",
+    "NOWRAP_CLASS",
+    "html_words",
 ]
 
 BLOCKS_MIME = "application/vnd.cpstats.blocks+json"
@@ -48,6 +52,23 @@ placeholder's value replaced by a word (:func:`value_word`), and the values, put
 Markdown is read."""
 
 _WHITESPACE = re.compile(r"\s+")
+
+YEAR = re.compile(r"(?<!\d)\d{4}-\d{2}(?![\d-])")
+"""A reporting year as the report writes it, ``2013-14``: the web pages keep the word holding it on one line."""
+NOWRAP_CLASS = "nowrap"
+"""The class of a span the web pages keep on one line (``white-space: nowrap`` in both renderers' stylesheets)."""
+
+
+def html_words(text: str) -> str:
+    """Text as HTML: escaped, each word holding a reporting year (:data:`YEAR`) in a span of class
+    :data:`NOWRAP_CLASS`, so that a narrow column never splits "2013-14" into "2013-" and "14". The whole word
+    is wrapped ("(2016-17:"), so the text around the span, and so the text of the page, is unchanged.
+
+    >>> html_words("<b> (2016-17: 5) & 2017-18")
+    '&lt;b&gt; <span class="nowrap">(2016-17:</span> 5) &amp; <span class="nowrap">2017-18</span>'
+    """
+    return "".join(f'<span class="{NOWRAP_CLASS}">{html.escape(piece)}</span>' if YEAR.search(piece) else html.escape(piece)
+                   for piece in re.split(r"(\s+)", str(text)))
 _MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
 
 

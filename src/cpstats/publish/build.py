@@ -1257,6 +1257,7 @@ def _assembler(report: _Report, dataset, executed: Sequence[Path], version: "_Re
     from cpstats.publish.downloads import prepare_downloads
 
     from cpstats.publish.bundle import everything_links, write_everything
+    from cpstats.publish.statement import contact_text
     from cpstats.publish.site import DRAFT_VERSIONS_KEPT
 
     downloads = prepare_downloads(executed, report.la, report.year.label)
@@ -1264,11 +1265,13 @@ def _assembler(report: _Report, dataset, executed: Sequence[Path], version: "_Re
         title=report.book.title, subtitle=f"{dataset.name}, {report.year.label}", period=_period(report.year),
         lang=report.book.lang, version=_version("cpstats") or "unknown", pdf_name=pdf_name(report.la, report.year),
         timestamp=_stated_date(version, report.year),
-        downloads=(*everything_links(report.la, report.year.label, downloads), *downloads.index_links),
+        download_all=everything_links(report.la, report.year.label, downloads)[0],
+        downloads=(*everything_links(report.la, report.year.label, downloads)[1:], *downloads.index_links[:1]),
         section_downloads=downloads.section_links,
         about=provenance_markdown(version.provenance, revisions=bool(version.revisions),
                                   kept=DRAFT_VERSIONS_KEPT if report.draft else None), draft=report.draft,
         release=tuple(release_facts(dataset.la, report.year, report.draft)),
+        authority=dataset.name, contact=contact_text(dataset.la),
     )
     metadata = _front_metadata(dataset.name, report.year, report.policy)
 

@@ -41,12 +41,13 @@ def write_bundle(site_dir: Path, name: str, files: Sequence[Path]) -> Path:
 
 
 def everything_links(la: str, year: str, downloads) -> tuple[tuple[str, str], ...]:
-    """What the contents page lists besides the tables: the zip, the workbook as ODS and the open data."""
+    """The report's downloads besides its tables: the zip of everything (first: the front page's "Download all"),
+    the workbook as ODS and the open data (on the "About this report" page)."""
     from cpstats.publish.downloads import FOLDER
     from cpstats.publish.opendata import FOLDER as OPEN_DATA, GUIDANCE
     from cpstats.publish.ods import ods_name
 
-    links = [("Everything in one file (ZIP: the PDF, every table as CSV, the workbooks and the open data)",
+    links = [("Download all: the PDF, every table as CSV, the workbooks and the open data (ZIP)",
               bundle_name(la, year))]
     if downloads.tables:
         links.append((f"Every table of the report in one workbook (ODS, {len(downloads.tables)} tables)",

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Sequence
 
 from cpstats.present.tables import NOT_AVAILABLE_SYMBOL, TABLE_MIME
+from cpstats.present.text import html_words
 
 __all__ = [
     "FOLDER",
@@ -383,7 +384,7 @@ def links_markdown(section: str, tables: Sequence[Table], workbook: str, prefix:
     ```
     """
     items = [
-        f'<li><a href="{html.escape(prefix + t.csv_name)}">{html.escape(t.caption)} (CSV)</a></li>'
+        f'<li><a href="{html.escape(prefix + t.csv_name)}">{html_words(t.caption)} (CSV)</a></li>'
         for t in tables if t.section == section
     ]
     items.append(f'<li><a href="{html.escape(prefix + workbook)}">Every table of the report in one workbook (XLSX)</a></li>')

@@ -10,8 +10,10 @@ renders it.
 Both renderers publish the same pages with the same content: the report is read
 once into pandoc documents (:func:`cpstats.publish.render.report_pages`), and
 the Quarto project lays out those documents: ``index`` (headline main points,
-contents, downloads), ``about`` (the front page ``index.qmd`` and the report's
-version), one page per section and ``definitions``. Quarto reads only each
+contents, the PDF and "Download all"), ``about`` (the front page ``index.qmd``,
+the report's version and its other downloads), one page per section,
+``definitions`` and ``accessibility`` (the accessibility statement, linked from
+every page's footer). Quarto reads only each
 page's title as Markdown (escaped by pandoc's writer); the body goes in as a
 pandoc document through a Lua filter (:data:`BLOCKS_FILTER`). Every page then
 states a Content-Security-Policy (:func:`state_policy`): as the built-in
@@ -36,6 +38,8 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 import yaml
+
+from cpstats.publish.statement import ACCESSIBILITY_PAGE
 
 __all__ = [
     "BookConfig",
@@ -287,9 +291,10 @@ def write_build_project(
 
     ``pages`` is the report as pandoc documents (:func:`cpstats.publish.render.report_pages`), as the
     built-in renderer lays it out: the front page ``index`` (the authority, year and period, the headline
-    main points, the contents and the downloads: :func:`cpstats.publish.render.index_blocks`), ``about``
-    (what the report is, its privacy rules and its version), one page per section (its download links at
-    the end) and ``definitions``. Each page is a ``<name>.qmd`` holding only its title, written by pandoc's
+    main points, the contents, the PDF and "Download all": :func:`cpstats.publish.render.index_blocks`),
+    ``about`` (what the report is, its privacy rules, its version and its other downloads), one page per
+    section (its download links at the end), ``definitions`` and ``accessibility`` (the accessibility
+    statement, :mod:`cpstats.publish.statement`, which every page's footer links). Each page is a ``<name>.qmd`` holding only its title, written by pandoc's
     Markdown writer (so escaped for the Markdown reader), and a div that the Lua filter
     :data:`BLOCKS_FILTER` replaces with the blocks of ``<name>.json``, after Quarto's filters: no text
     from the data or the commentary is ever read as Markdown by Quarto. Charts are written to
@@ -311,13 +316,13 @@ def write_build_project(
     Path
         The ``_quarto.yml`` written.
     """
-    from cpstats.publish.render import DRAFT_MARK, Section, index_blocks
+    from cpstats.publish.render import DRAFT_MARK, Section, accessibility_section, index_blocks
 
     build_dir = Path(build_dir)
     # the front page's title is the book's; the authority, year and period are in its first paragraph
     _write_page(build_dir, Section("index", "", blocks=index_blocks(info, pages)), titled=False)
     chapters = ["index.qmd"]
-    for page in (pages.about_section, *pages.web_sections):
+    for page in (pages.about_section, *pages.web_sections, accessibility_section(info)):
         _write_page(build_dir, page)
         chapters.append(f"{page.stem}.qmd")
     written = {name for chapter in chapters for name in (chapter, f"{Path(chapter).stem}.json")}
@@ -338,7 +343,8 @@ def write_build_project(
               if info.draft else "")
     project = book_project(
         book, chapters, title=markdown_text(info.title), output_dir=output_dir, output_file=Path(info.pdf_name).stem,
-        favicon=FAVICON, footer=markdown_text(footer), before_body=banner, css=[STYLESHEET],
+        favicon=FAVICON, footer=f"{markdown_text(footer)} [Accessibility statement]({ACCESSIBILITY_PAGE})",
+        before_body=banner, css=[STYLESHEET],
     )
     target = build_dir / "_quarto.yml"
     target.write_text(yaml.safe_dump(project, sort_keys=False, allow_unicode=True), encoding="utf-8")
@@ -368,6 +374,11 @@ thousands of letters, say) breaks anywhere in the text of the page instead of ru
 _STYLESHEET_CSS = """/* cpstats: text from data wraps, however long its words */
 main p, main li, main dd, main dt, main blockquote, main figcaption, main caption,
 main h1, main h2, main h3, main h4, main h5, main h6, main .lead { overflow-wrap: anywhere; }
+/* a reporting year (2013-14) is never split across lines */
+.nowrap { white-space: nowrap; }
+/* a table's caption wraps within the screen, however wide the table; a row's header looks as its cells do */
+.table-scroll caption { max-width: min(calc(100vw - 1.5rem), 49.5rem); }
+tbody th { font-weight: normal; }
 """
 
 FAVICON = "favicon.svg"
@@ -384,7 +395,7 @@ def _write_page(build_dir: Path, page, titled: bool = True) -> None:
     so Quarto's shortcodes, ``{{< >}}``) could read as anything but text. A page not ``titled`` (the
     front page) takes the book's title.
     """
-    from cpstats.publish.render import _document, scrolling_tables, text_inlines
+    from cpstats.publish.render import _document, text_inlines, web_blocks
 
     blocks, front = list(page.blocks or []), ""
     at = next((i for i, b in enumerate(blocks) if b.get("t") == "Header" and b["c"][0] == 1), None)
@@ -396,7 +407,7 @@ def _write_page(build_dir: Path, page, titled: bool = True) -> None:
     else:
         title = [blocks.pop(at)]
     # each table scrolls sideways in a box of its own, never the page
-    blocks = scrolling_tables(blocks, ("table-scroll", "table-responsive"))
+    blocks = web_blocks(blocks, ("table-scroll", "table-responsive"))
     body = json.dumps(_document(blocks), ensure_ascii=False).encode("utf-8")
     _write_if_changed(build_dir / f"{page.stem}.json", body)
     placeholder = {"t": "Div", "c": [["", ["cpstats-blocks"], [["src", f"{page.stem}.json"]]], []]}

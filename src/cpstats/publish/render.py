@@ -55,11 +55,13 @@ import html
 import json
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
 from cpstats.present.text import text_inlines  # text as pandoc inlines: part of this module's interface
+from cpstats.present.text import NOWRAP_CLASS, YEAR, html_words
+from cpstats.publish.statement import ACCESSIBILITY_PAGE
 
 __all__ = [
     "TEMPLATES",
@@ -105,6 +107,9 @@ __all__ = [
     "index_blocks",
     "download_links",
     "scrolling_tables",
+    "row_headers",
+    "unbroken_years",
+    "web_blocks",
 ]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -225,8 +230,12 @@ class ReportInfo:
     timestamp : datetime.datetime
         The PDF's creation date (fixed, for identical rebuilds).
     downloads : tuple of (str, str)
-        Further downloads the contents page lists: (words, relative link),
-        e.g. the tables as CSV and XLSX (see :mod:`cpstats.publish.downloads`).
+        The whole report's further downloads, (words, relative link), listed on the "About this report"
+        page: the workbooks, the open data (see :mod:`cpstats.publish.downloads`). Each table's CSV is
+        on its section's page (``section_downloads``).
+    download_all : tuple of (str, str)
+        The one file holding every download, (words, relative link): the front page's "Download all",
+        beside the PDF.
     about : str
         Markdown added at the end of the front page (HTML and PDF): the
         report's version (see :func:`cpstats.publish.site.provenance_markdown`).
@@ -237,6 +246,11 @@ class ReportInfo:
     draft : bool
         An internal draft: every HTML page shows a banner and every PDF
         page a header saying so (:data:`DRAFT_MARK`).
+    authority : str
+        The authority's name (``la.yaml``'s ``name``), for the accessibility statement.
+    contact : str
+        How readers reach the authority about the report (``la.yaml``'s ``contact``,
+        :func:`cpstats.publish.statement.contact_text`), or ``""``.
     release : tuple of (str, str)
         The release's facts a reader needs first (:func:`cpstats.data.authority.release_facts`: release
         date, status, contact, revisions policy), plain text from ``la.yaml``; the About page opens with them.
@@ -250,9 +264,12 @@ class ReportInfo:
     pdf_name: str
     timestamp: dt.datetime
     downloads: tuple[tuple[str, str], ...] = ()
+    download_all: tuple[str, str] | tuple = ()
     about: str = ""
     section_downloads: tuple[tuple[str, str], ...] = ()
     draft: bool = False
+    authority: str = ""
+    contact: str = ""
     release: tuple[tuple[str, str], ...] = ()
 
 
@@ -694,7 +711,7 @@ def download_link_block(payload: Mapping, section: str, number: int) -> dict:
     href = f"downloads/{table_file_stem(section, number, download_only=True)}.csv"
     words = f"{payload.get('caption') or 'Table'} (CSV, {len(payload.get('rows') or [])} rows)"
     return {"t": "RawBlock", "c": ["html", f'<p class="download-link"><a href="{html.escape(href)}">'
-                                           f"{html.escape(words)}</a></p>"]}
+                                           f"{html_words(words)}</a></p>"]}  # a year in it kept on one line
 
 
 def _json_value(value):
@@ -916,7 +933,7 @@ def _page(info: ReportInfo, page_title: str, body: str, pager_links: Sequence[tu
         "page.html",
         lang=info.lang, version=info.version, page_title=page_title, book_title=info.title,
         subtitle=info.subtitle, stylesheet="report.css", pager_links=list(pager_links), body=Markup(body),
-        draft=DRAFT_MARK if info.draft else "",
+        draft=DRAFT_MARK if info.draft else "", accessibility=ACCESSIBILITY_PAGE,
         footer=(f"{info.title}, {info.subtitle}. Every figure is computed from the authority's "
                 f"record-level data by cpstats {info.version}."),
     )
@@ -938,15 +955,15 @@ def _pager(sections: Sequence[Section], index: int) -> list[tuple[str, str, str,
 
 
 def _contents(sections: Sequence[Section]) -> str:
-    links = "".join(f'<li><a href="{html.escape(s.href)}">{html.escape(s.title)}</a></li>' for s in sections)
+    links = "".join(f'<li><a href="{html.escape(s.href)}">{html_words(s.title)}</a></li>' for s in sections)
     return f'<nav class="contents" aria-labelledby="contents"><h2 id="contents">Contents</h2><ul>{links}</ul></nav>'
 
 
 def _downloads(info: ReportInfo) -> str:
     return (
         '<section class="downloads" aria-labelledby="downloads"><h2 id="downloads">Downloads</h2><ul>'
-        + "".join(f'<li><a href="{html.escape(href)}">{html.escape(words)}</a></li>' for words, href in download_links(info))
-        + "</ul></section>"
+        + "".join(f'<li><a href="{html.escape(href)}">{html_words(words)}</a></li>' for words, href in download_links(info))
+        + f"</ul><p>{html.escape(MORE_DOWNLOADS)}</p></section>"
     )
 
 
@@ -963,15 +980,67 @@ def scrolling_tables(blocks: list, classes: Sequence[str] = ("table-scroll",)) -
 
     The box is a labelled region that can take the keyboard's focus, so that it can be scrolled
     without a mouse. ``classes`` are the box's (Quarto's pages add Bootstrap's ``table-responsive``).
+    Each table's first column holds its rows' headers (:func:`row_headers`).
     """
     wrapped = []
     for block in blocks:
         if block.get("t") == "Table":
             attributes = [["role", "region"], ["tabindex", "0"], ["aria-label", _table_caption(block)]]
-            wrapped.append({"t": "Div", "c": [["", list(classes), attributes], [block]]})
+            wrapped.append({"t": "Div", "c": [["", list(classes), attributes], [row_headers(block)]]})
         else:
             wrapped.append(block)
     return wrapped
+
+
+def _scoped(cell: list, scope: str) -> list:
+    """A table cell (pandoc's ``Cell``) whose attributes say which cells it heads."""
+    identifier, classes, pairs = cell[0]
+    return [[identifier, classes, [*(p for p in pairs if p[0] != "scope"), ["scope", scope]]], *cell[1:]]
+
+
+def row_headers(table: dict) -> dict:
+    """A pandoc ``Table`` whose first column heads its rows, for a screen reader to announce with each value.
+
+    In HTML the first cell of each body row is a ``<th scope="row">`` (pandoc's row head columns) and each
+    cell of the heading row a ``<th scope="col">``. A table of one column is left as it is.
+
+    >>> from cpstats.present.text import text_inlines
+    >>> html = blocks_to_html([row_headers(table_blocks({"columns": ["Age", "Children"], "rows": [["Under 1", "4"]]})[0])])
+    >>> "<th" in html and 'scope="row">Under 1</th>' in html and 'scope="col">Children</th>' in html
+    True
+    """
+    attr, caption, specs, head, bodies, foot = table["c"]
+    if len(specs) < 2:
+        return table
+    head = [head[0], [[row[0], [_scoped(cell, "col") for cell in row[1]]] for row in head[1]]]
+    bodies = [[body[0], 1, body[2], [[row[0], [_scoped(row[1][0], "row"), *row[1][1:]] if row[1] else row[1]]
+                                     for row in body[3]]] for body in bodies]
+    return {"t": "Table", "c": [attr, caption, specs, head, bodies, foot]}
+
+
+def unbroken_years(node):
+    """Pandoc blocks or inlines with every word (``Str``) holding a reporting year (:data:`YEAR`) in a ``Span``
+    of class :data:`NOWRAP_CLASS`, so that a narrow column or a phone never splits "2013-14" into "2013-" and
+    "14". The text is unchanged: the span only tells the browser where not to break a line.
+
+    >>> unbroken_years([{"t": "Str", "c": "(2013-14:"}, {"t": "Space"}, {"t": "Str", "c": "5)"}])  # doctest: +NORMALIZE_WHITESPACE
+    [{'t': 'Span', 'c': [['', ['nowrap'], []], [{'t': 'Str', 'c': '(2013-14:'}]]}, {'t': 'Space'}, {'t': 'Str', 'c': '5)'}]
+    """
+    if isinstance(node, list):
+        return [{"t": "Span", "c": [["", [NOWRAP_CLASS], []], [item]]}
+                if isinstance(item, dict) and item.get("t") == "Str" and YEAR.search(item["c"]) else unbroken_years(item)
+                for item in node]
+    if not isinstance(node, dict) or node.get("t") in ("Image", "Code", "CodeBlock", "RawBlock", "RawInline", "Math"):
+        return node
+    if isinstance(node.get("c"), list):
+        return {**node, "c": unbroken_years(node["c"])}
+    return node
+
+
+def web_blocks(blocks: list, classes: Sequence[str] = ("table-scroll",)) -> list:
+    """A page's blocks as both renderers lay them out on the web: each table in its scrolling box with its
+    rows' headers (:func:`scrolling_tables`), reporting years kept on one line (:func:`unbroken_years`)."""
+    return unbroken_years(scrolling_tables(blocks, classes))
 
 
 def pdf_column_widths(columns: Sequence[str], rows: Sequence[Sequence[str]],
@@ -1081,14 +1150,17 @@ ABOUT_PAGE = "about.html"
 
 def render_html(info: ReportInfo, front_page, sections: Sequence[Section], site_dir: Path,
                 main_points: Sequence[str] = (), brief: bool = False) -> list[Path]:
-    """Write ``index.html`` (title, main points, contents), ``about.html`` and one page per section.
+    """Write ``index.html`` (title, main points, contents), ``about.html``, one page per section and the
+    accessibility statement (:data:`ACCESSIBILITY_PAGE`, linked from every page's footer).
 
     ``front_page`` is pandoc blocks (:func:`front_page_blocks`), or trusted Markdown. The index shows
     what a reader came for: the report's headline points (``main_points``, Markdown, see
-    :func:`headline_points`), the contents and the downloads. The front page (what the report is, how it
-    protects privacy) and the report's version (``info.about``: commit, data fingerprint) are on a page of
-    their own, :data:`ABOUT_PAGE`, linked from the contents. Every table scrolls within a box of its own
-    (:func:`_scrolling_tables`), so that no page is wider than the screen.
+    :func:`headline_points`), the contents and two downloads, the PDF and "Download all"
+    (:func:`download_links`). The front page (what the report is, how it protects privacy), the report's
+    version (``info.about``: commit, data fingerprint) and its other downloads (:func:`more_downloads_blocks`)
+    are on a page of their own, :data:`ABOUT_PAGE`, linked from the contents. Every table scrolls within a
+    box of its own with its rows' headers, and years stay on one line (:func:`web_blocks`), so that no page
+    is wider than the screen.
 
     Returns
     -------
@@ -1104,12 +1176,13 @@ def render_html(info: ReportInfo, front_page, sections: Sequence[Section], site_
     about_section = Section(Path(ABOUT_PAGE).stem, _about_title(front_page))
     # every page's body in one pandoc run
     points_html, about_html, *section_html = blocks_to_html_many(
-        [main_points_blocks(main_points, level=2, brief=brief) if main_points else [], scrolling_tables(front_page + about),
-         *(scrolling_tables(_section_blocks(section)) for section in sections)])
+        [web_blocks(main_points_blocks(main_points, level=2, brief=brief)) if main_points else [],
+         web_blocks(front_page + about + more_downloads_blocks(info)),
+         *(web_blocks(_section_blocks(section)) for section in sections)])
     index_body = (
-        f"<h1>{html.escape(info.title)}</h1>\n<p class=\"lead\">{html.escape(info.subtitle)}<br>"
-        f"{html.escape(info.period)}</p>\n"
-        + (f"<p class=\"release\">{html.escape(release_line(info))}</p>\n" if release_line(info) else "")
+        f"<h1>{html_words(info.title)}</h1>\n<p class=\"lead\">{html_words(info.subtitle)}<br>"
+        f"{html_words(info.period)}</p>\n"
+        + (f"<p class=\"release\">{html_words(release_line(info))}</p>\n" if release_line(info) else "")
         + (points_html if main_points else "")
         + _contents([about_section, *sections]) + _downloads(info)
     )
@@ -1121,6 +1194,10 @@ def render_html(info: ReportInfo, front_page, sections: Sequence[Section], site_
             [("contents", "index.html", "", "Contents")] + ([("next", sections[0].href, "next", f"Next: {sections[0].title}")] if sections else []),
         ),
     }
+    statement = accessibility_section(info)
+    pages[site_dir / statement.href] = _page(
+        info, f"{statement.title} - {info.title}: {info.subtitle}", blocks_to_html(web_blocks(statement.blocks)),
+        [("contents", "index.html", "", "Contents")])
     for number, section in enumerate(sections):
         pages[site_dir / section.href] = _page(
             info,
@@ -1132,6 +1209,16 @@ def render_html(info: ReportInfo, front_page, sections: Sequence[Section], site_
         path.write_text(text, encoding="utf-8")
     (site_dir / "report.css").write_bytes((TEMPLATES / "report.css").read_bytes())
     return [*pages, site_dir / "report.css"]
+
+
+def accessibility_section(info: ReportInfo) -> Section:
+    """The accessibility statement (:mod:`cpstats.publish.statement`) as a web page of the report, dated as the
+    report is (``info.timestamp``)."""
+    from cpstats.publish.statement import TITLE, statement_blocks
+
+    authority = info.authority or info.subtitle.rsplit(",", 1)[0]
+    blocks = statement_blocks(f"{info.title}, {info.subtitle}", authority, info.contact, info.timestamp)
+    return Section(Path(ACCESSIBILITY_PAGE).stem, TITLE, blocks=blocks)
 
 
 def _about_title(front_page: list) -> str:
@@ -1329,6 +1416,8 @@ class ReportPages:
     links: Mapping[str, list]
     points: tuple
     figures: Mapping[str, bytes]
+    downloads: list = field(default_factory=list)
+    """The "Downloads" part of the "About this report" web page (:func:`more_downloads_blocks`), not in the PDF."""
     brief: bool = False
 
     def opening(self, level: int) -> list:
@@ -1337,8 +1426,9 @@ class ReportPages:
 
     @property
     def about_section(self) -> Section:
-        """The "About this report" page (:data:`ABOUT_PAGE`): the front page, then the report's version."""
-        return Section(Path(ABOUT_PAGE).stem, _about_title(self.front), blocks=self.front + self.about)
+        """The "About this report" page (:data:`ABOUT_PAGE`): the front page, the report's version, then the
+        whole report's further downloads (web only)."""
+        return Section(Path(ABOUT_PAGE).stem, _about_title(self.front), blocks=self.front + self.about + self.downloads)
 
     @property
     def web_sections(self) -> list[Section]:
@@ -1378,7 +1468,7 @@ def report_pages(info: ReportInfo, front_page: Path, notebooks: Sequence[Path], 
     stems = [s.stem for s in sections if s.stem in links]
     linked = read_markdown([links[stem] for stem in stems], PANDOC_MARKDOWN)
     return ReportPages(front, about, tuple(sections), dict(zip(stems, linked)), tuple(brief or points), figures,
-                       brief=bool(brief))
+                       more_downloads_blocks(info), brief=bool(brief))
 
 
 RELEASE_HEADING = "This release"
@@ -1419,10 +1509,23 @@ def with_release(front: list, facts: Sequence[tuple[str, str]]) -> list:
     return [*front[:first], *blocks, *front[first:]]
 
 
+MORE_DOWNLOADS = ("Each section's tables (CSV) are at the end of its page; the workbooks, the open data and the "
+                  "build manifest are on the \"About this report\" page.")
+"""What the front page says under its two downloads: where the others are."""
+
+
 def download_links(info: ReportInfo) -> list[tuple[str, str]]:
-    """What the front page's Downloads list links to, (words, href): the PDF, the tables, the build manifest."""
-    return [("The whole report as a PDF (A4)", info.pdf_name), *info.downloads,
-            ("Build manifest: versions, parameters and input checksums (JSON)", "manifest.json")]
+    """What the front page's Downloads list links to, (words, href): the PDF and "Download all" (the zip of
+    everything), when there is one. The other downloads are on the pages they belong to
+    (:func:`more_downloads_blocks`, each section's tables on its page), so the front page stays short."""
+    return [("The whole report as a PDF (A4)", info.pdf_name), *([tuple(info.download_all)] if info.download_all else [])]
+
+
+def more_downloads_blocks(info: ReportInfo) -> list:
+    """The "Downloads" part of the "About this report" web page: the workbooks, the open data and the build
+    manifest, as pandoc blocks (a heading and a list of links, their words as text)."""
+    links = [*info.downloads, ("Build manifest: versions, parameters and input checksums (JSON)", "manifest.json")]
+    return [{"t": "Header", "c": [2, ["all-downloads", ["unnumbered"], []], text_inlines("Downloads")]}, _link_list(links)]
 
 
 def _link_list(links: Sequence[tuple[str, str]]) -> dict:
@@ -1447,7 +1550,8 @@ def index_blocks(info: ReportInfo, pages: ReportPages, lead: bool = True) -> lis
     released = [{"t": "Para", "c": text_inlines(release_line(info))}] if release_line(info) else []
     return [*([opening] if lead else []), *released, *pages.opening(level=2),
             heading("contents", "Contents"), _link_list(contents),
-            heading("downloads", "Downloads"), _link_list(download_links(info))]
+            heading("downloads", "Downloads"), _link_list(download_links(info)),
+            {"t": "Para", "c": text_inlines(MORE_DOWNLOADS)}]
 
 
 def render_builtin(

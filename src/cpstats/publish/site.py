@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from cpstats.data.periods import ReportingYear
+from cpstats.publish.statement import ACCESSIBILITY_PAGE
 
 __all__ = [
     "FIGURES_FILE",
@@ -499,12 +500,13 @@ def revisions_page(revisions: Sequence[Mapping], title: str, subtitle: str, lang
         table = ""
         if revision.get("changes"):
             rows = "".join(
-                f"<tr><td>{html.escape(_figure_words(c))}</td><td>{html.escape(_shown(c['published']))}</td>"
+                f"<tr><th scope=\"row\">{html.escape(_figure_words(c))}</th><td>{html.escape(_shown(c['published']))}</td>"
                 f"<td>{html.escape(_shown(c['now']))}</td></tr>" for c in revision["changes"]
             )
             count = len(revision["changes"])
             table = (f"<table><caption>{count} figure{'s' if count != 1 else ''} changed</caption>"
-                     f"<thead><tr><th>Figure</th><th>Version {previous}</th><th>Version {revision['version']}</th></tr>"
+                     f"<thead><tr><th scope=\"col\">Figure</th><th scope=\"col\">Version {previous}</th>"
+                     f"<th scope=\"col\">Version {revision['version']}</th></tr>"
                      f"</thead><tbody>{rows}</tbody></table>")
         parts.append(
             f"<section><h2>Version {revision['version']}{html.escape(when)}</h2>"
@@ -519,8 +521,14 @@ def revisions_page(revisions: Sequence[Mapping], title: str, subtitle: str, lang
         _head(lang, f"Revisions - {title}: {subtitle}", "report.css") + _draft_banner(draft) + "<main>\n"
         f"<h1>Revisions</h1>\n<p class=\"lead\">{html.escape(title)}: {html.escape(subtitle)}</p>\n"
         '<p><a href="index.html">Back to the current version</a></p>\n'
-        + "\n".join(parts) + "\n</main>\n</body>\n</html>\n"
+        + "\n".join(parts) + "\n</main>\n" + _footer(ACCESSIBILITY_PAGE) + "</body>\n</html>\n"
     )
+
+
+def _footer(statement: str | None) -> str:
+    """A page's footer: the link to the accessibility statement (``statement``, relative to the page), if any."""
+    return (f'<footer class="report-footer">\n<p><a href="{html.escape(statement)}">Accessibility statement</a></p>\n'
+            "</footer>\n") if statement else ""
 
 
 def write_revisions(staging: Path, revisions: Sequence[Mapping], title: str, subtitle: str, lang: str,
@@ -591,6 +599,10 @@ def site_index_page(out_root: Path, title: str = "Child Protection Annual Report
                      '<a href="open-data/data-guidance.txt">the data guidance</a>.</p>\n')
     # styled as the reports are: their stylesheet, which every published report carries
     stylesheet = f'{entries[0]["folder"]}/report.css' if entries else None
+    # the accessibility statement of the report the page is styled by, which every report of this cpstats has
+    statement = f'{entries[0]["folder"]}/{ACCESSIBILITY_PAGE}' if entries else None
+    if statement and not (out_root / statement).is_file():
+        statement = None
     return (
         _head("en-GB", title, stylesheet) + _draft_banner(draft)
         + f'<header class="report-header">\n<p class="report-title">{html.escape(title)}</p>\n'
@@ -599,6 +611,7 @@ def site_index_page(out_root: Path, title: str = "Child Protection Annual Report
         + f'<main id="main">\n<h1>{html.escape(title)}</h1>\n'
         '<div class="table-scroll" role="region" tabindex="0" aria-label="Reports">\n'
         "<table>\n<caption>Every published report, with its PDF and version</caption>\n"
-        "<thead><tr><th>Year</th><th>Authority</th><th>Report (HTML)</th><th>PDF</th><th>Version</th></tr></thead>\n"
-        f"<tbody>\n{chr(10).join(rows)}\n</tbody>\n</table>\n</div>\n{open_data}</main>\n</body>\n</html>\n"
+        "<thead><tr><th scope=\"col\">Year</th><th scope=\"col\">Authority</th><th scope=\"col\">Report (HTML)</th>"
+        "<th scope=\"col\">PDF</th><th scope=\"col\">Version</th></tr></thead>\n"
+        f"<tbody>\n{chr(10).join(rows)}\n</tbody>\n</table>\n</div>\n{open_data}</main>\n{_footer(statement)}</body>\n</html>\n"
     )

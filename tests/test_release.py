@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cpstats.data.authority import DEFAULT_REVISIONS, STATUSES, la_problems, release_facts
+from cpstats.data.authority import DEFAULT_REVISIONS, STATUSES, la_problems
+from cpstats.present.release import release_facts
 from cpstats.data.periods import ReportingYear
 from cpstats.publish.render import release_blocks, with_release
 

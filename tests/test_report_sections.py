@@ -174,14 +174,18 @@ def test_marac_table_shows_victims_children_and_repeat_victims(site):
 
 
 def test_headline_comparisons_show_the_year_before_and_england_each_labelled_with_its_year(site):
-    """Rates, reviews, repeat plans, ended plans and performance: the authority in 2016-17 and 2017-18, England in 2017-18."""
+    """Reviews, repeat plans, ended plans and performance: the authority in 2016-17 and 2017-18, England in 2017-18.
+    Section 8 states its rates once, beside England with their intervals (the year before is in its trend table)."""
     la = "Rutland (synthetic sample)"
-    for stem in ("06_performance", "08_numbers", "11_reviews", "12_repeat_plans", "13_duration"):
+    for stem in ("06_performance", "11_reviews", "12_repeat_plans", "13_duration"):
         headers = [table[0] for table in _html_tables(_page(site, stem))]
         interval = ["95% interval 2017-18"] if stem in ("11_reviews", "12_repeat_plans", "13_duration") else []
         assert ["Measure", f"{la} 2016-17", f"{la} 2017-18", *interval, "England 2017-18"] in headers, stem
-    rates = next(t for t in _html_tables(_page(site, "08_numbers")) if t[0][-1] == "England 2017-18")
-    assert rates[1][2:] == ["23.3", "45.9"]
+    rates = next(t for t in _html_tables(_page(site, "08_numbers"))
+                 if t[0][:4] == ["Measure", f"{la} 2017-18", "95% interval", "England 2017-18"])
+    assert rates[1][1:4] == ["23.3", "14.0 to 36.3", "45.9"]
+    assert not any(t[0][-1] == "England 2017-18" for t in _html_tables(_page(site, "08_numbers"))), \
+        "section 8's rates are stated once"
     reviews = next(t for t in _html_tables(_page(site, "11_reviews")) if t[0][-1] == "England 2017-18")
     assert reviews[1][2:] == ["100.0%", "[x]", "90.5%"]  # no interval: the report shows no count of children reviewed
 

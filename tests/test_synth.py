@@ -690,7 +690,8 @@ def test_national_writes_the_six_authorities_the_same_bytes_each_time(national):
 def test_every_reported_years_headline_measures_are_within_10_percent(national):
     """Every published headline figure of every reported year, against the measures code: within 10%, or
     within the absolute tolerance where 10% is less than a child (repeat plans' share, two years or more)."""
-    from cpstats.data.national import ABSOLUTE_TOLERANCE, HEADLINE, check_national, worst_differences
+    from cpstats.data.national import ABSOLUTE_TOLERANCE, HEADLINE
+    from cpstats.figures.synthetic import check_national, worst_differences
 
     check = check_national(national / "one", REFERENCE)
     assert set(check["folder"]) == set(NATIONAL_SAMPLE.values())
@@ -837,7 +838,8 @@ def test_recent_years_and_new_authorities_are_within_10_percent_with_short_notes
     """2020-21 to 2024-25 for the Isles of Scilly (referrals published, most else withheld: enquiries taken
     from other years are lowered to fit them) and the two authorities formed from Cumbria in 2023-24
     (earlier years not published: the nearest year's figures); every note one line of at most 200 characters."""
-    from cpstats.data.national import NOTE_LENGTH, check_national
+    from cpstats.data.national import NOTE_LENGTH
+    from cpstats.figures.synthetic import check_national
     from cpstats.data.scale import write_national
 
     folders = write_national(tmp_path, None, ["2020-21", "2021-22", "2022-23", "2023-24", "2024-25"],

@@ -249,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _synth_check(root: Path, reference: Path | None) -> int:
     """``cpstats synth --check DIR``: each synthetic authority's headline measures against the published ones."""
-    from cpstats.data.national import ABSOLUTE_TOLERANCE, SHAPED, check_national, worst_differences
+    from cpstats.data.national import ABSOLUTE_TOLERANCE, SHAPED
+    from cpstats.figures.synthetic import check_national, worst_differences
     from cpstats.data.paths import InputError
 
     folders = sorted(p for p in root.iterdir() if (p / "la.yaml").is_file()) if root.is_dir() else []

@@ -25,7 +25,7 @@ has a kind:
 =========================  ====================================================
 
 The last four are what the Code of Practice for Statistics asks a release to state; the report's
-About page shows them first (:func:`release_facts`).
+About page shows them first (:func:`cpstats.present.release.release_facts`).
 
 Any other key may hold text, numbers or lists of them. All text is one line
 with no control or Unicode format character (:func:`cpstats.data.contract.text_problem`).
@@ -43,8 +43,7 @@ import yaml
 from cpstats.data.contract import Problem, shorten, text_problem
 from cpstats.data.periods import ReportingYear
 
-__all__ = ["LA_FILE", "LA_KEYS", "STATUSES", "DEFAULT_REVISIONS", "read_la", "la_problems", "release_date",
-           "release_facts"]
+__all__ = ["LA_FILE", "LA_KEYS", "STATUSES", "DEFAULT_REVISIONS", "read_la", "la_problems", "release_date"]
 
 LA_FILE = "la.yaml"
 
@@ -249,27 +248,6 @@ def release_date(la: dict, year: ReportingYear) -> dt.date | None:
     """The release date ``published:`` gives the report of ``year``, or ``None``."""
     published = la.get("published") or {}
     return _date(published.get(year.label)) if isinstance(published, dict) else None
-
-
-def release_facts(la: dict, year: ReportingYear, draft: bool) -> list[tuple[str, str]]:
-    """What a reader needs first about a release, as (what, text) pairs: its release date, status, contact and
-    revisions policy (the Code of Practice for Statistics), from ``la.yaml``; plain text, from the data."""
-    from cpstats.present.numbers import date_phrase
-
-    released = release_date(la, year)
-    if draft:
-        when = "Not published: this is an internal draft"
-    elif released is None:
-        when = "Not stated (la.yaml gives no release date for this year)"
-    else:
-        when = date_phrase(dt.datetime.combine(released, dt.time()))
-    status = la.get("status")
-    facts = [("Published", when),
-             ("Status", STATUSES[" ".join(status.lower().split())] if isinstance(status, str) else "Not stated")]
-    if isinstance(la.get("contact"), str):
-        facts.append(("Contact", la["contact"].strip()))
-    facts.append(("Revisions and corrections", (la.get("revisions") or DEFAULT_REVISIONS).strip()))
-    return facts
 
 
 def _texts(value):

@@ -26,7 +26,7 @@ from cpstats.figures.figures import CONFIDENTIAL, is_withheld
 from cpstats.present.numbers import format_count, format_percent, format_rate
 from cpstats.present.tables import LABELS, NOT_AVAILABLE_SYMBOL, _measure_cell
 
-__all__ = ["CONFERENCE_SOURCES", "SOURCES_NOTE", "conference_check", "sources_table", "sources_sentence",
+__all__ = ["CONFERENCE_SOURCES", "SOURCES_NOTE", "conference_check", "sources_table",
            "FEW_RECORDS", "RECONCILED_MEASURES", "reconcile", "reconciliation_table", "reconciliation_sentence", "EXPLANATION",
            "possible_cause", "LARGE_DIFFERENCE", "CAUSE_COLUMN"]
 
@@ -303,23 +303,3 @@ def _flat(values: Mapping[str, object]) -> dict:
     from cpstats.figures.figures import flatten
 
     return flatten(values)
-
-
-def sources_sentence(values: Mapping[str, object], year: ReportingYear) -> str | None:
-    """The check of the conference records against the case records, in words; ``None`` without conference records."""
-    from cpstats.present.numbers import plural
-    from cpstats.present.sentences import say
-
-    if values.get("icpc_threshold_not_met") is None:
-        return None
-    check = conference_check(values)
-    words = {"year": year.label, "icpcs": format_count(check["icpcs"]), "plans": format_count(check["plan_starts"]),
-             "not_met": plural(check["not_met"], "child", "children")}
-    if check["status"] == "unknown":
-        return say("sources.unknown", **words)
-    gap = check["without_plan"]
-    without = (f", so {format_count(gap)} without a plan starting" if gap >= 0
-               else f", {format_count(-gap)} more plans than children")
-    if check["status"] == "differ":
-        return say("sources.differ", without=without, **words)
-    return say("sources.agree", without=without, **words)

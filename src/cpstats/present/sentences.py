@@ -82,6 +82,7 @@ __all__ = [
     "MAIN_POINTS_HEADING",
     "MainPoints",
     "main_points",
+    "sources_sentence",
 ]
 
 WITHHELD_NOTE = "[c]: not shown, to protect the confidentiality of small numbers"
@@ -669,3 +670,22 @@ def main_points(*points: str | None) -> MainPoints:
     the front page's too."""
     kept = [point for point in points if point]
     return MainPoints(kept, headline=tuple(i for i, point in enumerate(kept) if isinstance(point, Headline)))
+
+
+def sources_sentence(values: Mapping[str, object], year: ReportingYear) -> str | None:
+    """The check of the conference records against the case records, in words; ``None`` without conference records."""
+    from cpstats.present.reconciliation import conference_check
+
+    if values.get("icpc_threshold_not_met") is None:
+        return None
+    check = conference_check(values)
+    words = {"year": year.label, "icpcs": format_count(check["icpcs"]), "plans": format_count(check["plan_starts"]),
+             "not_met": plural(check["not_met"], "child", "children")}
+    if check["status"] == "unknown":
+        return say("sources.unknown", **words)
+    gap = check["without_plan"]
+    without = (f", so {format_count(gap)} without a plan starting" if gap >= 0
+               else f", {format_count(-gap)} more plans than children")
+    if check["status"] == "differ":
+        return say("sources.differ", without=without, **words)
+    return say("sources.agree", without=without, **words)

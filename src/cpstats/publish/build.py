@@ -1253,7 +1253,7 @@ def _refuse_unwritten(executed: Sequence[Path], report: _Report) -> None:
 
 def _assembler(report: _Report, dataset, executed: Sequence[Path], version: "_ReportVersion", assembly: str):
     """What lays the report out into a folder: pages and PDF, downloads, versions and the manifest."""
-    from cpstats.data.authority import release_facts
+    from cpstats.present.release import release_facts
     from cpstats.publish.downloads import prepare_downloads
 
     from cpstats.publish.bundle import everything_links, write_everything

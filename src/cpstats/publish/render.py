@@ -252,7 +252,7 @@ class ReportInfo:
         How readers reach the authority about the report (``la.yaml``'s ``contact``,
         :func:`cpstats.publish.statement.contact_text`), or ``""``.
     release : tuple of (str, str)
-        The release's facts a reader needs first (:func:`cpstats.data.authority.release_facts`: release
+        The release's facts a reader needs first (:func:`cpstats.present.release.release_facts`: release
         date, status, contact, revisions policy), plain text from ``la.yaml``; the About page opens with them.
     """
 

@@ -156,7 +156,8 @@ def test_the_rule_is_stated_for_readers():
 # ----------------------------------------------------------------- two sources, no contradiction
 
 
-from cpstats.present.reconciliation import conference_check, sources_sentence  # noqa: E402
+from cpstats.present.reconciliation import conference_check  # noqa: E402
+from cpstats.present.sentences import sources_sentence  # noqa: E402
 from cpstats.present.sentences import icpc_sentence  # noqa: E402
 
 small = st.integers(0, 2000)

@@ -183,7 +183,8 @@ def test_every_authority_of_each_funnel_is_a_download_linked_beside_it(page, pub
     from cpstats.figures.funnel import control_limits
 
     markup, figures = page
-    links = re.findall(r'<p class="download-link"><a href="(downloads/08_numbers-download-(\d)\.csv)">([^<]*)</a>', markup)
+    links = [(href, number, re.sub(r"<[^>]+>", "", text)) for href, number, text in re.findall(
+        r'<p class="download-link"><a href="(downloads/08_numbers-download-(\d)\.csv)">(.*?)</a>', markup)]
     assert [number for _, number, _ in links] == ["1", "2"]
     funnels = [m.start() for m in re.finditer(r'alt="Funnel plot:', markup)]
     positions = [markup.index(href) for href, _, _ in links]

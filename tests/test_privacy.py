@@ -102,5 +102,11 @@ def test_no_published_csv_holds_record_level_rows(site):
             width = 10 + any(row[1] == "Filter" for row in meta[1:])
             groups = Counter(tuple(row[:width]) for row in rows[1:])
             assert max(groups.values()) <= largest, path.name
+        elif "-download-" in path.name and "DfE code" in rows[0]:
+            # a table offered for download only, of every English authority (a funnel plot's values): one row an
+            # authority, each a distinct DfE code that data/reference knows, never more rows than authorities
+            known = set(pd.read_csv(SAMPLE.parent / "reference" / "authorities.csv", dtype=str)["la_code"])
+            codes = [row[rows[0].index("DfE code")] for row in rows[1:]]
+            assert len(codes) == len(set(codes)) and set(codes) <= known, path.name
         else:
             assert len(rows) <= largest, path.name

@@ -236,7 +236,7 @@ def _prose_sentences(markup: str) -> list[str]:
     for block in parser.found:
         if re.fullmatch(r"[\d.]+\s*", block) or re.match(r"\[[a-z]\]\s*:", block):
             continue  # a contents entry's number, or the legend of a symbol
-        sentences += [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\[])", block) if s]
+        sentences += [s for s in re.split(r"(?<!\bNo\.)(?<=[.!?])\s+(?=[A-Z0-9\[])", block) if s]  # "(No. 2)" ends none
     return sentences
 
 

@@ -121,7 +121,7 @@ def test_quarto_render_writes_nothing_git_would_commit(root_render):
     assert _hashes(project) == before
     assert _git(project, "status", "--porcelain") == ""
     assert (project / "_book").is_dir() and (project / "_build" / "quarto-root").is_dir()
-    assert (project / ".gitignore").read_text(encoding="utf-8").count("/.quarto/") == 1
+    assert (project / ".gitignore").read_text(encoding="utf-8").splitlines().count("/.quarto/") == 1
 
 
 def _free_port() -> int:

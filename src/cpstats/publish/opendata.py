@@ -85,7 +85,7 @@ class Indicator:
 
     def __post_init__(self):
         # a measure of the report has one label, its tables' (cpstats.present.tables.LABELS), here too
-        from cpstats.present.tables import LABELS
+        from cpstats.present.measure_labels import LABELS
 
         measure = self.published or self.col
         if measure in LABELS:

@@ -136,6 +136,7 @@ def _append(results: dict) -> None:
              "| step | seconds | CPU seconds | load before -> after |", "|---|---:|---:|---|"]
     names = {"floor": "the floor: sample 2017-18, one process, no kernel",
              "cold": "cold single build: `cpstats build --la sample --year 2017-18`",
+             "floor-four": "the floors of the same 4 reports, one after another, each in a fresh interpreter",
              "workers-1": "4 reports (sample, county x 2016-17, 2017-18) on a `LocalCluster` of **1 worker**",
              "workers-2": "the same 4 reports on **2 workers**",
              "national": f"{results.get('national_reports', 0)} national authorities, {results.get('year')}, on 2 workers"}
@@ -184,6 +185,11 @@ def main() -> None:
                            check=True, cwd=ROOT, capture_output=True)
         _step(results, "cold", cold)
     if "workers" not in skip:
+        def floors():  # the floor of each of the same four reports, each in a fresh interpreter, added up
+            folder = _fresh("floor-four")
+            return {"floor_s": sum(floor(ROOT, ROOT / "data", folder / "_build", folder / "_site", la, year)
+                                   for la in FOUR[0] for year in FOUR[1])}
+        _step(results, "floor-four", floors)
         for workers in (1, 2):
             folder = _fresh(f"workers-{workers}")
             _step(results, f"workers-{workers}", lambda: _batch(*FOUR, workers, folder, data_root=ROOT / "data"))
@@ -203,6 +209,9 @@ def main() -> None:
             results["ratios"]["per-report cost / floor"] = round(per_report / floor_s, 2)
         if "floor" in s:  # CPU seconds: what the work costs, whatever else the machine is doing
             results["ratios"]["per-report CPU / floor CPU"] = round(s["workers-1"]["cpu_seconds"] / 4 / s["floor"]["cpu_seconds"], 2)
+        if "floor-four" in s:  # the same four reports, side by side: their own floors, not the sample's four times
+            results["ratios"]["per-report cost / the same reports' floor"] = round(
+                s["workers-1"]["seconds"] / s["floor-four"]["floor_s"], 2)
         if "workers-2" in s:
             results["ratios"]["2-worker efficiency"] = round(s["workers-1"]["seconds"] / (2 * s["workers-2"]["seconds"]), 2)
             results["ratios"]["2-worker CPU / 1-worker CPU"] = round(s["workers-2"]["cpu_seconds"] / s["workers-1"]["cpu_seconds"], 2)

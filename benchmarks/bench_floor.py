@@ -80,8 +80,9 @@ def _execute(shell, nb, folder: Path):
     return nb
 
 
-def build_floor(project: Path, data_root: Path, build_root: Path, out_root: Path) -> Path:
-    """The sample report built in this process, no kernel: the published folder."""
+def build_floor(project: Path, data_root: Path, build_root: Path, out_root: Path, la: str = LA,
+                year: str = YEAR) -> Path:
+    """One report (the sample 2017-18 unless told) built in this process, no kernel: the published folder."""
     import nbformat
 
     from cpstats.figures import Policy
@@ -90,7 +91,7 @@ def build_floor(project: Path, data_root: Path, build_root: Path, out_root: Path
     from cpstats.publish.execute import parameterized
 
     caches = BuildCaches(build_root)
-    report = b._plan(LA, YEAR, data_root=data_root, out_root=out_root, drafts_root=None, build_root=build_root,
+    report = b._plan(la, year, data_root=data_root, out_root=out_root, drafts_root=None, build_root=build_root,
                      reference_dir=None, renderer="builtin", project_dir=project, policy=Policy())
     dataset = caches.dataset(report.data_dir)  # validated once, kept for the sections (as the build does)
     os.environ.update(caches.environment)
@@ -101,8 +102,8 @@ def build_floor(project: Path, data_root: Path, build_root: Path, out_root: Path
         executed.append(report.build_dir / Path(notebook).name)
         nbformat.write(nb, executed[-1])
     os.chdir(project)
-    record = b.BuildRecord(LA, YEAR)
-    b.refresh_commentary(executed, LA, report.year, report.data_dir, report.reference_dir, report.commentary_dir,
+    record = b.BuildRecord(la, year)
+    b.refresh_commentary(executed, la, report.year, report.data_dir, report.reference_dir, report.commentary_dir,
                          report.policy, dataset, report.fingerprint, report.build_dir)
     version = b._version_of_report(dataset, report.year, report.reference_dir, report.policy, report.target,
                                    report.build_dir, report.project_dir, record, report.fingerprint, caches)
@@ -115,11 +116,11 @@ def build_floor(project: Path, data_root: Path, build_root: Path, out_root: Path
     return published
 
 
-def floor(project: Path, data_root: Path, build_root: Path, out_root: Path) -> float:
+def floor(project: Path, data_root: Path, build_root: Path, out_root: Path, la: str = LA, year: str = YEAR) -> float:
     """Wall-clock seconds of :func:`build_floor` in a fresh interpreter (its start and imports counted)."""
     started = time.perf_counter()
     result = subprocess.run([sys.executable, __file__, "--project", str(project), "--data-root", str(data_root),
-                             "--build-dir", str(build_root), "--out", str(out_root)],
+                             "--build-dir", str(build_root), "--out", str(out_root), "--la", la, "--year", year],
                             cwd=project, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if result.returncode != 0:
@@ -133,9 +134,12 @@ def main() -> int:
     parser.add_argument("--data-root", type=Path, required=True)
     parser.add_argument("--build-dir", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--la", default=LA)
+    parser.add_argument("--year", default=YEAR)
     args = parser.parse_args()
     started = time.perf_counter()
-    published = build_floor(args.project.resolve(), args.data_root.resolve(), args.build_dir.resolve(), args.out.resolve())
+    published = build_floor(args.project.resolve(), args.data_root.resolve(), args.build_dir.resolve(), args.out.resolve(),
+                            args.la, args.year)
     print(f"{published}: {time.perf_counter() - started:.1f} s in one process, no kernel")
     return 0
 

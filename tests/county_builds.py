@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from tests.quarto_builds import quarto_on_path
+from tests.quarto_builds import quarto_build_beside
 from tests.sample_builds import PROJECT_ROOT, Build, copy_project
 
 COUNTY = "county"
@@ -35,19 +35,4 @@ def county_public_report(tmp_path_factory) -> Build:
 @pytest.fixture(scope="session")
 def county_quarto_report(county_public_report) -> Build:
     """The same public county report laid out by Quarto, into ``_quarto_site/`` of the same project."""
-    env = quarto_on_path()
-    if env is None:
-        pytest.skip("no quarto on PATH and none installed in _build/tools/quarto (make test installs it "
-                    "from ../shared/tools/quarto when that folder exists)")
-    from cpstats.publish.build import build_report
-
-    project = county_public_report.project
-    build = Build(project, project / "_quarto_site", county_public_report.build_root)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("PATH", env["PATH"])
-    try:
-        build_report(COUNTY, YEAR, data_root=project / "data", out_root=build.out_root, build_root=build.build_root,
-                     renderer="quarto", project_dir=project, disclosure="public")
-    finally:
-        mp.undo()
-    return build
+    return quarto_build_beside(county_public_report, COUNTY)

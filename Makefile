@@ -10,7 +10,7 @@ YEARS  ?= 2014-15:2019-20
 
 .DEFAULT_GOAL := help
 CHROMIUM := /usr/bin/chromium
-.PHONY: help report site bench bench-build bench-profile test browser quarto metrics validate synth clean lab docs guide hooks reference
+.PHONY: help report site bench bench-year bench-build bench-profile test browser quarto metrics validate synth clean lab docs guide hooks reference
 
 # Quarto 1.7.34 for the Quarto tests: installed from ../shared/tools/quarto when that folder exists
 # (it runs offline), into a git-ignored folder, and put first on PATH for the test run.
@@ -47,8 +47,11 @@ report: $(VENV)/.installed ## build the sample report (LA=sample YEAR=2017-18) a
 site: $(VENV)/.installed ## build every authority in data/ for YEARS (2014-15:2019-20) as drafts into _drafts/
 	$(BIN)/cpstats build --la all --years $(YEARS)
 
-bench: $(VENV)/.installed-dev ## in one sitting: the floor, a cold build, reports on 1 and 2 Dask workers, 20 national authorities; appended to benchmarks/RESULTS.md
+bench: $(VENV)/.installed-dev ## in one sitting: the floor, a cold build, reports on 1 and 2 Dask workers, 20 national authorities on 1 and 2; appended to benchmarks/RESULTS.md
 	$(BIN)/python benchmarks/bench_batch.py
+
+bench-year: $(VENV)/.installed-dev ## every authority of the synthetic England for one year on 2 Dask workers, timed; appended to benchmarks/RESULTS.md
+	$(BIN)/python benchmarks/bench_batch.py --skip floor,cold,workers --national 0 --whole-year
 
 bench-build: $(VENV)/.installed-dev ## time the build by hand, cold and rebuilt (median of 3), and the measures at England's size
 	$(BIN)/python benchmarks/bench_build.py

@@ -15,18 +15,23 @@ the machine at one moment (compare ratios within a run, not seconds across runs)
    efficiency is ``t1 / (2 t2)``;
 4. **a national batch**: ``--national`` authorities (20) of the synthetic
    England (``cpstats synth --national``, made into ``_build/national`` when
-   missing) for one year, on a ``LocalCluster`` of 2 workers, and from it the
-   projection for one national year (153 reports) and six (918) on ``N``
-   workers: ``n * w / N``, where ``w`` is the worker-seconds a report took in
-   that batch (2 x its seconds / 20, so the 2-worker efficiency measured there
-   is assumed at every ``N``).
+   missing, spread over its range of sizes) for one year, on a ``LocalCluster``
+   of 1 worker, then of 2: the 2-worker efficiency of a batch of that size
+   (``t1 / (2 t2)``; on four reports a batch's fixed costs, the cluster's start
+   and close and each worker's first kernel and imports, weigh five times as
+   much), and from the 2-worker run the projection for one national year (153
+   reports) and six (918) on ``N`` workers: ``n * w / N``, where ``w`` is the
+   worker-seconds a report took (2 x its seconds / 20, so the 2-worker
+   efficiency measured there is assumed at every ``N``);
+5. with ``--whole-year``, **every authority of the synthetic England** (153)
+   for that year on a ``LocalCluster`` of 2 workers, timed.
 
 The results (date, machine: ``nproc`` and the CPU model, the load average
 before and after each step) are printed, written to
 ``_build/bench/batch/results.json`` and appended to ``benchmarks/RESULTS.md``
 (``--no-append`` leaves it).
 
-``python benchmarks/bench_batch.py [--national 20] [--year 2019-20] [--skip floor,cold,workers,national]``
+``python benchmarks/bench_batch.py [--national 20] [--year 2019-20] [--whole-year] [--skip floor,cold,workers,national]``
 """
 
 from __future__ import annotations
@@ -139,7 +144,10 @@ def _append(results: dict) -> None:
              "floor-four": "the floors of the same 4 reports, one after another, each in a fresh interpreter",
              "workers-1": "4 reports (sample, county x 2016-17, 2017-18) on a `LocalCluster` of **1 worker**",
              "workers-2": "the same 4 reports on **2 workers**",
-             "national": f"{results.get('national_reports', 0)} national authorities, {results.get('year')}, on 2 workers"}
+             "national-1": f"{results.get('national_reports', 0)} national authorities, {results.get('year')}, on **1 worker**",
+             "national-2": f"the same {results.get('national_reports', 0)} on **2 workers**",
+             "national-whole": f"every authority of the synthetic England ({results.get('whole_reports', 0)}), "
+                               f"{results.get('year')}, on 2 workers"}
     for key, label in names.items():
         if key in s:
             lines.append(f"| {label} | {s[key]['seconds']:.1f} | {s[key]['cpu_seconds']:.1f} | "
@@ -160,6 +168,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--national", type=int, default=20, help="national authorities in the batch (0: none)")
     parser.add_argument("--year", default="2019-20")
+    parser.add_argument("--whole-year", action="store_true", help="also build every authority's report for --year on 2 workers")
     parser.add_argument("--skip", default="", help="steps left out: floor, cold, workers, national")
     parser.add_argument("--no-append", action="store_true", help="do not append the results to benchmarks/RESULTS.md")
     args = parser.parse_args()
@@ -194,10 +203,17 @@ def main() -> None:
             folder = _fresh(f"workers-{workers}")
             _step(results, f"workers-{workers}", lambda: _batch(*FOUR, workers, folder, data_root=ROOT / "data"))
     if national:
-        folder = _fresh("national")
         results["national_reports"], results["year"] = len(national), args.year
         results["national_las"] = national
-        _step(results, "national", lambda: _batch(national, [args.year], 2, folder, data_root=NATIONAL))
+        for workers in (1, 2):
+            folder = _fresh(f"national-{workers}")
+            _step(results, f"national-{workers}", lambda: _batch(national, [args.year], workers, folder, data_root=NATIONAL))
+    if args.whole_year:
+        _national(1, args.year)  # made when missing
+        everyone = sorted(p.name for p in NATIONAL.iterdir() if (p / "la.yaml").is_file())
+        results["whole_reports"], results["year"] = len(everyone), args.year
+        folder = _fresh("national-whole")
+        _step(results, "national-whole", lambda: _batch(everyone, [args.year], 2, folder, data_root=NATIONAL))
 
     floor_s = s["floor"]["floor_s"] if "floor" in s else None
     if floor_s:
@@ -213,12 +229,19 @@ def main() -> None:
             results["ratios"]["per-report cost / the same reports' floor"] = round(
                 s["workers-1"]["seconds"] / s["floor-four"]["floor_s"], 2)
         if "workers-2" in s:
-            results["ratios"]["2-worker efficiency"] = round(s["workers-1"]["seconds"] / (2 * s["workers-2"]["seconds"]), 2)
+            results["ratios"]["2-worker efficiency, 4 reports"] = round(s["workers-1"]["seconds"] / (2 * s["workers-2"]["seconds"]), 2)
             results["ratios"]["2-worker CPU / 1-worker CPU"] = round(s["workers-2"]["cpu_seconds"] / s["workers-1"]["cpu_seconds"], 2)
     if floor_s and "cold" in s:
         results["ratios"]["cold single build / floor"] = round(s["cold"]["seconds"] / floor_s, 2)
-    if "national" in s:
-        worker_seconds = 2 * s["national"]["seconds"] / len(national)
+    if "national-1" in s and "national-2" in s:
+        results["ratios"][f"2-worker efficiency, {len(national)} national authorities"] = round(
+            s["national-1"]["seconds"] / (2 * s["national-2"]["seconds"]), 2)
+        results["ratios"][f"2-worker CPU / 1-worker CPU, {len(national)} national authorities"] = round(
+            s["national-2"]["cpu_seconds"] / s["national-1"]["cpu_seconds"], 2)
+    if "national-whole" in s:
+        results["ratios"]["the whole national year on 2 workers (min)"] = round(s["national-whole"]["seconds"] / 60, 1)
+    if "national-2" in s:
+        worker_seconds = 2 * s["national-2"]["seconds"] / len(national)
         results["ratios"]["national batch: worker-seconds per report"] = round(worker_seconds, 1)
         if floor_s:
             results["ratios"]["national batch: worker-seconds per report / floor"] = round(worker_seconds / floor_s, 2)

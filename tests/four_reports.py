@@ -29,6 +29,7 @@ class FourReports:
     build_root: Path
     records: list
     lines: list
+    timeline: list
 
     @property
     def options(self) -> dict:
@@ -43,8 +44,14 @@ def four_reports(tmp_path_factory) -> FourReports:
     root = tmp_path_factory.mktemp("four-reports")
     project, data_root = make_project(root, authorities=tuple(LAS))
     site, build = root / "cluster" / "_site", root / "cluster" / "_build"
-    built = FourReports(root, project, data_root, site, build, [], [])
-    built.records = build_reports(LAS, YEARS, out_root=site, build_root=build, jobs=2,
-                                  progress=lambda label, what, seconds: built.lines.append((label, what)),
-                                  **built.options)
+    built = FourReports(root, project, data_root, site, build, [], [], [])
+
+    def report(label, what, seconds):
+        built.lines.append((label, what))
+        built.timeline.append(("report", label, what))
+
+    built.records = build_reports(
+        LAS, YEARS, out_root=site, build_root=build, jobs=2, progress=report,
+        notebook_progress=lambda label, notebook, what, seconds: built.timeline.append(("notebook", label, notebook, what)),
+        **built.options)
     return built

@@ -89,6 +89,21 @@ def test_each_worker_keeps_one_kernel_for_its_reports(cluster_site):
     assert len(set(kernels)) <= 2, kernels
 
 
+def test_each_notebook_reaches_the_client_as_a_dask_event_before_its_report(four_reports):
+    """The workers send every notebook of every report to the client as it is executed (Dask events on
+    PROGRESS_TOPIC), each before the line of its own report: progress from inside a report's task."""
+    notebooks = sorted(p.stem for p in (four_reports.project / "notebooks").glob("*.ipynb"))
+    timeline = four_reports.timeline
+    for la in LAS:
+        for year in YEARS:
+            label = f"{la} {year}"
+            finished = timeline.index(("report", label, next(w for l, w in four_reports.lines if l == label)))
+            seen = [(entry[2], entry[3]) for entry in timeline[:finished] if entry[0] == "notebook" and entry[1] == label]
+            assert sorted(name for name, _ in seen) == notebooks, (label, seen)
+            assert {what for _, what in seen} == {"executed"}, seen
+    assert not [e for e in timeline if e[0] == "notebook" and e[1] not in {f"{la} {y}" for la in LAS for y in YEARS}]
+
+
 def _kill_first_busy_worker(scheduler: str, killed: list, stop: threading.Event) -> None:
     """Watch the cluster; once a report's task is running, kill that worker's process (SIGKILL)."""
     with Client(scheduler, timeout="30s") as watcher:

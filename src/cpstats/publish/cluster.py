@@ -26,6 +26,13 @@
   versions are those of the published site. On several machines the build
   folder and the site must be shared storage that every worker reaches under
   the same path.
+- **Progress.** Each notebook a worker executes (or finds in its cache) is
+  sent to the client as a Dask event on the topic :data:`PROGRESS_TOPIC`
+  (:meth:`distributed.Worker.log_event`, received with
+  :meth:`distributed.Client.subscribe_topic`), with the report, the notebook,
+  what became of it and its seconds: on a terminal the client shows a bar of
+  reports with the notebook each worker is on; a ``notebook_progress``
+  callable gets every event; otherwise one line per report.
 - **Publishing.** The client takes each report as its task finishes
   (:func:`distributed.as_completed`) and swaps it into ``_site/<la>/<year>/``
   with the same atomic publish as a local build
@@ -57,7 +64,7 @@ from typing import Callable, Mapping, Sequence
 from cpstats.data.periods import ReportingYear
 
 __all__ = [
-    "build_reports", "KeptKernel", "data_size", "SCHEDULER_ENV", "STAGING_FOLDER", "WORKERS_FOLDER", "scheduler_address", "batch_client",
+    "build_reports", "PROGRESS_TOPIC", "KeptKernel", "data_size", "SCHEDULER_ENV", "STAGING_FOLDER", "WORKERS_FOLDER", "scheduler_address", "batch_client",
            "build_task", "build_on_cluster"]
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
@@ -67,6 +74,8 @@ STAGING_FOLDER = ".staging"
 WORKERS_FOLDER = ".workers"
 """Under the build folder: one folder per worker, holding its own jupyter-cache."""
 DEFAULT_RETRIES = 2
+PROGRESS_TOPIC = "cpstats-notebook"
+"""The Dask event topic on which workers send each notebook's progress to the client (see :func:`notebook_events`)."""
 
 
 def scheduler_address(scheduler: str | None = None, environ: Mapping[str, str] | None = None) -> str | None:
@@ -184,6 +193,29 @@ def _worker_name() -> str:
     return _folder_name(name if not str(name).startswith(("tcp://", "tls://", "inproc://")) else socket.gethostname())
 
 
+def notebook_events(la: str, year: str) -> Callable[[str, str, float], None]:
+    """A build's progress callable that sends each notebook's step to the client as a Dask event.
+
+    The event, on :data:`PROGRESS_TOPIC`, is ``{"la", "year", "notebook", "what", "seconds"}``;
+    outside a Dask worker nothing is sent.
+    """
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+    except (ImportError, ValueError):
+        return lambda *step: None
+
+    prefix = f"{la} {year} "
+
+    def send(label: str, what: str, seconds: float) -> None:  # the job's label names the report, then the notebook
+        notebook = str(label)[len(prefix):] if str(label).startswith(prefix) else str(label)
+        worker.log_event(PROGRESS_TOPIC, {"la": la, "year": year, "notebook": notebook, "what": str(what),
+                                          "seconds": round(float(seconds), 2)})
+
+    return send
+
+
 def build_task(la: str, year: str, *, staging_root: str, out_root: str, build_root: str, options: dict):
     """One report, on a worker: rendered into ``staging_root/<la>/<year>`` from a copy of the published one.
 
@@ -208,7 +240,7 @@ def build_task(la: str, year: str, *, staging_root: str, out_root: str, build_ro
     try:
         # a draft or a public report alike is staged in the run's folder; the client publishes it into its tree
         build_report(la, year, out_root=Path(staging_root), build_root=Path(build_root), cache_root=cache_root,
-                     jobs=1, progress=lambda *step: None, record=record,
+                     jobs=1, progress=notebook_events(la, year), record=record,
                      **{**options, "drafts_root": Path(staging_root)})
     except (BuildError, DataValidationError) as error:
         record.error = f"{type(error).__name__}: {error}"
@@ -252,6 +284,71 @@ def _clear_stale_runs(staging: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+class _BatchProgress:
+    """What the client shows of a batch as it runs.
+
+    On a terminal (not under ``CI``), a bar of reports with the notebook a worker
+    last reported beside it, each report's line written above the bar; otherwise
+    one line per report, or the ``progress`` callable's. Each notebook's event
+    from a worker (:data:`PROGRESS_TOPIC`) also goes to ``notebook_progress``.
+    Notebook events arrive in the client's event loop, reports in its main thread:
+    they take turns on the stream.
+    """
+
+    def __init__(self, total: int, stream, progress, notebook_progress):
+        import threading
+
+        self.total, self.stream, self.progress, self.notebook_progress = total, stream, progress, notebook_progress
+        self.lock = threading.Lock()
+        self.notebooks, self.running = 0, {}
+        self.bar = None
+        if not callable(progress) and progress is not False and _is_terminal(stream) and not os.environ.get("CI"):
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="report", desc="reports", file=stream, leave=False)
+
+    def notebook(self, event) -> None:
+        """A worker's event: ``(timestamp, {"la", "year", "notebook", "what", "seconds"})``."""
+        message = event[1] if isinstance(event, tuple) else event
+        label = f"{message.get('la')} {message.get('year')}"
+        if callable(self.notebook_progress):
+            self.notebook_progress(label, message.get("notebook", ""), message.get("what", ""), message.get("seconds", 0.0))
+        if self.bar is not None:
+            with self.lock:
+                self.notebooks += 1
+                self.running[label] = message.get("notebook", "")
+                self._show()
+
+    def _show(self) -> None:  # the notebook each report now running is on
+        self.bar.set_description_str(f"reports ({self.notebooks} notebooks)", refresh=False)
+        self.bar.set_postfix_str("; ".join(f"{label}: {notebook}" for label, notebook in self.running.items()))
+
+    def report(self, done: int, label: str, what: str, seconds: float, line: str) -> None:
+        if callable(self.progress):
+            self.progress(label, what, seconds)
+            return
+        with self.lock:
+            if self.bar is not None:
+                self.running.pop(label, None)
+                self.bar.write(line, file=self.stream)
+                self.bar.update(1)
+                self._show()
+            else:
+                print(line, file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            with self.lock:
+                self.bar.close()
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
 def build_on_cluster(
     wanted: Sequence[tuple[str, str]],
     *,
@@ -261,6 +358,7 @@ def build_on_cluster(
     workers: int | None = None,
     retries: int = DEFAULT_RETRIES,
     progress: bool | None | Callable[[str, str, float], None] = None,
+    notebook_progress: Callable[[str, str, str, float], None] | None = None,
     log=None,
     options: Mapping | None = None,
 ) -> list:
@@ -280,7 +378,11 @@ def build_on_cluster(
         Times a task that raised is run again (:meth:`distributed.Client.submit`).
     progress : bool or callable, optional
         A callable gets each report's label, what became of it and its seconds;
-        otherwise one line per report is printed to ``log`` as it finishes.
+        otherwise one line per report is printed to ``log`` as it finishes (with a bar of reports
+        on a terminal).
+    notebook_progress : callable, optional
+        Gets each notebook's report label, notebook, what became of it and its seconds, as the workers
+        send them (Dask events on :data:`PROGRESS_TOPIC`), before the report's own ``progress``.
     options : mapping
         Passed to :func:`cpstats.publish.build.build_report` (``renderer``, ``project_dir``, ``force``, ...).
 
@@ -303,9 +405,11 @@ def build_on_cluster(
     options = dict(options or {})
     records: dict[tuple[str, str], BuildRecord] = {}
     started = time.perf_counter()
+    shown = _BatchProgress(len(wanted), stream, progress, notebook_progress)
     try:
         with batch_client(scheduler, workers) as client:
             client.register_plugin(KeptKernel(), name=KeptKernel.name)
+            client.subscribe_topic(PROGRESS_TOPIC, shown.notebook)
             data_root = Path(options.get("data_root", "data"))
             sizes = {la: data_size(data_root / la) for la, _ in wanted}
             # the largest reports first, and no more at once than the cluster has threads: each further report
@@ -349,14 +453,13 @@ def build_on_cluster(
                 what = (f"FAILED: {record.error}" if record.error else
                         f"published version {record.version}" + ("" if changed else " (unchanged)"))
                 seconds = time.perf_counter() - started
-                if callable(progress):
-                    progress(record.label, what, seconds)
-                else:
-                    print(f"[{done}/{len(wanted)}] {record.label}: {what} "
-                          f"({len(record.executed)} notebooks executed, {len(record.cached)} cached; {seconds:.1f} s)",
-                          file=stream, flush=True)
+                shown.report(done, record.label, what, seconds,
+                             f"[{done}/{len(wanted)}] {record.label}: {what} ({len(record.executed)} notebooks "
+                             f"executed, {len(record.cached)} cached; {seconds:.1f} s)")
                 records[(la, year)] = record
+            client.unsubscribe_topic(PROGRESS_TOPIC)
     finally:
+        shown.close()
         shutil.rmtree(run, ignore_errors=True)
     write_site_index(out_root, draft=options.get("disclosure", "internal") != "public")
     return [records[pair] for pair in wanted]
@@ -375,6 +478,7 @@ def build_reports(
     log=None,
     scheduler: str | None = None,
     retries: int | None = None,
+    notebook_progress: Callable[[str, str, str, float], None] | None = None,
     **options,
 ) -> list:
     """Build and publish several reports: every year of every authority named.
@@ -398,6 +502,8 @@ def build_reports(
         Address of a Dask scheduler, e.g. ``tcp://host:8786``; a single report goes there too.
     retries : int, optional
         Times Dask runs a report's task again after it raised (see :func:`cpstats.publish.cluster.build_on_cluster`).
+    notebook_progress : callable, optional
+        On a cluster, each notebook's step as the workers send it (see :func:`build_on_cluster`).
     options
         Passed to :func:`build_report` (``renderer``, ``project_dir``, ``force``, ``final``, ...).
 
@@ -436,5 +542,5 @@ def build_reports(
     common.setdefault("project_dir", find_project_dir(None))
     return build_on_cluster(wanted, out_root=Path(out_root), build_root=Path(build_root), scheduler=address,
                             workers=min(max(1, jobs or default_jobs()), len(wanted)),
-                            retries=DEFAULT_RETRIES if retries is None else retries, progress=progress, log=log,
-                            options=common)
+                            retries=DEFAULT_RETRIES if retries is None else retries, progress=progress,
+                            notebook_progress=notebook_progress, log=log, options=common)

@@ -79,6 +79,7 @@ __all__ = [
     "typst_string",
     "read_markdown",
     "notebook_blocks",
+    "notebooks_blocks",
     "front_page_blocks",
     "blocks_to_html",
     "blocks_to_html_many",
@@ -567,27 +568,47 @@ def _document(blocks: list, meta: Mapping | None = None) -> dict:
     return {"pandoc-api-version": _api_version(), "meta": dict(meta or {}), "blocks": blocks}
 
 
-def read_markdown(texts: Sequence[str], reader: str = SAFE_MARKDOWN) -> list[list]:
-    """Several Markdown texts as pandoc blocks, one list per text, in one pandoc run where possible.
+_READ_EACH = """local job = pandoc.json.decode(io.read("a"), false)
+for _, text in ipairs(job.texts) do
+  io.write(pandoc.write(pandoc.read(text, job.reader, {columns = 72}), "json"), "\\n")
+end"""
+"""The Lua script of :func:`_read_json_each`, run by ``pandoc lua``: each text read alone by pandoc's own
+reader with the options its command line gives it (72 columns, which set a wide pipe table's widths), and
+written as pandoc's JSON, one document a line."""
 
-    The texts are read together, apart by a paragraph holding a word no text can
-    know (a fresh random one); when a text leaves something open that swallows
-    the separator (an unclosed code fence, say), each text is read alone. With
-    :data:`SAFE_MARKDOWN` the blocks are also :func:`sanitize`\\ d.
+
+def _read_json_each(texts: Sequence[str], reader: str) -> list[dict]:
+    """Each text read alone, as :func:`_read_json` reads it, in one pandoc process (``pandoc lua``).
+
+    A report's Markdown (its notebooks' cells and commentary, some forty texts)
+    costs one start of pandoc instead of one each. Nothing of one text reaches
+    another (a footnote's or a link's label, a heading's identifier), as when
+    each is read by a pandoc of its own; where ``pandoc lua`` cannot run (a
+    pandoc older than 3.1.1), each text is read by a pandoc of its own.
     """
     texts = [str(text) for text in texts]
-    if not texts:
-        return []
-    separator = f"cpstatsseparator{secrets.token_hex(16)}"
-    blocks = _read_json(f"\n\n{separator}\n\n".join(texts), reader)["blocks"]
-    parts: list[list] = [[]]
-    for block in blocks:
-        if block == {"t": "Para", "c": [{"t": "Str", "c": separator}]}:
-            parts.append([])
-        else:
-            parts[-1].append(block)
-    if len(parts) != len(texts) or separator in json.dumps(parts):
-        parts = [_read_json(text, reader)["blocks"] for text in texts]
+    if len(texts) > 1:
+        import subprocess
+
+        import pypandoc
+
+        try:
+            done = subprocess.run([pypandoc.get_pandoc_path(), "lua", "-e", _READ_EACH], capture_output=True,
+                                  check=True, input=json.dumps({"reader": reader, "texts": texts}).encode("utf-8"))
+            lines = done.stdout.decode("utf-8").splitlines()
+            if len(lines) == len(texts):
+                return [json.loads(line) for line in lines]
+        except (OSError, subprocess.CalledProcessError, UnicodeDecodeError, ValueError):
+            pass
+    return [_read_json(text, reader) for text in texts]
+
+
+def read_markdown(texts: Sequence[str], reader: str = SAFE_MARKDOWN) -> list[list]:
+    """Several Markdown texts as pandoc blocks, one list per text, each read alone, in one pandoc run.
+
+    With :data:`SAFE_MARKDOWN` the blocks are also :func:`sanitize`\\ d.
+    """
+    parts = [document["blocks"] for document in _read_json_each(texts, reader)]
     return [sanitize(part) for part in parts] if reader == SAFE_MARKDOWN else parts
 
 
@@ -633,13 +654,41 @@ def notebook_blocks(path: Path) -> tuple[str, list, dict[str, bytes]]:
     (:func:`commentary_blocks`); a chart becomes a figure; any other Markdown
     output is read with :data:`SAFE_MARKDOWN`.
     """
+    (blocks,) = notebooks_blocks([Path(path)])
+    return blocks
+
+
+def notebooks_blocks(notebooks: Sequence) -> list[tuple[str, list, dict[str, bytes]]]:
+    """Executed notebooks as :func:`notebook_blocks` gives each, their Markdown read in one pandoc run
+    per reader (each text still read alone: :func:`read_markdown`). Each is a path, or a pair of a path and
+    the notebook already read from it."""
     import nbformat
 
+    read_in = [item if isinstance(item, tuple) else (Path(item), nbformat.read(Path(item), as_version=4))
+               for item in notebooks]
+    pieced = [_notebook_pieces(Path(path), notebook) for path, notebook in read_in]
+    found = {}  # (notebook, piece) -> blocks
+    for reader, kind in ((PANDOC_MARKDOWN, "trusted"), (SAFE_MARKDOWN, "safe")):
+        keys = [(n, i) for n, (pieces, _) in enumerate(pieced) for i, (k, _) in enumerate(pieces) if k == kind]
+        for key, blocks in zip(keys, read_markdown([pieced[key[0]][0][key[1]][1] for key in keys], reader) if keys else []):
+            found[key] = blocks
+    keys = [(n, i) for n, (pieces, _) in enumerate(pieced) for i, (k, _) in enumerate(pieces) if k == "commentary"]
+    for key, blocks in zip(keys, commentary_blocks([pieced[key[0]][0][key[1]][1] for key in keys]) if keys else []):
+        found[key] = blocks
+    results = []
+    for n, ((path, _), (pieces, figures)) in enumerate(zip(read_in, pieced)):
+        blocks = [block for i, (kind, value) in enumerate(pieces) for block in (value if kind == "blocks" else found[(n, i)])]
+        title = next((_stringify(b) for b in blocks if b["t"] == "Header" and b["c"][0] == 1), Path(path).stem)
+        results.append((title.strip(), blocks, figures))
+    return results
+
+
+def _notebook_pieces(path: Path, notebook) -> tuple[list, dict[str, bytes]]:
+    """An executed notebook's pieces, in order: ``("blocks", [...])`` laid out already, or Markdown still to read
+    (``("trusted" | "safe", text)``, ``("commentary", (markdown, values))``); and its figure files."""
     from cpstats.present.tables import TABLE_MIME
     from cpstats.present.text import BLOCKS_MIME, COMMENTARY_MIME
 
-    path = Path(path)
-    notebook = nbformat.read(path, as_version=4)
     note = withheld_note_of(notebook)
     figures: dict[str, bytes] = {}
     pieces: list = []  # ("trusted" | "safe", text) or ("blocks", [...])
@@ -684,17 +733,7 @@ def notebook_blocks(path: Path) -> tuple[str, list, dict[str, bytes]]:
                     pieces.append(("blocks", [_chart(chart, path.stem, figures), *chart_note]))
                 else:
                     pieces.append(("safe", text))
-    read = {}
-    for reader, kind in ((PANDOC_MARKDOWN, "trusted"), (SAFE_MARKDOWN, "safe")):
-        indexes = [i for i, (k, _) in enumerate(pieces) if k == kind]
-        for index, blocks in zip(indexes, read_markdown([pieces[i][1] for i in indexes], reader)):
-            read[index] = blocks
-    indexes = [i for i, (k, _) in enumerate(pieces) if k == "commentary"]
-    for index, blocks in zip(indexes, commentary_blocks([pieces[i][1] for i in indexes])):
-        read[index] = blocks
-    blocks = [block for i, (kind, value) in enumerate(pieces) for block in (value if kind == "blocks" else read[i])]
-    title = next((_stringify(b) for b in blocks if b["t"] == "Header" and b["c"][0] == 1), path.stem)
-    return title.strip(), blocks, figures
+    return pieces, figures
 
 
 def download_link_block(payload: Mapping, section: str, number: int) -> dict:
@@ -733,13 +772,14 @@ def commentary_blocks(commentaries: Sequence[tuple[str, Mapping[str, str]]]) -> 
             for blocks, (_, values) in zip(read, commentaries)]
 
 
-def headline_points(path: Path) -> list[str]:
+def headline_points(path) -> list[str]:
     """The report's headline points an executed notebook holds: its main points marked for the front page
-    (the ``cpstats.main_points.headline`` metadata of :class:`cpstats.present.sentences.MainPoints`), as plain text."""
+    (the ``cpstats.main_points.headline`` metadata of :class:`cpstats.present.sentences.MainPoints`), as plain text.
+    ``path`` is the notebook's path, or the notebook already read."""
     import nbformat
 
     points: list[str] = []
-    for cell in nbformat.read(Path(path), as_version=4).cells:
+    for cell in (path if hasattr(path, "cells") else nbformat.read(Path(path), as_version=4)).cells:
         for output in report_outputs(cell.get("outputs", [])) if cell.cell_type == "code" else ():
             found = output.get("metadata", {}).get("cpstats", {}).get("main_points", {}).get("headline", [])
             points += [str(point) for point in found]
@@ -750,13 +790,14 @@ CHOSEN_BY_RULE = "These points are chosen from the report's figures by a fixed r
 """What follows the year in brief: it is chosen by a rule, not by hand."""
 
 
-def brief_points(path: Path) -> list[str]:
+def brief_points(path) -> list[str]:
     """The year in brief an executed notebook holds (the ``cpstats.year_in_brief`` metadata of
-    :class:`cpstats.present.brief.YearInBrief`), as plain text; ``[]`` when it holds none."""
+    :class:`cpstats.present.brief.YearInBrief`), as plain text; ``[]`` when it holds none. ``path`` is the
+    notebook's path, or the notebook already read."""
     import nbformat
 
     points: list[str] = []
-    for cell in nbformat.read(Path(path), as_version=4).cells:
+    for cell in (path if hasattr(path, "cells") else nbformat.read(Path(path), as_version=4)).cells:
         for output in cell.get("outputs", []) if cell.cell_type == "code" else ():
             found = output.get("metadata", {}).get("cpstats", {}).get("year_in_brief", {}).get("points", [])
             points += [str(point) for point in found]
@@ -1454,12 +1495,14 @@ def report_pages(info: ReportInfo, front_page: Path, notebooks: Sequence[Path], 
     about = []
     if info.about:
         (about,) = read_markdown([info.about], PANDOC_MARKDOWN)
+    import nbformat
+
     sections, figures, points, brief = [], {}, [], []
-    for notebook in notebooks:
-        points += headline_points(Path(notebook))
-        brief += brief_points(Path(notebook))
-        title, blocks, section_figures = notebook_blocks(Path(notebook))
-        sections.append(Section(Path(notebook).stem, title, blocks=blocks))
+    read_in = [(Path(notebook), nbformat.read(Path(notebook), as_version=4)) for notebook in notebooks]  # once each
+    for (path, notebook), (title, blocks, section_figures) in zip(read_in, notebooks_blocks(read_in)):
+        points += headline_points(notebook)
+        brief += brief_points(notebook)
+        sections.append(Section(path.stem, title, blocks=blocks))
         figures.update(section_figures)
     sections.append(definitions_section())  # the appendix of definitions, in the pages and the PDF
     # a section with no table has nothing to download

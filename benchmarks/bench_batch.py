@@ -26,12 +26,17 @@ the machine at one moment (compare ratios within a run, not seconds across runs)
 5. with ``--whole-year``, **every authority of the synthetic England** (153)
    for that year on a ``LocalCluster`` of 2 workers, timed.
 
+Each batch runs on 1 worker and then on 2, ``--repeat`` (3) times in turn: the
+machine's neighbours change its speed from minute to minute, so the run of
+median seconds is reported, with every run's seconds and each pair's
+efficiency.
+
 The results (date, machine: ``nproc`` and the CPU model, the load average
 before and after each step) are printed, written to
 ``_build/bench/batch/results.json`` and appended to ``benchmarks/RESULTS.md``
 (``--no-append`` leaves it).
 
-``python benchmarks/bench_batch.py [--national 20] [--year 2019-20] [--whole-year] [--skip floor,cold,workers,national]``
+``python benchmarks/bench_batch.py [--national 20] [--year 2019-20] [--repeat 3] [--whole-year] [--skip floor,cold,workers,national]``
 """
 
 from __future__ import annotations
@@ -113,6 +118,26 @@ def _batch(las, years, workers: int, folder: Path, **options) -> dict:
             "kernels": len({getattr(r, "kernel", None) for r in records} - {None})}
 
 
+def _pairs(results: dict, name: str, repeat: int, run) -> None:
+    """The same batch on 1 worker then on 2, ``repeat`` times in turn; ``<name>-1`` and ``<name>-2`` are the runs
+    of median seconds (each run's seconds kept in ``runs``), and ``efficiencies`` each pair's ``t1 / (2 t2)``."""
+    import statistics
+
+    runs: dict[int, list[dict]] = {1: [], 2: []}
+    for attempt in range(repeat):
+        for workers in (1, 2):
+            folder = _fresh(f"{name}-{workers}")
+            runs[workers].append(_step(results, f"{name}-{workers}", lambda: run(workers, folder)))
+    for workers, entries in runs.items():
+        middle = sorted(entries, key=lambda e: e["seconds"])[len(entries) // 2]
+        results["steps"][f"{name}-{workers}"] = {**middle, "runs": [e["seconds"] for e in entries],
+                                                 "cpu_runs": [e["cpu_seconds"] for e in entries]}
+    results["steps"][f"{name}-2"]["efficiencies"] = [round(one["seconds"] / (2 * two["seconds"]), 2)
+                                                      for one, two in zip(runs[1], runs[2])]
+    results["steps"][f"{name}-2"]["median_efficiency"] = round(statistics.median(
+        one["seconds"] / (2 * two["seconds"]) for one, two in zip(runs[1], runs[2])), 2)
+
+
 def _national(count: int, year: str) -> list[str]:
     """``count`` authorities of the synthetic England, spread over its range of sizes (made when missing)."""
     if not NATIONAL.is_dir() or len([p for p in NATIONAL.iterdir() if p.is_dir()]) < 153:
@@ -137,7 +162,9 @@ def _append(results: dict) -> None:
     s = results["steps"]
     lines = [f"\n### {results['date']} {results['time']} UTC, `make bench` (`benchmarks/bench_batch.py`)\n",
              f"Machine: {results['machine']}. Load average (1, 5, 15 min) {results['load_start']} at the start, "
-             f"{results['load_end']} at the end. One run of each, one after another.\n",
+             f"{results['load_end']} at the end. One after another; each batch on 1 and on 2 workers "
+             f"{results.get('repeat', 1)} times in turn, the run of median seconds shown (every run's seconds "
+             f"in brackets).\n",
              "| step | seconds | CPU seconds | load before -> after |", "|---|---:|---:|---|"]
     names = {"floor": "the floor: sample 2017-18, one process, no kernel",
              "cold": "cold single build: `cpstats build --la sample --year 2017-18`",
@@ -150,10 +177,14 @@ def _append(results: dict) -> None:
                                f"{results.get('year')}, on 2 workers"}
     for key, label in names.items():
         if key in s:
-            lines.append(f"| {label} | {s[key]['seconds']:.1f} | {s[key]['cpu_seconds']:.1f} | "
+            runs = f" ({', '.join(f'{x:.1f}' for x in s[key]['runs'])})" if len(s[key].get("runs", [])) > 1 else ""
+            lines.append(f"| {label} | {s[key]['seconds']:.1f}{runs} | {s[key]['cpu_seconds']:.1f} | "
                          f"{s[key]['load_before']} -> {s[key]['load_after']} |")
     r = results.get("ratios", {})
     lines.append("")
+    for key, label in (("workers-2", "4 reports"), ("national-2", f"{results.get('national_reports', 0)} national authorities")):
+        if len(s.get(key, {}).get("efficiencies", [])) > 1:
+            lines.append(f"2-worker efficiency of each pair, {label}: {', '.join(map(str, s[key]['efficiencies']))}.\n")
     if r:
         lines.append("; ".join(f"{k.replace('_', ' ')} **{v}**" for k, v in r.items()) + ".")
     if "projection_hours" in results:
@@ -168,13 +199,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--national", type=int, default=20, help="national authorities in the batch (0: none)")
     parser.add_argument("--year", default="2019-20")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of each 1-worker and 2-worker batch, in turn (their medians are reported)")
     parser.add_argument("--whole-year", action="store_true", help="also build every authority's report for --year on 2 workers")
     parser.add_argument("--skip", default="", help="steps left out: floor, cold, workers, national")
     parser.add_argument("--no-append", action="store_true", help="do not append the results to benchmarks/RESULTS.md")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     now = dt.datetime.now(dt.timezone.utc)
-    results = {"date": now.date().isoformat(), "time": now.strftime("%H:%M"),
+    results = {"repeat": args.repeat, "date": now.date().isoformat(), "time": now.strftime("%H:%M"),
                "machine": f"{platform.machine()}, nproc {os.cpu_count()}, {_model()}, Python {platform.python_version()}",
                "load_start": _load(), "steps": {}, "ratios": {}}
     WORK.mkdir(parents=True, exist_ok=True)
@@ -199,15 +232,12 @@ def main() -> None:
             return {"floor_s": sum(floor(ROOT, ROOT / "data", folder / "_build", folder / "_site", la, year)
                                    for la in FOUR[0] for year in FOUR[1])}
         _step(results, "floor-four", floors)
-        for workers in (1, 2):
-            folder = _fresh(f"workers-{workers}")
-            _step(results, f"workers-{workers}", lambda: _batch(*FOUR, workers, folder, data_root=ROOT / "data"))
+        _pairs(results, "workers", args.repeat, lambda workers, folder: _batch(*FOUR, workers, folder, data_root=ROOT / "data"))
     if national:
         results["national_reports"], results["year"] = len(national), args.year
         results["national_las"] = national
-        for workers in (1, 2):
-            folder = _fresh(f"national-{workers}")
-            _step(results, f"national-{workers}", lambda: _batch(national, [args.year], workers, folder, data_root=NATIONAL))
+        _pairs(results, "national", args.repeat,
+               lambda workers, folder: _batch(national, [args.year], workers, folder, data_root=NATIONAL))
     if args.whole_year:
         _national(1, args.year)  # made when missing
         everyone = sorted(p.name for p in NATIONAL.iterdir() if (p / "la.yaml").is_file())
@@ -229,13 +259,13 @@ def main() -> None:
             results["ratios"]["per-report cost / the same reports' floor"] = round(
                 s["workers-1"]["seconds"] / s["floor-four"]["floor_s"], 2)
         if "workers-2" in s:
-            results["ratios"]["2-worker efficiency, 4 reports"] = round(s["workers-1"]["seconds"] / (2 * s["workers-2"]["seconds"]), 2)
+            results["ratios"]["2-worker efficiency, 4 reports (median of the pairs)"] = s["workers-2"]["median_efficiency"]
             results["ratios"]["2-worker CPU / 1-worker CPU"] = round(s["workers-2"]["cpu_seconds"] / s["workers-1"]["cpu_seconds"], 2)
     if floor_s and "cold" in s:
         results["ratios"]["cold single build / floor"] = round(s["cold"]["seconds"] / floor_s, 2)
     if "national-1" in s and "national-2" in s:
-        results["ratios"][f"2-worker efficiency, {len(national)} national authorities"] = round(
-            s["national-1"]["seconds"] / (2 * s["national-2"]["seconds"]), 2)
+        results["ratios"][f"2-worker efficiency, {len(national)} national authorities (median of the pairs)"] = \
+            s["national-2"]["median_efficiency"]
         results["ratios"][f"2-worker CPU / 1-worker CPU, {len(national)} national authorities"] = round(
             s["national-2"]["cpu_seconds"] / s["national-1"]["cpu_seconds"], 2)
     if "national-whole" in s:

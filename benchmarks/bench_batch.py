@@ -26,7 +26,7 @@ the machine at one moment (compare ratios within a run, not seconds across runs)
 5. with ``--whole-year``, **every authority of the synthetic England** (153)
    for that year on a ``LocalCluster`` of 2 workers, timed.
 
-Each batch runs on 1 worker and then on 2, ``--repeat`` (3) times in turn: the
+Each batch runs on 1 worker and on 2, ``--repeat`` (3) times in turn (1 2, 2 1, 1 2): the
 machine's neighbours change its speed from minute to minute, so the run of
 median seconds is reported, with every run's seconds and each pair's
 efficiency.
@@ -119,13 +119,14 @@ def _batch(las, years, workers: int, folder: Path, **options) -> dict:
 
 
 def _pairs(results: dict, name: str, repeat: int, run) -> None:
-    """The same batch on 1 worker then on 2, ``repeat`` times in turn; ``<name>-1`` and ``<name>-2`` are the runs
-    of median seconds (each run's seconds kept in ``runs``), and ``efficiencies`` each pair's ``t1 / (2 t2)``."""
+    """The same batch on 1 worker and on 2, ``repeat`` times in turn, in the order 1 2, 2 1, 1 2, ... (so that a
+    machine speeding up or slowing down over the sitting favours neither); ``<name>-1`` and ``<name>-2`` are the
+    runs of median seconds (each run's seconds kept in ``runs``), and ``efficiencies`` each pair's ``t1 / (2 t2)``."""
     import statistics
 
     runs: dict[int, list[dict]] = {1: [], 2: []}
     for attempt in range(repeat):
-        for workers in (1, 2):
+        for workers in ((1, 2) if attempt % 2 == 0 else (2, 1)):
             folder = _fresh(f"{name}-{workers}")
             runs[workers].append(_step(results, f"{name}-{workers}", lambda: run(workers, folder)))
     for workers, entries in runs.items():

@@ -161,11 +161,13 @@ def _national(count: int, year: str) -> list[str]:
 
 def _append(results: dict) -> None:
     s = results["steps"]
-    lines = [f"\n### {results['date']} {results['time']} UTC, `make bench` (`benchmarks/bench_batch.py`)\n",
+    year_only = set(s) == {"national-whole"}
+    lines = [f"\n### {results['date']} {results['time']} UTC, `make {'bench-year' if year_only else 'bench'}` "
+             f"(`benchmarks/bench_batch.py`)\n",
              f"Machine: {results['machine']}. Load average (1, 5, 15 min) {results['load_start']} at the start, "
-             f"{results['load_end']} at the end. One after another; each batch on 1 and on 2 workers "
-             f"{results.get('repeat', 1)} times in turn, the run of median seconds shown (every run's seconds "
-             f"in brackets).\n",
+             f"{results['load_end']} at the end. " + ("One run." if year_only else
+             f"One after another; each batch on 1 and on 2 workers {results.get('repeat', 1)} times in turn, the run "
+             f"of median seconds shown (every run's seconds in brackets).") + "\n",
              "| step | seconds | CPU seconds | load before -> after |", "|---|---:|---:|---|"]
     names = {"floor": "the floor: sample 2017-18, one process, no kernel",
              "cold": "cold single build: `cpstats build --la sample --year 2017-18`",

@@ -136,7 +136,7 @@ def prepare(project_dir: Path, settings: Mapping[str, str], *, progress=None) ->
     from cpstats.publish.build import _period, execute_report
     from cpstats.publish.quarto import _BLOCKS_LUA, _FAVICON_SVG, BLOCKS_FILTER, FAVICON, _write_page, markdown_text
     from cpstats.publish.quarto import _write_if_changed as _write_bytes_if_changed
-    from cpstats.publish.render import Section, notebook_blocks
+    from cpstats.publish.render import Section, notebooks_blocks
 
     project_dir = Path(project_dir).resolve()
     _check_commentary_tables(project_dir, settings["la"], settings["year"])
@@ -147,12 +147,12 @@ def prepare(project_dir: Path, settings: Mapping[str, str], *, progress=None) ->
     prepared = project_dir / PREPARED
     (prepared / "figures").mkdir(parents=True, exist_ok=True)
     chapters, shown = {}, set()
-    for source, executed in zip(report.book.notebooks, report.executed):
+    pages = notebooks_blocks([Path(executed) for executed in report.executed])  # their Markdown in one pandoc run
+    for source, executed, (title, blocks, figures) in zip(report.book.notebooks, report.executed, pages):
         # each page as `cpstats build --renderer quarto` lays it out: its title (escaped by pandoc's Markdown
         # writer) and a div the Lua filter replaces with the page's pandoc document, so Quarto reads no text from
         # the data or the commentary as Markdown. Paths are as Quarto sees them from the notebook's folder.
         stem, here = Path(executed).stem, Path(source).resolve().parent
-        title, blocks, figures = notebook_blocks(Path(executed))
         _write_page(prepared, Section(stem, title,
                                       blocks=_relinked(blocks, Path(os.path.relpath(prepared, here)).as_posix())))
         for name, data in figures.items():

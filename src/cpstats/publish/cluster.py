@@ -31,7 +31,7 @@
   (:meth:`distributed.Worker.log_event`, received with
   :meth:`distributed.Client.subscribe_topic`), with the report, the notebook,
   what became of it and its seconds: on a terminal the client shows a bar of
-  reports with the notebook each worker is on; a ``notebook_progress``
+  reports with the notebook each running report last finished; a ``notebook_progress``
   callable gets every event; otherwise one line per report.
 - **Publishing.** The client takes each report as its task finishes
   (:func:`distributed.as_completed`) and swaps it into ``_site/<la>/<year>/``
@@ -193,11 +193,12 @@ def _worker_name() -> str:
     return _folder_name(name if not str(name).startswith(("tcp://", "tls://", "inproc://")) else socket.gethostname())
 
 
-def notebook_events(la: str, year: str) -> Callable[[str, str, float], None]:
+def notebook_events(la: str, year: str, topic: str = PROGRESS_TOPIC) -> Callable[[str, str, float], None]:
     """A build's progress callable that sends each notebook's step to the client as a Dask event.
 
-    The event, on :data:`PROGRESS_TOPIC`, is ``{"la", "year", "notebook", "what", "seconds"}``;
-    outside a Dask worker nothing is sent.
+    The event, on ``topic`` (the batch's own: :data:`PROGRESS_TOPIC` and the run's name, so that two batches
+    on one scheduler do not hear each other), is ``{"la", "year", "notebook", "what", "seconds"}``, sent as
+    the notebook finishes; outside a Dask worker nothing is sent.
     """
     try:
         from distributed import get_worker
@@ -210,13 +211,14 @@ def notebook_events(la: str, year: str) -> Callable[[str, str, float], None]:
 
     def send(label: str, what: str, seconds: float) -> None:  # the job's label names the report, then the notebook
         notebook = str(label)[len(prefix):] if str(label).startswith(prefix) else str(label)
-        worker.log_event(PROGRESS_TOPIC, {"la": la, "year": year, "notebook": notebook, "what": str(what),
+        worker.log_event(topic, {"la": la, "year": year, "notebook": notebook, "what": str(what),
                                           "seconds": round(float(seconds), 2)})
 
     return send
 
 
-def build_task(la: str, year: str, *, staging_root: str, out_root: str, build_root: str, options: dict):
+def build_task(la: str, year: str, *, staging_root: str, out_root: str, build_root: str, options: dict,
+               topic: str = PROGRESS_TOPIC):
     """One report, on a worker: rendered into ``staging_root/<la>/<year>`` from a copy of the published one.
 
     Returns the :class:`cpstats.publish.build.BuildRecord`; a build error (a
@@ -240,7 +242,7 @@ def build_task(la: str, year: str, *, staging_root: str, out_root: str, build_ro
     try:
         # a draft or a public report alike is staged in the run's folder; the client publishes it into its tree
         build_report(la, year, out_root=Path(staging_root), build_root=Path(build_root), cache_root=cache_root,
-                     jobs=1, progress=notebook_events(la, year), record=record,
+                     jobs=1, progress=notebook_events(la, year, topic), record=record,
                      **{**options, "drafts_root": Path(staging_root)})
     except (BuildError, DataValidationError) as error:
         record.error = f"{type(error).__name__}: {error}"
@@ -309,10 +311,14 @@ class _BatchProgress:
 
     def notebook(self, event) -> None:
         """A worker's event: ``(timestamp, {"la", "year", "notebook", "what", "seconds"})``."""
-        message = event[1] if isinstance(event, tuple) else event
+        message = event[1] if isinstance(event, (tuple, list)) else event
         label = f"{message.get('la')} {message.get('year')}"
         if callable(self.notebook_progress):
-            self.notebook_progress(label, message.get("notebook", ""), message.get("what", ""), message.get("seconds", 0.0))
+            try:  # in the client's event loop: an error here must not stop the bar, nor the batch
+                self.notebook_progress(label, message.get("notebook", ""), message.get("what", ""),
+                                       message.get("seconds", 0.0))
+            except Exception as error:  # noqa: BLE001 - the caller's function; said once per event, on the stream
+                print(f"cpstats: notebook_progress failed: {type(error).__name__}: {error}", file=self.stream)
         if self.bar is not None:
             with self.lock:
                 self.notebooks += 1
@@ -382,7 +388,8 @@ def build_on_cluster(
         on a terminal).
     notebook_progress : callable, optional
         Gets each notebook's report label, notebook, what became of it and its seconds, as the workers
-        send them (Dask events on :data:`PROGRESS_TOPIC`), before the report's own ``progress``.
+        send them (Dask events on the batch's topic), before the report's own ``progress``. It is called in
+        the Dask client's event-loop thread, so it must be quick; an error in it is printed, not raised.
     options : mapping
         Passed to :func:`cpstats.publish.build.build_report` (``renderer``, ``project_dir``, ``force``, ...).
 
@@ -409,7 +416,8 @@ def build_on_cluster(
     try:
         with batch_client(scheduler, workers) as client:
             client.register_plugin(KeptKernel(), name=KeptKernel.name)
-            client.subscribe_topic(PROGRESS_TOPIC, shown.notebook)
+            topic = f"{PROGRESS_TOPIC}-{run.name}"  # this batch's own: another on the same scheduler has its own
+            client.subscribe_topic(topic, shown.notebook)
             data_root = Path(options.get("data_root", "data"))
             sizes = {la: data_size(data_root / la) for la, _ in wanted}
             # the largest reports first, and no more at once than the cluster has threads: each further report
@@ -421,7 +429,8 @@ def build_on_cluster(
             def submit():
                 la, year = waiting.pop(0)
                 future = client.submit(build_task, la, year, staging_root=str(run), out_root=str(out_root),
-                                       build_root=str(build_root), options=options, retries=retries, pure=False,
+                                       build_root=str(build_root), options=options, topic=topic, retries=retries,
+                                       pure=False,
                                        key=f"cpstats-report-{la}-{year}-{run.name}", priority=sizes[la])
                 futures[future] = (la, year)
                 return future
@@ -457,7 +466,7 @@ def build_on_cluster(
                              f"[{done}/{len(wanted)}] {record.label}: {what} ({len(record.executed)} notebooks "
                              f"executed, {len(record.cached)} cached; {seconds:.1f} s)")
                 records[(la, year)] = record
-            client.unsubscribe_topic(PROGRESS_TOPIC)
+            client.unsubscribe_topic(topic)
     finally:
         shown.close()
         shutil.rmtree(run, ignore_errors=True)

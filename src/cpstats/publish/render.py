@@ -561,7 +561,7 @@ def _api_version() -> list:
 def _read_json(text: str, reader: str) -> dict:
     import pypandoc
 
-    return json.loads(pypandoc.convert_text(text, "json", format=reader, extra_args=["--wrap=none"]))
+    return json.loads(pypandoc.convert_text(text, "json", format=reader, extra_args=["--wrap=none"], verify_format=False))
 
 
 def _document(blocks: list, meta: Mapping | None = None) -> dict:
@@ -573,18 +573,38 @@ for _, text in ipairs(job.texts) do
   io.write(pandoc.write(pandoc.read(text, job.reader, {columns = 72}), "json"), "\\n")
 end"""
 """The Lua script of :func:`_read_json_each`, run by ``pandoc lua``: each text read alone by pandoc's own
-reader with the options its command line gives it (72 columns, which set a wide pipe table's widths), and
+reader with the options its command line gives it (72 columns, which set a wide pipe table's widths; the
+text's tabs and carriage returns as the command line leaves them: :func:`_as_the_command_line_reads`), and
 written as pandoc's JSON, one document a line."""
+
+
+def _as_the_command_line_reads(text: str) -> str:
+    """A text as pandoc's command line hands it to its reader: carriage returns dropped, then each tab
+    expanded to the next multiple of 4 columns on its line (``--tab-stop``), which ``pandoc.read`` in Lua
+    does not do.
+
+    >>> _as_the_command_line_reads("`a\\tb`\\r\\n\\tc")
+    '`a  b`\\n    c'
+    """
+    lines = []
+    for line in str(text).replace("\r", "").split("\n"):
+        pieces = line.split("\t")
+        expanded = pieces[0]
+        for piece in pieces[1:]:
+            expanded += " " * (4 - len(expanded) % 4) + piece
+        lines.append(expanded)
+    return "\n".join(lines)
 
 
 def _read_json_each(texts: Sequence[str], reader: str) -> list[dict]:
     """Each text read alone, as :func:`_read_json` reads it, in one pandoc process (``pandoc lua``).
 
-    A report's Markdown (its notebooks' cells and commentary, some forty texts)
-    costs one start of pandoc instead of one each. Nothing of one text reaches
-    another (a footnote's or a link's label, a heading's identifier), as when
-    each is read by a pandoc of its own; where ``pandoc lua`` cannot run (a
-    pandoc older than 3.1.1), each text is read by a pandoc of its own.
+    A report's Markdown (its notebooks' cells, their other Markdown, its
+    commentary) costs one start of pandoc per kind instead of one per section
+    and kind. Nothing of one text reaches another (a footnote's or a link's
+    label, a heading's identifier), as when each is read by a pandoc of its
+    own. Where ``pandoc lua`` cannot run (a pandoc older than 3.1.1), each text
+    is read by a pandoc of its own.
     """
     texts = [str(text) for text in texts]
     if len(texts) > 1:
@@ -592,10 +612,12 @@ def _read_json_each(texts: Sequence[str], reader: str) -> list[dict]:
 
         import pypandoc
 
+        job = {"reader": reader, "texts": [_as_the_command_line_reads(text) for text in texts]}
         try:
             done = subprocess.run([pypandoc.get_pandoc_path(), "lua", "-e", _READ_EACH], capture_output=True,
-                                  check=True, input=json.dumps({"reader": reader, "texts": texts}).encode("utf-8"))
-            lines = done.stdout.decode("utf-8").splitlines()
+                                  check=True, input=json.dumps(job).encode("utf-8"))
+            # one document a line; a line ends only at "\n" (JSON keeps U+2028 and U+0085 as they are)
+            lines = done.stdout.split(b"\n")[:-1]
             if len(lines) == len(texts):
                 return [json.loads(line) for line in lines]
         except (OSError, subprocess.CalledProcessError, UnicodeDecodeError, ValueError):
@@ -897,7 +919,7 @@ def blocks_to_html(blocks: list, shift_headings: int = 0) -> str:
     import pypandoc
 
     args = ["--wrap=none", *([f"--shift-heading-level-by={shift_headings}"] if shift_headings else [])]
-    return pypandoc.convert_text(json.dumps(_document(blocks)), "html5", format="json", extra_args=args)
+    return pypandoc.convert_text(json.dumps(_document(blocks)), "html5", format="json", extra_args=args, verify_format=False)
 
 
 def _has_note(blocks: list) -> bool:
@@ -922,7 +944,8 @@ def blocks_to_html_many(documents: Sequence[list]) -> list[str]:
     if len(together) > 1 and marker not in json.dumps(documents):
         separator = {"t": "RawBlock", "c": ["html", f"<!--{marker}-->"]}
         joined = [block for n, i in enumerate(together) for block in ([separator] if n else []) + documents[i]]
-        output = pypandoc.convert_text(json.dumps(_document(joined)), "html5", format="json", extra_args=["--wrap=none"])
+        output = pypandoc.convert_text(json.dumps(_document(joined)), "html5", format="json", extra_args=["--wrap=none"],
+                                        verify_format=False)
         parts = output.split(f"\n<!--{marker}-->\n")
         if len(parts) == len(together):
             written = {i: part if n == len(together) - 1 else part + "\n" for n, (i, part) in enumerate(zip(together, parts))}
@@ -938,6 +961,7 @@ def _pandoc(markdown: str, to: str, extra_args: Sequence[str] = (), filters: Seq
 
     return pypandoc.convert_text(
         markdown, to, format=PANDOC_MARKDOWN, extra_args=["--wrap=none", "--columns=10000", *extra_args], filters=list(filters),
+        verify_format=False,
     )
 
 
@@ -1317,7 +1341,7 @@ def blocks_to_typst(blocks: list, info: ReportInfo) -> str:
 
     return pypandoc.convert_text(
         json.dumps(_document(blocks, _report_meta(info))), "typst", format="json",
-        extra_args=["--wrap=none", *_typst_args(info)], filters=[str(TEMPLATES / "figures.lua")],
+        extra_args=["--wrap=none", *_typst_args(info)], filters=[str(TEMPLATES / "figures.lua")], verify_format=False,
     )
 
 

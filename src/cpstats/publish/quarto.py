@@ -416,12 +416,9 @@ def _write_page(build_dir: Path, page, titled: bool = True) -> None:
 
 def _markdown(blocks: list) -> str:
     """Pandoc blocks as pandoc Markdown, every special character escaped."""
-    import pypandoc
+    from cpstats.publish.render import _document, convert
 
-    from cpstats.publish.render import _document
-
-    return pypandoc.convert_text(json.dumps(_document(blocks)), "markdown", format="json",
-                                 extra_args=["--wrap=none"], verify_format=False).strip() + "\n"
+    return convert(json.dumps(_document(blocks)), "markdown", "json", ["--wrap=none"]).strip() + "\n"
 
 
 def markdown_text(text: str) -> str:

@@ -80,6 +80,7 @@ __all__ = [
     "read_markdown",
     "notebook_blocks",
     "notebooks_blocks",
+    "convert",
     "front_page_blocks",
     "blocks_to_html",
     "blocks_to_html_many",
@@ -558,10 +559,17 @@ def _api_version() -> list:
     return _API_VERSION
 
 
-def _read_json(text: str, reader: str) -> dict:
+def convert(text: str, to: str, reader: str, extra_args: Sequence[str] = (), filters: Sequence[str] = ()) -> str:
+    """One pandoc conversion (:func:`pypandoc.convert_text`), without pypandoc's check of the formats, which
+    starts pandoc twice more each time to list them: the project names only formats pandoc has."""
     import pypandoc
 
-    return json.loads(pypandoc.convert_text(text, "json", format=reader, extra_args=["--wrap=none"], verify_format=False))
+    return pypandoc.convert_text(text, to, format=reader, extra_args=list(extra_args), filters=list(filters) or None,
+                                 verify_format=False)
+
+
+def _read_json(text: str, reader: str) -> dict:
+    return json.loads(convert(text, "json", reader, ["--wrap=none"]))
 
 
 def _document(blocks: list, meta: Mapping | None = None) -> dict:
@@ -690,13 +698,10 @@ def notebooks_blocks(notebooks: Sequence) -> list[tuple[str, list, dict[str, byt
                for item in notebooks]
     pieced = [_notebook_pieces(Path(path), notebook) for path, notebook in read_in]
     found = {}  # (notebook, piece) -> blocks
-    for reader, kind in ((PANDOC_MARKDOWN, "trusted"), (SAFE_MARKDOWN, "safe")):
+    for kind, read in (("trusted", lambda texts: read_markdown(texts, PANDOC_MARKDOWN)), ("safe", read_markdown),
+                       ("commentary", commentary_blocks)):
         keys = [(n, i) for n, (pieces, _) in enumerate(pieced) for i, (k, _) in enumerate(pieces) if k == kind]
-        for key, blocks in zip(keys, read_markdown([pieced[key[0]][0][key[1]][1] for key in keys], reader) if keys else []):
-            found[key] = blocks
-    keys = [(n, i) for n, (pieces, _) in enumerate(pieced) for i, (k, _) in enumerate(pieces) if k == "commentary"]
-    for key, blocks in zip(keys, commentary_blocks([pieced[key[0]][0][key[1]][1] for key in keys]) if keys else []):
-        found[key] = blocks
+        found.update(zip(keys, read([pieced[n][0][i][1] for n, i in keys])))
     results = []
     for n, ((path, _), (pieces, figures)) in enumerate(zip(read_in, pieced)):
         blocks = [block for i, (kind, value) in enumerate(pieces) for block in (value if kind == "blocks" else found[(n, i)])]
@@ -916,10 +921,8 @@ def front_page_blocks(path: Path, metadata: Mapping[str, object]) -> list:
 
 def blocks_to_html(blocks: list, shift_headings: int = 0) -> str:
     """Pandoc blocks as an HTML5 fragment."""
-    import pypandoc
-
     args = ["--wrap=none", *([f"--shift-heading-level-by={shift_headings}"] if shift_headings else [])]
-    return pypandoc.convert_text(json.dumps(_document(blocks)), "html5", format="json", extra_args=args, verify_format=False)
+    return convert(json.dumps(_document(blocks)), "html5", "json", args)
 
 
 def _has_note(blocks: list) -> bool:
@@ -934,8 +937,6 @@ def blocks_to_html_many(documents: Sequence[list]) -> list[str]:
     random one), and the output is cut there. A document with a footnote (which pandoc puts at the end of the
     whole output) or an empty one is written alone.
     """
-    import pypandoc
-
     documents = [list(blocks) for blocks in documents]
     alone = [not blocks or _has_note(blocks) for blocks in documents]
     together = [i for i, a in enumerate(alone) if not a]
@@ -944,8 +945,7 @@ def blocks_to_html_many(documents: Sequence[list]) -> list[str]:
     if len(together) > 1 and marker not in json.dumps(documents):
         separator = {"t": "RawBlock", "c": ["html", f"<!--{marker}-->"]}
         joined = [block for n, i in enumerate(together) for block in ([separator] if n else []) + documents[i]]
-        output = pypandoc.convert_text(json.dumps(_document(joined)), "html5", format="json", extra_args=["--wrap=none"],
-                                        verify_format=False)
+        output = convert(json.dumps(_document(joined)), "html5", "json", ["--wrap=none"])
         parts = output.split(f"\n<!--{marker}-->\n")
         if len(parts) == len(together):
             written = {i: part if n == len(together) - 1 else part + "\n" for n, (i, part) in enumerate(zip(together, parts))}
@@ -957,12 +957,7 @@ def blocks_to_html_many(documents: Sequence[list]) -> list[str]:
 
 def _pandoc(markdown: str, to: str, extra_args: Sequence[str] = (), filters: Sequence[str] = ()) -> str:
     """Convert with pandoc. ``--columns`` is wide so pipe tables get natural column widths."""
-    import pypandoc
-
-    return pypandoc.convert_text(
-        markdown, to, format=PANDOC_MARKDOWN, extra_args=["--wrap=none", "--columns=10000", *extra_args], filters=list(filters),
-        verify_format=False,
-    )
+    return convert(markdown, to, PANDOC_MARKDOWN, ["--wrap=none", "--columns=10000", *extra_args], filters)
 
 
 def markdown_to_html(markdown: str, shift_headings: int = 0) -> str:
@@ -1337,12 +1332,8 @@ def markdown_to_typst(markdown: str, info: ReportInfo) -> str:
 
 def blocks_to_typst(blocks: list, info: ReportInfo) -> str:
     """The whole report, as pandoc blocks, as a Typst document in ``templates/report.typ``."""
-    import pypandoc
-
-    return pypandoc.convert_text(
-        json.dumps(_document(blocks, _report_meta(info))), "typst", format="json",
-        extra_args=["--wrap=none", *_typst_args(info)], filters=[str(TEMPLATES / "figures.lua")], verify_format=False,
-    )
+    return convert(json.dumps(_document(blocks, _report_meta(info))), "typst", "json",
+                   ["--wrap=none", *_typst_args(info)], [str(TEMPLATES / "figures.lua")])
 
 
 def _font_dir() -> Path:

@@ -65,6 +65,35 @@ def test_scheduler_address_from_flag_or_environment(monkeypatch):
     assert scheduler_address(None) is None
 
 
+def _compute(seconds: float) -> int:
+    """Python busy for ``seconds`` (a task for the profiler to see)."""
+    ends, turns = time.perf_counter() + seconds, 0
+    while time.perf_counter() < ends:
+        turns += sum(range(1000))
+    return turns
+
+
+def test_the_batch_cluster_takes_no_profile_and_keeps_its_settings_on_every_worker():
+    """A batch's LocalCluster runs without what only a dashboard shows (LOCAL_CLUSTER_CONFIG): a task that
+    computes for 0.6 s leaves Dask no statistical profile, where a LocalCluster with Dask's own settings has
+    one, and every worker has the settings."""
+    from cpstats.publish.cluster import LOCAL_CLUSTER_CONFIG, batch_client
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        client.submit(_compute, 0.6, pure=False).result()
+        deadline = time.monotonic() + 10  # the profile reaches the client when its 1 s cycle ends
+        while client.profile()["count"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert client.profile()["count"] > 0  # Dask's own: the running thread's stack each 10 ms
+    with batch_client(None, 2) as client:
+        client.gather([client.submit(_compute, 0.6, pure=False) for _ in range(2)])
+        time.sleep(2.5)  # two of Dask's profile cycles
+        assert client.profile()["count"] == 0
+        settings = client.run(lambda: {key: dask.config.get(key) for key in LOCAL_CLUSTER_CONFIG})
+        assert len(settings) == 2 and all(found == LOCAL_CLUSTER_CONFIG for found in settings.values()), settings
+
+
 def test_local_cluster_builds_the_same_site_byte_for_byte(project, cluster_site):
     """Four reports as four tasks on two worker processes: every published byte is the local build's."""
     _, _, local_site = project

@@ -507,6 +507,36 @@ def _descendants(pid: int) -> dict[int, tuple[int, str, bytes]]:
     return found
 
 
+def test_bad_data_in_a_batch_closes_the_cluster_started_while_it_was_checked(tmp_path):
+    """Two authorities, the second's data broken: the local cluster a batch starts while it checks the data is
+    closed again. One line naming the file, row and column, exit 2, nothing published, and none of the processes
+    the command started (the scheduler's workers among them) left running."""
+    project, data_root = make_project(tmp_path, authorities=("sample", "county"))
+    case = next(c for c in HOSTILE if c.name == "vertical tab in family id")
+    shutil.rmtree(data_root / "county")
+    make_bad_copy(PROJECT_ROOT / "data" / "county", case, data_root / "county")
+    site, build_dir = tmp_path / "site", tmp_path / "_build"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cpstats", "build", "--la", "sample,county", "--years", "2016-17:2017-18",
+         "--data-root", str(data_root), "--out", str(site), "--build-dir", str(build_dir), "--renderer", "builtin",
+         "--jobs", "2"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    started: dict = {}
+    while process.poll() is None:
+        started.update(_descendants(process.pid))
+        time.sleep(0.02)
+    err = process.stderr.read().decode()
+    assert process.returncode == 2, err[-3000:]
+    assert "Traceback" not in err, err[-3000:]
+    assert err.count("\n") == 1 and case.is_named_in(err), err
+    assert not site.exists() or not [p for p in site.rglob("*") if p.is_file()]
+    workers = [pid for pid, (_, _, cmdline) in started.items() if b"multiprocessing" in cmdline]
+    assert workers, f"no cluster was started while the data were checked: {started}"
+    time.sleep(0.5)
+    now = _processes()
+    survivors = {pid: cmdline for pid, (_, start, cmdline) in started.items() if pid in now and now[pid][1] == start}
+    assert not survivors, survivors
+
+
 @pytest.mark.parametrize("signum, jobs, status", [
     (signal.SIGTERM, "2", 143), (signal.SIGHUP, "2", 129), (signal.SIGTERM, "1", 143), (signal.SIGINT, "1", 130),
 ], ids=["SIGTERM", "SIGHUP", "SIGTERM with --jobs 1", "Ctrl-C with --jobs 1"])

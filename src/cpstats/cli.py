@@ -653,8 +653,11 @@ def _write_all(table, outputs) -> None:
                 pass
 
 
-def _check_build(args: argparse.Namespace, las: list[str], years: list[str]) -> list | None:
+def _check_build(args: argparse.Namespace, las: list[str], years: list[str], building=None) -> list | None:
     """Everything a build can refuse before it starts: names, folders, data, years, key plans.
+
+    ``building``, when given, is called once it is known that something will be built, before the data are
+    loaded (a batch starts its local cluster then, so that it is up when the data have been checked).
 
     Returns
     -------
@@ -690,6 +693,8 @@ def _check_build(args: argparse.Namespace, las: list[str], years: list[str]) -> 
     unchanged = _unchanged_reports(args, las, years)
     if unchanged is not None:
         return unchanged
+    if building is not None:
+        building()
     from cpstats.data.contract import DataValidationError, Problem
     from cpstats.data.dataset import check_key_plan, check_local_figures, check_year_covered, keep_dataset, load_dataset
     from cpstats.data.reference import require_authority
@@ -850,17 +855,30 @@ def _build(args: argparse.Namespace) -> int:
     _check_build_options(args)
     _check_renderer(args)
     _stop_on_interrupt()  # before anything starts a thread or a process: they inherit SIGINT blocked
-    records = _check_build(args, las, years)  # the reports themselves when nothing changed
-    for line in _renderer_lines(args, las, years):  # which renderer, and why, before anything is laid out
-        print(line, flush=True)
-    if records is None:
-        from cpstats.publish.cluster import build_reports
+    starting = []
 
-        records = build_reports(
-            las, years, data_root=args.data_root, out_root=args.out, build_root=args.build_dir,
-            drafts_root=args.drafts_out, jobs=args.jobs, renderer=args.renderer, final=args.final, force=args.force,
-            disclosure=args.disclosure, threshold=args.threshold, scheduler=args.scheduler,
-        )
+    def building() -> None:  # several reports on a local cluster: it starts while the data are checked
+        from cpstats.publish.cluster import StartingCluster, batch_workers, scheduler_address
+
+        if len(las) * len(years) > 1 and not scheduler_address(args.scheduler):
+            starting.append(StartingCluster(batch_workers(args.jobs, len(las) * len(years))))
+
+    try:
+        records = _check_build(args, las, years, building)  # the reports themselves when nothing changed
+        for line in _renderer_lines(args, las, years):  # which renderer, and why, before anything is laid out
+            print(line, flush=True)
+        if records is None:
+            from cpstats.publish.cluster import build_reports
+
+            records = build_reports(
+                las, years, data_root=args.data_root, out_root=args.out, build_root=args.build_dir,
+                drafts_root=args.drafts_out, jobs=args.jobs, renderer=args.renderer, final=args.final,
+                force=args.force, disclosure=args.disclosure, threshold=args.threshold, scheduler=args.scheduler,
+                starting=starting[0] if starting else None,
+            )
+    finally:
+        for cluster in starting:
+            cluster.close()  # bad data: the cluster is closed again, nothing was built
     from cpstats.publish.site import format_backtest
 
     failed = [r for r in records if r.error]

@@ -7,7 +7,12 @@
   thread each, ``--jobs`` of them, the number of cores by default) started for
   the batch and stopped after it; or, with ``--scheduler tcp://host:8786`` (or
   the environment variable ``DASK_SCHEDULER_ADDRESS``), an existing cluster
-  started with ``dask scheduler`` and ``dask worker``.
+  started with ``dask scheduler`` and ``dask worker``. The local cluster starts
+  while the client checks the data, and runs without what only a dashboard
+  would show (:data:`LOCAL_CLUSTER_CONFIG`: no statistical profile of the tasks,
+  the event loop's health checked each second rather than 50 times a second,
+  the machine's load each 2 s rather than each 0.5 s), which on two cores took
+  CPU from the reports.
 - **One task per report, the largest first.** Each task runs :func:`cpstats.publish.build.build_report`
   on a worker, its notebooks one after another in the worker's one kernel, kept
   from report to report (:func:`cpstats.publish.execute.keep_kernel`; a
@@ -65,7 +70,7 @@ from cpstats.data.periods import ReportingYear
 
 __all__ = [
     "build_reports", "PROGRESS_TOPIC", "KeptKernel", "data_size", "SCHEDULER_ENV", "STAGING_FOLDER", "WORKERS_FOLDER", "scheduler_address", "batch_client",
-           "build_task", "build_on_cluster"]
+           "build_task", "build_on_cluster", "LOCAL_CLUSTER_CONFIG", "StartingCluster", "batch_workers"]
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 """Environment variable naming the scheduler of an existing cluster (as Dask itself reads it)."""
@@ -92,29 +97,92 @@ def scheduler_address(scheduler: str | None = None, environ: Mapping[str, str] |
     return scheduler or environ.get(SCHEDULER_ENV) or None
 
 
+LOCAL_CLUSTER_CONFIG = {
+    # one report per worker at a time, the others queued on the scheduler in priority order (Dask's default,
+    # 1.1, hands a worker of one thread two at once, so the last two could run one after the other on one worker)
+    "distributed.scheduler.worker-saturation": 1.0,
+    # what only a dashboard shows, and this cluster has none: the statistical profile of every task (a look at
+    # the running thread's stack each 10 ms), the event loop's health each 20 ms, the machine's load each 0.5 s
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+    # each worker's memory read by its nanny each second rather than each 0.1 s (still well before it runs out)
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+"""Dask's settings for the :class:`~distributed.LocalCluster` a batch starts. With Dask's own, an idle cluster of
+two workers took about 1.0 CPU second in 10 s (the client's process, where the scheduler and the nannies run,
+0.4; each worker 0.3); with these, 0.2: on two cores that busy work was taken from the reports."""
+
+
+def _local_cluster(workers: int | None):
+    """A new :class:`~distributed.LocalCluster` of ``workers`` processes (the number of cores by default) of one
+    thread each, with no dashboard and :data:`LOCAL_CLUSTER_CONFIG`."""
+    from distributed import LocalCluster
+
+    import dask
+
+    from cpstats.publish.execute import default_jobs
+
+    with _terminate_unblocked(), dask.config.set(LOCAL_CLUSTER_CONFIG):
+        return LocalCluster(n_workers=max(1, workers or default_jobs()), threads_per_worker=1, processes=True,
+                            dashboard_address=None, silence_logs=logging.ERROR)
+
+
+class StartingCluster:
+    """A :class:`~distributed.LocalCluster` starting in a thread of its own while the caller goes on.
+
+    :func:`build_reports` starts its cluster so while it checks every authority's data (about 0.5 s each: the
+    cluster's start, about as long, no longer waits for it). :meth:`take` waits for the cluster and hands it
+    over (:func:`batch_client` closes it); :meth:`close` closes one nobody took, once it has started (the
+    data were bad, nothing is built).
+    """
+
+    def __init__(self, workers: int | None):
+        import threading
+
+        self.cluster = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._start, args=(workers,), name="cpstats-cluster-start", daemon=True)
+        self.thread.start()
+
+    def _start(self, workers: int | None) -> None:
+        try:
+            self.cluster = _local_cluster(workers)
+        except BaseException as error:  # noqa: BLE001 - raised again in the caller's thread, by take()
+            self.error = error
+
+    def take(self):
+        """The cluster, once started (its error, if it failed to start)."""
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        cluster, self.cluster = self.cluster, None
+        return cluster
+
+    def close(self) -> None:
+        """Close the cluster if nobody took it."""
+        self.thread.join()
+        cluster, self.cluster = self.cluster, None
+        if cluster is not None:
+            cluster.close()
+
+
 @contextmanager
-def batch_client(scheduler: str | None = None, workers: int | None = None):
+def batch_client(scheduler: str | None = None, workers: int | None = None, starting: StartingCluster | None = None):
     """A :class:`distributed.Client` on the cluster at ``scheduler``, or on a new :class:`~distributed.LocalCluster`.
 
     The local cluster has ``workers`` worker processes (the number of cores by
-    default) of one thread each, no dashboard, and is closed on leaving.
+    default) of one thread each, no dashboard and :data:`LOCAL_CLUSTER_CONFIG`, and is closed on leaving; it is
+    the one ``starting`` starts when one is given.
     """
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     address = scheduler_address(scheduler)
     if address:
         with Client(address, timeout="30s") as client:
             yield client
         return
-    from cpstats.publish.execute import default_jobs
-
-    import dask
-
-    # one report per worker at a time, the others queued on the scheduler in priority order (Dask's default,
-    # 1.1, hands a worker of one thread two at once, so the last two could run one after the other on one worker)
-    with _terminate_unblocked(), dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
-        cluster = LocalCluster(n_workers=max(1, workers or default_jobs()), threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+    cluster = starting.take() if starting is not None else _local_cluster(workers)
     with cluster, Client(cluster) as client:
         yield client
 
@@ -367,6 +435,7 @@ def build_on_cluster(
     notebook_progress: Callable[[str, str, str, float], None] | None = None,
     log=None,
     options: Mapping | None = None,
+    starting: StartingCluster | None = None,
 ) -> list:
     """Build the reports ``wanted`` (pairs of authority and year) on a Dask cluster and publish them.
 
@@ -392,6 +461,8 @@ def build_on_cluster(
         the Dask client's event-loop thread, so it must be quick; an error in it is printed, not raised.
     options : mapping
         Passed to :func:`cpstats.publish.build.build_report` (``renderer``, ``project_dir``, ``force``, ...).
+    starting : StartingCluster, optional
+        The local cluster, already starting (without ``scheduler``).
 
     Returns
     -------
@@ -414,7 +485,7 @@ def build_on_cluster(
     started = time.perf_counter()
     shown = _BatchProgress(len(wanted), stream, progress, notebook_progress)
     try:
-        with batch_client(scheduler, workers) as client:
+        with batch_client(scheduler, workers, starting) as client:
             client.register_plugin(KeptKernel(), name=KeptKernel.name)
             topic = f"{PROGRESS_TOPIC}-{run.name}"  # this batch's own: another on the same scheduler has its own
             client.subscribe_topic(topic, shown.notebook)
@@ -474,6 +545,18 @@ def build_on_cluster(
     return [records[pair] for pair in wanted]
 
 
+def batch_workers(jobs: int | None, reports: int) -> int:
+    """The worker processes of a batch's local cluster: ``jobs`` (the number of cores by default), at most one
+    per report.
+
+    >>> batch_workers(None, 1), batch_workers(8, 3), batch_workers(2, 20)
+    (1, 3, 2)
+    """
+    from cpstats.publish.execute import default_jobs
+
+    return min(max(1, jobs or default_jobs()), reports)
+
+
 def build_reports(
     las: Sequence[str],
     years: Sequence[str],
@@ -488,12 +571,14 @@ def build_reports(
     scheduler: str | None = None,
     retries: int | None = None,
     notebook_progress: Callable[[str, str, str, float], None] | None = None,
+    starting: StartingCluster | None = None,
     **options,
 ) -> list:
     """Build and publish several reports: every year of every authority named.
 
     Each authority's data are validated first, all of them before anything
-    runs. One report builds in the calling process with its notebooks in
+    runs (a local cluster starts meanwhile, and is closed again if they break
+    the contract). One report builds in the calling process with its notebooks in
     ``jobs`` worker processes. Several build on Dask distributed, one task per
     report (:mod:`cpstats.publish.cluster`): on a local cluster of ``jobs``
     worker processes (the number of cores by default), or on the existing
@@ -513,6 +598,9 @@ def build_reports(
         Times Dask runs a report's task again after it raised (see :func:`cpstats.publish.cluster.build_on_cluster`).
     notebook_progress : callable, optional
         On a cluster, each notebook's step as the workers send it (see :func:`build_on_cluster`).
+    starting : StartingCluster, optional
+        The local cluster of :func:`batch_workers` workers, already starting (``cpstats build`` starts it
+        while it checks the data); by default one is started here, while the data are checked.
     options
         Passed to :func:`build_report` (``renderer``, ``project_dir``, ``force``, ``final``, ...).
 
@@ -527,29 +615,34 @@ def build_reports(
         An authority's data break the contract; nothing was built.
     """
     from cpstats.publish.build import BuildRecord, build_report, drafts_root_for, find_project_dir
-    from cpstats.publish.execute import default_jobs
 
     wanted = [(la, ReportingYear.parse(year).label) for la in las for year in years]
     address = scheduler_address(scheduler)
-    if len(wanted) > 1 or address:  # one report is validated by build_report itself
-        from cpstats.publish.caches import BuildCaches
-
-        for la in dict.fromkeys(las):  # kept in the build folder, where the workers read it back
-            BuildCaches(Path(build_root)).dataset(Path(data_root).resolve() / la)
     draft = options.get("disclosure", "internal") != "public"
     if draft:  # an internal draft never goes into the public site
         out_root = Path(drafts_root) if drafts_root is not None else drafts_root_for(out_root)
     common = dict(data_root=Path(data_root).resolve(), **options)
     if options.get("project_dir") is not None:
         common["project_dir"] = Path(options["project_dir"]).resolve()
-    if len(wanted) == 1 and not address:
+    if len(wanted) == 1 and not address:  # one report is validated by build_report itself
         la, year = wanted[0]
         record = BuildRecord(la, year)
         build_report(la, year, out_root=Path(out_root), drafts_root=Path(out_root), build_root=Path(build_root),
                      jobs=jobs, progress=progress, record=record, **common)
         return [record]
-    common.setdefault("project_dir", find_project_dir(None))
-    return build_on_cluster(wanted, out_root=Path(out_root), build_root=Path(build_root), scheduler=address,
-                            workers=min(max(1, jobs or default_jobs()), len(wanted)),
-                            retries=DEFAULT_RETRIES if retries is None else retries, progress=progress,
-                            notebook_progress=notebook_progress, log=log, options=common)
+    from cpstats.publish.caches import BuildCaches
+
+    workers = batch_workers(jobs, len(wanted))
+    if starting is None and not address:
+        starting = StartingCluster(workers)  # the cluster starts while the data are checked
+    try:
+        for la in dict.fromkeys(las):  # kept in the build folder, where the workers read it back
+            BuildCaches(Path(build_root)).dataset(Path(data_root).resolve() / la)
+        common.setdefault("project_dir", find_project_dir(None))
+        return build_on_cluster(wanted, out_root=Path(out_root), build_root=Path(build_root), scheduler=address,
+                                workers=workers, retries=DEFAULT_RETRIES if retries is None else retries,
+                                progress=progress, notebook_progress=notebook_progress, log=log, options=common,
+                                starting=starting)
+    finally:
+        if starting is not None:
+            starting.close()  # bad data, or a failure before the batch took the cluster: nothing was built

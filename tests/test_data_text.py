@@ -162,7 +162,8 @@ def test_property_main_points_are_text_in_the_pdf(text, tmp_path):
 def test_property_workbook_and_csv_cells_hold_exactly_the_text(cells, caption, tmp_path):
     """Table cells, caption and authority holding any text are written to the workbook as exactly that text
     (strings, never a formula, a link or a note) and to the CSV as that text (after a ``'`` where a
-    spreadsheet would read a formula)."""
+    spreadsheet would read a formula, or where the text begins with ``'`` itself: one ``'`` taken off any
+    cell that begins with one gives back the text exactly)."""
     from openpyxl import load_workbook
 
     from cpstats.publish.downloads import Table, cell_value, csv_bytes, write_workbook
@@ -180,7 +181,9 @@ def test_property_workbook_and_csv_cells_hold_exactly_the_text(cells, caption, t
     written = list(csv.reader(io.StringIO(csv_bytes(table).decode("utf-8"))))
     for text, row in zip(cells, written[1:]):
         expected = cell_value(text)
-        assert row[0] == (f"'{expected}" if str(expected)[:1] in ("=", "+", "-", "@") else str(expected))
+        assert not row[0].startswith(("=", "+", "-", "@", "\t", "\r"))
+        assert (row[0][1:] if row[0].startswith("'") else row[0]) == str(expected)
+        assert row[0] == (f"'{expected}" if str(expected)[:1] in ("=", "+", "-", "@", "'") else str(expected))
 
 
 def _assert_no_link_or_formula(path: Path) -> None:

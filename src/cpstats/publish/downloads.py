@@ -199,10 +199,13 @@ def collect_tables(notebooks: Sequence[Path]) -> list[Table]:
 def csv_text(value):
     r"""A CSV cell no spreadsheet runs: text beginning like a formula gets a leading ``'``; numbers stay numbers.
 
-    >>> [csv_text(v) for v in ["=HYPERLINK(1)", "-2+3+cmd", "@SUM", "\tx", "Police", -0.5, 3, "[c]"]]
-    ["'=HYPERLINK(1)", "'-2+3+cmd", "'@SUM", "'\tx", 'Police', -0.5, 3, '[c]']
+    Text that begins with ``'`` itself gets one more, so that taking one ``'`` off every cell that begins
+    with one gives back each text exactly.
+
+    >>> [csv_text(v) for v in ["=HYPERLINK(1)", "-2+3+cmd", "@SUM", "\tx", "Police", -0.5, 3, "[c]", "'", "'=x"]]
+    ["'=HYPERLINK(1)", "'-2+3+cmd", "'@SUM", "'\tx", 'Police', -0.5, 3, '[c]', "''", "''=x"]
     """
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    if isinstance(value, str) and value.startswith((*FORMULA_START, "'")):
         return "'" + value
     return value
 

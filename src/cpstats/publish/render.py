@@ -885,10 +885,13 @@ def _substitute(node, values: Mapping[str, str]):
                 pattern = "(" + "|".join(map(re.escape, values)) + ")"
                 for piece in re.split(pattern, item["c"]):
                     if piece in values:
-                        value = text_inlines(values[piece])
-                        if value and str(values[piece])[:1].isspace():
+                        text = str(values[piece])
+                        value = text_inlines(text)
+                        if text[:1].isspace():  # the value's own space before and after it stays
                             out.append({"t": "Space"})
                         out += value
+                        if value and text[-1:].isspace():
+                            out.append({"t": "Space"})
                     elif piece:
                         out.append({"t": "Str", "c": piece})
             else:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import threading
 import time
+import warnings
 from pathlib import Path
 
 import dask
@@ -76,22 +78,32 @@ def _compute(seconds: float) -> int:
 def test_the_batch_cluster_takes_no_profile_and_keeps_its_settings_on_every_worker():
     """A batch's LocalCluster runs without what only a dashboard shows (LOCAL_CLUSTER_CONFIG): a task that
     computes for 0.6 s leaves Dask no statistical profile, where a LocalCluster with Dask's own settings has
-    one, and every worker has the settings."""
+    one, and every worker has the settings; with Dask's default port for the scheduler's HTTP server taken,
+    no warning."""
     from cpstats.publish.cluster import LOCAL_CLUSTER_CONFIG, batch_client
 
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster, Client(cluster) as client:
         client.submit(_compute, 0.6, pure=False).result()
         deadline = time.monotonic() + 10  # the profile reaches the client when its 1 s cycle ends
         while client.profile()["count"] == 0 and time.monotonic() < deadline:
             time.sleep(0.2)
         assert client.profile()["count"] > 0  # Dask's own: the running thread's stack each 10 ms
-    with batch_client(None, 2) as client:
-        client.gather([client.submit(_compute, 0.6, pure=False) for _ in range(2)])
-        time.sleep(2.5)  # two of Dask's profile cycles
-        assert client.profile()["count"] == 0
-        settings = client.run(lambda: {key: dask.config.get(key) for key in LOCAL_CLUSTER_CONFIG})
-        assert len(settings) == 2 and all(found == LOCAL_CLUSTER_CONFIG for found in settings.values()), settings
+    taken = socket.socket()  # Dask's default port for the scheduler's HTTP server, held by someone else
+    try:
+        taken.bind(("127.0.0.1", 8787))
+        taken.listen()
+    except OSError:
+        pass  # already held
+    with taken, warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        with batch_client(None, 2) as client:
+            client.gather([client.submit(_compute, 0.6, pure=False) for _ in range(2)])
+            time.sleep(2.5)  # two of Dask's profile cycles
+            assert client.profile()["count"] == 0
+            settings = client.run(lambda: {key: dask.config.get(key) for key in LOCAL_CLUSTER_CONFIG})
+    assert len(settings) == 2 and all(found == LOCAL_CLUSTER_CONFIG for found in settings.values()), settings
+    assert not [str(w.message) for w in warned if "8787" in str(w.message)]
 
 
 def test_local_cluster_builds_the_same_site_byte_for_byte(project, cluster_site):

@@ -124,8 +124,11 @@ def _local_cluster(workers: int | None):
     from cpstats.publish.execute import default_jobs
 
     with _terminate_unblocked(), dask.config.set(LOCAL_CLUSTER_CONFIG):
+        # the scheduler's HTTP server (health and info, no dashboard) on a free port of this machine's loopback:
+        # on 8787, Dask's default, it warned whenever another Dask or a Jupyter server had that port
         return LocalCluster(n_workers=max(1, workers or default_jobs()), threads_per_worker=1, processes=True,
-                            dashboard_address=None, silence_logs=logging.ERROR)
+                            dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                            silence_logs=logging.ERROR)
 
 
 class StartingCluster:

@@ -106,6 +106,31 @@ def test_the_batch_cluster_takes_no_profile_and_keeps_its_settings_on_every_work
     assert not [str(w.message) for w in warned if "8787" in str(w.message)]
 
 
+def _workers_of_this_process() -> set[int]:
+    """The worker processes this process has started (Dask's, through multiprocessing), running now."""
+    import psutil
+
+    return {child.pid for child in psutil.Process().children(recursive=True)
+            if "spawn_main" in " ".join(child.cmdline()) and child.status() != psutil.STATUS_ZOMBIE}
+
+
+def test_a_starting_cluster_nobody_takes_is_closed_with_its_worker_processes():
+    """StartingCluster as build_reports and cpstats build use it, the cluster starting in a thread of its own:
+    when the data turn out bad nobody takes it, and close() returns only once its worker processes are gone;
+    closing again does nothing, and there is nothing left to take."""
+    from cpstats.publish.cluster import StartingCluster
+
+    before = _workers_of_this_process()
+    starting = StartingCluster(2)
+    starting.thread.join(timeout=120)
+    started = _workers_of_this_process() - before
+    assert len(started) == 2, started
+    starting.close()
+    assert not started & _workers_of_this_process()
+    starting.close()
+    assert starting.take() is None
+
+
 def test_local_cluster_builds_the_same_site_byte_for_byte(project, cluster_site):
     """Four reports as four tasks on two worker processes: every published byte is the local build's."""
     _, _, local_site = project

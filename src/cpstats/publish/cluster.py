@@ -165,11 +165,15 @@ class StartingCluster:
         return cluster
 
     def close(self) -> None:
-        """Close the cluster if nobody took it."""
+        """Close the cluster if nobody took it. It is called on the way out of an error (bad data), so a
+        failure to close does not replace that error: Dask closes what is left as the process exits."""
         self.thread.join()
         cluster, self.cluster = self.cluster, None
         if cluster is not None:
-            cluster.close()
+            try:
+                cluster.close()
+            except Exception as error:  # noqa: BLE001 - see above
+                logging.getLogger(__name__).warning("the batch's local cluster did not close: %s", error)
 
 
 @contextmanager
@@ -630,6 +634,8 @@ def build_reports(
     if options.get("project_dir") is not None:
         common["project_dir"] = Path(options["project_dir"]).resolve()
     if len(wanted) == 1 and not address:  # one report is validated by build_report itself
+        if starting is not None:
+            starting.close()  # one report builds here: no cluster
         la, year = wanted[0]
         record = BuildRecord(la, year)
         build_report(la, year, out_root=Path(out_root), drafts_root=Path(out_root), build_root=Path(build_root),

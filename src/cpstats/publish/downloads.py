@@ -12,7 +12,9 @@ writes, under ``downloads/`` in the published report:
   confidential, ``[x]`` not available, ``[z]`` not applicable. Never blank.
   Text that a spreadsheet would take for a formula (beginning with ``=``,
   ``+``, ``-``, ``@``, a tab or a carriage return) is written after a single
-  quote, as OWASP advises (:func:`csv_text`).
+  quote, as OWASP advises, and so is text beginning with a single quote, so
+  that one quote taken off any cell beginning with one gives back the text
+  (:func:`csv_text`).
 * ``child-protection-tables-<la>-<year>.xlsx``: the same tables in one
   workbook made with the Analysis Function's ``gptables``: a cover sheet, a
   contents sheet, a notes sheet, and one sheet per table (named like its CSV)

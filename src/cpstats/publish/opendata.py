@@ -23,7 +23,8 @@ data withhold exactly what its tables withhold. Where the report compares a figu
 the region and the statistical neighbours, the file also has their rows, from DfE's published
 statistics (``data/reference/published.csv`` and ``england.csv``) on the "Total" row of the
 subject. Text from the data (the authority's name, agencies) is written as text, after a ``'``
-when a spreadsheet would take it for a formula (:func:`cpstats.publish.downloads.csv_text`).
+when a spreadsheet would take it for a formula or when it begins with ``'`` itself
+(:func:`cpstats.publish.downloads.csv_text`).
 """
 
 from __future__ import annotations

@@ -122,7 +122,7 @@ def test_a_starting_cluster_nobody_takes_is_closed_with_its_worker_processes():
 
     before = _workers_of_this_process()
     starting = StartingCluster(2)
-    starting.thread.join(timeout=120)
+    starting.future.result(timeout=120)  # started
     started = _workers_of_this_process() - before
     assert len(started) == 2, started
     starting.close()

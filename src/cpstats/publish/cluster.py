@@ -143,37 +143,30 @@ class StartingCluster:
     """
 
     def __init__(self, workers: int | None):
-        import threading
+        from concurrent.futures import ThreadPoolExecutor
 
-        self.cluster = None
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._start, args=(workers,), name="cpstats-cluster-start", daemon=True)
-        self.thread.start()
-
-    def _start(self, workers: int | None) -> None:
-        try:
-            self.cluster = _local_cluster(workers)
-        except BaseException as error:  # noqa: BLE001 - raised again in the caller's thread, by take()
-            self.error = error
+        pool = ThreadPoolExecutor(1, thread_name_prefix="cpstats-cluster-start")
+        self.future = pool.submit(_local_cluster, workers)  # holds the cluster, or the error that stopped it
+        pool.shutdown(wait=False)
+        self.taken = False
 
     def take(self):
-        """The cluster, once started (its error, if it failed to start)."""
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-        cluster, self.cluster = self.cluster, None
-        return cluster
+        """The cluster, once started (its error, if it failed to start); ``None`` once taken or closed."""
+        if self.taken:
+            return None
+        self.taken = True
+        return self.future.result()
 
     def close(self) -> None:
         """Close the cluster if nobody took it. It is called on the way out of an error (bad data), so a
-        failure to close does not replace that error: Dask closes what is left as the process exits."""
-        self.thread.join()
-        cluster, self.cluster = self.cluster, None
-        if cluster is not None:
-            try:
-                cluster.close()
-            except Exception as error:  # noqa: BLE001 - see above
-                logging.getLogger(__name__).warning("the batch's local cluster did not close: %s", error)
+        failure to start or to close does not replace that error: Dask closes what is left as the process exits."""
+        if self.taken:
+            return
+        self.taken = True
+        try:
+            self.future.result().close()
+        except Exception as error:  # noqa: BLE001 - see above
+            logging.getLogger(__name__).warning("the batch's local cluster did not start or close: %s", error)
 
 
 @contextmanager

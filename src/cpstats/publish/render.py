@@ -594,14 +594,7 @@ def _as_the_command_line_reads(text: str) -> str:
     >>> _as_the_command_line_reads("`a\\tb`\\r\\n\\tc")
     '`a  b`\\n    c'
     """
-    lines = []
-    for line in str(text).replace("\r", "").split("\n"):
-        pieces = line.split("\t")
-        expanded = pieces[0]
-        for piece in pieces[1:]:
-            expanded += " " * (4 - len(expanded) % 4) + piece
-        lines.append(expanded)
-    return "\n".join(lines)
+    return str(text).replace("\r", "").expandtabs(4)
 
 
 def _read_json_each(texts: Sequence[str], reader: str) -> list[dict]:

@@ -84,12 +84,23 @@ def _fresh(name: str) -> Path:
 
 
 def _cpu() -> float:
-    """CPU seconds (user and system) of this process and of its children that have ended (the floor's and the
-    build's processes, the cluster's workers and their kernels, once stopped)."""
+    """CPU seconds (user and system) of this process, of its children that have ended (the floor's and the
+    build's processes) and of those still running with what their own ended children took: the fork server
+    the cluster's workers are forked from lives as long as this process, and reaps the workers (with what
+    their kernels took), so they are counted through it (``/proc/<pid>/stat``: utime, stime, cutime, cstime)."""
     import resource
 
-    return sum(getattr(resource.getrusage(who), field) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
-               for field in ("ru_utime", "ru_stime"))
+    ended = sum(getattr(resource.getrusage(who), field) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+                for field in ("ru_utime", "ru_stime"))
+    running = 0
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[1] == str(os.getpid()):  # ppid
+            running += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime, in clock ticks
+    return ended + running / os.sysconf("SC_CLK_TCK")
 
 
 def _step(results: dict, name: str, run) -> dict:

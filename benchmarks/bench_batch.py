@@ -85,9 +85,10 @@ def _fresh(name: str) -> Path:
 
 def _cpu() -> float:
     """CPU seconds (user and system) of this process, of its children that have ended (the floor's and the
-    build's processes) and of those still running with what their own ended children took: the fork server
-    the cluster's workers are forked from lives as long as this process, and reaps the workers (with what
-    their kernels took), so they are counted through it (``/proc/<pid>/stat``: utime, stime, cutime, cstime)."""
+    build's processes, the cluster's workers and their kernels, once stopped) and of those still running, with
+    what their own ended children took (``/proc/<pid>/stat``: utime, stime, cutime, cstime): a process that
+    outlives a step, such as a fork server that reaps the workers it forked when Dask is set to fork them, is
+    counted as it goes rather than when it ends."""
     import resource
 
     ended = sum(getattr(resource.getrusage(who), field) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)

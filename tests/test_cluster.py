@@ -107,40 +107,11 @@ def test_the_batch_cluster_takes_no_profile_and_keeps_its_settings_on_every_work
 
 
 def _workers_of_this_process() -> set[int]:
-    """The worker processes this process has started (Dask's, through multiprocessing), running now: the
-    children of its fork server (they share its command line), or processes it spawned."""
+    """The worker processes this process has started (Dask's, through multiprocessing), running now."""
     import psutil
 
-    found = set()
-    for child in psutil.Process().children(recursive=True):
-        try:
-            forked = "multiprocessing.forkserver" in " ".join(child.parent().cmdline()) if child.parent() else False
-            if (forked or "spawn_main" in " ".join(child.cmdline())) and child.status() != psutil.STATUS_ZOMBIE:
-                found.add(child.pid)
-        except psutil.NoSuchProcess:
-            continue
-    return found
-
-
-def _environment_and_parent() -> tuple[str | None, str]:
-    import psutil
-
-    return os.environ.get("CPSTATS_TEST_BATCH_VARIABLE"), " ".join(psutil.Process().parent().cmdline())
-
-
-def test_each_batch_forks_its_workers_with_the_environment_of_its_own_start(monkeypatch):
-    """The workers are children of Python's fork server, which started with an earlier batch of this process
-    and kept that batch's environment: a variable set since still reaches the next batch's workers."""
-    from cpstats.publish.cluster import batch_client
-
-    monkeypatch.delenv("CPSTATS_TEST_BATCH_VARIABLE", raising=False)
-    with batch_client(None, 1) as client:  # the fork server is running from here on, if it was not before
-        assert [value for value, _ in client.run(_environment_and_parent).values()] == [None]
-    monkeypatch.setenv("CPSTATS_TEST_BATCH_VARIABLE", "set after the fork server started")
-    with batch_client(None, 2) as client:
-        found = list(client.run(_environment_and_parent).values())
-    assert [value for value, _ in found] == ["set after the fork server started"] * 2
-    assert all("multiprocessing.forkserver" in parent for _, parent in found), found
+    return {child.pid for child in psutil.Process().children(recursive=True)
+            if "spawn_main" in " ".join(child.cmdline()) and child.status() != psutil.STATUS_ZOMBIE}
 
 
 def test_a_starting_cluster_nobody_takes_is_closed_with_its_worker_processes():

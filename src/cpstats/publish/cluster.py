@@ -12,8 +12,7 @@
   would show (:data:`LOCAL_CLUSTER_CONFIG`: no statistical profile of the tasks,
   the event loop's health checked each second rather than 50 times a second,
   the machine's load each 2 s rather than each 0.5 s), which on two cores took
-  CPU from the reports; its workers are forked from Python's fork server, which
-  imports dask, distributed, numpy and pandas once for all of them.
+  CPU from the reports.
 - **One task per report, the largest first.** Each task runs :func:`cpstats.publish.build.build_report`
   on a worker, its notebooks one after another in the worker's one kernel, kept
   from report to report (:func:`cpstats.publish.execute.keep_kernel`; a
@@ -109,20 +108,11 @@ LOCAL_CLUSTER_CONFIG = {
     "distributed.admin.system-monitor.interval": "2s",
     # each worker's memory read by its nanny each second rather than each 0.1 s (still well before it runs out)
     "distributed.worker.memory.monitor-interval": "1s",
-    # worker processes forked from Python's fork server, which Dask has import dask, distributed, numpy and
-    # pandas once, rather than each a new interpreter importing them again (spawn); a worker then ends as the
-    # fork server's children do, without the interpreter's own shutdown, which took 0.4 to 0.5 s after reports
-    "distributed.worker.multiprocessing-method": "forkserver",
 }
 """Dask's settings for the :class:`~distributed.LocalCluster` a batch starts. With Dask's own, an idle cluster of
 two workers took 1.0 to 1.5 CPU seconds in 10 s (the client's process, where the scheduler and the nannies run,
 0.4; each worker 0.3), and the profiler's looks grow with the work; with these, 0.1 to 0.2. On two cores that
-was taken from the reports: four reports on two workers took 7% fewer CPU seconds without it.
-
-The workers are forked from Python's fork server (:mod:`multiprocessing`, ``forkserver``), which starts with
-the first batch of a process and stays until the process ends. It holds the environment variables of that
-moment, so each batch hands its workers the environment of its own start (Dask's ``env``, see
-:func:`_local_cluster`): a variable set or changed since reaches them; one removed since does not go away."""
+was taken from the reports: four reports on two workers took 7% fewer CPU seconds without it."""
 
 
 def _local_cluster(workers: int | None):
@@ -136,11 +126,10 @@ def _local_cluster(workers: int | None):
 
     with _terminate_unblocked(), dask.config.set(LOCAL_CLUSTER_CONFIG):
         # the scheduler's HTTP server (health and info, no dashboard) on a free port of this machine's loopback:
-        # on 8787, Dask's default, it warned whenever another Dask or a Jupyter server had that port; and the
-        # workers given the environment of now, not only the fork server's (it may have started with an earlier batch)
+        # on 8787, Dask's default, it warned whenever another Dask or a Jupyter server had that port
         return LocalCluster(n_workers=max(1, workers or default_jobs()), threads_per_worker=1, processes=True,
                             dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                            silence_logs=logging.ERROR, env=dict(os.environ))
+                            silence_logs=logging.ERROR)
 
 
 class StartingCluster:

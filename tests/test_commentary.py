@@ -37,3 +37,32 @@ def test_missing_commentary_gives_the_visible_note(tmp_path):
     path.parent.mkdir(parents=True)
     path.write_text("We received {{ referrals }} referrals.", encoding="utf-8")
     assert render_commentary(tmp_path, "sample", "2017-18", "08_numbers", Context(MEASURES)) == ("We received 305 referrals.", True)
+
+
+def test_the_context_checked_before_the_notebooks_fills_the_commentary_after_them_while_its_files_stay(tmp_path):
+    """A build works out the report's context once for checking its commentary and filling it; a commentary
+    file changed in between (here ``local_figures.csv``) is filled as it is now, not as it was."""
+    from pathlib import Path
+
+    from cpstats.data.periods import ReportingYear
+    from cpstats.figures import Policy
+    from cpstats.present.commentary import fill as fill_text
+    from cpstats.publish.build import _SharedContext
+
+    root = Path(__file__).resolve().parents[1]
+    folder = tmp_path / "commentary" / "sample" / "2017-18"
+    folder.mkdir(parents=True)
+    (folder / "08_numbers.md").write_text("{{ local:chairs }} chairs.", encoding="utf-8")
+    figures = folder / "local_figures.csv"
+    figures.write_text("name,value,unit,description,source,note\nchairs,12,people,Conference Chairs,Staff list,\n",
+                       encoding="utf-8")
+    shared = _SharedContext("sample", ReportingYear.parse("2017-18"), root / "data" / "sample", root / "data" / "reference",
+                            tmp_path / "commentary", Policy("internal"), fingerprint="f")
+    first = shared()
+    assert shared() is first  # nothing changed: the same context, its figures not worked out again
+    assert fill_text("{{ local:chairs }}", first.commentary_context()) == "12"
+    figures.write_text("name,value,unit,description,source,note\nchairs,14,people,Conference Chairs,Staff list,\n",
+                       encoding="utf-8")
+    again = shared()
+    assert again is not first
+    assert fill_text("{{ local:chairs }}", again.commentary_context()) == "14"

@@ -66,6 +66,7 @@ class ReportContext:
     figures: Figures
     previous: dict | None
     _england: dict = field(default_factory=dict, repr=False)
+    _commentary_context: Context | None = field(default=None, repr=False, compare=False)
 
     @property
     def values(self) -> dict:
@@ -193,7 +194,12 @@ class ReportContext:
         return protect_local_figures(rows, self.figures.policy)
 
     def commentary_context(self) -> Context:
-        """The values a commentary placeholder can name."""
+        """The values a commentary placeholder can name (worked out once: every section's commentary fills from it)."""
+        if self._commentary_context is None:
+            self._commentary_context = self._make_commentary_context()
+        return self._commentary_context
+
+    def _make_commentary_context(self) -> Context:
         england = {name: pair[0] for name, pair in self.england_values().items() if pair is not None}
         words = {
             "year": self.year.label,

@@ -39,30 +39,56 @@ def test_missing_commentary_gives_the_visible_note(tmp_path):
     assert render_commentary(tmp_path, "sample", "2017-18", "08_numbers", Context(MEASURES)) == ("We received 305 referrals.", True)
 
 
-def test_the_context_checked_before_the_notebooks_fills_the_commentary_after_them_while_its_files_stay(tmp_path):
-    """A build works out the report's context once for checking its commentary and filling it; a commentary
-    file changed in between (here ``local_figures.csv``) is filled as it is now, not as it was."""
+
+def test_the_commentary_is_checked_and_filled_from_one_context_while_its_files_stay(tmp_path, monkeypatch):
+    """A build works out the report's context once to check its commentary before the notebooks run and to fill
+    it after them; a commentary file changed in between (here ``local_figures.csv``) is filled as it is now."""
+    import json
     from pathlib import Path
 
+    import nbformat
+
+    import cpstats.present.context as context_module
     from cpstats.data.periods import ReportingYear
     from cpstats.figures import Policy
-    from cpstats.present.commentary import fill as fill_text
-    from cpstats.publish.build import _SharedContext
+    from cpstats.publish.build import _SharedContext, check_commentary, refresh_commentary
 
     root = Path(__file__).resolve().parents[1]
-    folder = tmp_path / "commentary" / "sample" / "2017-18"
+    commentary = tmp_path / "commentary"
+    folder = commentary / "sample" / "2017-18"
     folder.mkdir(parents=True)
     (folder / "08_numbers.md").write_text("{{ local:chairs }} chairs.", encoding="utf-8")
     figures = folder / "local_figures.csv"
-    figures.write_text("name,value,unit,description,source,note\nchairs,12,people,Conference Chairs,Staff list,\n",
-                       encoding="utf-8")
-    shared = _SharedContext("sample", ReportingYear.parse("2017-18"), root / "data" / "sample", root / "data" / "reference",
-                            tmp_path / "commentary", Policy("internal"), fingerprint="f")
-    first = shared()
-    assert shared() is first  # nothing changed: the same context, its figures not worked out again
-    assert fill_text("{{ local:chairs }}", first.commentary_context()) == "12"
-    figures.write_text("name,value,unit,description,source,note\nchairs,14,people,Conference Chairs,Staff list,\n",
-                       encoding="utf-8")
-    again = shared()
-    assert again is not first
-    assert fill_text("{{ local:chairs }}", again.commentary_context()) == "14"
+
+    def chairs(count: int) -> None:
+        figures.write_text("name,value,unit,description,source,note\n"
+                           f"chairs,{count},people,Conference Chairs,Staff list,\n", encoding="utf-8")
+
+    calls = []
+    real = context_module.load_context
+    monkeypatch.setattr(context_module, "load_context", lambda *a, **k: calls.append(1) or real(*a, **k))
+    executed = tmp_path / "build" / "08_numbers.ipynb"
+    executed.parent.mkdir()
+    cell = nbformat.v4.new_code_cell("report.commentary('08_numbers')")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": "old"}, metadata={
+        "cpstats": {"commentary": {"section": "08_numbers", "written": True,
+                                   "file": "commentary/sample/2017-18/08_numbers.md"}}})]
+    year = ReportingYear.parse("2017-18")
+    arguments = ("sample", year, root / "data" / "sample", root / "data" / "reference", commentary, Policy("internal"))
+
+    def check_then_fill(between=None) -> str:
+        nbformat.write(nbformat.v4.new_notebook(cells=[cell]), executed)
+        shared = _SharedContext(*arguments, None, "fingerprint")
+        check_commentary(*arguments, None, "fingerprint", None, context=shared)
+        if between:
+            between()
+        refresh_commentary([executed], *arguments, None, "fingerprint", None, context=shared)
+        return json.dumps(nbformat.read(executed, as_version=4).cells[0].outputs[0]["data"])
+
+    chairs(12)
+    assert "12 chairs" in check_then_fill()
+    assert len(calls) == 1  # the check and the fill shared one context
+    calls.clear()
+    filled = check_then_fill(lambda: chairs(14))
+    assert "14 chairs" in filled and "12 chairs" not in filled
+    assert len(calls) == 2  # worked out again once the folder's files changed

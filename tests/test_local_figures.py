@@ -71,3 +71,15 @@ def test_the_root_books_pre_render_step_refuses_a_broken_local_figures_file(proj
     _write(folder / "commentary" / "sample" / "2017-18", GOOD + "chairs,three,people,Conference Chairs,Staffing list,\n")
     assert_refused(cpstats("quarto-prepare", cwd=folder), "commentary/sample/2017-18/local_figures.csv, row 3, column value")
     assert not (folder / "_build").exists()
+
+
+def test_an_editors_folder_among_the_commentary_files_is_not_commentary(project):  # noqa: F811
+    """JupyterLab keeps ``.ipynb_checkpoints/`` beside the Markdown it edits; a build reads past it."""
+    folder, data_root, site = project
+    commentary = folder / "commentary" / "sample" / "2017-18"
+    (commentary / ".ipynb_checkpoints").mkdir(parents=True)
+    (commentary / ".ipynb_checkpoints" / "08_numbers-checkpoint.md").write_text("an older draft\n", encoding="utf-8")
+    result = build(folder, data_root, "--la", "sample")
+    assert result.returncode == 0, result.stderr[-3000:]
+    pages = list((folder.parent / "_drafts" / "sample" / "2017-18").glob("*.html"))  # an internal draft
+    assert pages and not any("an older draft" in page.read_text(encoding="utf-8") for page in pages)

@@ -179,14 +179,18 @@ class Comparison:
 
 def _values(measure: str, label: str, reference_dir) -> dict[str, object]:
     """Every area's published ``measure`` for the year ``label``: the number, or the symbol DfE printed (``"[c]"``)."""
-    return dict(_published_values(_dir(reference_dir) / "published.csv").get((measure, label), {}))
+    path = _dir(reference_dir) / "published.csv"
+    if not path.exists():  # looked for at each call, as published_table does: an import may write it later
+        return {}
+    return dict(_published_values(path).get((measure, label), {}))
 
 
 @lru_cache(maxsize=8)
 def _published_values(path: Path) -> dict[tuple[str, str], dict[str, object]]:
-    """``published.csv`` read once into ``{(measure, year): {area code: value}}`` (a later row of the same area
-    wins, as it did when each call filtered the table): a report asks for every headline measure of its year in each
-    section that compares, and filtering the whole table each time cost about 9 ms a call."""
+    """``published.csv`` as ``{(measure, year): {area code: value}}``, made once per process from the table
+    :func:`published_table` read (both forgotten together by :func:`cpstats.data.reference._clear_caches`); a later
+    row of the same area wins, as it did when each call filtered the table. A report asks for every headline
+    measure of its year in each section that compares, and filtering the whole table cost about 9 ms a call."""
     found: dict[tuple[str, str], dict[str, object]] = {}
     table = published_table(path.parent)
     for measure, year, area, value, status in zip(table["measure"], table["year"], table["area_code"], table["value"],

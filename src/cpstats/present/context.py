@@ -66,7 +66,7 @@ class ReportContext:
     figures: Figures
     previous: dict | None
     _england: dict = field(default_factory=dict, repr=False)
-    _commentary_context: Context | None = field(default=None, repr=False, compare=False)
+    _commentary_context: Context | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def values(self) -> dict:

@@ -1413,8 +1413,9 @@ def refresh_commentary(executed: Sequence[Path], la: str, year: ReportingYear, d
     With ``fingerprint`` (of the data, reference tables and library) and
     ``memo_dir``, the filled commentary is kept in ``memo_dir`` and reused
     while neither the fingerprint nor a commentary file changed. ``context``
-    gives the report's context that :func:`check_commentary` worked out, while
-    the commentary files are as they were then.
+    (a :class:`_SharedContext`) gives the report's context :func:`check_commentary`
+    worked out, if it did, while the commentary folder's files are as they were
+    then; else it is worked out here.
 
     Returns
     -------
@@ -1497,7 +1498,7 @@ def check_commentary(la: str, year: ReportingYear, data_dir: Path, reference_dir
     each file named from the project (``commentary/sample/2017-18/08_numbers.md, line 3: ...``); a misspelt
     placeholder is answered with the name it most likely meant. With ``fingerprint`` and ``memo_dir``, commentary
     found good is not checked again while neither the fingerprint nor a commentary file changed. ``context``
-    keeps the report's context it works out for :func:`refresh_commentary`.
+    (a :class:`_SharedContext`) keeps the report's context, when this works one out, for :func:`refresh_commentary`.
 
     Raises
     ------
@@ -1558,7 +1559,8 @@ def _commentary_key(la: str, year: ReportingYear, commentary_dir: Path, policy: 
     from cpstats.publish.execute import files_digest
 
     folder = Path(commentary_dir) / la / year.label
-    files = {p.name: p for p in sorted(folder.glob("*"))} if folder.is_dir() else {}
+    # files only: an editor's folder there (JupyterLab's .ipynb_checkpoints) is no commentary and cannot be read
+    files = {p.name: p for p in sorted(folder.glob("*")) if p.is_file()} if folder.is_dir() else {}
     return hashlib.sha256(json.dumps([fingerprint, year.label, policy.mode, policy.threshold,
                                       files_digest(files)]).encode()).hexdigest()
 

@@ -55,7 +55,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from cpstats.figures.figures import CONFIDENTIAL, Withheld, is_withheld
 
@@ -351,7 +351,7 @@ def render_commentary(root: Path, la: str, year: str, section: str, context: Con
     return with_values(markdown, values), written
 
 
-def commentary_parts(root: Path, la: str, year: str, section: str, context: Context,
+def commentary_parts(root: Path, la: str, year: str, section: str, context: "Context | Callable[[], Context]",
                      shown_as: str | None = None) -> tuple[str, dict, bool]:
     """A section's commentary as the renderers read it: its Markdown with each placeholder's value replaced
     by a word of its own (:func:`cpstats.present.text.value_word`), the values by those words, and whether
@@ -362,6 +362,7 @@ def commentary_parts(root: Path, la: str, year: str, section: str, context: Cont
     Markdown. HTML comments are taken out first (:func:`cpstats.present.text.without_comments`): notes to
     the author, published nowhere; a comment never closed is a :class:`CommentaryError` with the line.
     Problems name the file as ``shown_as`` (e.g. relative to the project), by default by its path.
+    ``context`` may be a function giving it, called only when there is a file to fill.
     """
     from cpstats.present.text import value_word, without_comments
 
@@ -369,6 +370,8 @@ def commentary_parts(root: Path, la: str, year: str, section: str, context: Cont
     _refuse_outside(path, root)
     if not path.exists():
         return MISSING_NOTE, {}, False
+    if callable(context):
+        context = context()
     shown_as = shown_as or str(path)
     try:
         text = without_comments(path.read_text(encoding="utf-8"))

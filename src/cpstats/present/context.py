@@ -246,7 +246,7 @@ class ReportContext:
     def commentary(self, section: str) -> Commentary:
         """The section's commentary, filled, or the visible "not yet written" note."""
         source, values, written = commentary_parts(self.commentary_dir, self.la, self.year.label, section,
-                                                   self.commentary_context())
+                                                   self.commentary_context)  # worked out only for a written file
         file = commentary_path(Path(), self.la, self.year.label, section).as_posix()
         return Commentary(section, with_values(source, values), written, file, source, values)
 

@@ -307,16 +307,57 @@ def test_nothing_published_carries_an_internal_value(tiny_site):
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 10_000), share=st.sampled_from([0.03, 0.06, 0.12, 0.25]))
 def test_generated_tiny_authorities_keep_their_small_counts(tmp_path_factory, seed, share):
-    """For generated authorities (a few children to a few dozen), the public figures of two years give nothing back."""
+    """For generated authorities (a few children to a few dozen), the public figures of two years give nothing back.
+
+    Where no suppression can protect a year (what the year before published pins it), the build refuses
+    (:class:`~cpstats.figures.figures.DisclosureError`, publishing nothing: see
+    ``test_a_year_no_suppression_can_protect_is_refused_and_nothing_is_published``); such an example is
+    rejected here, so the property is checked on the years that are published.
+    """
+    from hypothesis import reject
+
     from cpstats.data.dataset import load_dataset
     from cpstats.figures.disclosure import Policy
-    from cpstats.figures.figures import report_figures
+    from cpstats.figures.figures import DisclosureError, report_figures
 
     data = write_tiny(tmp_path_factory.mktemp("tiny") / "data", share=share, seed=seed)
     dataset = load_dataset(data)
-    figures = report_figures(dataset, YEARS[-1], PROJECT_ROOT / "data" / "reference", Policy("public"),
-                             measures_dir=PROJECT_ROOT / "measures")
+    try:
+        figures = report_figures(dataset, YEARS[-1], PROJECT_ROOT / "data" / "reference", Policy("public"),
+                                 measures_dir=PROJECT_ROOT / "measures")
+    except DisclosureError as refused:
+        assert "can be worked out from the published figures" in str(refused)
+        reject()
     published = {year: {k: ("[c]" if str(v) == "[c]" else v) for k, v in figures.flat[year].items()} for year in YEARS}
     true = {year: truth(data, year) for year in YEARS}
     assert recovered(published, true) == []
     assert [(year, name) for year in YEARS for name in small_people(true[year]) if published[year][name] != "[c]"] == []
+
+
+def test_a_year_no_suppression_can_protect_is_refused_and_nothing_is_published(tmp_path):
+    """A tiny authority whose 2017-18 cannot be protected: 2016-17 published 9 children on a plan during the year,
+    so 2017-18's children at the start are at least 4; with 6 plans started ([c], and not "fewer than 6") at
+    least 10 children had a plan in 2017-18, and with 5 on a plan at 31 March and 5 plans ended (each "fewer
+    than 6") at most 10: both small counts would be known exactly, and every figure beside them is withheld
+    or a zero. The public build stops with one line naming the year and the figure, and publishes nothing."""
+    import subprocess
+    import sys
+
+    project = copy_project(PROJECT_ROOT, tmp_path / "project")
+    write_tiny(project / "data" / "tiny", share=0.25, seed=1156)
+
+    def build(year: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "cpstats", "build", "--la", "tiny", "--year", year,
+                               "--disclosure", "public", "--renderer", "builtin", "--data-root", project / "data",
+                               "--out", project / "_site", "--build-dir", project / "_build"],
+                              cwd=project, capture_output=True, text=True, timeout=600)
+
+    assert build(YEARS[0]).returncode == 0  # 2016-17 can be published
+    before = sorted(p.relative_to(project).as_posix() for p in (project / "_site").rglob("*"))
+    refused = build(YEARS[-1])
+    assert refused.returncode == 2, refused.stderr[-2000:]
+    assert "Traceback" not in refused.stderr
+    lines = [line for line in refused.stderr.splitlines() if "can be worked out" in line]
+    assert len(lines) == 1 and "2017-18" in lines[0] and "children_with_plan_during_year" in lines[0], refused.stderr
+    assert sorted(p.relative_to(project).as_posix() for p in (project / "_site").rglob("*")) == before
+    assert not (project / "_site" / "tiny" / YEARS[-1]).exists()

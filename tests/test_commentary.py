@@ -39,6 +39,22 @@ def test_missing_commentary_gives_the_visible_note(tmp_path):
     assert render_commentary(tmp_path, "sample", "2017-18", "08_numbers", Context(MEASURES)) == ("We received 305 referrals.", True)
 
 
+def test_a_section_without_a_file_works_out_no_values(tmp_path):
+    """The values are asked for only when there is a file to fill: a section without one gets its note at once."""
+    from cpstats.present.commentary import commentary_parts
+
+    def no_values():
+        raise AssertionError("the values were worked out for a section with no file")
+
+    assert commentary_parts(tmp_path, "sample", "2017-18", "08_numbers", no_values) == (MISSING_NOTE, {}, False)
+    path = tmp_path / "sample" / "2017-18" / "08_numbers.md"
+    path.parent.mkdir(parents=True)
+    path.write_text("We received {{ referrals }} referrals.", encoding="utf-8")
+    asked = []
+    text, values, written = commentary_parts(tmp_path, "sample", "2017-18", "08_numbers",
+                                             lambda: asked.append(1) or Context(MEASURES))
+    assert (asked, list(values.values()), written) == ([1], ["305"], True)
+
 
 def test_the_commentary_is_checked_and_filled_from_one_context_while_its_files_stay(tmp_path, monkeypatch):
     """A build works out the report's context once to check its commentary before the notebooks run and to fill

@@ -1535,7 +1535,8 @@ def check_commentary(la: str, year: ReportingYear, data_dir: Path, reference_dir
 class _SharedContext:
     """A report's context (:func:`cpstats.present.context.load_context`), worked out when first asked for and
     given again while the commentary folder's files are as they were then: checking the commentary before the
-    notebooks and filling it after them share one (its figures and comparators took about 0.75 s each time)."""
+    notebooks and filling it after them share one (its figures and comparators took about 0.75 s each time,
+    under cProfile)."""
 
     def __init__(self, la: str, year: ReportingYear, data_dir: Path, reference_dir: Path, commentary_dir: Path,
                  policy: Policy, dataset=None, fingerprint: str | None = None):

@@ -1540,18 +1540,21 @@ class _SharedContext:
 
     def __init__(self, la: str, year: ReportingYear, data_dir: Path, reference_dir: Path, commentary_dir: Path,
                  policy: Policy, dataset=None, fingerprint: str | None = None):
-        self.arguments = (la, year, data_dir, reference_dir, commentary_dir, policy, dataset, fingerprint)
+        from functools import partial
+
+        from cpstats.present.context import load_context
+
+        # local_figures.csv is among the files the key reads
+        self.key = partial(_commentary_key, la, year, commentary_dir, policy, fingerprint)
+        self.load = partial(load_context, la, year, data_dir, reference_dir, commentary_dir, dataset=dataset,
+                            disclosure=policy.mode, threshold=policy.threshold,
+                            measures_dir=Path(commentary_dir).parent / MEASURES_FOLDER)
         self.kept: tuple[str, object] | None = None
 
     def __call__(self):
-        from cpstats.present.context import load_context
-
-        la, year, data_dir, reference_dir, commentary_dir, policy, dataset, fingerprint = self.arguments
-        key = _commentary_key(la, year, commentary_dir, policy, fingerprint)  # local_figures.csv among the files
+        key = self.key()
         if self.kept is None or self.kept[0] != key:
-            self.kept = key, load_context(la, year, data_dir, reference_dir, commentary_dir, dataset=dataset,
-                                          disclosure=policy.mode, threshold=policy.threshold,
-                                          measures_dir=Path(commentary_dir).parent / MEASURES_FOLDER)
+            self.kept = key, self.load()
         return self.kept[1]
 
 
